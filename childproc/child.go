@@ -1,0 +1,92 @@
+package childproc
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/childloop/childloop/hooks"
+	"golang.org/x/sys/unix"
+)
+
+// Child is a process spawned (or adopted) by a Context. Its methods are safe
+// for concurrent use.
+type Child struct {
+	pid    int                  // immutable
+	ctx    *Context             // immutable
+	onExit func(*Child, Status) // immutable; nil only never
+	pidfd  int                  // pidfd or -1; guarded by ctx.mu, closed when reaped
+	idx    int                  // index in ctx.children, -1 once reaped; guarded by ctx.mu
+	status Status               // final status once idx == -1; guarded by ctx.mu
+	rslot  int                  // reaper-private slot; guarded by ctx.mu
+}
+
+// Pid returns the child's process id.
+func (ch *Child) Pid() int { return ch.pid }
+
+// Signal sends sig to the child. Once the child has been reaped it returns
+// ErrExited instead of signalling a pid that may have been reused. (Between
+// the child's exit and its reaping the pid still names the zombie, so the
+// signal cannot reach another process.)
+func (ch *Child) Signal(sig syscall.Signal) error {
+	c := ch.ctx
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != forkGen.Load() {
+		return ErrForked
+	}
+	if ch.idx < 0 {
+		return ErrExited
+	}
+	var err error
+	if ch.pidfd >= 0 {
+		err = pidfdSignal(ch.pidfd, sig)
+		if err != nil {
+			return os.NewSyscallError("pidfd_send_signal", err)
+		}
+		return nil
+	}
+	if err = unix.Kill(ch.pid, sig); err != nil {
+		return os.NewSyscallError("kill", err)
+	}
+	return nil
+}
+
+// Kill sends SIGKILL.
+func (ch *Child) Kill() error { return ch.Signal(syscall.SIGKILL) }
+
+// Status returns the child's final status and true once it has been reaped
+// (the death callback may still be about to run), or false while it lives.
+func (ch *Child) Status() (Status, bool) {
+	ch.ctx.mu.Lock()
+	defer ch.ctx.mu.Unlock()
+	return ch.status, ch.idx < 0
+}
+
+// String returns "child <pid>".
+func (ch *Child) String() string { return fmt.Sprintf("child %d", ch.pid) }
+
+// killAndReap ends a child at Close: SIGKILL, then a blocking wait for that
+// pid only. ctx.mu held.
+func killAndReap(ch *Child) Status {
+	_ = unix.Kill(ch.pid, unix.SIGKILL)
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(ch.pid, &ws, 0, nil)
+		switch err {
+		case nil:
+			return statusOf(ws)
+		case unix.EINTR:
+			continue
+		default:
+			return Status{Err: fmt.Errorf("%w: %v", ErrStatusLost, os.NewSyscallError("wait4", err))}
+		}
+	}
+}
+
+// statusOf converts a wait status.
+func statusOf(ws unix.WaitStatus) Status {
+	return hooks.StatusFromWait(syscall.WaitStatus(ws))
+}
+
+func statusOfSyscall(ws syscall.WaitStatus) Status { return hooks.StatusFromWait(ws) }

@@ -1,0 +1,236 @@
+//go:build linux
+
+package childproc_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/loop"
+	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
+)
+
+// TestMain doubles as the helper-process entry point (as os/exec's tests
+// do): when CHILDPROC_HELPER is set, the test binary acts as a child.
+func TestMain(m *testing.M) {
+	if h := os.Getenv("CHILDPROC_HELPER"); h != "" {
+		os.Exit(runHelper(h))
+	}
+	goleak.VerifyTestMain(m)
+}
+
+func runHelper(h string) int {
+	switch h {
+	case "listfds":
+		// Print every open fd number but 0, 1, 2 and the one ReadDir uses.
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			fmt.Println("error", err)
+			return 2
+		}
+		for _, e := range ents {
+			fmt.Println(e.Name())
+		}
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "unknown helper", h)
+	return 3
+}
+
+// hangGuard bounds every wait in these tests. It is not a speed assertion:
+// it only turns a lost exit into a failure instead of a hung test binary.
+const hangGuard = 120 * time.Second
+
+// variant is one signal-source × reap-strategy combination.
+type variant struct {
+	name     string
+	strategy childproc.ReapStrategy
+	source   childproc.SourceKind
+}
+
+// variants lists every combination this platform supports.
+func variants() []variant {
+	v := []variant{{"scan-relay", childproc.ReapScan, childproc.SourceRelay}}
+	if childproc.SetSignalSource(childproc.SourceRaw) == nil {
+		v = append(v, variant{"scan-raw", childproc.ReapScan, childproc.SourceRaw})
+	}
+	_ = childproc.SetSignalSource(childproc.SourceAuto)
+	if pidfdOK() {
+		v = append(v, variant{"pidfd", childproc.ReapPidfd, childproc.SourceAuto})
+	}
+	return v
+}
+
+func pidfdOK() bool {
+	fd, err := unix.PidfdOpen(os.Getpid(), 0)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+}
+
+// forVariants runs f once per variant with the variant's signal source set.
+func forVariants(t *testing.T, f func(t *testing.T, v variant)) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			if err := childproc.SetSignalSource(v.source); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = childproc.SetSignalSource(childproc.SourceAuto) })
+			f(t, v)
+		})
+	}
+}
+
+// startLoop runs a reference loop on its own goroutine until the test ends.
+func startLoop(t *testing.T) *loop.Loop {
+	t.Helper()
+	l, err := loop.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Run() }()
+	t.Cleanup(func() {
+		l.Stop()
+		if err := <-done; err != nil {
+			t.Errorf("loop.Run: %v", err)
+		}
+		l.Close()
+	})
+	return l
+}
+
+func newCtx(t *testing.T, ev hooks.OSEvents, mode childproc.Mode, s childproc.ReapStrategy, foreign func(int, childproc.Status)) *childproc.Context {
+	t.Helper()
+	c, err := childproc.New(ev, hooks.ChildHooks{Mode: mode, ForeignChild: foreign}, childproc.WithReapStrategy(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// result is one death callback as the tests record it.
+type result struct {
+	ctx *childproc.Context
+	pid int
+	st  childproc.Status
+}
+
+// recorder counts death callbacks and lets a test wait for n of them.
+type recorder struct {
+	mu   sync.Mutex
+	got  map[int][]result // by pid
+	n    int
+	cond chan struct{} // signalled on each callback
+}
+
+func newRecorder() *recorder {
+	return &recorder{got: make(map[int][]result), cond: make(chan struct{}, 1)}
+}
+
+func (r *recorder) onExit(c *childproc.Context) func(*childproc.Child, childproc.Status) {
+	return func(ch *childproc.Child, st childproc.Status) { r.add(c, ch.Pid(), st) }
+}
+
+func (r *recorder) add(c *childproc.Context, pid int, st childproc.Status) {
+	r.mu.Lock()
+	r.got[pid] = append(r.got[pid], result{c, pid, st})
+	r.n++
+	r.mu.Unlock()
+	select {
+	case r.cond <- struct{}{}:
+	default:
+	}
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
+// wait blocks until n callbacks have been recorded.
+func (r *recorder) wait(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.After(hangGuard)
+	for r.count() < n {
+		select {
+		case <-r.cond:
+		case <-deadline:
+			t.Fatalf("only %d of %d death callbacks arrived", r.count(), n)
+		}
+	}
+}
+
+// shell returns a Cmd running sh -c script.
+func shell(script string, onExit func(*childproc.Child, childproc.Status)) *childproc.Cmd {
+	return &childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", script}, OnExit: onExit}
+}
+
+// fdCount counts this process's open fds.
+func fdCount(t *testing.T) int {
+	t.Helper()
+	childproc.WarmUp()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd:", err)
+	}
+	return len(ents) - 1 // ReadDir's own fd
+}
+
+// assertNoZombies fails if this process has an unreaped exited child.
+func assertNoZombies(t *testing.T) {
+	t.Helper()
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	if err == nil && siginfoPid(&info) != 0 {
+		t.Errorf("zombie child %d left behind", siginfoPid(&info))
+	} else if err != nil && !errors.Is(err, unix.ECHILD) {
+		t.Errorf("waitid: %v", err)
+	}
+}
+
+// assertNoChildren fails if this process has any child at all.
+func assertNoChildren(t *testing.T) {
+	t.Helper()
+	ents, _ := filepath.Glob("/proc/[0-9]*/stat")
+	me := strconv.Itoa(os.Getpid())
+	for _, p := range ents {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// Field 4 (after "pid (comm) state") is the parent pid; comm may
+		// contain spaces, so split after the last ')'.
+		s := string(b)
+		i := lastIndexByte(s, ')')
+		var state string
+		var ppid string
+		if _, err := fmt.Sscan(s[i+1:], &state, &ppid); err == nil && ppid == me {
+			t.Errorf("child %s still exists (state %s)", filepath.Base(filepath.Dir(p)), state)
+		}
+	}
+}
+
+func lastIndexByte(s string, c byte) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func childHooks(m childproc.Mode) hooks.ChildHooks { return hooks.ChildHooks{Mode: m} }

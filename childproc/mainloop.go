@@ -1,0 +1,59 @@
+package childproc
+
+import (
+	"fmt"
+	"syscall"
+)
+
+// SigchldOccurred tells a Mainloop-mode context that the application saw
+// SIGCHLD. The context reaps those of its own children that have exited (and
+// no other process) and runs their death callbacks on the calling goroutine
+// before returning. Calling it spuriously is harmless.
+//
+// Do not combine it with an application reaper that calls wait4(-1): a child
+// the application reaped first would be reported here with ErrStatusLost;
+// feed such statuses to Reaped instead.
+func (c *Context) SigchldOccurred() error {
+	c.mu.Lock()
+	if err := c.usableLocked(); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	if c.mode != Mainloop {
+		c.mu.Unlock()
+		return ErrWrongMode
+	}
+	ex := c.collectLocked()
+	c.mu.Unlock()
+	c.dispatch(ex)
+	return nil
+}
+
+// Reaped tells a Mainloop-mode context that the application reaped pid
+// itself with status ws. If pid is one of the context's children its death
+// callback runs on the calling goroutine before Reaped returns; otherwise
+// Reaped returns ErrUnknownChild and nothing changes, so an application can
+// offer every status it reaps to each of its contexts in turn.
+func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
+	c.mu.Lock()
+	if err := c.usableLocked(); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	if c.mode != Mainloop {
+		c.mu.Unlock()
+		return ErrWrongMode
+	}
+	ch := c.byPid[pid]
+	if ch == nil {
+		c.mu.Unlock()
+		return fmt.Errorf("%w: pid %d", ErrUnknownChild, pid)
+	}
+	st := statusOfSyscall(ws)
+	c.forgetLocked(ch, st)
+	c.mu.Unlock()
+	if !c.closed.Load() {
+		ch.onExit(ch, st)
+	}
+	return nil
+}

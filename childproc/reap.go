@@ -1,0 +1,151 @@
+package childproc
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// ReapStrategy is how a context finds which of its children exited after a
+// wake-up.
+type ReapStrategy int
+
+const (
+	// ReapAuto picks the best strategy the kernel supports: ReapPidfd on
+	// Linux ≥ 5.4, ReapScan elsewhere. Always mode always reaps with
+	// wait4(-1), whatever the strategy.
+	ReapAuto ReapStrategy = iota
+	// ReapScan asks the kernel about each child in turn with
+	// wait4(pid, WNOHANG): portable, O(children) per wake-up.
+	ReapScan
+	// ReapPidfd watches one pidfd per child in a private epoll set, which
+	// is itself one fd in the application's loop: O(1) per exit, no
+	// SIGCHLD needed (Linux ≥ 5.4).
+	ReapPidfd
+)
+
+// String returns the strategy's name.
+func (s ReapStrategy) String() string {
+	switch s {
+	case ReapAuto:
+		return "auto"
+	case ReapScan:
+		return "scan"
+	case ReapPidfd:
+		return "pidfd"
+	}
+	return fmt.Sprintf("ReapStrategy(%d)", int(s))
+}
+
+// reaper finds exited children. Every method is called with ctx.mu held.
+type reaper interface {
+	// wantsPidfd asks start to request a pidfd from the kernel at fork.
+	wantsPidfd() bool
+	// needsSigchld says whether the strategy learns of exits through the
+	// SIGCHLD self-pipe (or, in Mainloop mode, SigchldOccurred).
+	needsSigchld() bool
+	// added is told about a new child (already in ctx.children).
+	added(ch *Child) error
+	// removed is told that ch has left ctx.children.
+	removed(ch *Child)
+	// collect reaps every child that is ready, calls ctx.forgetLocked for
+	// each, and appends the exits to out.
+	collect(out []exit) []exit
+	close()
+}
+
+func newReaper(c *Context) (reaper, error) {
+	if c.mode == Always {
+		return &anyReaper{c: c}, nil
+	}
+	switch c.strategy {
+	case ReapAuto:
+		if pidfdSupported() && c.mode != Mainloop {
+			return newPidfdReaper(c)
+		}
+		return &scanReaper{c: c}, nil
+	case ReapScan:
+		return &scanReaper{c: c}, nil
+	case ReapPidfd:
+		if !pidfdSupported() {
+			return nil, fmt.Errorf("childproc: pidfd reaping: %w", errPidfdUnsupported)
+		}
+		return newPidfdReaper(c)
+	}
+	return nil, fmt.Errorf("%w: unknown reap strategy %d", ErrBadConfig, int(c.strategy))
+}
+
+// reapPid collects pid's status without blocking. done is false while the
+// child runs. ECHILD (something else reaped it) is a status of its own:
+// never a silent drop.
+func reapPid(pid int) (st Status, done bool) {
+	var ws unix.WaitStatus
+	for {
+		wpid, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return Status{Err: fmt.Errorf("%w: %v", ErrStatusLost, os.NewSyscallError("wait4", err))}, true
+		case wpid == 0:
+			return Status{}, false
+		}
+		return statusOf(ws), true
+	}
+}
+
+// scanReaper is the portable strategy: wait4(pid, WNOHANG) for every child.
+type scanReaper struct{ c *Context }
+
+func (r *scanReaper) wantsPidfd() bool   { return false }
+func (r *scanReaper) needsSigchld() bool { return true }
+func (r *scanReaper) added(*Child) error { return nil }
+func (r *scanReaper) removed(*Child)     {}
+func (r *scanReaper) close()             {}
+
+func (r *scanReaper) collect(out []exit) []exit {
+	kids := r.c.children
+	// Walk backwards: forgetLocked moves the last child into the freed slot.
+	for i := len(kids) - 1; i >= 0; i-- {
+		if i >= len(r.c.children) {
+			continue
+		}
+		ch := r.c.children[i]
+		if st, done := reapPid(ch.pid); done {
+			r.c.forgetLocked(ch, st)
+			out = append(out, exit{ch: ch, pid: ch.pid, st: st})
+		}
+	}
+	return out
+}
+
+// anyReaper is Always mode: wait4(-1, WNOHANG) until nothing is ready; pids
+// that are not ours go to the ForeignChild callback.
+type anyReaper struct{ c *Context }
+
+func (r *anyReaper) wantsPidfd() bool   { return false }
+func (r *anyReaper) needsSigchld() bool { return true }
+func (r *anyReaper) added(*Child) error { return nil }
+func (r *anyReaper) removed(*Child)     {}
+func (r *anyReaper) close()             {}
+
+func (r *anyReaper) collect(out []exit) []exit {
+	var ws unix.WaitStatus
+	for {
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || pid <= 0 {
+			return out
+		}
+		st := statusOf(ws)
+		if ch := r.c.byPid[pid]; ch != nil {
+			r.c.forgetLocked(ch, st)
+			out = append(out, exit{ch: ch, pid: pid, st: st})
+		} else {
+			out = append(out, exit{pid: pid, st: st})
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package childproc
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// selfPipe is one context's SIGCHLD pipe: the signal source writes to w, the
+// context's loop registration reads r. Both ends are non-blocking and
+// close-on-exec from creation. Fields are immutable until close, which only
+// the owning context calls, after removePipe.
+type selfPipe struct {
+	r, w int
+}
+
+func newSelfPipe() (*selfPipe, error) {
+	var p [2]int
+	if err := pipeCloexecNonblock(&p); err != nil {
+		return nil, err
+	}
+	return &selfPipe{r: p[0], w: p[1]}, nil
+}
+
+// drain empties the read end; it returns once read says EAGAIN (or EOF /
+// an error, which cannot happen while the write end is open).
+func (p *selfPipe) drain() {
+	var buf [64]byte
+	for {
+		n, err := unix.Read(p.r, buf[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if n <= 0 || err != nil {
+			return
+		}
+	}
+}
+
+// kick writes one wake-up byte, as the signal source would.
+func (p *selfPipe) kick() { wakeAll([]int32{int32(p.w)}) }
+
+func (p *selfPipe) close() {
+	if p.r >= 0 {
+		unix.Close(p.r)
+		p.r = -1
+	}
+	if p.w >= 0 {
+		unix.Close(p.w)
+		p.w = -1
+	}
+}

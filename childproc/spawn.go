@@ -1,0 +1,176 @@
+package childproc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// Cmd describes a child to spawn. Only Args and OnExit are required.
+type Cmd struct {
+	// Path is the executable. When empty, Args[0] is looked up in PATH
+	// (as exec.LookPath does) unless it contains a slash.
+	Path string
+	// Args is argv, including argv[0]. It must not be empty.
+	Args []string
+	// Env is the environment; nil means the parent's (os.Environ()).
+	Env []string
+	// Dir is the working directory; empty means the parent's.
+	Dir string
+	// Stdin, Stdout and Stderr become fds 0, 1 and 2; nil means /dev/null.
+	Stdin, Stdout, Stderr *os.File
+	// ExtraFiles become fds 3, 4, ... in the child.
+	ExtraFiles []*os.File
+	// SysProcAttr is passed to the spawn function unchanged (except that
+	// the pidfd reaping strategy asks the kernel for a pidfd through it).
+	SysProcAttr *syscall.SysProcAttr
+	// OnExit runs once, on the loop goroutine, when the child has been
+	// reaped. It must not be nil.
+	OnExit func(ch *Child, st Status)
+}
+
+// Spawn starts cmd as a child of the context and returns once the child has
+// exec'd. An exec failure (missing executable, no permission) is returned
+// here, never reported later as an exit. On success OnExit will run exactly
+// once, unless the context is closed first.
+//
+// Spawn panics if cmd or cmd.OnExit is nil.
+func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
+	if cmd == nil || cmd.OnExit == nil {
+		panic("childproc: Spawn with nil Cmd or nil OnExit")
+	}
+	if len(cmd.Args) == 0 {
+		return nil, ErrEmptyArgv
+	}
+	path := cmd.Path
+	if path == "" {
+		path = cmd.Args[0]
+		if !strings.Contains(path, "/") {
+			lp, err := exec.LookPath(path)
+			if err != nil {
+				return nil, fmt.Errorf("childproc: spawn: %w", err)
+			}
+			path = lp
+		}
+	}
+	attr, err := procAttr(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return c.start(path, cmd.Args, attr, cmd.OnExit, cmd)
+}
+
+// start forks with c.mu held, so that the loop cannot reap (or, in Always
+// mode, claim as foreign) the new pid before it is recorded.
+func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return nil, err
+	}
+	if err := c.joinLocked(); err != nil {
+		return nil, err
+	}
+	pidfd := -1
+	if c.reaper.wantsPidfd() {
+		requestPidfd(attr, &pidfd)
+	}
+	pid, err := c.spawnFn(path, argv, attr)
+	runtime.KeepAlive(keep)
+	if err != nil {
+		c.maybeLeaveLocked()
+		return nil, fmt.Errorf("childproc: spawn %s: %w", path, err)
+	}
+	return c.adoptLocked(pid, pidfd, onExit)
+}
+
+// Adopt makes an existing direct child of this process (for example one
+// forked with ForkNoexec, or started by a SpawnFunc outside Spawn) a child of
+// the context: its exit is then reported to onExit like a spawned child's.
+// The caller must not wait for pid itself. Adopt panics if onExit is nil.
+func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
+	if onExit == nil {
+		panic("childproc: Adopt with nil callback")
+	}
+	if pid <= 0 {
+		return nil, fmt.Errorf("childproc: adopt: invalid pid %d", pid)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return nil, err
+	}
+	if _, dup := c.byPid[pid]; dup {
+		return nil, fmt.Errorf("childproc: adopt: pid %d already a child of this context", pid)
+	}
+	if err := c.joinLocked(); err != nil {
+		return nil, err
+	}
+	ch, err := c.adoptLocked(pid, -1, onExit)
+	if err != nil {
+		return nil, err
+	}
+	// The child may have exited before it was recorded: make the loop look.
+	if c.pipe != nil {
+		c.pipe.kick()
+	}
+	return ch, nil
+}
+
+func (c *Context) adoptLocked(pid, pidfd int, onExit func(*Child, Status)) (*Child, error) {
+	ch := &Child{pid: pid, ctx: c, onExit: onExit, pidfd: pidfd, idx: -1}
+	c.recordLocked(ch)
+	if err := c.reaper.added(ch); err != nil {
+		// The child runs but cannot be watched: take it down again rather
+		// than leave an unreported process behind.
+		c.forgetLocked(ch, killAndReap(ch))
+		c.maybeLeaveLocked()
+		return nil, err
+	}
+	return ch, nil
+}
+
+// defaultSpawn is syscall.ForkExec: it reports exec failures through its own
+// CLOEXEC pipe and reaps the failed child itself.
+func defaultSpawn(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	return syscall.ForkExec(argv0, argv, attr)
+}
+
+// devNull is a process-wide /dev/null opened once, close-on-exec, used for
+// nil stdio.
+var devNull = sync.OnceValues(func() (*os.File, error) {
+	return os.OpenFile(os.DevNull, os.O_RDWR, 0)
+})
+
+func procAttr(cmd *Cmd) (*syscall.ProcAttr, error) {
+	files := make([]uintptr, 0, 3+len(cmd.ExtraFiles))
+	for _, f := range []*os.File{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
+		if f == nil {
+			dn, err := devNull()
+			if err != nil {
+				return nil, fmt.Errorf("childproc: spawn: %w", err)
+			}
+			f = dn
+		}
+		files = append(files, f.Fd())
+	}
+	for i, f := range cmd.ExtraFiles {
+		if f == nil {
+			return nil, fmt.Errorf("childproc: spawn: ExtraFiles[%d] is nil", i)
+		}
+		files = append(files, f.Fd())
+	}
+	env := cmd.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	return &syscall.ProcAttr{Dir: cmd.Dir, Env: env, Files: files, Sys: cmd.SysProcAttr}, nil
+}
+
+// isECHILD reports whether err is ECHILD.
+func isECHILD(err error) bool { return errors.Is(err, syscall.ECHILD) }
