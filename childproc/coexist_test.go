@@ -1,0 +1,81 @@
+//go:build linux
+
+package childproc_test
+
+import (
+	"fmt"
+	"os/exec"
+	"sync"
+	"testing"
+
+	"github.com/childloop/childloop/childproc"
+)
+
+// TestCoexistWithOsExec runs 200 exec.Cmds (Start, ~2 ms of work, Wait)
+// while the library spawns and reaps 500 children in LibraryOwned mode. The
+// library must never take an exec.Cmd's status (Wait would fail with ECHILD,
+// as it does beside go-reap-style wait4(-1) reapers), and every library
+// child must get its own status.
+func TestCoexistWithOsExec(t *testing.T) {
+	forVariants(t, func(t *testing.T, v variant) {
+		l := startLoop(t)
+		c := newCtx(t, l, childproc.LibraryOwned, v.strategy, nil)
+		rec := newRecorder()
+
+		const nExec, nLib = 200, 500
+		var wg sync.WaitGroup
+		execErrs := make(chan error, nExec)
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for i := g; i < nExec; i += 8 {
+					cmd := exec.Command("/bin/sh", "-c", fmt.Sprintf("sleep 0.002; exit %d", i%7))
+					if err := cmd.Start(); err != nil {
+						execErrs <- err
+						continue
+					}
+					err := cmd.Wait()
+					if code := cmd.ProcessState.ExitCode(); code != i%7 {
+						execErrs <- fmt.Errorf("exec.Cmd %d: exit %d (Wait: %v), want %d", i, code, err, i%7)
+					}
+				}
+			}(g)
+		}
+		codes := make(map[int]int)
+		var mu sync.Mutex
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for i := g; i < nLib; i += 4 {
+					ch, err := c.Spawn(shell(fmt.Sprintf("exit %d", i%250), rec.onExit(c)))
+					if err != nil {
+						t.Errorf("spawn: %v", err)
+						return
+					}
+					mu.Lock()
+					codes[ch.Pid()] = i % 250
+					mu.Unlock()
+				}
+			}(g)
+		}
+		wg.Wait()
+		close(execErrs)
+		for err := range execErrs {
+			t.Error(err)
+		}
+		rec.wait(t, nLib)
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for pid, want := range codes {
+			got := rec.got[pid]
+			if len(got) != 1 || got[0].st.Err != nil || got[0].st.Code != want {
+				t.Errorf("pid %d: %v, want one exit %d", pid, got, want)
+			}
+		}
+		if rec.n != nLib {
+			t.Errorf("%d callbacks, want %d", rec.n, nLib)
+		}
+	})
+}

@@ -1,0 +1,158 @@
+//go:build linux
+
+package childproc_test
+
+import (
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/hooks"
+)
+
+func TestBadInput(t *testing.T) {
+	l := startLoop(t)
+	for _, s := range []childproc.ReapStrategy{childproc.ReapScan, childproc.ReapAuto} {
+		c := newCtx(t, l, childproc.LibraryOwned, s, nil)
+		nop := func(*childproc.Child, childproc.Status) {}
+
+		if _, err := c.Spawn(&childproc.Cmd{OnExit: nop}); !errors.Is(err, childproc.ErrEmptyArgv) {
+			t.Errorf("empty argv: %v", err)
+		}
+		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/nonexistent/binary"}, OnExit: nop}); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("missing executable: %v, want ErrNotExist", err)
+		}
+		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"no-such-command-childloop"}, OnExit: nop}); err == nil {
+			t.Error("missing command in PATH: no error")
+		}
+		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/etc/passwd"}, OnExit: nop}); !errors.Is(err, os.ErrPermission) {
+			t.Errorf("non-executable: %v, want ErrPermission", err)
+		}
+		if c.Len() != 0 {
+			t.Errorf("failed spawns left %d phantom children", c.Len())
+		}
+		if n := childproc.PipeUsers(); n != 0 {
+			t.Errorf("failed spawns left %d SIGCHLD users", n)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("nil OnExit did not panic")
+				}
+			}()
+			c.Spawn(&childproc.Cmd{Args: []string{"/bin/true"}})
+		}()
+		if err := c.SigchldOccurred(); !errors.Is(err, childproc.ErrWrongMode) {
+			t.Errorf("SigchldOccurred outside Mainloop: %v", err)
+		}
+		if err := c.Reaped(1, 0); !errors.Is(err, childproc.ErrWrongMode) {
+			t.Errorf("Reaped outside Mainloop: %v", err)
+		}
+		c.Close()
+		if err := c.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/true"}, OnExit: nop}); !errors.Is(err, childproc.ErrClosed) {
+			t.Errorf("Spawn after Close: %v", err)
+		}
+		if _, err := c.Adopt(1, nop); !errors.Is(err, childproc.ErrClosed) {
+			t.Errorf("Adopt after Close: %v", err)
+		}
+	}
+	if _, err := childproc.New(l, hooks.ChildHooks{Mode: 42}); !errors.Is(err, childproc.ErrBadConfig) {
+		t.Errorf("bad mode: %v", err)
+	}
+	if _, err := childproc.New(l, hooks.ChildHooks{Mode: childproc.Always}); !errors.Is(err, childproc.ErrBadConfig) {
+		t.Errorf("Always without ForeignChild: %v", err)
+	}
+	if _, err := childproc.New(l, hooks.ChildHooks{}, childproc.WithReapStrategy(99)); !errors.Is(err, childproc.ErrBadConfig) {
+		t.Errorf("bad strategy: %v", err)
+	}
+	m := newCtx(t, l, childproc.Mainloop, childproc.ReapScan, nil)
+	m.Close()
+	if err := m.SigchldOccurred(); !errors.Is(err, childproc.ErrClosed) {
+		t.Errorf("SigchldOccurred after Close: %v", err)
+	}
+	if err := m.Reaped(1, 0); !errors.Is(err, childproc.ErrClosed) {
+		t.Errorf("Reaped after Close: %v", err)
+	}
+}
+
+// failingHooks refuses every fd registration.
+type failingHooks struct{ hooks.OSEvents }
+
+var errRefused = errors.New("refused by the application")
+
+func (failingHooks) RegisterFD(int, hooks.Events, hooks.FDTarget) (hooks.Registration, error) {
+	return nil, errRefused
+}
+
+// TestHookFailure: when the application refuses to register the self-pipe,
+// Spawn fails cleanly and no child is started.
+func TestHookFailure(t *testing.T) {
+	l := startLoop(t)
+	fds0 := fdCount(t)
+	c, err := childproc.New(failingHooks{l}, hooks.ChildHooks{}, childproc.WithReapStrategy(childproc.ReapScan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Spawn(shell("exit 0", func(*childproc.Child, childproc.Status) { t.Error("callback for a child never started") }))
+	if !errors.Is(err, errRefused) {
+		t.Errorf("Spawn: %v, want the hook's error", err)
+	}
+	if c.Len() != 0 || childproc.PipeUsers() != 0 {
+		t.Errorf("state left behind: %d children, %d pipes", c.Len(), childproc.PipeUsers())
+	}
+	assertNoChildren(t)
+	if got := fdCount(t); got != fds0 {
+		t.Errorf("fds %d, want %d", got, fds0)
+	}
+	c.Close()
+	if pidfdOK() {
+		if _, err := childproc.New(failingHooks{l}, hooks.ChildHooks{}, childproc.WithReapStrategy(childproc.ReapPidfd)); !errors.Is(err, errRefused) {
+			t.Errorf("New with pidfd strategy on refusing hooks: %v", err)
+		}
+		if got := fdCount(t); got != fds0 {
+			t.Errorf("fds %d after failed New, want %d", got, fds0)
+		}
+	}
+}
+
+// TestCloseWithRunningChildren: Close kills and reaps what is still
+// running; no callback runs, no zombie and no fd stay behind.
+func TestCloseWithRunningChildren(t *testing.T) {
+	forVariants(t, func(t *testing.T, v variant) {
+		l := startLoop(t)
+		fds0 := fdCount(t)
+		c, err := childproc.New(l, hooks.ChildHooks{}, childproc.WithReapStrategy(v.strategy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kids []*childproc.Child
+		for i := 0; i < 20; i++ {
+			ch, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"},
+				OnExit: func(*childproc.Child, childproc.Status) { t.Error("callback after Close") }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			kids = append(kids, ch)
+		}
+		start := time.Now()
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("Close with 20 running children took %v", time.Since(start))
+		for _, ch := range kids {
+			if st, done := ch.Status(); !done || st.Signal != 9 {
+				t.Errorf("%v: %v %v, want killed", ch, st, done)
+			}
+		}
+		assertNoZombies(t)
+		assertNoChildren(t)
+		if got := fdCount(t); got != fds0 {
+			t.Errorf("fds %d after Close, want %d", got, fds0)
+		}
+	})
+}
