@@ -32,7 +32,7 @@ func (ch *Child) Signal(sig syscall.Signal) error {
 	c := ch.ctx
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gen != forkGen.Load() {
+	if c.gen != currentForkGen() {
 		return ErrForked
 	}
 	if ch.idx < 0 {

@@ -69,7 +69,7 @@ func New(ev hooks.OSEvents, ch hooks.ChildHooks, opts ...Option) (*Context, erro
 		mode:    ch.Mode,
 		spawnFn: ch.Spawn,
 		foreign: ch.ForeignChild,
-		gen:     forkGen.Load(),
+		gen:     currentForkGen(),
 		byPid:   make(map[int]*Child),
 	}
 	for _, o := range opts {
@@ -115,7 +115,7 @@ func (c *Context) Mode() Mode { return c.mode }
 
 // usableLocked reports why the context cannot be used, if it cannot.
 func (c *Context) usableLocked() error {
-	if c.gen != forkGen.Load() {
+	if c.gen != currentForkGen() {
 		return ErrForked
 	}
 	if c.closed.Load() {
@@ -182,11 +182,11 @@ func (c *Context) sigchldReady(fd int, _ hooks.Events) {
 	c.dispatch(ex)
 }
 
-// collectLocked reaps what is ready and returns the exits to dispatch.
+// collectLocked reaps what is ready and returns the exits to dispatch; the
+// caller passes them to dispatch once it has released mu.
 func (c *Context) collectLocked() []exit {
 	ex := c.reaper.collect(c.spare[:0])
 	c.spare = nil
-	c.maybeLeaveLocked()
 	return ex
 }
 
@@ -236,6 +236,12 @@ func (c *Context) dispatch(ex []exit) {
 	if c.spare == nil {
 		c.spare = ex[:0]
 	}
+	// Leave the SIGCHLD user list only now: a callback that spawned a
+	// replacement keeps the pipe, and the leaving cost is not paid before
+	// the callbacks run.
+	if c.usableLocked() == nil {
+		c.maybeLeaveLocked()
+	}
 	c.mu.Unlock()
 }
 
@@ -251,7 +257,7 @@ func (c *Context) dispatch(ex []exit) {
 // in uninterruptible sleep).
 func (c *Context) Close() error {
 	c.mu.Lock()
-	if c.gen != forkGen.Load() {
+	if c.gen != currentForkGen() {
 		c.mu.Unlock()
 		return ErrForked
 	}

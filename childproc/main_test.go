@@ -31,14 +31,16 @@ func TestMain(m *testing.M) {
 func runHelper(h string) int {
 	switch h {
 	case "listfds":
-		// Print every open fd number but 0, 1, 2 and the one ReadDir uses.
+		// Print every open fd with what it refers to; the caller ignores
+		// 0, 1, 2 and the directory fd ReadDir itself uses.
 		ents, err := os.ReadDir("/proc/self/fd")
 		if err != nil {
 			fmt.Println("error", err)
 			return 2
 		}
 		for _, e := range ents {
-			fmt.Println(e.Name())
+			target, _ := os.Readlink("/proc/self/fd/" + e.Name())
+			fmt.Println(e.Name(), target)
 		}
 		return 0
 	}
@@ -234,3 +236,14 @@ func lastIndexByte(s string, c byte) int {
 }
 
 func childHooks(m childproc.Mode) hooks.ChildHooks { return hooks.ChildHooks{Mode: m} }
+
+// benchLoop runs a reference loop for a benchmark.
+func benchLoop(b *testing.B) (*loop.Loop, func()) {
+	l, err := loop.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Run() }()
+	return l, func() { l.Stop(); <-done; l.Close() }
+}

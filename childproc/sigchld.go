@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // The process-wide SIGCHLD machinery.
@@ -36,10 +37,11 @@ var users struct {
 	always *Context    // the open Always-mode context, if any; guarded by mu
 }
 
-// allFDs is every registered self-pipe fd, read and write ends, as an
-// immutable snapshot. PostforkChildNoexec closes them without taking
-// users.mu. Written under users.mu, read lock-free.
-var allFDs atomic.Pointer[[]int32]
+// allFDs points to a *[]int32: every registered self-pipe fd, read and
+// write ends, as an immutable snapshot. It is stored atomically under
+// users.mu and read lock-free; PostforkChildNoexec, running alone in a
+// forked child, reads it with a plain load and closes the fds.
+var allFDs unsafe.Pointer
 
 // SourceKind selects how SIGCHLD reaches the self-pipes.
 type SourceKind int
@@ -103,7 +105,7 @@ type source interface {
 	kind() SourceKind
 	start() error
 	// publish makes w (never modified afterwards) the set of write ends.
-	publish(w []int32)
+	publish(w []int32) error
 	// quiesce returns once no writer can still be using a set published
 	// before the last publish.
 	quiesce()
@@ -129,7 +131,15 @@ func addPipe(p *selfPipe) error {
 		users.src = src
 	}
 	users.pipes = append(users.pipes, p)
-	publishLocked()
+	if err := publishLocked(); err != nil {
+		users.pipes = users.pipes[:len(users.pipes)-1]
+		_ = publishLocked()
+		if len(users.pipes) == 0 {
+			_ = users.src.stop()
+			users.src = nil
+		}
+		return err
+	}
 	return nil
 }
 
@@ -148,7 +158,8 @@ func removePipe(p *selfPipe) {
 			break
 		}
 	}
-	publishLocked()
+	// Publishing a subset of fds that were accepted before cannot fail.
+	_ = publishLocked()
 	users.src.quiesce()
 	if len(users.pipes) == 0 {
 		// A stop error leaves nothing to undo: the source is gone either way.
@@ -158,17 +169,32 @@ func removePipe(p *selfPipe) {
 }
 
 // publishLocked rebuilds both snapshots from users.pipes. users.mu held.
-func publishLocked() {
+func publishLocked() error {
 	w := make([]int32, 0, len(users.pipes))
 	all := make([]int32, 0, 2*len(users.pipes))
 	for _, p := range users.pipes {
 		w = append(w, int32(p.w))
 		all = append(all, int32(p.r), int32(p.w))
 	}
-	allFDs.Store(&all)
+	atomic.StorePointer(&allFDs, unsafe.Pointer(&all))
 	if users.src != nil {
-		users.src.publish(w)
+		return users.src.publish(w)
 	}
+	return nil
+}
+
+// CheckSignalSource reports whether the installed SIGCHLD source still
+// works. The raw handler can be replaced behind the library's back, by
+// signal.Ignore(syscall.SIGCHLD) or by C code calling sigaction; then no
+// exit would be noticed through the self-pipes any more. It returns nil when
+// no source is installed or the relay is in use.
+func CheckSignalSource() error {
+	users.mu.Lock()
+	defer users.mu.Unlock()
+	if users.src == nil || users.src.kind() != SourceRaw {
+		return nil
+	}
+	return checkRaw()
 }
 
 // pipeUsers reports how many self-pipes are registered (tests).

@@ -50,7 +50,7 @@ func (r *relay) run() {
 	}
 }
 
-func (r *relay) publish(w []int32) { r.targets.Store(&w) }
+func (r *relay) publish(w []int32) error { r.targets.Store(&w); return nil }
 
 func (r *relay) quiesce() {
 	for r.inflight.Load() != 0 {

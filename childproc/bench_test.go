@@ -1,0 +1,165 @@
+//go:build linux
+
+package childproc_test
+
+import (
+	"os"
+	"os/exec"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/childloop/childloop/childproc"
+)
+
+// catChild starts the latency probe's child: /bin/cat with piped stdin and
+// stdout. It returns once cat has echoed one byte, i.e. is blocked reading.
+type catChild struct {
+	stdin  *os.File // parent's write end; closing it makes cat exit
+	stdout *os.File // parent's read end
+}
+
+func newCatPipes(b *testing.B) (childIn, childOut *os.File, p catChild) {
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return inR, outW, catChild{stdin: inW, stdout: outR}
+}
+
+// handshake proves the child is running cat's read loop.
+func (p catChild) handshake(b *testing.B) {
+	var buf [1]byte
+	if _, err := p.stdin.Write([]byte{'x'}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.stdout.Read(buf[:]); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func report(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Nanoseconds()) }
+	b.ReportMetric(pct(0.50), "p50-ns")
+	b.ReportMetric(pct(0.99), "p99-ns")
+}
+
+// BenchmarkExitLatency measures how long after a blocked child's stdin is
+// closed its death callback starts (t0: just before close; t1: callback
+// entry), per strategy and signal source, beside exec.Cmd.Wait in a
+// goroutine. One iteration is one child.
+func BenchmarkExitLatency(b *testing.B) {
+	for _, v := range variants() {
+		b.Run(v.name, func(b *testing.B) {
+			if err := childproc.SetSignalSource(v.source); err != nil {
+				b.Fatal(err)
+			}
+			defer childproc.SetSignalSource(childproc.SourceAuto)
+			l, stop := benchLoop(b)
+			defer stop()
+			c, err := childproc.New(l, childHooks(childproc.LibraryOwned), childproc.WithReapStrategy(v.strategy))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			lat := make([]time.Duration, 0, b.N)
+			got := make(chan time.Time, 1)
+			onExit := func(*childproc.Child, childproc.Status) { got <- time.Now() }
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				in, out, p := newCatPipes(b)
+				_, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, Stdin: in, Stdout: out, OnExit: onExit})
+				in.Close()
+				out.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.handshake(b)
+				t0 := time.Now()
+				p.stdin.Close()
+				t1 := <-got
+				lat = append(lat, t1.Sub(t0))
+				p.stdout.Close()
+			}
+			report(b, lat)
+		})
+	}
+	b.Run("exec.Cmd.Wait", func(b *testing.B) {
+		lat := make([]time.Duration, 0, b.N)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			cmd := exec.Command("/bin/cat")
+			in, out, p := newCatPipes(b)
+			cmd.Stdin, cmd.Stdout = in, out
+			if err := cmd.Start(); err != nil {
+				b.Fatal(err)
+			}
+			in.Close()
+			out.Close()
+			got := make(chan time.Time, 1)
+			go func() { cmd.Wait(); got <- time.Now() }()
+			p.handshake(b)
+			t0 := time.Now()
+			p.stdin.Close()
+			lat = append(lat, (<-got).Sub(t0))
+			p.stdout.Close()
+		}
+		report(b, lat)
+	})
+}
+
+// BenchmarkSpawnReap spawns and reaps /bin/true with 64 children in flight;
+// one iteration is one child.
+func BenchmarkSpawnReap(b *testing.B) {
+	const inflight = 64
+	for _, v := range variants() {
+		b.Run(v.name, func(b *testing.B) {
+			if err := childproc.SetSignalSource(v.source); err != nil {
+				b.Fatal(err)
+			}
+			defer childproc.SetSignalSource(childproc.SourceAuto)
+			l, stop := benchLoop(b)
+			defer stop()
+			c, err := childproc.New(l, childHooks(childproc.LibraryOwned), childproc.WithReapStrategy(v.strategy))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			sem := make(chan struct{}, inflight)
+			var wg sync.WaitGroup
+			onExit := func(*childproc.Child, childproc.Status) { <-sem; wg.Done() }
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				sem <- struct{}{}
+				wg.Add(1)
+				if _, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: onExit}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			wg.Wait()
+		})
+	}
+	b.Run("exec.Cmd", func(b *testing.B) {
+		sem := make(chan struct{}, inflight)
+		var wg sync.WaitGroup
+		for i := 0; i < b.N; i++ {
+			sem <- struct{}{}
+			wg.Add(1)
+			cmd := exec.Command("/bin/true")
+			if err := cmd.Start(); err != nil {
+				b.Fatal(err)
+			}
+			go func() { cmd.Wait(); <-sem; wg.Done() }()
+		}
+		wg.Wait()
+	})
+}

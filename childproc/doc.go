@@ -1,0 +1,72 @@
+// Package childproc runs child processes for programs that own their event
+// loop: it spawns them, learns of their exits inside the application's loop
+// (through the hooks of package hooks), reaps exactly the children it may
+// reap, and runs each child's death callback on the loop goroutine.
+//
+//	ctx, err := childproc.New(myLoop, hooks.ChildHooks{}) // LibraryOwned mode
+//	ch, err := ctx.Spawn(&childproc.Cmd{
+//		Args:   []string{"make", "-j4"},
+//		OnExit: func(ch *childproc.Child, st childproc.Status) { log.Println(ch, st) },
+//	})
+//
+// # Modes
+//
+// [hooks.ChildMode] says who handles SIGCHLD and which children are reaped.
+// LibraryOwned (the default) and AlwaysSelective reap only the context's
+// own children, so os/exec and other libraries keep their statuses: this is
+// a deliberate difference from libxl, whose library-owned mode reaps every
+// child of the process. Always reaps every child (subreapers, inits) and
+// passes foreign statuses to ChildHooks.ForeignChild; only one Always
+// context may exist, and it must not share the process with os/exec.
+// Mainloop installs nothing: the application calls SigchldOccurred or
+// Reaped.
+//
+// # Finding the child that exited
+//
+// A [ReapStrategy] decides how a wake-up becomes statuses. ReapPidfd (the
+// default on Linux ≥ 5.4) asks the kernel for a pidfd at fork, keeps the
+// pidfds in a private epoll set and registers only that set's fd in the
+// application's loop: an exit makes exactly that pidfd readable, so the cost
+// is O(1) per exit however many children live, and SIGCHLD is not involved.
+// ReapScan, the portable fallback, wakes on SIGCHLD and asks the kernel
+// about each child with wait4(pid, WNOHANG): O(children) per wake-up.
+// Always mode reaps with wait4(-1, WNOHANG) until nothing is ready.
+//
+// # What runs where
+//
+// Three kinds of code touch a context:
+//
+//   - The signal path (the raw handler, or the os/signal relay goroutine)
+//     writes one byte to each registered self-pipe. It reads an immutable
+//     snapshot of write ends from an atomic pointer and takes no lock,
+//     allocates nothing and never blocks: pipes are non-blocking and EAGAIN
+//     means a wake-up is already pending.
+//   - The loop goroutine delivers the self-pipe's (or the pidfd set's)
+//     readiness. The context then drains the pipe, reaps under its mutex,
+//     collects every exit into a buffer, releases the mutex and only then
+//     runs the callbacks; so a callback may Spawn, Kill or Close.
+//   - Caller goroutines run Spawn, Signal, Close, SigchldOccurred and
+//     Reaped; all are safe concurrently.
+//
+// # Why no exit is lost
+//
+// SIGCHLDs coalesce (in the kernel and in the Go runtime: 1000 exits can
+// arrive as a handful of signals), so a signal only ever means "look". The
+// context drains its pipe before it reaps: a signal arriving after the
+// drain leaves a byte that causes another pass; one arriving before it is
+// covered by the pass that follows. A context joins the SIGCHLD user list
+// (self-pipe registered in the loop, snapshot published) before its first
+// fork, and forks with its mutex held, so a child can neither exit unseen
+// nor be reaped before it is recorded. A status that cannot be collected
+// because someone else reaped the child (ECHILD) is reported to the callback
+// with ErrStatusLost, never dropped.
+//
+// # Why nothing deadlocks
+//
+// Lock order: context mutex → process-wide user-list mutex → osevent
+// registry mutex → locks inside the application's hooks. Callbacks run with
+// none of them held. The signal path holds none and waits for none; a
+// context leaving the user list publishes a snapshot without its pipe and
+// waits until no signal writer still uses the old one before closing the
+// pipe, so no byte is ever written into a reused fd number.
+package childproc

@@ -1,0 +1,392 @@
+//go:build linux
+
+package childproc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/loop"
+	"golang.org/x/sys/unix"
+)
+
+// callStep adds a test-only step that calls fn (which must be
+// //go:nosplit) in the forked child.
+func callStep(s *Steps, fn func() uintptr) *Steps { return s.add(step{kind: stepCall, fn: fn}) }
+
+// What checkChild inspects; written by the parent before each fork.
+var (
+	checkFDs [16]int32
+	checkN   int
+	checkGen uint32
+)
+
+// checkChild runs in the forked child after PostforkChildNoexec and reports
+// with bits what is wrong: 1 a self-pipe fd is still open, 2 SIGCHLD is not
+// SIG_DFL, 4 inherited contexts were not invalidated.
+//
+//go:nosplit
+//go:norace
+func checkChild() uintptr {
+	var bad uintptr
+	for i := 0; i < checkN; i++ {
+		_, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(checkFDs[i]), syscall.F_GETFD, 0)
+		if e != syscall.EBADF {
+			bad |= 1
+		}
+	}
+	var old [4]uint64
+	syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(syscall.SIGCHLD), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+	if old[0] != 0 {
+		bad |= 2
+	}
+	if forkGen == checkGen {
+		bad |= 4
+	}
+	if bad != 0 {
+		return 64 + bad
+	}
+	return 0
+}
+
+// lockInChild imitates libxl 4.4.0-rc5's postfork: it takes the process-wide
+// registry lock in the child, where another goroutine held it at fork time,
+// by spinning on the mutex word (the only way to "lock" without growing the
+// stack). It never returns.
+//
+//go:nosplit
+//go:norace
+func lockInChild() uintptr {
+	state := (*int32)(unsafe.Pointer(&users.mu))
+	for {
+		if *state == 0 {
+			*state = 1
+			return 0
+		}
+	}
+}
+
+// lockInChildGo calls sync.Mutex.Lock in the child: not nosplit, so the
+// runtime throws "stack growth after fork" (or the lock hangs).
+func lockInChildGo() uintptr {
+	users.mu.Lock()
+	return 0
+}
+
+// outcome is how the harness saw a forked child end.
+type outcome struct {
+	hung     bool
+	code     int
+	signaled bool
+}
+
+func (o outcome) String() string {
+	switch {
+	case o.hung:
+		return "hung"
+	case o.signaled:
+		return fmt.Sprintf("killed by signal %d", o.code)
+	}
+	return fmt.Sprintf("exit %d", o.code)
+}
+
+// watchFork waits for pid up to bound, killing it if it is still there.
+func watchFork(t *testing.T, pid int, bound time.Duration) outcome {
+	t.Helper()
+	pfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		t.Fatalf("pidfd_open: %v", err)
+	}
+	defer unix.Close(pfd)
+	fds := []unix.PollFd{{Fd: int32(pfd), Events: unix.POLLIN}}
+	deadline := time.Now().Add(bound)
+	hung := false
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			hung = true
+			unix.Kill(pid, unix.SIGKILL)
+			break
+		}
+		n, err := unix.Poll(fds, int(left/time.Millisecond)+1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+	}
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("wait4: %v", err)
+		}
+		break
+	}
+	if hung {
+		return outcome{hung: true}
+	}
+	if ws.Signaled() {
+		return outcome{code: int(ws.Signal()), signaled: true}
+	}
+	return outcome{code: ws.ExitStatus()}
+}
+
+// blockingHooks wraps a loop; RegisterFD blocks while block is open, so a
+// Spawn stuck in it holds its context's mutex and its osevent registry's.
+type blockingHooks struct {
+	*loop.Loop
+	entered chan struct{}
+	block   chan struct{}
+}
+
+func (h *blockingHooks) RegisterFD(fd int, ev hooks.Events, tg hooks.FDTarget) (hooks.Registration, error) {
+	select {
+	case h.entered <- struct{}{}:
+		<-h.block
+	default:
+	}
+	return h.Loop.RegisterFD(fd, ev, tg)
+}
+
+// TestPostforkWithEveryLockHeld is the regression test for libxl's 2014
+// postfork deadlock. While other goroutines hold the process-wide registry
+// lock, every context's lock and (through a hook that blocks) an osevent
+// registry lock, and garbage-making goroutines run, the test forks 1000
+// times; each child runs PostforkChildNoexec and checks with raw system
+// calls that the self-pipes are closed, SIGCHLD is SIG_DFL and the inherited
+// contexts are invalid. A child that is not gone within a generous bound is
+// a hang and fails the test.
+func TestPostforkWithEveryLockHeld(t *testing.T) {
+	iters := 1000
+	if testing.Short() {
+		iters = 100
+	}
+	l, err := loop.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Run() }()
+	defer func() { l.Stop(); <-done; l.Close() }()
+
+	var ctxs []*Context
+	for i := 0; i < 3; i++ {
+		c, err := New(l, hooks.ChildHooks{Mode: AlwaysSelective}, WithReapStrategy(ReapScan))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		ctxs = append(ctxs, c)
+		checkFDs[checkN] = int32(c.pipe.r)
+		checkFDs[checkN+1] = int32(c.pipe.w)
+		checkN += 2
+	}
+	defer func() { checkN = 0 }()
+	checkGen = currentForkGen()
+
+	// A fourth context whose Spawn blocks inside the RegisterFD hook:
+	// its mutex and its registry's mutex stay held.
+	bh := &blockingHooks{Loop: l, entered: make(chan struct{}), block: make(chan struct{})}
+	stuck, err := New(bh, hooks.ChildHooks{}, WithReapStrategy(ReapScan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spawnDone := make(chan error, 1)
+	go func() {
+		_, err := stuck.Spawn(&Cmd{Args: []string{"/bin/true"}, OnExit: func(*Child, Status) {}})
+		spawnDone <- err
+	}()
+	<-bh.entered
+
+	// Hold the registry lock and every context lock.
+	release := make(chan struct{})
+	held := make(chan struct{})
+	go func() {
+		users.mu.Lock()
+		for _, c := range ctxs {
+			c.mu.Lock()
+		}
+		close(held)
+		<-release
+		for _, c := range ctxs {
+			c.mu.Unlock()
+		}
+		users.mu.Unlock()
+	}()
+	<-held
+
+	// Garbage makers keep the GC and the allocator busy during forks.
+	stopGarbage := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var keep [][]byte
+			for {
+				select {
+				case <-stopGarbage:
+					return
+				default:
+				}
+				keep = append(keep, make([]byte, 4096))
+				if len(keep) > 256 {
+					keep = nil
+				}
+			}
+		}()
+	}
+
+	prog := callStep(new(Steps), checkChild).Exit(0)
+	for i := 0; i < iters; i++ {
+		pid, err := ForkNoexec(prog)
+		if err != nil {
+			t.Fatalf("iteration %d: %v", i, err)
+		}
+		if o := watchFork(t, pid, 30*time.Second); o != (outcome{}) {
+			t.Fatalf("iteration %d: child %s (want exit 0; 64+bits = failed checks)", i, o)
+		}
+	}
+	close(stopGarbage)
+	wg.Wait()
+	close(release)
+	close(bh.block)
+	if err := <-spawnDone; err != nil {
+		t.Errorf("blocked spawn: %v", err)
+	}
+	stuck.Close()
+	// The parent's own state is untouched.
+	for _, c := range ctxs {
+		if err := c.usableLocked(); err != nil {
+			t.Errorf("parent context unusable after forks: %v", err)
+		}
+	}
+}
+
+// TestHarnessDetectsLockInChild shows the harness above can fail: a child
+// that takes the registry lock, as libxl's postfork effectively did, is
+// reported as hung (spinning) or crashed (sync.Mutex.Lock growing the stack).
+func TestHarnessDetectsLockInChild(t *testing.T) {
+	release := make(chan struct{})
+	held := make(chan struct{})
+	go func() {
+		users.mu.Lock()
+		close(held)
+		<-release
+		users.mu.Unlock()
+	}()
+	<-held
+	defer close(release)
+	// The crashing variant prints a runtime traceback: keep it off the
+	// test's stderr.
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	for _, tc := range []struct {
+		name string
+		fn   func() uintptr
+	}{{"spin", lockInChild}, {"sync.Mutex", lockInChildGo}} {
+		pid, err := ForkNoexec(callStep(new(Steps).Dup2(int(null.Fd()), 2), tc.fn).Exit(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := watchFork(t, pid, 2*time.Second)
+		if o == (outcome{}) {
+			t.Errorf("%s: lock taken in the child went unnoticed", tc.name)
+		}
+		t.Logf("%s: child %s", tc.name, o)
+	}
+}
+
+// TestDoubleForkDaemon: the middle child does setsid and forks the
+// grandchild, which execs; the context reports the middle child's exit, and
+// the grandchild is no longer our child.
+func TestDoubleForkDaemon(t *testing.T) {
+	l, err := loop.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Run() }()
+	defer func() { l.Stop(); <-done; l.Close() }()
+	c, err := New(l, hooks.ChildHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var s Steps
+	s.Setsid().Fork().Dup2(int(w.Fd()), 1).Exec("/bin/sh", []string{"sh", "-c", "echo $$; exec sleep 30"}, nil)
+	pid, err := ForkNoexec(&s)
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan Status, 1)
+	if _, err := c.Adopt(pid, func(_ *Child, st Status) { exited <- st }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case st := <-exited:
+		if !st.Success() {
+			t.Errorf("middle child: %v, want exit 0", st)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("middle child's exit not reported")
+	}
+	var gpid int
+	if _, err := fmt.Fscan(r, &gpid); err != nil {
+		t.Fatalf("reading grandchild pid: %v", err)
+	}
+	defer syscall.Kill(gpid, syscall.SIGKILL)
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", gpid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state byte
+	var ppid, pgrp, sid int
+	s2 := string(stat)
+	i := len(s2) - 1
+	for s2[i] != ')' {
+		i--
+	}
+	if _, err := fmt.Sscanf(s2[i+2:], "%c %d %d %d", &state, &ppid, &pgrp, &sid); err != nil {
+		t.Fatal(err)
+	}
+	if ppid == os.Getpid() {
+		t.Errorf("grandchild %d is still our child", gpid)
+	}
+	if sid != pid {
+		t.Errorf("grandchild session %d, want the middle child's %d (setsid)", sid, pid)
+	}
+	if c.Len() != 0 {
+		t.Errorf("context still tracks %d children", c.Len())
+	}
+	if err := unix.Kill(gpid, 0); err != nil && !errors.Is(err, unix.ESRCH) {
+		t.Log(err)
+	}
+	runtime.KeepAlive(w)
+}

@@ -1,0 +1,136 @@
+//go:build linux
+
+package childproc
+
+import (
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// These three are the hooks syscall.ForkExec uses around fork; gVisor links
+// to them the same way. BeforeFork blocks signals and stops the stack from
+// growing (stackguard = stackFork), AfterFork undoes that in the parent, and
+// AfterForkInChild resets Go's signal handlers to SIG_DFL and restores the
+// signal mask in the child.
+
+//go:linkname runtime_BeforeFork syscall.runtime_BeforeFork
+func runtime_BeforeFork()
+
+//go:linkname runtime_AfterFork syscall.runtime_AfterFork
+func runtime_AfterFork()
+
+//go:linkname runtime_AfterForkInChild syscall.runtime_AfterForkInChild
+func runtime_AfterForkInChild()
+
+// ForkNoexec forks a child that does not run Go code: the child calls
+// PostforkChildNoexec, runs steps with a //go:nosplit interpreter, and exits
+// (with 0 if the steps neither Exec nor Exit). The parent gets the child's
+// pid; pass it to Context.Adopt to have its exit reported like a spawned
+// child's, or wait for it yourself.
+//
+// The child is created with SIGCHLD as its exit signal, so it is an ordinary
+// child for wait4 and pidfds. Forking is serialised with os/exec through
+// syscall.ForkLock.
+func ForkNoexec(steps *Steps) (pid int, err error) {
+	if steps == nil {
+		return 0, errNoSteps
+	}
+	if steps.err != nil {
+		return 0, steps.err
+	}
+	syscall.ForkLock.Lock()
+	p, errno := forkAndRun(steps.steps)
+	syscall.ForkLock.Unlock()
+	if errno != 0 {
+		return 0, os.NewSyscallError("clone", errno)
+	}
+	return int(p), nil
+}
+
+// forkAndRun forks; in the child it never returns.
+//
+//go:norace
+//go:noinline
+func forkAndRun(prog []step) (pid uintptr, errno syscall.Errno) {
+	runtime_BeforeFork()
+	pid, errno = rawFork()
+	if errno == 0 && pid == 0 {
+		childRun(prog) // does not return
+	}
+	runtime_AfterFork()
+	return pid, errno
+}
+
+// rawFork is fork(2) as clone(SIGCHLD) (arm64 has no fork system call).
+//
+//go:nosplit
+//go:norace
+func rawFork() (pid uintptr, errno syscall.Errno) {
+	r1, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	return r1, e
+}
+
+// childRun is the forked child's whole life: it must not allocate, lock or
+// grow the stack, and calls only nosplit functions and raw system calls.
+//
+//go:nosplit
+//go:norace
+func childRun(prog []step) {
+	runtime_AfterForkInChild()
+	PostforkChildNoexec()
+	for i := 0; i < len(prog); i++ {
+		st := &prog[i]
+		var e syscall.Errno
+		switch st.kind {
+		case stepSetsid:
+			_, _, e = syscall.RawSyscall(syscall.SYS_SETSID, 0, 0, 0)
+		case stepDup2:
+			if st.a == st.b {
+				// dup3 refuses equal fds; clear close-on-exec instead.
+				_, _, e = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(st.a), syscall.F_SETFD, 0)
+			} else {
+				_, _, e = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(st.a), uintptr(st.b), 0)
+			}
+		case stepChdir:
+			_, _, e = syscall.RawSyscall(syscall.SYS_CHDIR, uintptr(unsafe.Pointer(st.path)), 0, 0)
+		case stepCloseFrom:
+			_, _, e = syscall.RawSyscall(sysCloseRange, uintptr(st.a), ^uintptr(0), 0)
+		case stepFork:
+			var pid uintptr
+			pid, e = rawFork()
+			if e == 0 && pid != 0 {
+				exitNow(0) // the middle child ends; the grandchild goes on
+			}
+		case stepWrite:
+			if len(st.data) > 0 {
+				_, _, e = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(st.a), uintptr(unsafe.Pointer(&st.data[0])), uintptr(len(st.data)))
+			}
+		case stepExec:
+			syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(st.path)),
+				uintptr(unsafe.Pointer(&st.argv[0])), uintptr(unsafe.Pointer(&st.envv[0])))
+			exitNow(ExecFailedCode)
+		case stepExit:
+			exitNow(st.a)
+		case stepCall:
+			if code := st.fn(); code != 0 {
+				exitNow(int(code))
+			}
+		}
+		if e != 0 {
+			exitNow(StepFailedCode)
+		}
+	}
+	exitNow(0)
+}
+
+// sysCloseRange is close_range(2)'s number, the same on amd64 and arm64.
+const sysCloseRange = 436
+
+//go:nosplit
+//go:norace
+func exitNow(code int) {
+	for {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, uintptr(code), 0, 0)
+	}
+}

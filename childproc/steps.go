@@ -1,0 +1,140 @@
+package childproc
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+)
+
+// Steps is the program a child forked by ForkNoexec runs. Go code cannot run
+// safely in a forked child (see PostforkChildNoexec), so instead of a
+// callback the caller declares raw steps; a //go:nosplit interpreter runs
+// them in the child with raw system calls. Everything they need (C strings,
+// argv arrays) is prepared in the parent.
+//
+// Steps run in order. A step that fails ends the child with exit code
+// StepFailedCode (ExecFailedCode for Exec). A program that ends without
+// Exec or Exit exits with code 0.
+//
+// Build a Steps with its methods, which append and return the receiver:
+//
+//	var s childproc.Steps
+//	s.Setsid().Fork().Dup2(logFD, 1).Exec("/usr/sbin/mydaemon", []string{"mydaemon"}, nil)
+type Steps struct {
+	steps []step
+	err   error // first construction error, reported by ForkNoexec
+}
+
+// Exit codes the interpreter uses when a step fails.
+const (
+	StepFailedCode = 126 // a step other than Exec failed
+	ExecFailedCode = 127 // execve failed
+)
+
+type stepKind uint8
+
+const (
+	stepSetsid stepKind = iota + 1
+	stepDup2
+	stepChdir
+	stepCloseFrom
+	stepFork
+	stepWrite
+	stepExec
+	stepExit
+	stepCall // tests only: call a //go:nosplit function
+)
+
+// step is one instruction; which fields matter depends on kind.
+type step struct {
+	kind stepKind
+	a, b int            // fds or exit code
+	path *byte          // NUL-terminated path for Chdir and Exec
+	argv []*byte        // nil-terminated argv for Exec
+	envv []*byte        // nil-terminated envp for Exec
+	data []byte         // bytes for Write
+	fn   func() uintptr // stepCall: nonzero result = exit code
+}
+
+func (s *Steps) add(st step) *Steps {
+	s.steps = append(s.steps, st)
+	return s
+}
+
+func (s *Steps) fail(err error) *Steps {
+	if s.err == nil {
+		s.err = err
+	}
+	return s
+}
+
+// Setsid makes the child a session leader (setsid(2)).
+func (s *Steps) Setsid() *Steps { return s.add(step{kind: stepSetsid}) }
+
+// Dup2 duplicates oldfd onto newfd; newfd is not close-on-exec afterwards.
+func (s *Steps) Dup2(oldfd, newfd int) *Steps {
+	if oldfd < 0 || newfd < 0 {
+		return s.fail(fmt.Errorf("childproc: Steps.Dup2(%d, %d): negative fd", oldfd, newfd))
+	}
+	return s.add(step{kind: stepDup2, a: oldfd, b: newfd})
+}
+
+// Chdir changes the working directory.
+func (s *Steps) Chdir(dir string) *Steps {
+	p, err := syscall.BytePtrFromString(dir)
+	if err != nil {
+		return s.fail(fmt.Errorf("childproc: Steps.Chdir: %w", err))
+	}
+	return s.add(step{kind: stepChdir, path: p})
+}
+
+// CloseFrom closes every fd >= fd (close_range(2), Linux ≥ 5.9; on older
+// kernels the step fails).
+func (s *Steps) CloseFrom(fd int) *Steps {
+	if fd < 0 {
+		return s.fail(fmt.Errorf("childproc: Steps.CloseFrom(%d): negative fd", fd))
+	}
+	return s.add(step{kind: stepCloseFrom, a: fd})
+}
+
+// Fork forks again: the current child exits with code 0 at once and the
+// new grandchild runs the remaining steps. With Setsid before it this is
+// the classic double-fork daemon: the grandchild is no longer our child.
+func (s *Steps) Fork() *Steps { return s.add(step{kind: stepFork}) }
+
+// Write writes data to fd (one write(2); a short write is not retried).
+func (s *Steps) Write(fd int, data []byte) *Steps {
+	return s.add(step{kind: stepWrite, a: fd, data: append([]byte(nil), data...)})
+}
+
+// Exec replaces the child with path, given argv and env (nil env: an empty
+// environment). It is the last step that can run.
+func (s *Steps) Exec(path string, argv, env []string) *Steps {
+	if len(argv) == 0 {
+		return s.fail(fmt.Errorf("childproc: Steps.Exec: %w", ErrEmptyArgv))
+	}
+	p, err := syscall.BytePtrFromString(path)
+	if err != nil {
+		return s.fail(fmt.Errorf("childproc: Steps.Exec: %w", err))
+	}
+	a, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return s.fail(fmt.Errorf("childproc: Steps.Exec: %w", err))
+	}
+	e, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return s.fail(fmt.Errorf("childproc: Steps.Exec: %w", err))
+	}
+	return s.add(step{kind: stepExec, path: p, argv: a, envv: e})
+}
+
+// Exit ends the child with code (0..255).
+func (s *Steps) Exit(code int) *Steps {
+	if code < 0 || code > 255 {
+		return s.fail(fmt.Errorf("childproc: Steps.Exit(%d): code out of range", code))
+	}
+	return s.add(step{kind: stepExit, a: code})
+}
+
+// errNoSteps is returned by ForkNoexec for a nil program.
+var errNoSteps = errors.New("childproc: ForkNoexec: nil Steps")

@@ -1,0 +1,17 @@
+//go:build !(linux && (amd64 || arm64))
+
+package rawsig
+
+const supported = false
+
+func install() error   { return ErrUnsupported }
+func uninstall() error { return ErrNotInstalled }
+func check() error     { return ErrNotInstalled }
+
+func installedNow() bool { return false }
+
+//go:nosplit
+//go:norace
+func resetInChild() {}
+
+func checkFD(int32) error { return nil }
