@@ -90,3 +90,30 @@ func statusOf(ws unix.WaitStatus) Status {
 }
 
 func statusOfSyscall(ws syscall.WaitStatus) Status { return hooks.StatusFromWait(ws) }
+
+// closePidfd closes a child's pidfd if it has one. ctx.mu held.
+func closePidfd(ch *Child) {
+	if ch.pidfd >= 0 {
+		unix.Close(ch.pidfd)
+		ch.pidfd = -1
+	}
+}
+
+// Disown stops the context from watching the child without signalling it:
+// its death callback will not run, and the caller becomes responsible for
+// reaping the pid (with wait4 or waitid). It returns ErrExited if the child
+// has already been reaped.
+func (ch *Child) Disown() error {
+	c := ch.ctx
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != currentForkGen() {
+		return ErrForked
+	}
+	if ch.idx < 0 {
+		return ErrExited
+	}
+	c.forgetLocked(ch, Status{Err: ErrDisowned})
+	c.maybeLeaveLocked()
+	return nil
+}

@@ -50,14 +50,20 @@ func WithReapStrategy(s ReapStrategy) Option {
 
 // New creates a context that registers its fds and timeouts through ev (the
 // application's loop, a loop.Loop, or an osevent.PollArray) and handles
-// children as ch says. ev must not be nil.
+// children as ch says. ev may be nil only in Mainloop mode, for a loop that
+// cannot watch arbitrary fds: the context then reaps with ReapScan when told
+// by SigchldOccurred or Reaped, and a strategy needing an fd fails with
+// ErrBadConfig.
 //
 // In Always and AlwaysSelective mode the context becomes a SIGCHLD user at
 // once and stays one until Close; in LibraryOwned mode only while it has
 // children; in Mainloop mode never.
 func New(ev hooks.OSEvents, ch hooks.ChildHooks, opts ...Option) (*Context, error) {
 	if ev == nil {
-		panic("childproc: New with nil hooks.OSEvents")
+		if ch.Mode != Mainloop {
+			panic("childproc: New with nil hooks.OSEvents outside Mainloop mode")
+		}
+		ev = noHooks{}
 	}
 	if !ch.Mode.Valid() {
 		return nil, fmt.Errorf("%w: unknown mode %v", ErrBadConfig, ch.Mode)

@@ -36,6 +36,9 @@ var (
 	// it (waitid or wait4 said ECHILD).
 	ErrStatusLost = errors.New("childproc: exit status lost (reaped elsewhere)")
 
+	// ErrDisowned is the Status.Err of a child released with Disown.
+	ErrDisowned = errors.New("childproc: child disowned")
+
 	// ErrForked is returned by every method of a Context that was inherited
 	// across a fork after PostforkChildNoexec: it belongs to the parent.
 	ErrForked = errors.New("childproc: context inherited across fork")

@@ -5,6 +5,7 @@ package childproc_test
 import (
 	"errors"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -155,4 +156,48 @@ func TestCloseWithRunningChildren(t *testing.T) {
 			t.Errorf("fds %d after Close, want %d", got, fds0)
 		}
 	})
+}
+
+// TestMainloopWithoutHooks: a Mainloop context may be created without
+// hooks (for loops that cannot watch arbitrary fds); other modes panic.
+func TestMainloopWithoutHooks(t *testing.T) {
+	c, err := childproc.New(nil, hooks.ChildHooks{Mode: childproc.Mainloop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rec := newRecorder()
+	ch, err := c.Spawn(shell("exit 4", rec.onExit(c)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := waitPid(ch.Pid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reaped(ch.Pid(), st); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.got[ch.Pid()]; len(got) != 1 || got[0].st.Code != 4 {
+		t.Errorf("got %v", got)
+	}
+	if _, err := childproc.New(nil, hooks.ChildHooks{Mode: childproc.Mainloop}, childproc.WithReapStrategy(childproc.ReapPidfd)); err == nil && pidfdOK() {
+		t.Error("pidfd strategy without hooks: no error")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("nil hooks in LibraryOwned mode did not panic")
+		}
+	}()
+	childproc.New(nil, hooks.ChildHooks{})
+}
+
+func waitPid(pid int) (syscall.WaitStatus, error) {
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(pid, &ws, 0, nil)
+		if err != syscall.EINTR {
+			return ws, err
+		}
+	}
 }

@@ -3,6 +3,7 @@
 package childproc_test
 
 import (
+	"syscall"
 	"testing"
 
 	"github.com/childloop/childloop/childproc"
@@ -63,5 +64,36 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 			t.Errorf("%d callbacks, want 51 (none after Close)", rec.count())
 		}
 		assertNoZombies(t)
+	})
+}
+
+// TestDisown: a disowned child gets no callback and stays unreaped for the
+// caller; Disown after the exit was reported says ErrExited.
+func TestDisown(t *testing.T) {
+	forVariants(t, func(t *testing.T, v variant) {
+		l := startLoop(t)
+		c := newCtx(t, l, childproc.LibraryOwned, v.strategy, nil)
+		ch, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"},
+			OnExit: func(*childproc.Child, childproc.Status) { t.Error("callback for a disowned child") }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ch.Disown(); err != nil {
+			t.Fatal(err)
+		}
+		if err := ch.Disown(); err != childproc.ErrExited {
+			t.Errorf("second Disown: %v", err)
+		}
+		if err := ch.Kill(); err != childproc.ErrExited {
+			t.Errorf("Kill after Disown: %v", err)
+		}
+		syscall.Kill(ch.Pid(), syscall.SIGKILL)
+		var ws syscall.WaitStatus
+		if _, err := syscall.Wait4(ch.Pid(), &ws, 0, nil); err != nil || ws.Signal() != syscall.SIGKILL {
+			t.Errorf("caller's wait4: %v %v", ws, err)
+		}
+		if c.Len() != 0 {
+			t.Errorf("%d children left", c.Len())
+		}
 	})
 }

@@ -65,9 +65,16 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 	return c.start(path, cmd.Args, attr, cmd.OnExit, cmd)
 }
 
-// start forks with c.mu held, so that the loop cannot reap (or, in Always
-// mode, claim as foreign) the new pid before it is recorded.
+// start forks the child. With a SIGCHLD-driven strategy it forks with c.mu
+// held, so that the loop cannot miss the exit of (or, in Always mode, claim
+// as foreign) a pid not yet recorded. The pidfd strategy needs no such
+// guard: an exit before recording stays visible on the pidfd, which is
+// level-triggered in the epoll set. Forking without the mutex lets the loop
+// reap while other goroutines fork.
 func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
+	if c.reaper.wantsPidfd() {
+		return c.startUnlocked(path, argv, attr, onExit, keep)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.usableLocked(); err != nil {
@@ -76,15 +83,40 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 	if err := c.joinLocked(); err != nil {
 		return nil, err
 	}
-	pidfd := -1
-	if c.reaper.wantsPidfd() {
-		requestPidfd(attr, &pidfd)
-	}
 	pid, err := c.spawnFn(path, argv, attr)
 	runtime.KeepAlive(keep)
 	if err != nil {
 		c.maybeLeaveLocked()
 		return nil, fmt.Errorf("childproc: spawn %s: %w", path, err)
+	}
+	return c.adoptLocked(pid, -1, onExit)
+}
+
+// startUnlocked is start for the pidfd strategy: fork outside c.mu, then
+// record.
+func (c *Context) startUnlocked(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
+	c.mu.Lock()
+	err := c.usableLocked()
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	pidfd := -1
+	requestPidfd(attr, &pidfd)
+	pid, err := c.spawnFn(path, argv, attr)
+	runtime.KeepAlive(keep)
+	if err != nil {
+		return nil, fmt.Errorf("childproc: spawn %s: %w", path, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		// Closed (or forked away) while we forked: the child must not
+		// outlive the context unseen.
+		ch := &Child{pid: pid, ctx: c, pidfd: pidfd, idx: -1}
+		killAndReap(ch)
+		closePidfd(ch)
+		return nil, err
 	}
 	return c.adoptLocked(pid, pidfd, onExit)
 }
