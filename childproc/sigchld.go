@@ -203,3 +203,25 @@ func pipeUsers() int {
 	defer users.mu.Unlock()
 	return len(users.pipes)
 }
+
+// SourceSupported reports whether this platform has signal source k.
+func SourceSupported(k SourceKind) bool {
+	switch k {
+	case SourceAuto, SourceRelay:
+		return true
+	case SourceRaw:
+		return rawSupported()
+	}
+	return false
+}
+
+// ReapStrategySupported reports whether the kernel supports strategy s.
+func ReapStrategySupported(s ReapStrategy) bool {
+	switch s {
+	case ReapAuto, ReapScan:
+		return true
+	case ReapPidfd:
+		return pidfdSupported()
+	}
+	return false
+}

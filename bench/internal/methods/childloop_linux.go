@@ -1,0 +1,297 @@
+//go:build linux
+
+package methods
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/childloop/childloop/bench/internal/child"
+	"github.com/childloop/childloop/bench/internal/harness"
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/loop"
+)
+
+// childloopRow is one childloop path: a mode, a reaping strategy and a
+// SIGCHLD source, on the reference loop. The measuring goroutine drives the
+// loop itself (RunOnce), as an application that owns its loop does; t1 is
+// the entry of the child's death callback.
+type childloopRow struct {
+	name       string
+	order      int
+	mode       hooks.ChildMode
+	strategy   childproc.ReapStrategy
+	source     childproc.SourceKind
+	lockThread bool // keep the spawning and polling goroutine on one OS thread
+}
+
+func init() {
+	for _, r := range []childloopRow{
+		{"childloop library-owned, pidfd (default)", 11, childproc.LibraryOwned, childproc.ReapPidfd, childproc.SourceAuto, false},
+		{"childloop always-selective, pidfd", 12, childproc.AlwaysSelective, childproc.ReapPidfd, childproc.SourceAuto, false},
+		{"childloop library-owned, scan + raw handler", 13, childproc.LibraryOwned, childproc.ReapScan, childproc.SourceRaw, false},
+		{"childloop library-owned, scan + raw handler, thread locked", 14, childproc.LibraryOwned, childproc.ReapScan, childproc.SourceRaw, true},
+		{"childloop library-owned, scan + Notify relay", 15, childproc.LibraryOwned, childproc.ReapScan, childproc.SourceRelay, false},
+		{"childloop always, raw handler + wait4(-1)", 16, childproc.Always, childproc.ReapAuto, childproc.SourceRaw, false},
+		{"childloop always, Notify relay + wait4(-1)", 17, childproc.Always, childproc.ReapAuto, childproc.SourceRelay, false},
+		{"childloop mainloop, app's signal.Notify", 18, childproc.Mainloop, childproc.ReapScan, childproc.SourceAuto, false},
+	} {
+		harness.Register(r)
+	}
+}
+
+func (r childloopRow) Name() string { return r.name }
+func (r childloopRow) Order() int   { return r.order }
+
+// Scales: Always mode would reap the harness's idle children.
+func (r childloopRow) Scales() bool { return r.mode != childproc.Always }
+
+func (r childloopRow) Available() error {
+	if !childproc.ReapStrategySupported(r.strategy) {
+		return fmt.Errorf("reap strategy %v: kernel too old", r.strategy)
+	}
+	if !childproc.SourceSupported(r.source) {
+		return fmt.Errorf("signal source %v: not on %s/%s", r.source, runtime.GOOS, runtime.GOARCH)
+	}
+	return nil
+}
+
+// clSession is one context on one reference loop, with the state the
+// death callback writes (loop goroutine or, in Mainloop mode, the signal
+// goroutine).
+type clSession struct {
+	row  childloopRow
+	l    *loop.Loop
+	c    *childproc.Context
+	mu   sync.Mutex
+	t1   time.Time
+	done bool
+	st   childproc.Status
+	exit chan struct{}  // Mainloop: signalled by the callback
+	sigs chan os.Signal // Mainloop: the application's own SIGCHLD channel
+	quit chan struct{}  // Mainloop: stops the signal goroutine
+	wg   sync.WaitGroup
+}
+
+func (r childloopRow) open() (*clSession, error) {
+	if err := childproc.SetSignalSource(r.source); err != nil {
+		return nil, err
+	}
+	l, err := loop.New()
+	if err != nil {
+		return nil, err
+	}
+	s := &clSession{row: r, l: l, exit: make(chan struct{}, 1)}
+	var foreign func(int, childproc.Status)
+	if r.mode == childproc.Always {
+		foreign = func(int, childproc.Status) {}
+	}
+	s.c, err = childproc.New(l, hooks.ChildHooks{Mode: r.mode, ForeignChild: foreign}, childproc.WithReapStrategy(r.strategy))
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	if r.mode == childproc.Mainloop {
+		// The application's own way: signal.Notify and a goroutine that
+		// tells the context.
+		s.sigs = make(chan os.Signal, 1)
+		s.quit = make(chan struct{})
+		signal.Notify(s.sigs, syscall.SIGCHLD)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for {
+				select {
+				case <-s.sigs:
+					s.c.SigchldOccurred()
+				case <-s.quit:
+					return
+				}
+			}
+		}()
+	}
+	return s, nil
+}
+
+func (s *clSession) close() {
+	if s.sigs != nil {
+		signal.Stop(s.sigs)
+		close(s.quit)
+		s.wg.Wait()
+	}
+	s.c.Close()
+	s.l.Close()
+	childproc.SetSignalSource(childproc.SourceAuto)
+}
+
+func (s *clSession) onExit(_ *childproc.Child, st childproc.Status) {
+	t1 := time.Now()
+	s.mu.Lock()
+	s.t1, s.done, s.st = t1, true, st
+	s.mu.Unlock()
+	select {
+	case s.exit <- struct{}{}:
+	default:
+	}
+}
+
+// one runs the fair protocol for one /bin/cat child.
+func (s *clSession) one() (harness.Sample, error) {
+	s.mu.Lock()
+	s.done = false
+	s.mu.Unlock()
+	cat, err := child.SpawnCatWith(func(in, out *os.File) (int, error) {
+		ch, err := s.c.Spawn(&childproc.Cmd{Path: child.CatPath, Args: []string{"cat"}, Stdin: in, Stdout: out, OnExit: s.onExit})
+		if err != nil {
+			return 0, err
+		}
+		return ch.Pid(), nil
+	})
+	if err != nil {
+		return harness.Sample{}, err
+	}
+	defer cat.Close()
+	herr := cat.Handshake()
+	t0 := cat.CloseStdin()
+	if err := s.waitExit(); err != nil {
+		return harness.Sample{}, err
+	}
+	s.mu.Lock()
+	t1, st := s.t1, s.st
+	s.mu.Unlock()
+	if herr != nil {
+		return harness.Sample{}, herr
+	}
+	if !st.Success() {
+		return harness.Sample{}, fmt.Errorf("cat %d: %v", cat.Pid, st)
+	}
+	return harness.Sample{Pid: cat.Pid, Latency: t1.Sub(t0)}, nil
+}
+
+// waitExit drives the loop until the callback has run (Mainloop: waits for
+// the signal goroutine's callback).
+func (s *clSession) waitExit() error {
+	if s.row.mode == childproc.Mainloop {
+		<-s.exit
+		return nil
+	}
+	for {
+		s.mu.Lock()
+		done := s.done
+		s.mu.Unlock()
+		if done {
+			return nil
+		}
+		if err := s.l.RunOnce(true); err != nil {
+			return err
+		}
+	}
+}
+
+func (r childloopRow) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
+	return r.ScaleLatency(ctx, cfg, nil)
+}
+
+// ScaleLatency adopts the idle children into the context (so a per-pid
+// scan must walk them), measures, and disowns them again.
+func (r childloopRow) ScaleLatency(ctx context.Context, cfg harness.LatencyConfig, idle []int) ([]harness.Sample, error) {
+	if r.lockThread {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
+	s, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	adopted := make([]*childproc.Child, 0, len(idle))
+	defer func() {
+		for _, ch := range adopted {
+			ch.Disown()
+		}
+	}()
+	for _, pid := range idle {
+		ch, err := s.c.Adopt(pid, func(*childproc.Child, childproc.Status) {})
+		if err != nil {
+			return nil, fmt.Errorf("adopt idle child %d: %w", pid, err)
+		}
+		adopted = append(adopted, ch)
+	}
+	if len(idle) > 0 && r.mode != childproc.Mainloop {
+		// Adopt kicks the self-pipe; consume that wake-up now.
+		if err := s.l.RunOnce(false); err != nil {
+			return nil, err
+		}
+	}
+	return sequential(ctx, cfg, s.one)
+}
+
+// Throughput spawns from GOMAXPROCS goroutines while the loop runs on its
+// own goroutine and reaps.
+func (r childloopRow) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+	s, err := r.open()
+	if err != nil {
+		return 0, err
+	}
+	defer s.close()
+	runErr := make(chan error, 1)
+	if r.mode != childproc.Mainloop {
+		go func() { runErr <- s.l.Run() }()
+	} else {
+		runErr <- nil
+	}
+	sem := make(chan struct{}, cfg.Concurrency)
+	var wg sync.WaitGroup
+	var errOnce sync.Once
+	var firstErr error
+	onExit := func(_ *childproc.Child, st childproc.Status) {
+		if !st.Success() {
+			errOnce.Do(func() { firstErr = fmt.Errorf("true: %v", st) })
+		}
+		<-sem
+		wg.Done()
+	}
+	start := time.Now()
+	var spawners sync.WaitGroup
+	next := make(chan struct{})
+	go func() {
+		defer close(next)
+		for i := 0; i < cfg.Total && ctx.Err() == nil; i++ {
+			next <- struct{}{}
+		}
+	}()
+	for range runtime.GOMAXPROCS(0) {
+		spawners.Add(1)
+		go func() {
+			defer spawners.Done()
+			for range next {
+				sem <- struct{}{}
+				wg.Add(1)
+				if _, err := s.c.Spawn(&childproc.Cmd{Path: child.TruePath, Args: []string{"true"}, OnExit: onExit}); err != nil {
+					errOnce.Do(func() { firstErr = err })
+					<-sem
+					wg.Done()
+				}
+			}
+		}()
+	}
+	spawners.Wait()
+	wg.Wait()
+	elapsed := time.Since(start)
+	s.l.Stop()
+	if err := <-runErr; err != nil && !errors.Is(err, loop.ErrClosed) && firstErr == nil {
+		firstErr = err
+	}
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return elapsed, firstErr
+}

@@ -1,0 +1,158 @@
+package methods
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/childloop/childloop/bench/internal/child"
+	"github.com/childloop/childloop/bench/internal/harness"
+)
+
+func init() { harness.Register(pidfdEpoll{}) }
+
+// pidfdEpoll is the floor: each child's pidfd (from clone, via
+// SysProcAttr.PidFD) is registered in an epoll set and t1 is when
+// epoll_wait returns it. The child is then reaped with waitid(P_PIDFD).
+// Needs Linux ≥ 5.4.
+type pidfdEpoll struct{}
+
+func (pidfdEpoll) Name() string { return "pidfd + epoll (floor)" }
+func (pidfdEpoll) Order() int   { return orderFloor }
+func (pidfdEpoll) Floor() bool  { return true }
+func (pidfdEpoll) Scales() bool { return true }
+
+func (pidfdEpoll) Available() error {
+	fd, err := unix.PidfdOpen(os.Getpid(), 0)
+	if err != nil {
+		return fmt.Errorf("pidfd_open: %w", err)
+	}
+	unix.Close(fd)
+	return nil
+}
+
+func (pidfdEpoll) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	defer unix.Close(ep)
+	events := make([]unix.EpollEvent, 1)
+	return sequential(ctx, cfg, func() (harness.Sample, error) {
+		c, err := child.SpawnCat(true)
+		if err != nil {
+			return harness.Sample{}, err
+		}
+		defer c.Close()
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(c.PidFD)}
+		if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, c.PidFD, &ev); err != nil {
+			c.CloseStdin()
+			child.Reap(c.Pid)
+			return harness.Sample{}, os.NewSyscallError("epoll_ctl", err)
+		}
+		herr := c.Handshake()
+		t0 := c.CloseStdin()
+		if err := epollWaitFor(ep, events, c.PidFD); err != nil {
+			child.Reap(c.Pid)
+			return harness.Sample{}, err
+		}
+		t1 := time.Now()
+		if err := reapPidfd(c.PidFD); err != nil {
+			return harness.Sample{}, err
+		}
+		if herr != nil {
+			return harness.Sample{}, herr
+		}
+		return harness.Sample{Pid: c.Pid, Latency: t1.Sub(t0)}, nil
+	})
+}
+
+// epollWaitFor blocks in epoll_wait until fd is reported.
+func epollWaitFor(ep int, events []unix.EpollEvent, fd int) error {
+	for {
+		n, err := unix.EpollWait(ep, events, -1)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return os.NewSyscallError("epoll_wait", err)
+		}
+		for _, e := range events[:n] {
+			if int(e.Fd) == fd {
+				return nil
+			}
+		}
+	}
+}
+
+// reapPidfd reaps the exited child behind pidfd.
+func reapPidfd(pidfd int) error {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PIDFD, pidfd, &info, unix.WEXITED, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		return os.NewSyscallError("waitid", err)
+	}
+}
+
+func (pidfdEpoll) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return 0, os.NewSyscallError("epoll_create1", err)
+	}
+	defer unix.Close(ep)
+	events := make([]unix.EpollEvent, 64)
+	start := time.Now()
+	spawned, inflight := 0, 0
+	var firstErr error
+	for spawned < cfg.Total || inflight > 0 {
+		for firstErr == nil && inflight < cfg.Concurrency && spawned < cfg.Total {
+			if firstErr = ctx.Err(); firstErr != nil {
+				break
+			}
+			_, pidfd, err := child.SpawnTrue(true)
+			if err != nil {
+				firstErr = err
+				break
+			}
+			ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(pidfd)}
+			if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, pidfd, &ev); err != nil {
+				// Cannot watch it: reap it here, synchronously.
+				reapPidfd(pidfd)
+				unix.Close(pidfd)
+				firstErr = os.NewSyscallError("epoll_ctl", err)
+				break
+			}
+			spawned++
+			inflight++
+		}
+		if firstErr != nil {
+			spawned = cfg.Total // stop spawning, drain what is in flight
+		}
+		if inflight == 0 {
+			break
+		}
+		n, err := unix.EpollWait(ep, events, -1)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return time.Since(start), os.NewSyscallError("epoll_wait", err)
+		}
+		for _, e := range events[:n] {
+			fd := int(e.Fd)
+			if err := reapPidfd(fd); err != nil && firstErr == nil {
+				firstErr = err
+			}
+			unix.Close(fd) // also removes it from the epoll set
+			inflight--
+		}
+	}
+	return time.Since(start), firstErr
+}

@@ -1,0 +1,131 @@
+// Package peerrun runs a reaplat peer driver (bench/peers) as a subprocess
+// and parses its output: one JSON line per measured exit,
+//
+//	{"pid":123,"ns":45678}
+//
+// followed by exactly one summary line, {"summary":{...}}, which must be
+// the last line. Anything else on stdout is a protocol error; stderr is
+// kept for error messages.
+package peerrun
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/childloop/childloop/bench/internal/harness"
+)
+
+// Summary is the peer's final line.
+type Summary struct {
+	Mode        string `json:"mode"`
+	Runtime     string `json:"runtime"` // e.g. "node v20.20.2"
+	Watcher     string `json:"watcher"` // how the runtime learns of exits
+	N           int    `json:"n"`
+	Warmup      int    `json:"warmup,omitempty"`
+	Concurrency int    `json:"concurrency,omitempty"`
+	ElapsedNS   int64  `json:"elapsed_ns"`
+}
+
+// line is any output line; exactly one of its shapes is set.
+type line struct {
+	Pid     *int     `json:"pid"`
+	NS      *int64   `json:"ns"`
+	Summary *Summary `json:"summary"`
+}
+
+// Peer is one driver: an interpreter and the script source it runs.
+type Peer struct {
+	Interpreter string // looked up in PATH, e.g. "node"
+	ScriptName  string // file name the script is written under
+	Script      []byte // script source
+	ExtraArgs   []string
+}
+
+// Run writes the script to a temporary directory, runs
+// `interpreter script args... extraArgs...`, calls onSample for each exit
+// line as it arrives and returns the parsed samples and summary.
+func (p Peer) Run(ctx context.Context, args []string, onSample func(harness.Sample)) ([]harness.Sample, Summary, error) {
+	dir, err := os.MkdirTemp("", "reaplat-peer-")
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, p.ScriptName)
+	if err := os.WriteFile(script, p.Script, 0o644); err != nil {
+		return nil, Summary{}, err
+	}
+	argv := append(append([]string{script}, args...), p.ExtraArgs...)
+	cmd := exec.CommandContext(ctx, p.Interpreter, argv...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, Summary{}, err
+	}
+	samples, sum, perr := Parse(stdout, onSample)
+	if perr != nil {
+		cmd.Process.Kill()
+	}
+	werr := cmd.Wait()
+	if werr != nil {
+		msg := strings.TrimSpace(stderr.String())
+		return samples, sum, fmt.Errorf("%s %s: %w: %s", p.Interpreter, p.ScriptName, werr, msg)
+	}
+	if perr != nil {
+		return samples, sum, fmt.Errorf("%s %s: %w", p.Interpreter, p.ScriptName, perr)
+	}
+	return samples, sum, nil
+}
+
+// Parse reads peer output until EOF. Sample lines must have a positive pid
+// and a positive ns; the summary must come last and exactly once.
+func Parse(r interface{ Read([]byte) (int, error) }, onSample func(harness.Sample)) ([]harness.Sample, Summary, error) {
+	var (
+		samples []harness.Sample
+		sum     *Summary
+	)
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		if sum != nil {
+			return samples, *sum, fmt.Errorf("line %d after the summary line", n)
+		}
+		var l line
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return samples, Summary{}, fmt.Errorf("line %d: %w: %q", n, err, sc.Text())
+		}
+		switch {
+		case l.Summary != nil:
+			sum = l.Summary
+		case l.Pid != nil && l.NS != nil:
+			if *l.Pid <= 0 || *l.NS <= 0 {
+				return samples, Summary{}, fmt.Errorf("line %d: implausible sample %q", n, sc.Text())
+			}
+			s := harness.Sample{Pid: *l.Pid, Latency: time.Duration(*l.NS)}
+			samples = append(samples, s)
+			if onSample != nil {
+				onSample(s)
+			}
+		default:
+			return samples, Summary{}, fmt.Errorf("line %d: neither a sample nor a summary: %q", n, sc.Text())
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return samples, Summary{}, err
+	}
+	if sum == nil {
+		return samples, Summary{}, errors.New("no summary line")
+	}
+	return samples, *sum, nil
+}

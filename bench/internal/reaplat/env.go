@@ -1,0 +1,82 @@
+package reaplat
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Env describes the machine and runtimes a result was measured on.
+type Env struct {
+	Time       string            `json:"time"`
+	GOOS       string            `json:"goos"`
+	GOARCH     string            `json:"goarch"`
+	GoVersion  string            `json:"go_version"`
+	GOMAXPROCS int               `json:"gomaxprocs"`
+	NumCPU     int               `json:"num_cpu"`
+	Kernel     string            `json:"kernel"`    // uname -srm
+	CPUModel   string            `json:"cpu_model"` // from /proc/cpuinfo
+	Runtimes   map[string]string `json:"runtimes"`  // peer runtime → version, or "not installed"
+}
+
+// gatherEnv collects Env.
+func gatherEnv(ctx context.Context) Env {
+	e := Env{
+		Time:       time.Now().UTC().Format(time.RFC3339),
+		GOOS:       runtime.GOOS,
+		GOARCH:     runtime.GOARCH,
+		GoVersion:  runtime.Version(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		NumCPU:     runtime.NumCPU(),
+		Kernel:     kernel(),
+		CPUModel:   cpuModel(),
+		Runtimes:   map[string]string{},
+	}
+	for _, rt := range []string{"node", "python3"} {
+		e.Runtimes[rt] = runtimeVersion(ctx, rt)
+	}
+	return e
+}
+
+// cpuModel returns the first "model name" of /proc/cpuinfo, or "unknown".
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+// runtimeVersion runs `name --version`, or says it is not installed.
+func runtimeVersion(ctx context.Context, name string) string {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "not installed"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "--version").CombinedOutput()
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// String is the one-line machine description used in titles.
+func (e Env) String() string {
+	return e.Kernel + ", " + e.CPUModel + ", " + strconv.Itoa(e.NumCPU) + " CPUs, GOMAXPROCS=" +
+		strconv.Itoa(e.GOMAXPROCS) + ", " + e.GoVersion
+}

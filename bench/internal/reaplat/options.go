@@ -1,0 +1,125 @@
+package reaplat
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Section names accepted by -sections.
+const (
+	SectionLatency    = "latency"
+	SectionScale      = "scale"
+	SectionThroughput = "throughput"
+)
+
+// Options is the parsed command line; immutable after ParseOptions.
+type Options struct {
+	N           int            `json:"n"`           // measured exits per method (latency)
+	Warmup      int            `json:"warmup"`      // discarded exits before them
+	Sections    []string       `json:"sections"`    // which sections run, in order
+	Methods     *regexp.Regexp `json:"-"`           // row filter (nil: all)
+	MethodsExpr string         `json:"methods"`     // its source
+	OutDir      string         `json:"out_dir"`     // where JSON and PNG go
+	JSON        bool           `json:"json"`        // write reaplat.json
+	Plot        bool           `json:"plot"`        // write reaplat.png
+	ScaleMax    int            `json:"scale_max"`   // largest idle-children level
+	ScaleN      int            `json:"scale_n"`     // measured exits per scale level
+	Concurrency int            `json:"concurrency"` // throughput children in flight
+	Total       int            `json:"total"`       // throughput children in all
+	Quick       bool           `json:"quick"`       // smoke-test sizes
+}
+
+// scaleLevels are the idle-children counts of the scale section, capped
+// by Options.ScaleMax.
+var scaleLevels = []int{1, 100, 1000, 10000}
+
+// Levels returns the scale levels not above ScaleMax; ScaleMax itself is
+// added when it lies between the fixed levels or beyond them.
+func (o Options) Levels() []int {
+	var out []int
+	for _, l := range scaleLevels {
+		if l <= o.ScaleMax {
+			out = append(out, l)
+		}
+	}
+	if o.ScaleMax > 0 && !slices.Contains(out, o.ScaleMax) {
+		out = append(out, o.ScaleMax)
+	}
+	return out
+}
+
+// Has reports whether section s runs.
+func (o Options) Has(s string) bool { return slices.Contains(o.Sections, s) }
+
+// ParseOptions parses args (without the program name). Usage and errors go
+// to errOut. flag.ErrHelp is returned for -h.
+func ParseOptions(args []string, errOut io.Writer) (Options, error) {
+	fs := flag.NewFlagSet("reaplat", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	fs.Usage = func() {
+		fmt.Fprintf(errOut, "usage: go run ./bench/cmd/reaplat [flags]\n\n"+
+			"Measures how fast each way of running children notices an exit.\n"+
+			"See bench/README.md for the method.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	var o Options
+	var sections string
+	fs.IntVar(&o.N, "n", 2000, "measured exits per method in the latency section")
+	fs.IntVar(&o.Warmup, "warmup", 50, "warm-up exits per method, discarded")
+	fs.StringVar(&sections, "sections", "latency,scale,throughput", "comma-separated sections to run")
+	fs.StringVar(&o.MethodsExpr, "methods", "", "regexp: run only methods whose name matches")
+	fs.StringVar(&o.OutDir, "out", "bench/out", "output directory for reaplat.json and reaplat.png")
+	fs.BoolVar(&o.JSON, "json", false, "write every raw sample and the environment to OUT/reaplat.json")
+	fs.BoolVar(&o.Plot, "plot", true, "write the latency CDF and scale curve to OUT/reaplat.png")
+	fs.IntVar(&o.ScaleMax, "scale-max", 10000, "largest number of idle children in the scale section")
+	fs.IntVar(&o.ScaleN, "scale-n", 200, "measured exits per method and idle level in the scale section")
+	fs.IntVar(&o.Concurrency, "c", 64, "throughput: children in flight")
+	fs.IntVar(&o.Total, "total", 10000, "throughput: children in all, per method")
+	fs.BoolVar(&o.Quick, "quick", false, "smoke test: small sizes (flags given explicitly still win)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if o.Quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		quick := map[string]*int{"n": &o.N, "warmup": &o.Warmup, "scale-max": &o.ScaleMax,
+			"scale-n": &o.ScaleN, "c": &o.Concurrency, "total": &o.Total}
+		small := map[string]int{"n": 100, "warmup": 10, "scale-max": 100, "scale-n": 20, "c": 16, "total": 200}
+		for name, p := range quick {
+			if !set[name] {
+				*p = small[name]
+			}
+		}
+	}
+	for _, s := range strings.Split(sections, ",") {
+		s = strings.TrimSpace(s)
+		switch s {
+		case SectionLatency, SectionScale, SectionThroughput:
+			if !slices.Contains(o.Sections, s) {
+				o.Sections = append(o.Sections, s)
+			}
+		case "":
+		default:
+			return o, fmt.Errorf("unknown section %q (want latency, scale, throughput)", s)
+		}
+	}
+	if o.MethodsExpr != "" {
+		re, err := regexp.Compile(o.MethodsExpr)
+		if err != nil {
+			return o, fmt.Errorf("-methods: %w", err)
+		}
+		o.Methods = re
+	}
+	if o.N < 1 || o.Warmup < 0 || o.ScaleMax < 0 || o.ScaleN < 1 || o.Concurrency < 1 || o.Total < 1 {
+		return o, errors.New("-n, -scale-n, -c and -total must be positive; -warmup and -scale-max not negative")
+	}
+	return o, nil
+}

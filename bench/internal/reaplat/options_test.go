@@ -1,0 +1,30 @@
+package reaplat
+
+import (
+	"io"
+	"slices"
+	"testing"
+)
+
+func TestParseOptions(t *testing.T) {
+	o, err := ParseOptions(nil, io.Discard)
+	if err != nil || o.N != 2000 || o.ScaleMax != 10000 || len(o.Sections) != 3 || o.Methods != nil {
+		t.Fatalf("defaults = %+v, %v", o, err)
+	}
+	if got := o.Levels(); !slices.Equal(got, []int{1, 100, 1000, 10000}) {
+		t.Errorf("Levels = %v", got)
+	}
+	o, err = ParseOptions([]string{"-quick", "-n", "7", "-sections", "scale", "-methods", "pidfd"}, io.Discard)
+	if err != nil || o.N != 7 || o.ScaleMax != 100 || !o.Has(SectionScale) || o.Has(SectionLatency) || !o.Methods.MatchString("pidfd + epoll") {
+		t.Fatalf("quick = %+v, %v", o, err)
+	}
+	o, _ = ParseOptions([]string{"-scale-max", "500"}, io.Discard)
+	if got := o.Levels(); !slices.Equal(got, []int{1, 100, 500}) {
+		t.Errorf("Levels(500) = %v", got)
+	}
+	for _, bad := range [][]string{{"-sections", "nope"}, {"-methods", "("}, {"-n", "0"}, {"extra"}} {
+		if _, err := ParseOptions(bad, io.Discard); err == nil {
+			t.Errorf("ParseOptions(%q) succeeded", bad)
+		}
+	}
+}

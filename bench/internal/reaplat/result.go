@@ -1,0 +1,87 @@
+package reaplat
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/childloop/childloop/bench/internal/harness"
+	"github.com/childloop/childloop/bench/internal/stats"
+)
+
+// Result is everything one run measured; it is what reaplat.json holds.
+type Result struct {
+	Env        Env             `json:"env"`
+	Options    Options         `json:"options"`
+	Latency    []LatencyRow    `json:"latency,omitempty"`
+	Scale      []ScaleRow      `json:"scale,omitempty"`
+	Throughput []ThroughputRow `json:"throughput,omitempty"`
+	WallNS     int64           `json:"wall_ns"`
+}
+
+// RowStatus says why a row has no numbers; both empty means it ran.
+type RowStatus struct {
+	Skipped string `json:"skipped,omitempty"` // e.g. "not installed"
+	Error   string `json:"error,omitempty"`
+}
+
+// LatencyRow is one method in the latency section.
+type LatencyRow struct {
+	Method string `json:"method"`
+	Floor  bool   `json:"floor,omitempty"`
+	RowStatus
+	Summary stats.Summary    `json:"summary"`
+	Samples []harness.Sample `json:"samples,omitempty"`
+}
+
+// ScaleRow is one method in the scale section: one point per idle level.
+type ScaleRow struct {
+	Method string `json:"method"`
+	Floor  bool   `json:"floor,omitempty"`
+	RowStatus
+	Points []ScalePoint `json:"points,omitempty"`
+}
+
+// ScalePoint is the latency of one exit next to Idle idle children.
+type ScalePoint struct {
+	Idle    int              `json:"idle"`
+	Summary stats.Summary    `json:"summary"`
+	Samples []harness.Sample `json:"samples,omitempty"`
+}
+
+// ThroughputRow is one method in the throughput section.
+type ThroughputRow struct {
+	Method string `json:"method"`
+	Floor  bool   `json:"floor,omitempty"`
+	RowStatus
+	Concurrency int     `json:"concurrency"`
+	Total       int     `json:"total"`
+	ElapsedNS   int64   `json:"elapsed_ns"`
+	PerSecond   float64 `json:"per_second"`
+}
+
+// Names of the files written into Options.OutDir.
+const (
+	JSONFile = "reaplat.json"
+	PNGFile  = "reaplat.png"
+)
+
+// writeJSON writes r to dir/JSONFile and returns the path.
+func writeJSON(dir string, r *Result) (string, error) {
+	path := filepath.Join(dir, JSONFile)
+	b, err := json.MarshalIndent(r, "", " ")
+	if err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// durations extracts the latencies of samples.
+func durations(samples []harness.Sample) []time.Duration {
+	out := make([]time.Duration, len(samples))
+	for i, s := range samples {
+		out[i] = s.Latency
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package reaplat
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/childloop/childloop/bench/internal/harness"
+	"github.com/childloop/childloop/bench/internal/stats"
+)
+
+// Main runs the command with args (without the program name), printing
+// tables to stdout and progress to stderr, and returns the exit code: 0,
+// 1 when a method failed or output could not be written, 2 for bad flags.
+func Main(args []string, stdout, stderr io.Writer) int {
+	opts, err := ParseOptions(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "reaplat:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := Run(ctx, opts, stderr)
+	if res != nil {
+		PrintTables(stdout, res)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "reaplat:", err)
+		return 1
+	}
+	return writeOutputs(opts, res, stdout, stderr)
+}
+
+// writeOutputs writes the JSON and PNG files that opts asks for.
+func writeOutputs(opts Options, res *Result, stdout, stderr io.Writer) int {
+	if !opts.JSON && !opts.Plot {
+		return 0
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		fmt.Fprintln(stderr, "reaplat:", err)
+		return 1
+	}
+	code := 0
+	if opts.JSON {
+		path, err := writeJSON(opts.OutDir, res)
+		if err != nil {
+			fmt.Fprintln(stderr, "reaplat: writing JSON:", err)
+			code = 1
+		} else {
+			fmt.Fprintln(stdout, "raw samples:", path)
+		}
+	}
+	if opts.Plot {
+		path, err := writePlot(opts.OutDir, res)
+		if err != nil {
+			fmt.Fprintln(stderr, "reaplat: writing plot:", err)
+			code = 1
+		} else {
+			fmt.Fprintln(stdout, "plot:", path)
+		}
+	}
+	return code
+}
+
+// Run measures every selected section over the registered methods that
+// match opts.Methods. A failing method is recorded in its row and makes
+// Run return an error after all sections ran; the result is always
+// returned.
+func Run(ctx context.Context, opts Options, log io.Writer) (*Result, error) {
+	start := time.Now()
+	res := &Result{Env: gatherEnv(ctx), Options: opts}
+	methods := harness.Methods(opts.Methods)
+	var errs []error
+	if opts.Has(SectionLatency) {
+		errs = append(errs, runLatency(ctx, opts, methods, res, log)...)
+	}
+	if opts.Has(SectionScale) {
+		errs = append(errs, runScale(ctx, opts, methods, res, log)...)
+	}
+	if opts.Has(SectionThroughput) {
+		errs = append(errs, runThroughput(ctx, opts, methods, res, log)...)
+	}
+	res.WallNS = int64(time.Since(start))
+	return res, errors.Join(errs...)
+}
+
+// status returns the row status for a method that cannot run, or nil.
+func status(m harness.Method) *RowStatus {
+	err := m.Available()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, harness.ErrNotInstalled):
+		return &RowStatus{Skipped: "not installed (" + err.Error() + ")"}
+	default:
+		return &RowStatus{Skipped: err.Error()}
+	}
+}
+
+func runLatency(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) []error {
+	var errs []error
+	for _, m := range methods {
+		row := LatencyRow{Method: m.Name(), Floor: harness.Floor(m)}
+		if st := status(m); st != nil {
+			row.RowStatus = *st
+			res.Latency = append(res.Latency, row)
+			continue
+		}
+		p := newProgress(log, "latency: "+m.Name(), opts.N)
+		samples, err := m.Latency(ctx, harness.LatencyConfig{N: opts.N, Warmup: opts.Warmup, Progress: p.update})
+		if err != nil {
+			row.Error = err.Error()
+			errs = append(errs, fmt.Errorf("latency: %s: %w", m.Name(), err))
+		}
+		row.Samples = samples
+		row.Summary = stats.Summarize(durations(samples))
+		res.Latency = append(res.Latency, row)
+	}
+	return errs
+}
+
+func runThroughput(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) []error {
+	var errs []error
+	cfg := harness.ThroughputConfig{Concurrency: opts.Concurrency, Total: opts.Total}
+	for _, m := range methods {
+		t, ok := m.(harness.Throughputer)
+		if !ok {
+			continue
+		}
+		row := ThroughputRow{Method: m.Name(), Floor: harness.Floor(m), Concurrency: cfg.Concurrency, Total: cfg.Total}
+		if st := status(m); st != nil {
+			row.RowStatus = *st
+			res.Throughput = append(res.Throughput, row)
+			continue
+		}
+		stopBeat := heartbeat(log, fmt.Sprintf("throughput: %s (%d children, %d in flight)", m.Name(), cfg.Total, cfg.Concurrency))
+		d, err := t.Throughput(ctx, cfg)
+		stopBeat()
+		if err != nil {
+			row.Error = err.Error()
+			errs = append(errs, fmt.Errorf("throughput: %s: %w", m.Name(), err))
+		} else if d > 0 {
+			row.ElapsedNS = int64(d)
+			row.PerSecond = float64(cfg.Total) / d.Seconds()
+		}
+		res.Throughput = append(res.Throughput, row)
+	}
+	return errs
+}

@@ -1,0 +1,20 @@
+//go:build !linux
+
+package reaplat
+
+import (
+	"context"
+	"io"
+
+	"github.com/childloop/childloop/bench/internal/harness"
+)
+
+// runScale marks every Scaler skipped: the idle-children pool needs Linux.
+func runScale(_ context.Context, _ Options, methods []harness.Method, res *Result, _ io.Writer) []error {
+	for _, m := range methods {
+		if s, ok := m.(harness.Scaler); ok && s.Scales() {
+			res.Scale = append(res.Scale, ScaleRow{Method: m.Name(), RowStatus: RowStatus{Skipped: "Linux only"}})
+		}
+	}
+	return nil
+}

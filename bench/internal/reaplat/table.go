@@ -1,0 +1,171 @@
+package reaplat
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/childloop/childloop/bench/internal/stats"
+)
+
+// PrintTables writes the environment and one table per section that ran.
+func PrintTables(w io.Writer, r *Result) {
+	fmt.Fprintf(w, "\nreaplat — %s\n", r.Env)
+	var rts []string
+	for k, v := range r.Env.Runtimes {
+		rts = append(rts, k+": "+v)
+	}
+	sort.Strings(rts)
+	fmt.Fprintf(w, "peers: %s\n", strings.Join(rts, "; "))
+	if len(r.Latency) > 0 {
+		printLatency(w, r)
+	}
+	if len(r.Scale) > 0 {
+		printScale(w, r)
+	}
+	if len(r.Throughput) > 0 {
+		printThroughput(w, r)
+	}
+	fmt.Fprintf(w, "\nwall time %.1fs\n", time.Duration(r.WallNS).Seconds())
+}
+
+// us formats d in microseconds.
+func us(d time.Duration) string {
+	return fmt.Sprintf("%.0f", float64(d)/float64(time.Microsecond))
+}
+
+// ratio formats x/floor, or "n/a".
+func ratio(x, floor time.Duration) string {
+	r, ok := stats.Ratio(x, floor)
+	if !ok {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2fx", r)
+}
+
+// note is the text shown instead of numbers for a row that did not run.
+func note(s RowStatus) string {
+	if s.Skipped != "" {
+		return "skipped: " + s.Skipped
+	}
+	return "error: " + s.Error
+}
+
+func printLatency(w io.Writer, r *Result) {
+	var floor stats.Summary
+	for _, row := range r.Latency {
+		if row.Floor && row.Error == "" && row.Skipped == "" {
+			floor = row.Summary
+		}
+	}
+	fmt.Fprintf(w, "\nLatency: close(stdin of cat) → method knows the pid exited, µs; %d sequential exits per method after %d warm-up\n\n",
+		r.Options.N, r.Options.Warmup)
+	width := nameWidth(len(r.Latency), func(i int) string { return r.Latency[i].Method })
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-*s\tn\tp50\tp90\tp99\tp99.9\tmax\tp50/floor\tp99/floor\t\n", width, "method")
+	var notes []string
+	for _, row := range r.Latency {
+		if row.Skipped != "" || (row.Error != "" && row.Summary.N == 0) {
+			notes = append(notes, fmt.Sprintf("%-*s  %s", width, row.Method, note(row.RowStatus)))
+			continue
+		}
+		s := row.Summary
+		fmt.Fprintf(tw, "%-*s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", width, row.Method, s.N, us(s.P50), us(s.P90),
+			us(s.P99), us(s.P999), us(s.Max), ratio(s.P50, floor.P50), ratio(s.P99, floor.P99))
+		if row.Error != "" {
+			notes = append(notes, fmt.Sprintf("%-*s  %s", width, row.Method, note(row.RowStatus)))
+		}
+	}
+	tw.Flush()
+	printNotes(w, notes)
+}
+
+func printScale(w io.Writer, r *Result) {
+	levels := r.Options.Levels()
+	floor := map[int]stats.Summary{}
+	for _, row := range r.Scale {
+		if row.Floor {
+			for _, p := range row.Points {
+				floor[p.Idle] = p.Summary
+			}
+		}
+	}
+	fmt.Fprintf(w, "\nScale: latency of one exit next to N idle children, p50 / p99 µs (p50 ratio to floor); %d exits per point\n\n",
+		r.Options.ScaleN)
+	width := nameWidth(len(r.Scale), func(i int) string { return r.Scale[i].Method })
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-*s\t", width, "method")
+	for _, l := range levels {
+		fmt.Fprintf(tw, "%d idle\t", l)
+	}
+	fmt.Fprintln(tw)
+	var notes []string
+	for _, row := range r.Scale {
+		if row.Skipped != "" || row.Error != "" {
+			notes = append(notes, fmt.Sprintf("%-*s  %s", width, row.Method, note(row.RowStatus)))
+		}
+		if row.Skipped != "" {
+			continue
+		}
+		fmt.Fprintf(tw, "%-*s\t", width, row.Method)
+		for _, l := range levels {
+			cell := "-"
+			for _, p := range row.Points {
+				if p.Idle == l {
+					cell = fmt.Sprintf("%s / %s (%s)", us(p.Summary.P50), us(p.Summary.P99), ratio(p.Summary.P50, floor[l].P50))
+				}
+			}
+			fmt.Fprintf(tw, "%s\t", cell)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	printNotes(w, notes)
+}
+
+func printThroughput(w io.Writer, r *Result) {
+	var floor float64
+	for _, row := range r.Throughput {
+		if row.Floor {
+			floor = row.PerSecond
+		}
+	}
+	fmt.Fprintf(w, "\nThroughput: spawn+reap /bin/true, %d in flight, %d per method\n\n", r.Options.Concurrency, r.Options.Total)
+	width := nameWidth(len(r.Throughput), func(i int) string { return r.Throughput[i].Method })
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-*s\telapsed s\tchildren/s\tvs pidfd row\t\n", width, "method")
+	var notes []string
+	for _, row := range r.Throughput {
+		if row.Skipped != "" || row.Error != "" {
+			notes = append(notes, fmt.Sprintf("%-*s  %s", width, row.Method, note(row.RowStatus)))
+			continue
+		}
+		vs := "n/a"
+		if floor > 0 {
+			vs = fmt.Sprintf("%.2fx", row.PerSecond/floor)
+		}
+		fmt.Fprintf(tw, "%-*s\t%.2f\t%.0f\t%s\t\n", width, row.Method, time.Duration(row.ElapsedNS).Seconds(), row.PerSecond, vs)
+	}
+	tw.Flush()
+	printNotes(w, notes)
+}
+
+// nameWidth is the display width of the longest of n method names.
+func nameWidth(n int, name func(int) string) int {
+	w := len("method")
+	for i := range n {
+		w = max(w, utf8.RuneCountInString(name(i)))
+	}
+	return w
+}
+
+// printNotes prints the rows that have no numbers, below the table.
+func printNotes(w io.Writer, notes []string) {
+	for _, n := range notes {
+		fmt.Fprintln(w, n)
+	}
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// reaplat.js — the Node.js (libuv child_process) peer of bench/cmd/reaplat.
+//
+// Usage:
+//   node reaplat.js latency N WARMUP
+//   node reaplat.js throughput CONCURRENCY TOTAL
+//
+// latency: WARMUP+N sequential /bin/cat children. For each: spawn cat with
+// stdin and stdout pipes, write one byte and read it back (cat has exec'd
+// and is blocked in read), t0 = hrtime just before destroying (closing) its
+// stdin, t1 = entry of the 'exit' event handler. Prints one JSON line per
+// measured exit, {"pid":123,"ns":45678}, then one summary line.
+// throughput: spawn /bin/true with CONCURRENCY in flight until TOTAL have
+// exited; prints only the summary line. Errors go to stderr, exit code 1.
+'use strict';
+const { spawn } = require('child_process');
+
+function summary(fields) {
+  const s = Object.assign({ runtime: 'node ' + process.version, watcher: 'libuv' }, fields);
+  process.stdout.write(JSON.stringify({ summary: s }) + '\n');
+}
+
+function oneExit() {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/cat', [], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let t0 = 0n;
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const t1 = process.hrtime.bigint();
+      if (code !== 0) {
+        reject(new Error(`cat ${child.pid} exited with ${code} ${signal}`));
+        return;
+      }
+      resolve({ pid: child.pid, ns: Number(t1 - t0) });
+    });
+    child.stdout.once('data', () => {
+      t0 = process.hrtime.bigint();
+      child.stdin.destroy(); // closes the fd now, unlike end()
+    });
+    child.stdin.write('x');
+  });
+}
+
+async function latency(n, warmup) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < warmup + n; i++) {
+    const s = await oneExit();
+    if (i >= warmup) {
+      process.stdout.write(JSON.stringify(s) + '\n');
+    }
+  }
+  summary({ mode: 'latency', n, warmup, elapsed_ns: Number(process.hrtime.bigint() - start) });
+}
+
+function throughput(concurrency, total) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    let spawned = 0;
+    let exited = 0;
+    const more = () => {
+      while (spawned < total && spawned - exited < concurrency) {
+        spawned++;
+        const child = spawn('/bin/true', [], { stdio: 'ignore' });
+        child.on('error', reject);
+        child.on('exit', () => {
+          exited++;
+          if (exited === total) {
+            summary({ mode: 'throughput', n: total, concurrency,
+              elapsed_ns: Number(process.hrtime.bigint() - start) });
+            resolve();
+          } else {
+            more();
+          }
+        });
+      }
+    };
+    more();
+  });
+}
+
+async function main() {
+  const [mode, a, b] = process.argv.slice(2);
+  const x = parseInt(a, 10);
+  const y = parseInt(b, 10);
+  if (mode === 'latency' && x > 0 && y >= 0) {
+    await latency(x, y);
+  } else if (mode === 'throughput' && x > 0 && y > 0) {
+    await throughput(x, y);
+  } else {
+    throw new Error('usage: reaplat.js latency N WARMUP | throughput CONCURRENCY TOTAL');
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`reaplat.js: ${err.stack || err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""reaplat.py -- the Python asyncio peer of bench/cmd/reaplat.
+
+Usage:
+  python3 reaplat.py latency N WARMUP [default|pidfd]
+  python3 reaplat.py throughput CONCURRENCY TOTAL [default|pidfd]
+
+latency: WARMUP+N sequential /bin/cat children started with
+asyncio.create_subprocess_exec. For each: stdin is a pipe we own (so that
+closing it is an immediate close(2), not a transport close deferred to the
+next loop iteration), stdout an asyncio pipe; write one byte and read it
+back (cat has exec'd and is blocked in read); t0 = monotonic_ns just before
+closing its stdin; t1 = when `await proc.wait()` returns. Prints one JSON
+line per measured exit, {"pid":123,"ns":45678}, then one summary line.
+throughput: /bin/true with CONCURRENCY in flight until TOTAL have exited;
+prints only the summary line.
+
+The watcher argument picks how asyncio learns of exits: "default" keeps the
+interpreter's default (ThreadedChildWatcher, a thread blocked in waitpid per
+child, up to 3.11; pidfd from 3.12 when available); "pidfd" installs
+PidfdChildWatcher where the watcher API still exists (< 3.12).
+"""
+import asyncio
+import json
+import os
+import platform
+import sys
+import time
+
+
+def watcher_name():
+    if sys.version_info >= (3, 12):
+        return "default (pidfd if available)"
+    try:
+        return type(asyncio.get_child_watcher()).__name__
+    except Exception as err:  # pragma: no cover - depends on the interpreter
+        return "unknown (%s)" % err
+
+
+def install_watcher(kind):
+    if kind == "default" or sys.version_info >= (3, 12):
+        return
+    if kind != "pidfd":
+        raise SystemExit("unknown watcher %r" % kind)
+    w = asyncio.PidfdChildWatcher()
+    w.attach_loop(asyncio.get_running_loop())
+    asyncio.set_child_watcher(w)
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def summary(**fields):
+    s = {"runtime": "python " + platform.python_version(), "watcher": watcher_name()}
+    s.update(fields)
+    emit({"summary": s})
+
+
+async def one_exit():
+    r, w = os.pipe()  # O_CLOEXEC by default (PEP 446); the child gets r as fd 0
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            "/bin/cat", stdin=r, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL)
+    finally:
+        os.close(r)
+    try:
+        os.write(w, b"x")
+        await proc.stdout.readexactly(1)
+    finally:
+        t0 = time.monotonic_ns()
+        os.close(w)
+    code = await proc.wait()
+    t1 = time.monotonic_ns()
+    if code != 0:
+        raise RuntimeError("cat %d exited with %d" % (proc.pid, code))
+    return {"pid": proc.pid, "ns": t1 - t0}
+
+
+async def latency(n, warmup, kind):
+    install_watcher(kind)
+    start = time.monotonic_ns()
+    for i in range(warmup + n):
+        s = await one_exit()
+        if i >= warmup:
+            emit(s)
+    summary(mode="latency", n=n, warmup=warmup, elapsed_ns=time.monotonic_ns() - start)
+
+
+async def throughput(concurrency, total, kind):
+    install_watcher(kind)
+    left = total
+    start = time.monotonic_ns()
+
+    async def worker():
+        nonlocal left
+        while left > 0:
+            left -= 1
+            proc = await asyncio.create_subprocess_exec(
+                "/bin/true", stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            await proc.wait()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    summary(mode="throughput", n=total, concurrency=concurrency,
+            elapsed_ns=time.monotonic_ns() - start)
+
+
+def main(argv):
+    if len(argv) not in (3, 4) or argv[0] not in ("latency", "throughput"):
+        raise SystemExit(__doc__)
+    mode, a, b = argv[0], int(argv[1]), int(argv[2])
+    kind = argv[3] if len(argv) == 4 else "default"
+    if mode == "latency":
+        asyncio.run(latency(a, b, kind))
+    else:
+        asyncio.run(throughput(a, b, kind))
+
+
+if __name__ == "__main__":
+    import warnings
+    warnings.simplefilter("ignore", DeprecationWarning)
+    main(sys.argv[1:])

@@ -1,0 +1,41 @@
+package bench_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/childloop/childloop/bench/internal/harness"
+	_ "github.com/childloop/childloop/bench/internal/methods"
+	"github.com/childloop/childloop/bench/internal/stats"
+)
+
+// BenchmarkReapLatency runs every registered in-process method (rows added
+// by other packages included, once imported above); one b.N iteration is
+// one exit of the fair protocol (spawn cat, handshake, close stdin, notice
+// the exit). ns/op is the whole cycle; p50-ns and p99-ns are the exit
+// latency alone.
+func BenchmarkReapLatency(b *testing.B) {
+	for _, m := range harness.Methods(nil) {
+		if !harness.InProcess(m) {
+			continue
+		}
+		b.Run(m.Name(), func(b *testing.B) {
+			if err := m.Available(); err != nil {
+				b.Skip(err)
+			}
+			b.ReportAllocs()
+			samples, err := m.Latency(context.Background(), harness.LatencyConfig{N: b.N})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			lat := make([]time.Duration, len(samples))
+			for i, s := range samples {
+				lat[i] = s.Latency
+			}
+			b.ReportMetric(float64(stats.Percentile(lat, 50)), "p50-ns")
+			b.ReportMetric(float64(stats.Percentile(lat, 99)), "p99-ns")
+		})
+	}
+}
