@@ -242,6 +242,7 @@ func (c *Context) dispatch(ex []exit) {
 	if c.spare == nil {
 		c.spare = ex[:0]
 	}
+	c.reaper.flush()
 	// Leave the SIGCHLD user list only now: a callback that spawned a
 	// replacement keeps the pipe, and the leaving cost is not paid before
 	// the callbacks run.

@@ -54,6 +54,7 @@ type pidfdReaper struct {
 	ep     int               // private epoll fd, -1 once closed; guarded by ctx.mu
 	reg    *osevent.FD       // ep's registration in the application's loop
 	events []unix.EpollEvent // epoll_wait buffer, reused; guarded by ctx.mu
+	done   []int             // pidfds of reaped children, closed by flush; guarded by ctx.mu
 }
 
 func newPidfdReaper(c *Context) (reaper, error) {
@@ -92,21 +93,32 @@ func (r *pidfdReaper) added(ch *Child) error {
 	return nil
 }
 
+// removed defers closing the pidfd until flush, after the death callbacks:
+// two system calls fewer between the exit and the callback. Meanwhile the
+// pidfd may be reported again; collect ignores pids it no longer knows.
 func (r *pidfdReaper) removed(ch *Child) {
 	if ch.pidfd < 0 {
 		return
 	}
-	if r.ep >= 0 {
-		_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, ch.pidfd, nil)
-	}
-	unix.Close(ch.pidfd)
+	r.done = append(r.done, ch.pidfd)
 	ch.pidfd = -1
+}
+
+func (r *pidfdReaper) flush() {
+	for _, fd := range r.done {
+		if r.ep >= 0 {
+			_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, fd, nil)
+		}
+		unix.Close(fd)
+	}
+	r.done = r.done[:0]
 }
 
 func (r *pidfdReaper) collect(out []exit) []exit {
 	if r.ep < 0 {
 		return out
 	}
+	r.flush()
 	for {
 		n, err := unix.EpollWait(r.ep, r.events, 0)
 		if err == unix.EINTR {
@@ -132,6 +144,7 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 }
 
 func (r *pidfdReaper) close() {
+	r.flush()
 	if r.ep < 0 {
 		return
 	}

@@ -49,6 +49,8 @@ type reaper interface {
 	added(ch *Child) error
 	// removed is told that ch has left ctx.children.
 	removed(ch *Child)
+	// flush releases what removed deferred until after the callbacks.
+	flush()
 	// collect reaps every child that is ready, calls ctx.forgetLocked for
 	// each, and appends the exits to out.
 	collect(out []exit) []exit
@@ -102,6 +104,7 @@ func (r *scanReaper) wantsPidfd() bool   { return false }
 func (r *scanReaper) needsSigchld() bool { return true }
 func (r *scanReaper) added(*Child) error { return nil }
 func (r *scanReaper) removed(*Child)     {}
+func (r *scanReaper) flush()             {}
 func (r *scanReaper) close()             {}
 
 func (r *scanReaper) collect(out []exit) []exit {
@@ -128,6 +131,7 @@ func (r *anyReaper) wantsPidfd() bool   { return false }
 func (r *anyReaper) needsSigchld() bool { return true }
 func (r *anyReaper) added(*Child) error { return nil }
 func (r *anyReaper) removed(*Child)     {}
+func (r *anyReaper) flush()             {}
 func (r *anyReaper) close()             {}
 
 func (r *anyReaper) collect(out []exit) []exit {

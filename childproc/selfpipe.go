@@ -20,16 +20,17 @@ func newSelfPipe() (*selfPipe, error) {
 	return &selfPipe{r: p[0], w: p[1]}, nil
 }
 
-// drain empties the read end; it returns once read says EAGAIN (or EOF /
-// an error, which cannot happen while the write end is open).
+// drain empties the read end. A read that returns less than the buffer
+// has emptied the pipe at that instant; a byte written after it stays and
+// causes another wake-up, so no second read (EAGAIN) is needed to be sure.
 func (p *selfPipe) drain() {
-	var buf [64]byte
+	var buf [128]byte
 	for {
 		n, err := unix.Read(p.r, buf[:])
 		if err == unix.EINTR {
 			continue
 		}
-		if n <= 0 || err != nil {
+		if err != nil || n < len(buf) {
 			return
 		}
 	}

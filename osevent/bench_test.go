@@ -1,0 +1,134 @@
+//go:build unix
+
+package osevent
+
+import (
+	"testing"
+	"time"
+
+	"github.com/childloop/childloop/hooks"
+	"golang.org/x/sys/unix"
+)
+
+// captureHooks is a minimal hooks.OSEvents that remembers the last fd
+// target, so that benchmarks measure the registry alone.
+type captureHooks struct {
+	target hooks.FDTarget
+}
+
+func (c *captureHooks) RegisterFD(_ int, _ hooks.Events, t hooks.FDTarget) (hooks.Registration, error) {
+	c.target = t
+	return nil, nil
+}
+func (c *captureHooks) ModifyFD(reg hooks.Registration, _ int, _ hooks.Events) (hooks.Registration, error) {
+	return reg, nil
+}
+func (c *captureHooks) DeregisterFD(hooks.Registration, int) {}
+func (c *captureHooks) RegisterTimeout(time.Time, hooks.TimeoutTarget) (hooks.Registration, error) {
+	return nil, nil
+}
+func (c *captureHooks) ModifyTimeout(reg hooks.Registration, _ time.Time) (hooks.Registration, error) {
+	return reg, nil
+}
+func (c *captureHooks) DeregisterTimeout(hooks.Registration) {}
+
+func BenchmarkFDOccurred(b *testing.B) {
+	h := &captureHooks{}
+	r := New(h)
+	defer r.Close()
+	n := 0
+	if _, err := r.RegisterFD(3, hooks.In, func(int, hooks.Events) { n++ }); err != nil {
+		b.Fatal(err)
+	}
+	target := h.target
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = target.FDOccurred(3, hooks.In)
+	}
+	if n == 0 {
+		b.Fatal("no callback")
+	}
+}
+
+func BenchmarkFDOccurredStale(b *testing.B) {
+	h := &captureHooks{}
+	r := New(h)
+	defer r.Close()
+	f, err := r.RegisterFD(3, hooks.In, func(int, hooks.Events) { b.Fatal("stale callback") })
+	if err != nil {
+		b.Fatal(err)
+	}
+	target := h.target
+	f.Deregister()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = target.FDOccurred(3, hooks.In)
+	}
+}
+
+func BenchmarkTimeoutRegisterDeregister(b *testing.B) {
+	p, err := NewPollArray()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	r := New(p)
+	defer r.Close()
+	deadline := time.Now().Add(time.Hour)
+	fn := func() {}
+	b.ReportAllocs()
+	for b.Loop() {
+		t, err := r.RegisterTimeout(deadline, fn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t.Deregister()
+	}
+}
+
+// BenchmarkPollRound16 measures BeforePoll plus AfterPoll with 16 fd
+// registrations, all reported readable (the poll(2) call itself excluded).
+func BenchmarkPollRound16(b *testing.B) {
+	p, err := NewPollArray()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	r := New(p)
+	defer r.Close()
+	n := 0
+	for fd := 100; fd < 116; fd++ {
+		if _, err := r.RegisterFD(fd, hooks.In, func(int, hooks.Events) { n++ }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	arr := make([]unix.PollFd, 0, 32)
+	b.ReportAllocs()
+	for b.Loop() {
+		var ms int
+		arr, ms = p.BeforePoll(arr[:0], -1, time.Now())
+		_ = ms
+		for i := 1; i < len(arr); i++ {
+			arr[i].Revents = unix.POLLIN
+		}
+		if err := p.AfterPoll(arr, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n == 0 {
+		b.Fatal("no callback")
+	}
+}
+
+func TestDispatchDoesNotAllocate(t *testing.T) {
+	h := &captureHooks{}
+	r := New(h)
+	defer r.Close()
+	if _, err := r.RegisterFD(3, hooks.In, func(int, hooks.Events) {}); err != nil {
+		t.Fatal(err)
+	}
+	target := h.target
+	if n := testing.AllocsPerRun(100, func() { _ = target.FDOccurred(3, hooks.In) }); n != 0 {
+		t.Errorf("FDOccurred allocates %v times per call", n)
+	}
+}

@@ -1,0 +1,223 @@
+//go:build unix
+
+package osevent
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/childloop/childloop/hooks"
+)
+
+// PollArray implements hooks.OSEvents for an application that runs poll(2)
+// itself: each loop iteration it calls BeforePoll to add the library's fds
+// and lower its timeout, polls, and calls AfterPoll to dispatch what the
+// library's fds and timeouts reported. Pass the PollArray to the library as
+// its hooks. BeforePoll and AfterPoll belong to the application's loop
+// goroutine; the hook methods may be called from any goroutine.
+type PollArray struct {
+	mu sync.Mutex // guards the fields below except wakePending
+
+	wake        waker       // wake fd(s); -1 after Close; guarded by mu
+	wakePending atomic.Bool // a wake write is outstanding and not yet drained
+
+	closed bool           // set once by Close; guarded by mu
+	fds    []*pollFD      // live fd registrations, pollFD.idx is the position; guarded by mu
+	timers timerHeap      // armed timeouts; guarded by mu
+	seq    uint64         // next pollTimeout.seq; guarded by mu
+	due    []*pollTimeout // reusable scratch for AfterPoll, nil while lent out; guarded by mu
+	nDue   int            // timeouts in state timeoutDue; guarded by mu
+
+	// The snapshot taken by the last BeforePoll: the application's array
+	// had base entries, then the wake fd, then one entry per slot.
+	inPoll bool       // between BeforePoll and AfterPoll; guarded by mu
+	base   int        // index of the wake fd entry; guarded by mu
+	slots  []pollSlot // the registration behind entry base+1+i; guarded by mu
+	round  uint64     // counts BeforePoll calls, detects nested rounds; guarded by mu
+}
+
+// pollFD is the PollArray's Registration for one fd registration.
+type pollFD struct {
+	fd     int            // immutable
+	target hooks.FDTarget // immutable
+
+	events hooks.Events // current mask; guarded by PollArray.mu
+	live   bool         // not yet deregistered; guarded by PollArray.mu
+	idx    int          // position in PollArray.fds while live; guarded by PollArray.mu
+}
+
+// pollSlot records which registration an appended array entry belongs to.
+type pollSlot struct {
+	f  *pollFD // the registration as of BeforePoll
+	fd int32   // the fd number BeforePoll put in the entry
+}
+
+// NewPollArray returns an empty PollArray with its own close-on-exec,
+// non-blocking wake fd (an eventfd on Linux, a pipe elsewhere).
+func NewPollArray() (*PollArray, error) {
+	w, err := newWaker()
+	if err != nil {
+		return nil, err
+	}
+	return &PollArray{wake: w}, nil
+}
+
+// Close closes the wake fd. Afterwards the Register and Modify hooks fail
+// with ErrClosed, BeforePoll adds nothing and AfterPoll returns ErrClosed.
+// Close the library context (its Registry) first. Close is idempotent.
+func (p *PollArray) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	p.inPoll = false
+	clear(p.slots)
+	p.slots = p.slots[:0]
+	return p.wake.close()
+}
+
+// Counts returns the number of live fd registrations and armed timeouts
+// (timeouts taken out by AfterPoll but not yet delivered count as armed).
+func (p *PollArray) Counts() (fds, timeouts int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.fds), len(p.timers) + p.nDue
+}
+
+// wakeLocked interrupts the application's poll if it is in one, so that
+// the next BeforePoll sees a change. Writes collapse: only the first wake
+// after a drain writes. p.mu must be held.
+func (p *PollArray) wakeLocked() {
+	if !p.inPoll || !p.wakePending.CompareAndSwap(false, true) {
+		return
+	}
+	if p.wake.wake() != nil {
+		// The write failed for a reason other than a full buffer:
+		// forget the flag so that a later change tries again.
+		p.wakePending.Store(false)
+	}
+}
+
+// RegisterFD implements hooks.OSEvents.
+func (p *PollArray) RegisterFD(fd int, events hooks.Events, target hooks.FDTarget) (hooks.Registration, error) {
+	if fd < 0 {
+		return nil, ErrBadFD
+	}
+	if events&^hooks.Requestable != 0 {
+		return nil, ErrBadEvents
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	f := &pollFD{fd: fd, target: target, events: events, live: true, idx: len(p.fds)}
+	p.fds = append(p.fds, f)
+	if events != 0 {
+		p.wakeLocked()
+	}
+	return f, nil
+}
+
+// ModifyFD implements hooks.OSEvents. It fails with ErrNotArmed for a
+// deregistered registration.
+func (p *PollArray) ModifyFD(reg hooks.Registration, fd int, events hooks.Events) (hooks.Registration, error) {
+	if events&^hooks.Requestable != 0 {
+		return nil, ErrBadEvents
+	}
+	f, _ := reg.(*pollFD)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	if f == nil || !f.live || f.fd != fd {
+		return nil, ErrNotArmed
+	}
+	if f.events != events {
+		f.events = events
+		p.wakeLocked()
+	}
+	return f, nil
+}
+
+// DeregisterFD implements hooks.OSEvents. It tolerates a registration that
+// is already gone. It does not wake a poll in progress: a result for the
+// fd is dropped by AfterPoll.
+func (p *PollArray) DeregisterFD(reg hooks.Registration, fd int) {
+	f, _ := reg.(*pollFD)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if f == nil || !f.live {
+		return
+	}
+	last := len(p.fds) - 1
+	p.fds[f.idx] = p.fds[last]
+	p.fds[f.idx].idx = f.idx
+	p.fds[last] = nil
+	p.fds = p.fds[:last]
+	f.live = false
+}
+
+// RegisterTimeout implements hooks.OSEvents.
+func (p *PollArray) RegisterTimeout(deadline time.Time, target hooks.TimeoutTarget) (hooks.Registration, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	t := &pollTimeout{target: target, deadline: deadline, seq: p.seq}
+	p.seq++
+	p.timers.push(t)
+	p.wakeLocked()
+	return t, nil
+}
+
+// ModifyTimeout implements hooks.OSEvents. A timeout that AfterPoll has
+// taken out but not yet delivered is re-armed with the new deadline and is
+// not delivered in that AfterPoll; one already delivered or deregistered
+// fails with ErrNotArmed.
+func (p *PollArray) ModifyTimeout(reg hooks.Registration, deadline time.Time) (hooks.Registration, error) {
+	t, _ := reg.(*pollTimeout)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	if t == nil || t.state == timeoutDead {
+		return nil, ErrNotArmed
+	}
+	t.deadline = deadline
+	t.seq = p.seq
+	p.seq++
+	if t.state == timeoutDue {
+		t.state = timeoutArmed
+		p.nDue--
+		p.timers.push(t)
+	} else {
+		p.timers.fix(t.idx)
+	}
+	p.wakeLocked()
+	return t, nil
+}
+
+// DeregisterTimeout implements hooks.OSEvents. It tolerates a timeout that
+// has fired or is being delivered.
+func (p *PollArray) DeregisterTimeout(reg hooks.Registration) {
+	t, _ := reg.(*pollTimeout)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t == nil {
+		return
+	}
+	switch t.state {
+	case timeoutArmed:
+		p.timers.remove(t.idx)
+	case timeoutDue:
+		p.nDue--
+	}
+	t.state = timeoutDead
+}
