@@ -18,7 +18,6 @@ type Child struct {
 	pidfd  int                  // pidfd or -1; guarded by ctx.mu, closed when reaped
 	idx    int                  // index in ctx.children, -1 once reaped; guarded by ctx.mu
 	status Status               // final status once idx == -1; guarded by ctx.mu
-	rslot  int                  // reaper-private slot; guarded by ctx.mu
 }
 
 // Pid returns the child's process id.

@@ -62,7 +62,7 @@ func newPidfdReaper(c *Context) (reaper, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
-	r := &pidfdReaper{c: c, ep: ep, events: make([]unix.EpollEvent, 64)}
+	r := &pidfdReaper{c: c, ep: ep, events: make([]unix.EpollEvent, 256)}
 	reg, err := c.reg.RegisterFD(ep, hooks.In, c.pidfdReady)
 	if err != nil {
 		unix.Close(ep)
@@ -114,33 +114,38 @@ func (r *pidfdReaper) flush() {
 	r.done = r.done[:0]
 }
 
+// collect makes one epoll_wait pass. More ready pidfds than the buffer
+// holds keep the set readable, so the loop calls again; a second pass here
+// would instead see this pass's reaped pidfds again (they stay in the set,
+// readable, until flush).
 func (r *pidfdReaper) collect(out []exit) []exit {
 	if r.ep < 0 {
 		return out
 	}
 	r.flush()
+	var n int
 	for {
-		n, err := unix.EpollWait(r.ep, r.events, 0)
+		var err error
+		n, err = unix.EpollWait(r.ep, r.events, 0)
 		if err == unix.EINTR {
 			continue
 		}
-		if err != nil || n <= 0 {
+		if err != nil {
 			return out
 		}
-		for i := 0; i < n; i++ {
-			ch := r.c.byPid[int(r.events[i].Fd)]
-			if ch == nil {
-				continue
-			}
-			if st, done := reapPid(ch.pid); done {
-				r.c.forgetLocked(ch, st)
-				out = append(out, exit{ch: ch, pid: ch.pid, st: st})
-			}
+		break
+	}
+	for i := 0; i < n; i++ {
+		ch := r.c.byPid[int(r.events[i].Fd)]
+		if ch == nil {
+			continue
 		}
-		if n < len(r.events) {
-			return out
+		if st, done := reapPid(ch.pid); done {
+			r.c.forgetLocked(ch, st)
+			out = append(out, exit{ch: ch, pid: ch.pid, st: st})
 		}
 	}
+	return out
 }
 
 func (r *pidfdReaper) close() {

@@ -1,7 +1,6 @@
 package childproc
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -203,6 +202,3 @@ func procAttr(cmd *Cmd) (*syscall.ProcAttr, error) {
 	}
 	return &syscall.ProcAttr{Dir: cmd.Dir, Env: env, Files: files, Sys: cmd.SysProcAttr}, nil
 }
-
-// isECHILD reports whether err is ECHILD.
-func isECHILD(err error) bool { return errors.Is(err, syscall.ECHILD) }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // within runs fn on a new goroutine and, if it has not returned after d (a

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 type fdCall struct {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/internal/rawsig"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 

@@ -1,0 +1,188 @@
+// Package extest builds and runs the example programs from their tests: it
+// compiles the example in the test's working directory into t.TempDir(),
+// starts it with its output captured line by line, and makes sure that no
+// process it started outlives the test.
+package extest
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// HangGuard bounds every wait. It is not a speed assertion: it only turns a
+// lost event into a test failure instead of a hung test binary.
+const HangGuard = 60 * time.Second
+
+// Build compiles the main package in the current directory (the test's
+// package directory) and returns the binary's path.
+func Build(t testing.TB) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		if gr := os.Getenv("GOROOT"); gr != "" {
+			goTool = filepath.Join(gr, "bin", "go")
+		} else {
+			t.Skip("go tool not found:", err)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "example")
+	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// Proc is a running example.
+type Proc struct {
+	Cmd   *exec.Cmd
+	Stdin io.WriteCloser // nil unless StartStdin was used
+
+	mu    sync.Mutex
+	lines []string      // stdout lines so far; guarded by mu
+	more  chan struct{} // closed and replaced when a line arrives; guarded by mu
+	eof   bool          // stdout reached EOF; guarded by mu
+	done  chan struct{} // closed once Wait returned
+	err   error         // Wait's result, valid after done
+	errb  bytes.Buffer  // stderr
+}
+
+// Start runs bin with args; stdin is /dev/null.
+func Start(t testing.TB, bin string, args ...string) *Proc { return start(t, false, bin, args) }
+
+// StartStdin runs bin with args and a pipe on its stdin (Proc.Stdin).
+func StartStdin(t testing.TB, bin string, args ...string) *Proc { return start(t, true, bin, args) }
+
+func start(t testing.TB, withStdin bool, bin string, args []string) *Proc {
+	t.Helper()
+	p := &Proc{Cmd: exec.Command(bin, args...), more: make(chan struct{}), done: make(chan struct{})}
+	// Its own process group, so that the cleanup can kill whatever the
+	// example left behind (children, grandchildren) in one call.
+	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.Cmd.Stderr = &p.errb
+	if withStdin {
+		w, err := p.Cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Stdin = w
+	}
+	out, err := p.Cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var reader sync.WaitGroup
+	reader.Add(1)
+	go func() {
+		defer reader.Done()
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			p.add(sc.Text(), false)
+		}
+		p.add("", true)
+	}()
+	go func() {
+		reader.Wait() // StdoutPipe: read everything before Wait
+		p.err = p.Cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+		if t.Failed() {
+			t.Logf("stdout of %s:\n%s\nstderr:\n%s", filepath.Base(bin), strings.Join(p.Lines(), "\n"), p.Stderr())
+		}
+	})
+	return p
+}
+
+func (p *Proc) add(line string, eof bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if eof {
+		p.eof = true
+	} else {
+		p.lines = append(p.lines, line)
+	}
+	close(p.more)
+	p.more = make(chan struct{})
+}
+
+// Lines returns the stdout lines read so far.
+func (p *Proc) Lines() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.lines...)
+}
+
+// Stderr returns what the program wrote to stderr so far (complete once it
+// has exited).
+func (p *Proc) Stderr() string {
+	select {
+	case <-p.done:
+		return p.errb.String()
+	default:
+		return "(still running)"
+	}
+}
+
+// WaitLine waits for a stdout line matching re, searching from line index
+// from, and returns the submatches and the index of the line after it.
+func (p *Proc) WaitLine(t testing.TB, from int, re *regexp.Regexp) ([]string, int) {
+	t.Helper()
+	deadline := time.After(HangGuard)
+	for {
+		p.mu.Lock()
+		for i := from; i < len(p.lines); i++ {
+			if m := re.FindStringSubmatch(p.lines[i]); m != nil {
+				p.mu.Unlock()
+				return m, i + 1
+			}
+		}
+		from = len(p.lines)
+		eof, more := p.eof, p.more
+		p.mu.Unlock()
+		if eof {
+			t.Fatalf("program ended without printing a line matching %q", re)
+		}
+		select {
+		case <-more:
+		case <-deadline:
+			t.Fatalf("no line matching %q within %v", re, HangGuard)
+		}
+	}
+}
+
+// Wait waits for the program to exit and returns its exit error (nil for
+// exit 0).
+func (p *Proc) Wait(t testing.TB) error {
+	t.Helper()
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(HangGuard):
+		t.Fatalf("program did not exit within %v", HangGuard)
+		return nil
+	}
+}
+
+// Signal sends sig to the program (not to its process group).
+func (p *Proc) Signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	if err := p.Cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+}

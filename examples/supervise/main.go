@@ -1,0 +1,347 @@
+//go:build linux
+
+// Command supervise keeps a few commands running: it restarts each one when
+// it exits, with exponential backoff, reaps orphaned grandchildren, forwards
+// SIGTERM and SIGINT, and answers status requests on a unix socket.
+//
+//	go run ./examples/supervise -cmd 'sleep 1; exit 1' -cmd 'date; sleep 5'
+//	socat - UNIX-CONNECT:<the printed socket path>   # one line per command
+//
+// It runs on the reference loop with the context in Always mode, which is
+// what a supervisor, a container init or a subreaper needs: the library
+// reaps *every* child of the process, its own ones (each command's sh) go to
+// their OnExit callbacks, and the others (orphans that the kernel re-parents
+// to us because we are a child subreaper) to ChildHooks.ForeignChild. Always
+// mode takes every exit status of the process, so a program using it must
+// not use os/exec (exec.Cmd.Wait would fail with ECHILD); this one doesn't.
+//
+// Linux only (hence the build tag): PR_SET_CHILD_SUBREAPER is Linux's
+// (FreeBSD's procctl(PROC_REAP_ACQUIRE) would be the equivalent).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/loop"
+	"golang.org/x/sys/unix"
+)
+
+// service is one supervised command. Owned by the loop goroutine.
+type service struct {
+	name, script string
+	child        *childproc.Child // running child, or nil
+	started      time.Time        // when child was started
+	restarts     int              // starts after the first
+	last         string           // how the last run ended
+	backoff      time.Duration    // delay before the next restart
+	timer        *loop.Timer      // pending restart, or nil
+}
+
+type supervisor struct {
+	l        *loop.Loop
+	ctx      *childproc.Context
+	t0       time.Time
+	initial  time.Duration // first restart delay; immutable
+	max      time.Duration // largest restart delay; immutable
+	stable   time.Duration // a run this long resets the backoff; immutable
+	svcs     []*service    // immutable slice; elements owned by the loop goroutine
+	stopping bool          // a stop signal arrived; owned by the loop goroutine
+}
+
+type cmdList []string
+
+func (c *cmdList) String() string     { return strings.Join(*c, "; ") }
+func (c *cmdList) Set(s string) error { *c = append(*c, s); return nil }
+
+func main() {
+	var cmds cmdList
+	flag.Var(&cmds, "cmd", "sh `script` to supervise (repeatable)")
+	file := flag.String("file", "", "`file` with one script per line (# comments)")
+	sock := flag.String("status-socket", "", "status socket `path`; its directory must be private (0700). Default: in a new private temporary directory")
+	s := &supervisor{t0: time.Now()}
+	flag.DurationVar(&s.initial, "initial", 100*time.Millisecond, "first restart delay")
+	flag.DurationVar(&s.max, "max", 10*time.Second, "maximum restart delay")
+	flag.DurationVar(&s.stable, "stable", 10*time.Second, "a run lasting this long resets the delay to -initial")
+	flag.Parse()
+	if err := s.run(cmds, *file, *sock); err != nil {
+		fmt.Fprintln(os.Stderr, "supervise:", err)
+		os.Exit(1)
+	}
+}
+
+// logf prints one line prefixed with the time since start, in microseconds.
+func (s *supervisor) logf(format string, args ...any) {
+	fmt.Printf("t=%dus %s\n", time.Since(s.t0).Microseconds(), fmt.Sprintf(format, args...))
+}
+
+func (s *supervisor) run(cmds []string, file, sockPath string) error {
+	if file != "" {
+		more, err := readScripts(file)
+		if err != nil {
+			return err
+		}
+		cmds = append(cmds, more...)
+	}
+	if len(cmds) == 0 {
+		return errors.New("nothing to supervise: give -cmd or -file")
+	}
+	// Orphans anywhere below us are re-parented to us, not to init: we
+	// reap them (ForeignChild below), so none stays a zombie.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return os.NewSyscallError("prctl", err)
+	}
+	var err error
+	if s.l, err = loop.New(); err != nil {
+		return err
+	}
+	defer s.l.Close()
+	s.ctx, err = childproc.New(s.l, hooks.ChildHooks{
+		Mode: childproc.Always,
+		ForeignChild: func(pid int, st childproc.Status) {
+			s.logf("reaped orphan pid %d: %v", pid, st)
+			s.finishIfDone()
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer s.ctx.Close()
+
+	stopStatus, err := s.serveStatus(sockPath)
+	if err != nil {
+		return err
+	}
+	defer stopStatus()
+
+	// Signals arrive on a goroutine; AddTimer(hooks.ASAP) hands the work
+	// to the loop goroutine (loop methods are safe from any goroutine and
+	// wake the loop), so all state stays owned by one goroutine.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	go func() {
+		for sig := range sigs {
+			_, _ = s.l.AddTimer(hooks.ASAP, func() error { s.stop(sig.(syscall.Signal)); return nil })
+		}
+	}()
+
+	for i, c := range cmds {
+		svc := &service{name: fmt.Sprintf("cmd%d", i+1), script: c, backoff: s.initial}
+		s.svcs = append(s.svcs, svc)
+		s.logf("%s: %s", svc.name, c)
+		s.start(svc)
+	}
+	return s.l.Run()
+}
+
+// start runs svc's script. On the loop goroutine.
+func (s *supervisor) start(svc *service) {
+	svc.timer = nil
+	ch, err := s.ctx.Spawn(&childproc.Cmd{
+		Args:   []string{"sh", "-c", svc.script},
+		Stdout: os.Stderr, // keep stdout for the supervisor's log
+		Stderr: os.Stderr,
+		// A process group per command: signals reach the whole script,
+		// grandchildren included.
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+		OnExit: func(_ *childproc.Child, st childproc.Status) {
+			s.exited(svc, st)
+		},
+	})
+	if err != nil {
+		s.logf("%s: %v", svc.name, err)
+		s.exited(svc, childproc.Status{Err: err})
+		return
+	}
+	svc.child, svc.started = ch, time.Now()
+	s.logf("%s started pid %d (restarts %d)", svc.name, ch.Pid(), svc.restarts)
+}
+
+// exited records a run's end and schedules the restart. On the loop goroutine.
+func (s *supervisor) exited(svc *service, st childproc.Status) {
+	ran := time.Since(svc.started)
+	svc.child, svc.last = nil, st.String()
+	s.logf("%s exited: %v after %v", svc.name, st, ran.Round(time.Millisecond))
+	if s.stopping {
+		s.finishIfDone()
+		return
+	}
+	if ran >= s.stable {
+		svc.backoff = s.initial // it ran fine for a while: start over
+	}
+	delay := svc.backoff
+	svc.backoff = min(2*svc.backoff, s.max)
+	s.logf("%s restart in %v", svc.name, delay)
+	svc.timer, _ = s.l.AddTimer(time.Now().Add(delay), func() error {
+		svc.restarts++
+		s.start(svc)
+		return nil
+	})
+}
+
+// stop forwards sig to every process group that holds one of our children
+// (the commands' sh processes and the orphans we adopted), cancels pending
+// restarts, and lets the loop run until no child is left; a second signal
+// escalates to SIGKILL. On the loop goroutine.
+func (s *supervisor) stop(sig syscall.Signal) {
+	if s.stopping {
+		sig = syscall.SIGKILL
+	}
+	s.stopping = true
+	s.logf("got %v: stopping", sig)
+	for _, svc := range s.svcs {
+		if svc.timer != nil {
+			svc.timer.Cancel()
+			svc.timer = nil
+		}
+	}
+	// Our children are reaped only on this goroutine, so each one found
+	// here is still unreaped and its process group id cannot have been
+	// reused by an unrelated group.
+	self := unix.Getpgrp()
+	for pid, pgid := range children() {
+		if pgid == self {
+			_ = unix.Kill(pid, sig) // never signal our own group
+		} else {
+			_ = unix.Kill(-pgid, sig)
+		}
+	}
+	s.finishIfDone()
+}
+
+// finishIfDone stops the loop once stopping and no child at all is left.
+func (s *supervisor) finishIfDone() {
+	if !s.stopping {
+		return
+	}
+	// WNOWAIT: only ask whether we still have children; reaping stays
+	// with the library. ECHILD means none, orphans included.
+	var info unix.Siginfo
+	if err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil); err != unix.ECHILD {
+		return
+	}
+	s.logf("all children gone; exiting")
+	s.l.Stop()
+}
+
+// children maps each child process of ours to its process group, from /proc.
+func children() map[int]int {
+	out := map[int]int{}
+	me := os.Getpid()
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // not a process, or gone
+		}
+		// "pid (comm) state ppid pgrp ...": comm may hold spaces.
+		var state byte
+		var ppid, pgrp int
+		if i := bytes.LastIndexByte(b, ')'); i < 0 {
+			continue
+		} else if _, err := fmt.Sscanf(string(b[i+1:]), " %c %d %d", &state, &ppid, &pgrp); err != nil || ppid != me {
+			continue
+		}
+		pid, _ := strconv.Atoi(e.Name())
+		out[pid] = pgrp
+	}
+	return out
+}
+
+// serveStatus listens on a unix socket, mode 0600 in a private directory,
+// and writes one line per command to every connection, from the loop.
+func (s *supervisor) serveStatus(path string) (stop func(), err error) {
+	cleanupDir := func() {}
+	if path == "" {
+		dir, err := os.MkdirTemp("", "supervise-") // mode 0700
+		if err != nil {
+			return nil, err
+		}
+		cleanupDir = func() { os.RemoveAll(dir) }
+		path = filepath.Join(dir, "status.sock")
+	} else if fi, err := os.Stat(filepath.Dir(path)); err != nil {
+		return nil, err
+	} else if st := fi.Sys().(*syscall.Stat_t); fi.Mode().Perm()&0o077 != 0 || int(st.Uid) != os.Getuid() {
+		// Bind creates the socket with the umask's mode; only a private
+		// directory makes the moment before the Chmod below harmless.
+		return nil, fmt.Errorf("%s: directory must be ours and mode 0700", filepath.Dir(path))
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		cleanupDir()
+		return nil, os.NewSyscallError("socket", err)
+	}
+	fail := func(err error) (func(), error) { unix.Close(fd); cleanupDir(); return nil, err }
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		return fail(fmt.Errorf("bind %s: %w", path, err))
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fail(err)
+	}
+	if err := unix.Listen(fd, 16); err != nil {
+		return fail(os.NewSyscallError("listen", err))
+	}
+	w, err := s.l.Watch(fd, hooks.In, func(int, hooks.Events) error {
+		for {
+			// Accepted sockets are blocking: the few lines below fit in
+			// the socket buffer, so the write cannot stall the loop.
+			nfd, _, err := unix.Accept4(fd, unix.SOCK_CLOEXEC)
+			if err != nil {
+				return nil // EAGAIN: no more pending connections
+			}
+			_, _ = unix.Write(nfd, []byte(s.status()))
+			unix.Close(nfd)
+		}
+	})
+	if err != nil {
+		return fail(err)
+	}
+	s.logf("status socket %s", path)
+	return func() { w.Stop(); unix.Close(fd); os.Remove(path); cleanupDir() }, nil
+}
+
+// status is one line per command: name, pid, restarts, last status.
+func (s *supervisor) status() string {
+	var b strings.Builder
+	for _, svc := range s.svcs {
+		pid := "-"
+		if svc.child != nil {
+			pid = fmt.Sprint(svc.child.Pid())
+		}
+		last := svc.last
+		if last == "" {
+			last = "-"
+		}
+		fmt.Fprintf(&b, "%s pid=%s restarts=%d last=%q cmd=%q\n", svc.name, pid, svc.restarts, last, svc.script)
+	}
+	return b.String()
+}
+
+func readScripts(name string) ([]string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	return out, sc.Err()
+}

@@ -1,0 +1,63 @@
+package loop
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+// waitPolling returns once the loop goroutine is in (or about to enter)
+// its wait, so that a test can act on a blocked loop.
+func (l *Loop) waitPolling(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(failAfter)
+	for {
+		l.mu.Lock()
+		p := l.polling
+		l.mu.Unlock()
+		if p {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Error("loop never started waiting")
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// pendingWakeWrites drains the wake fd and reports how many writes it held
+// (eventfd: the counter; pipe: the bytes). The loop must not be running.
+func (l *Loop) pendingWakeWrites() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := readWakeCount(l.wake.rfd)
+	l.woken.Store(false)
+	return n
+}
+
+// registered counts watched fds and armed timers.
+func (l *Loop) registered() (fds, timers int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.fds), len(l.timers)
+}
+
+// afterWait makes fn run on the loop goroutine after every wait returns and
+// before the loop looks at the events, as another goroutine might.
+func (l *Loop) afterWait(fn func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.poller = &hookedPoller{l.poller, fn}
+}
+
+type hookedPoller struct {
+	poller
+	after func()
+}
+
+func (p *hookedPoller) wait(ms int) (int, error) {
+	n, err := p.poller.wait(ms)
+	p.after()
+	return n, err
+}

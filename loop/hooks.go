@@ -1,0 +1,77 @@
+package loop
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/childloop/childloop/hooks"
+)
+
+// This file implements hooks.OSEvents on *Loop: an fd registration is a
+// *Watcher calling the target, a timeout registration a *Timer.
+
+// RegisterFD implements [hooks.OSEvents]: it watches fd and calls
+// target.FDOccurred. The Registration is the *Watcher.
+func (l *Loop) RegisterFD(fd int, events hooks.Events, target hooks.FDTarget) (hooks.Registration, error) {
+	if target == nil {
+		return nil, fmt.Errorf("%w: nil target", ErrInvalid)
+	}
+	w, err := l.Watch(fd, events, target.FDOccurred)
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// ModifyFD implements [hooks.OSEvents] with [Watcher.Modify].
+func (l *Loop) ModifyFD(reg hooks.Registration, fd int, events hooks.Events) (hooks.Registration, error) {
+	w, ok := reg.(*Watcher)
+	if !ok || w.loop != l || w.fd != fd {
+		return reg, fmt.Errorf("%w: registration %T for fd %d", ErrInvalid, reg, fd)
+	}
+	return reg, w.Modify(events)
+}
+
+// DeregisterFD implements [hooks.OSEvents] with [Watcher.Stop]; the
+// registration alone says which watcher. It ignores a registration that is
+// not one of this loop's watchers.
+func (l *Loop) DeregisterFD(reg hooks.Registration, fd int) {
+	if w, ok := reg.(*Watcher); ok && w.loop == l {
+		w.Stop()
+	}
+}
+
+// RegisterTimeout implements [hooks.OSEvents]: it arms a timer calling
+// target.TimeoutOccurred, after taking the timer off the loop. The
+// Registration is the *Timer.
+func (l *Loop) RegisterTimeout(deadline time.Time, target hooks.TimeoutTarget) (hooks.Registration, error) {
+	if target == nil {
+		return nil, fmt.Errorf("%w: nil target", ErrInvalid)
+	}
+	t, err := l.AddTimer(deadline, target.TimeoutOccurred)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// ModifyTimeout implements [hooks.OSEvents] with [Timer.Reset]. A timeout
+// that fired while the caller was modifying it is armed again, so it fires
+// once more with the new deadline (the library ignores whichever occurrence
+// is stale); a timeout expired in the iteration in progress but not yet
+// fired fires only with the new deadline.
+func (l *Loop) ModifyTimeout(reg hooks.Registration, deadline time.Time) (hooks.Registration, error) {
+	t, ok := reg.(*Timer)
+	if !ok || t.loop != l {
+		return reg, fmt.Errorf("%w: registration %T", ErrInvalid, reg)
+	}
+	return reg, t.Reset(deadline)
+}
+
+// DeregisterTimeout implements [hooks.OSEvents] with [Timer.Cancel]: a
+// no-op for a timeout that already fired.
+func (l *Loop) DeregisterTimeout(reg hooks.Registration) {
+	if t, ok := reg.(*Timer); ok && t.loop == l {
+		t.Cancel()
+	}
+}

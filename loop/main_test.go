@@ -1,0 +1,103 @@
+package loop
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// timeScale multiplies every test duration; set LOOP_TEST_TIMESCALE on
+// slow machines.
+var timeScale = func() time.Duration {
+	if n, err := strconv.Atoi(os.Getenv("LOOP_TEST_TIMESCALE")); err == nil && n > 0 {
+		return time.Duration(n)
+	}
+	return 1
+}()
+
+// ms is n milliseconds, scaled.
+func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond * timeScale }
+
+// failAfter bounds any wait that a correct loop ends much sooner.
+var failAfter = 10 * time.Second * timeScale
+
+func backends() []Backend {
+	if defaultBackend == BackendEpoll {
+		return []Backend{BackendEpoll, BackendPoll}
+	}
+	return []Backend{BackendPoll}
+}
+
+func newLoop(t testing.TB, b Backend) *Loop {
+	t.Helper()
+	l, err := New(WithBackend(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// watchdog wakes a loop that a bug left blocked, failing the test, instead
+// of letting it hang until the test binary's timeout.
+func watchdog(t testing.TB, l *Loop) {
+	t.Helper()
+	tm := time.AfterFunc(failAfter, func() {
+		t.Errorf("loop still blocked after %v", failAfter)
+		l.Stop()
+	})
+	t.Cleanup(func() { tm.Stop() })
+}
+
+// pipe returns a non-blocking pipe closed at the end of the test (unless
+// the test closed an end itself and set it to -1).
+func pipe(t testing.TB) *[2]int {
+	t.Helper()
+	var p [2]int
+	if err := cloexecPipe(&p); err != nil {
+		t.Fatal(err)
+	}
+	unix.SetNonblock(p[0], true)
+	unix.SetNonblock(p[1], true)
+	t.Cleanup(func() {
+		for _, fd := range p {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+		}
+	})
+	return &p
+}
+
+// socketpair returns a connected pair, readable and writable.
+func socketpair(t testing.TB) [2]int {
+	t.Helper()
+	p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+	return p
+}
+
+func write1(t testing.TB, fd int) {
+	t.Helper()
+	if _, err := unix.Write(fd, []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runOnce(t testing.TB, l *Loop, block bool) {
+	t.Helper()
+	if err := l.RunOnce(block); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,140 @@
+package loop
+
+import (
+	"container/heap"
+	"fmt"
+	"time"
+)
+
+// TimerFunc is a timer callback. A non-nil error is returned by RunOnce.
+type TimerFunc func() error
+
+// Timer is a one-shot timer of a Loop. It may be re-armed with Reset after
+// it fired or was cancelled.
+type Timer struct {
+	loop *Loop     // immutable after AddTimer
+	fn   TimerFunc // immutable after AddTimer
+
+	deadline time.Time  // guarded by loop.mu
+	index    int        // position in loop.timers, or -1; guarded by loop.mu
+	state    timerState // guarded by loop.mu
+	order    uint64     // Loop.armed when last armed: FIFO among equal deadlines; guarded by loop.mu
+}
+
+type timerState uint8
+
+const (
+	timerIdle    timerState = iota // fired, cancelled or never armed
+	timerArmed                     // in loop.timers
+	timerExpired                   // taken off the heap by this iteration, not yet fired: in Loop.fire
+)
+
+// AddTimer arms a timer calling fn on the loop goroutine once deadline has
+// passed. The zero deadline ([hooks.ASAP]) and past deadlines fire on the
+// next iteration.
+func (l *Loop) AddTimer(deadline time.Time, fn TimerFunc) (*Timer, error) {
+	if fn == nil {
+		return nil, fmt.Errorf("%w: nil callback", ErrInvalid)
+	}
+	t := &Timer{loop: l, fn: fn, index: -1}
+	if err := t.Reset(deadline); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Reset (re-)arms the timer for deadline, whether it is armed, expired in
+// the iteration in progress, fired or cancelled. It fires once.
+func (t *Timer) Reset(deadline time.Time) error {
+	l := t.loop
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed.Load() {
+		return ErrClosed
+	}
+	l.rearmLocked(t, deadline)
+	l.changedLocked(t.index == 0)
+	return nil
+}
+
+// rearmLocked puts t in the heap with deadline. An expired timer leaves the
+// expired state, so its entry in Loop.fire is ignored.
+func (l *Loop) rearmLocked(t *Timer, deadline time.Time) {
+	l.armed++
+	t.deadline, t.order = deadline, l.armed
+	if t.state == timerArmed {
+		heap.Fix(&l.timers, t.index)
+	} else {
+		t.state = timerArmed
+		heap.Push(&l.timers, t)
+	}
+}
+
+// Cancel disarms the timer. It reports whether that prevented a firing
+// (false if it had already fired, been cancelled, or the loop is closed).
+func (t *Timer) Cancel() bool {
+	l := t.loop
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch t.state {
+	case timerArmed:
+		heap.Remove(&l.timers, t.index)
+	case timerIdle:
+		return false
+	}
+	t.state = timerIdle
+	// A wait that may now end too early is harmless: no wake needed.
+	return true
+}
+
+// Deadline returns the deadline the timer was last armed with.
+func (t *Timer) Deadline() time.Time {
+	t.loop.mu.Lock()
+	defer t.loop.mu.Unlock()
+	return t.deadline
+}
+
+// expireLocked moves the timers that are due from the heap to l.fire.
+func (l *Loop) expireLocked() {
+	if len(l.timers) == 0 {
+		return
+	}
+	now := time.Now()
+	for len(l.timers) > 0 && !l.timers[0].deadline.After(now) {
+		t := heap.Pop(&l.timers).(*Timer)
+		t.state = timerExpired
+		l.fire = append(l.fire, t)
+	}
+}
+
+// timerHeap orders armed timers by deadline; guarded by Loop.mu.
+type timerHeap []*Timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].deadline.Equal(h[j].deadline) {
+		return h[i].order < h[j].order
+	}
+	return h[i].deadline.Before(h[j].deadline)
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+
+func (h *timerHeap) Push(x any) {
+	t := x.(*Timer)
+	t.index = len(*h)
+	*h = append(*h, t)
+}
+
+func (h *timerHeap) Pop() any {
+	old := *h
+	n := len(old) - 1
+	t := old[n]
+	old[n] = nil
+	t.index = -1
+	*h = old[:n]
+	return t
+}
