@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/loop"
 )
 
 // catChild starts the latency probe's child: /bin/cat with piped stdin and
@@ -162,4 +163,60 @@ func BenchmarkSpawnReap(b *testing.B) {
 		}
 		wg.Wait()
 	})
+}
+
+// BenchmarkExitDispatch measures the exit path alone — wake-up, reaping,
+// bookkeeping, callback dispatch — with allocations: children are spawned
+// with the timer stopped, blocked on one shared pipe, and released at once.
+// One iteration is one exit; allocs/op is what the library allocates per
+// exit after warm-up (the callback itself allocates nothing).
+func BenchmarkExitDispatch(b *testing.B) {
+	for _, v := range variants() {
+		b.Run(v.name, func(b *testing.B) {
+			if err := childproc.SetSignalSource(v.source); err != nil {
+				b.Fatal(err)
+			}
+			defer childproc.SetSignalSource(childproc.SourceAuto)
+			l, err := loop.New()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			c, err := childproc.New(l, childHooks(childproc.AlwaysSelective), childproc.WithReapStrategy(v.strategy))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			exited := 0
+			onExit := func(*childproc.Child, childproc.Status) { exited++ }
+			const batch = 2000
+			b.ReportAllocs()
+			b.StopTimer()
+			for left := b.N; left > 0; left -= batch {
+				n := min(left, batch)
+				pr, pw, err := os.Pipe()
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := 0; i < n; i++ {
+					if _, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, Stdin: pr, OnExit: onExit}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				pr.Close()
+				// Settle: consume wake-ups the spawns caused.
+				for l.RunOnce(false) == nil && exited < 0 {
+				}
+				exited = 0
+				b.StartTimer()
+				pw.Close()
+				for exited < n {
+					if err := l.RunOnce(true); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+			}
+		})
+	}
 }

@@ -51,6 +51,27 @@ func (ch *Child) Signal(sig syscall.Signal) error {
 	return nil
 }
 
+// SignalGroup sends sig to the child's process group (kill(-pid, sig)),
+// which reaches grandchildren that stayed in it. It is meant for children
+// that lead their own group (SysProcAttr.Setpgid or Setsid). Like Signal it
+// returns ErrExited once the child has been reaped: until then the zombie
+// keeps the group id from being reused.
+func (ch *Child) SignalGroup(sig syscall.Signal) error {
+	c := ch.ctx
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != currentForkGen() {
+		return ErrForked
+	}
+	if ch.idx < 0 {
+		return ErrExited
+	}
+	if err := unix.Kill(-ch.pid, sig); err != nil {
+		return os.NewSyscallError("kill", err)
+	}
+	return nil
+}
+
 // Kill sends SIGKILL.
 func (ch *Child) Kill() error { return ch.Signal(syscall.SIGKILL) }
 

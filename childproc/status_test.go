@@ -8,8 +8,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"golang.org/x/sys/unix"
 )
 
 // TestStatuses checks every exit code and the signal statuses, including
@@ -82,6 +84,47 @@ func TestStatuses(t *testing.T) {
 		if st, done := k.Status(); !done || st.Signal != syscall.SIGKILL {
 			t.Errorf("Status() = %v, %v", st, done)
 		}
+		// A group leader whose group holds a grandchild: SignalGroup
+		// reaches both.
+		gpr, gpw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		leader, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sh", "-c", "sleep 3600 & echo $!; wait"}, Stdout: gpw,
+			SysProcAttr: &syscall.SysProcAttr{Setpgid: true}, OnExit: rec.onExit(c)})
+		gpw.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gchild int
+		if _, err := fmt.Fscan(gpr, &gchild); err != nil {
+			t.Fatal(err)
+		}
+		gpr.Close()
+		gpidfd, err := unix.PidfdOpen(gchild, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.mu.Unlock()
+		if err := leader.SignalGroup(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		rec.wait(t, len(want)+1)
+		rec.mu.Lock()
+		if got := rec.got[leader.Pid()]; len(got) != 1 || got[0].st.Signal != syscall.SIGTERM {
+			t.Errorf("group leader: %v", got)
+		}
+		if err := leader.SignalGroup(syscall.SIGTERM); err != childproc.ErrExited {
+			t.Errorf("SignalGroup after exit: %v", err)
+		}
+		// The grandchild got SIGTERM too: its pidfd (opened while it ran)
+		// turns readable when it dies.
+		fds := []unix.PollFd{{Fd: int32(gpidfd), Events: unix.POLLIN}}
+		if n, err := unix.Poll(fds, int(hangGuard/time.Millisecond)); n != 1 || err != nil {
+			syscall.Kill(gchild, syscall.SIGKILL)
+			t.Errorf("grandchild %d survived SignalGroup (poll %d, %v)", gchild, n, err)
+		}
+		unix.Close(gpidfd)
 		if !coreToFile {
 			t.Logf("core_pattern is %q: core flag not checked", strings.TrimSpace(string(pattern)))
 		}

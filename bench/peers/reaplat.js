@@ -22,7 +22,7 @@ function summary(fields) {
 
 function oneExit() {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/cat', [], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn('/bin/cat', [], { stdio: ['pipe', 'pipe', 'ignore'], env: {} });
     let t0 = 0n;
     child.on('error', reject);
     child.on('exit', (code, signal) => {
@@ -60,7 +60,7 @@ function throughput(concurrency, total) {
     const more = () => {
       while (spawned < total && spawned - exited < concurrency) {
         spawned++;
-        const child = spawn('/bin/true', [], { stdio: 'ignore' });
+        const child = spawn('/bin/true', [], { stdio: 'ignore', env: {} });
         child.on('error', reject);
         child.on('exit', () => {
           exited++;

@@ -63,7 +63,7 @@ async def one_exit():
     try:
         proc = await asyncio.create_subprocess_exec(
             "/bin/cat", stdin=r, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL)
+            stderr=asyncio.subprocess.DEVNULL, env={})
     finally:
         os.close(r)
     try:
@@ -100,7 +100,7 @@ async def throughput(concurrency, total, kind):
             left -= 1
             proc = await asyncio.create_subprocess_exec(
                 "/bin/true", stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, env={})
             await proc.wait()
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))

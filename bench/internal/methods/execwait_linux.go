@@ -32,6 +32,7 @@ func (execWait) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harne
 // execOne runs the protocol once with os/exec.
 func execOne() (harness.Sample, error) {
 	cmd := exec.Command(child.CatPath)
+	cmd.Env = []string{} // every method's child gets the same, empty environment
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return harness.Sample{}, err
@@ -82,7 +83,9 @@ func (execWait) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (t
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= int64(cfg.Total) && ctx.Err() == nil {
-				if err := exec.Command(child.TruePath).Run(); err != nil {
+				cmd := exec.Command(child.TruePath)
+				cmd.Env = []string{}
+				if err := cmd.Run(); err != nil {
 					errOnce.Do(func() { firstErr = err })
 					return
 				}
