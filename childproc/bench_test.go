@@ -61,17 +61,8 @@ func report(b *testing.B, lat []time.Duration) {
 func BenchmarkExitLatency(b *testing.B) {
 	for _, v := range variants() {
 		b.Run(v.name, func(b *testing.B) {
-			if err := childproc.SetSignalSource(v.source); err != nil {
-				b.Fatal(err)
-			}
-			defer childproc.SetSignalSource(childproc.SourceAuto)
-			l, stop := benchLoop(b)
+			c, stop := benchCtx(b, v)
 			defer stop()
-			c, err := childproc.New(l, childHooks(childproc.LibraryOwned), childproc.WithReapStrategy(v.strategy))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
 			lat := make([]time.Duration, 0, b.N)
 			got := make(chan time.Time, 1)
 			onExit := func(*childproc.Child, childproc.Status) { got <- time.Now() }
@@ -124,17 +115,8 @@ func BenchmarkSpawnReap(b *testing.B) {
 	const inflight = 64
 	for _, v := range variants() {
 		b.Run(v.name, func(b *testing.B) {
-			if err := childproc.SetSignalSource(v.source); err != nil {
-				b.Fatal(err)
-			}
-			defer childproc.SetSignalSource(childproc.SourceAuto)
-			l, stop := benchLoop(b)
+			c, stop := benchCtx(b, v)
 			defer stop()
-			c, err := childproc.New(l, childHooks(childproc.LibraryOwned), childproc.WithReapStrategy(v.strategy))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
 			sem := make(chan struct{}, inflight)
 			var wg sync.WaitGroup
 			onExit := func(*childproc.Child, childproc.Status) { <-sem; wg.Done() }
@@ -218,5 +200,24 @@ func BenchmarkExitDispatch(b *testing.B) {
 				b.StopTimer()
 			}
 		})
+	}
+}
+
+// benchCtx is a LibraryOwned context of variant v on a reference loop
+// running on its own goroutine; stop closes both and restores the source.
+func benchCtx(b *testing.B, v variant) (*childproc.Context, func()) {
+	if err := childproc.SetSignalSource(v.source); err != nil {
+		b.Fatal(err)
+	}
+	l, stopLoop := benchLoop(b)
+	c, err := childproc.New(l, childHooks(childproc.LibraryOwned), childproc.WithReapStrategy(v.strategy))
+	if err != nil {
+		stopLoop()
+		b.Fatal(err)
+	}
+	return c, func() {
+		c.Close()
+		stopLoop()
+		childproc.SetSignalSource(childproc.SourceAuto)
 	}
 }

@@ -28,6 +28,23 @@ func (ch *Child) Pid() int { return ch.pid }
 // the child's exit and its reaping the pid still names the zombie, so the
 // signal cannot reach another process.)
 func (ch *Child) Signal(sig syscall.Signal) error {
+	return ch.whileLive(func() error {
+		if ch.pidfd >= 0 {
+			if err := pidfdSignal(ch.pidfd, sig); err != nil {
+				return os.NewSyscallError("pidfd_send_signal", err)
+			}
+			return nil
+		}
+		if err := unix.Kill(ch.pid, sig); err != nil {
+			return os.NewSyscallError("kill", err)
+		}
+		return nil
+	})
+}
+
+// whileLive runs fn with the context's mutex held if the child has not been
+// reaped (so its pid still names it, or its zombie); ErrExited otherwise.
+func (ch *Child) whileLive(fn func() error) error {
 	c := ch.ctx
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -37,18 +54,7 @@ func (ch *Child) Signal(sig syscall.Signal) error {
 	if ch.idx < 0 {
 		return ErrExited
 	}
-	var err error
-	if ch.pidfd >= 0 {
-		err = pidfdSignal(ch.pidfd, sig)
-		if err != nil {
-			return os.NewSyscallError("pidfd_send_signal", err)
-		}
-		return nil
-	}
-	if err = unix.Kill(ch.pid, sig); err != nil {
-		return os.NewSyscallError("kill", err)
-	}
-	return nil
+	return fn()
 }
 
 // SignalGroup sends sig to the child's process group (kill(-pid, sig)),
@@ -57,19 +63,12 @@ func (ch *Child) Signal(sig syscall.Signal) error {
 // returns ErrExited once the child has been reaped: until then the zombie
 // keeps the group id from being reused.
 func (ch *Child) SignalGroup(sig syscall.Signal) error {
-	c := ch.ctx
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != currentForkGen() {
-		return ErrForked
-	}
-	if ch.idx < 0 {
-		return ErrExited
-	}
-	if err := unix.Kill(-ch.pid, sig); err != nil {
-		return os.NewSyscallError("kill", err)
-	}
-	return nil
+	return ch.whileLive(func() error {
+		if err := unix.Kill(-ch.pid, sig); err != nil {
+			return os.NewSyscallError("kill", err)
+		}
+		return nil
+	})
 }
 
 // Kill sends SIGKILL.
@@ -124,16 +123,9 @@ func closePidfd(ch *Child) {
 // reaping the pid (with wait4 or waitid). It returns ErrExited if the child
 // has already been reaped.
 func (ch *Child) Disown() error {
-	c := ch.ctx
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != currentForkGen() {
-		return ErrForked
-	}
-	if ch.idx < 0 {
-		return ErrExited
-	}
-	c.forgetLocked(ch, Status{Err: ErrDisowned})
-	c.maybeLeaveLocked()
-	return nil
+	return ch.whileLive(func() error {
+		ch.ctx.forgetLocked(ch, Status{Err: ErrDisowned})
+		ch.ctx.maybeLeaveLocked()
+		return nil
+	})
 }

@@ -177,13 +177,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	if testing.Short() {
 		iters = 100
 	}
-	l, err := loop.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- l.Run() }()
-	defer func() { l.Stop(); <-done; l.Close() }()
+	l := runLoop(t)
 
 	var ctxs []*Context
 	for i := 0; i < 3; i++ {
@@ -320,13 +314,7 @@ func TestHarnessDetectsLockInChild(t *testing.T) {
 // grandchild, which execs; the context reports the middle child's exit, and
 // the grandchild is no longer our child.
 func TestDoubleForkDaemon(t *testing.T) {
-	l, err := loop.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- l.Run() }()
-	defer func() { l.Stop(); <-done; l.Close() }()
+	l := runLoop(t)
 	c, err := New(l, hooks.ChildHooks{})
 	if err != nil {
 		t.Fatal(err)
@@ -389,4 +377,16 @@ func TestDoubleForkDaemon(t *testing.T) {
 		t.Log(err)
 	}
 	runtime.KeepAlive(w)
+}
+
+// runLoop runs a reference loop on its own goroutine until the test ends.
+func runLoop(t *testing.T) *loop.Loop {
+	l, err := loop.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Run() }()
+	t.Cleanup(func() { l.Stop(); <-done; l.Close() })
+	return l
 }

@@ -14,14 +14,8 @@ import (
 // the application reaped first would be reported here with ErrStatusLost;
 // feed such statuses to Reaped instead.
 func (c *Context) SigchldOccurred() error {
-	c.mu.Lock()
-	if err := c.usableLocked(); err != nil {
-		c.mu.Unlock()
+	if err := c.lockMainloop(); err != nil {
 		return err
-	}
-	if c.mode != Mainloop {
-		c.mu.Unlock()
-		return ErrWrongMode
 	}
 	ex := c.collectLocked()
 	c.mu.Unlock()
@@ -35,14 +29,8 @@ func (c *Context) SigchldOccurred() error {
 // Reaped returns ErrUnknownChild and nothing changes, so an application can
 // offer every status it reaps to each of its contexts in turn.
 func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
-	c.mu.Lock()
-	if err := c.usableLocked(); err != nil {
-		c.mu.Unlock()
+	if err := c.lockMainloop(); err != nil {
 		return err
-	}
-	if c.mode != Mainloop {
-		c.mu.Unlock()
-		return ErrWrongMode
 	}
 	ch := c.byPid[pid]
 	if ch == nil {
@@ -56,4 +44,18 @@ func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
 		ch.onExit(ch, st)
 	}
 	return nil
+}
+
+// lockMainloop takes c.mu for a Mainloop entry point; on error it is not
+// held.
+func (c *Context) lockMainloop() error {
+	c.mu.Lock()
+	err := c.usableLocked()
+	if err == nil && c.mode != Mainloop {
+		err = ErrWrongMode
+	}
+	if err != nil {
+		c.mu.Unlock()
+	}
+	return err
 }

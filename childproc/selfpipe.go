@@ -1,6 +1,7 @@
 package childproc
 
 import (
+	"github.com/childloop/childloop/internal/sysfd"
 	"golang.org/x/sys/unix"
 )
 
@@ -13,11 +14,11 @@ type selfPipe struct {
 }
 
 func newSelfPipe() (*selfPipe, error) {
-	var p [2]int
-	if err := pipeCloexecNonblock(&p); err != nil {
+	r, w, err := sysfd.Pipe(true)
+	if err != nil {
 		return nil, err
 	}
-	return &selfPipe{r: p[0], w: p[1]}, nil
+	return &selfPipe{r: r, w: w}, nil
 }
 
 // drain empties the read end. A read that returns less than the buffer

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/childloop/childloop/internal/sysfd"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 )
@@ -62,11 +63,10 @@ func watchdog(t testing.TB, l *Loop) {
 func pipe(t testing.TB) *[2]int {
 	t.Helper()
 	var p [2]int
-	if err := cloexecPipe(&p); err != nil {
+	var err error
+	if p[0], p[1], err = sysfd.Pipe(true); err != nil {
 		t.Fatal(err)
 	}
-	unix.SetNonblock(p[0], true)
-	unix.SetNonblock(p[1], true)
 	t.Cleanup(func() {
 		for _, fd := range p {
 			if fd >= 0 {

@@ -5,6 +5,7 @@ package loop
 import (
 	"os"
 
+	"github.com/childloop/childloop/internal/sysfd"
 	"golang.org/x/sys/unix"
 )
 
@@ -15,18 +16,11 @@ type waker struct {
 }
 
 func newWaker() (waker, error) {
-	var p [2]int
-	if err := cloexecPipe(&p); err != nil {
+	r, w, err := sysfd.Pipe(true)
+	if err != nil {
 		return waker{-1, -1}, err
 	}
-	for _, fd := range p {
-		if err := unix.SetNonblock(fd, true); err != nil {
-			unix.Close(p[0])
-			unix.Close(p[1])
-			return waker{-1, -1}, os.NewSyscallError("fcntl", err)
-		}
-	}
-	return waker{p[0], p[1]}, nil
+	return waker{r, w}, nil
 }
 
 // signal writes one byte. EAGAIN (pipe full) means the loop has plenty of
