@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -151,15 +152,15 @@ func watchFork(t *testing.T, pid int, bound time.Duration) outcome {
 // Spawn stuck in it holds its context's mutex and its osevent registry's.
 type blockingHooks struct {
 	*loop.Loop
-	entered chan struct{}
-	block   chan struct{}
+	entered chan struct{} // buffered: told when the first RegisterFD blocks
+	block   chan struct{} // closed to let it go on
+	first   atomic.Bool
 }
 
 func (h *blockingHooks) RegisterFD(fd int, ev hooks.Events, tg hooks.FDTarget) (hooks.Registration, error) {
-	select {
-	case h.entered <- struct{}{}:
+	if h.first.CompareAndSwap(false, true) {
+		h.entered <- struct{}{}
 		<-h.block
-	default:
 	}
 	return h.Loop.RegisterFD(fd, ev, tg)
 }
@@ -196,7 +197,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 
 	// A fourth context whose Spawn blocks inside the RegisterFD hook:
 	// its mutex and its registry's mutex stay held.
-	bh := &blockingHooks{Loop: l, entered: make(chan struct{}), block: make(chan struct{})}
+	bh := &blockingHooks{Loop: l, entered: make(chan struct{}, 1), block: make(chan struct{})}
 	stuck, err := New(bh, hooks.ChildHooks{}, WithReapStrategy(ReapScan))
 	if err != nil {
 		t.Fatal(err)

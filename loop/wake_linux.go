@@ -29,16 +29,7 @@ func newWaker() (waker, error) {
 func (w *waker) signal() error {
 	var one [8]byte
 	binary.NativeEndian.PutUint64(one[:], 1)
-	for {
-		_, err := unix.Write(w.wfd, one[:])
-		switch err {
-		case nil, unix.EAGAIN:
-			return nil
-		case unix.EINTR:
-			continue
-		}
-		return os.NewSyscallError("write", err)
-	}
+	return writeWake(w.wfd, one[:])
 }
 
 // drain resets the eventfd counter; one read empties it.

@@ -27,16 +27,7 @@ func newWaker() (waker, error) {
 // wakeups pending: success.
 func (w *waker) signal() error {
 	b := [1]byte{1}
-	for {
-		_, err := unix.Write(w.wfd, b[:])
-		switch err {
-		case nil, unix.EAGAIN:
-			return nil
-		case unix.EINTR:
-			continue
-		}
-		return os.NewSyscallError("write", err)
-	}
+	return writeWake(w.wfd, b[:])
 }
 
 // drain empties the pipe.

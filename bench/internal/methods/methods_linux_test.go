@@ -7,18 +7,15 @@ import (
 	"strconv"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/childloop/childloop/bench/internal/child"
 	"github.com/childloop/childloop/bench/internal/harness"
 )
 
 // noChildren fails t if the process still has a child, zombie or live.
 func noChildren(t *testing.T) {
 	t.Helper()
-	var info unix.Siginfo
-	err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-	if !errors.Is(err, unix.ECHILD) {
-		t.Errorf("waitid(P_ALL) = %v, want ECHILD: a child was left behind", err)
+	if err := child.NoChildren(); err != nil {
+		t.Error(err)
 	}
 }
 
