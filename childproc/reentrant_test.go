@@ -43,7 +43,11 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 			t.Fatal(err)
 		}
 		rec.wait(t, 51)
-		// A child whose callback closes the context while siblings live.
+		// A child whose callback closes the context while a sibling lives
+		// (spawned first, so the Close cannot overtake it).
+		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"}, OnExit: rec.onExit(c)}); err != nil {
+			t.Fatal(err)
+		}
 		_, err = c.Spawn(shell("exit 0", func(*childproc.Child, childproc.Status) {
 			if err := c.Close(); err != nil {
 				t.Errorf("Close from callback: %v", err)
@@ -51,9 +55,6 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 			close(done)
 		}))
 		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"}, OnExit: rec.onExit(c)}); err != nil {
 			t.Fatal(err)
 		}
 		<-done
