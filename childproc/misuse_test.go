@@ -45,6 +45,9 @@ func TestBadInput(t *testing.T) {
 			}()
 			c.Spawn(&childproc.Cmd{Args: []string{"/bin/true"}})
 		}()
+		if _, err := c.Adopt(os.Getppid(), nop); !errors.Is(err, childproc.ErrUnknownChild) {
+			t.Errorf("Adopt of a process that is not our child: %v", err)
+		}
 		if err := c.SigchldOccurred(); !errors.Is(err, childproc.ErrWrongMode) {
 			t.Errorf("SigchldOccurred outside Mainloop: %v", err)
 		}
@@ -58,7 +61,7 @@ func TestBadInput(t *testing.T) {
 		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/true"}, OnExit: nop}); !errors.Is(err, childproc.ErrClosed) {
 			t.Errorf("Spawn after Close: %v", err)
 		}
-		if _, err := c.Adopt(1, nop); !errors.Is(err, childproc.ErrClosed) {
+		if _, err := c.Adopt(os.Getppid(), nop); !errors.Is(err, childproc.ErrClosed) {
 			t.Errorf("Adopt after Close: %v", err)
 		}
 	}

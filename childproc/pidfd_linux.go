@@ -199,3 +199,22 @@ func (r *pidfdReaper) close() {
 	unix.Close(r.ep)
 	r.ep = -1
 }
+
+// checkChildOfProcess makes sure pid is an unreaped child of this process
+// (waitid with WNOWAIT looks without reaping); anything else could never be
+// reaped by the context.
+func checkChildOfProcess(pid int) error {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+		switch err {
+		case nil:
+			return nil
+		case unix.EINTR:
+			continue
+		case unix.ECHILD:
+			return fmt.Errorf("childproc: adopt: %w: pid %d is not an unreaped child of this process", ErrUnknownChild, pid)
+		}
+		return os.NewSyscallError("waitid", err)
+	}
+}

@@ -139,6 +139,9 @@ func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 	if _, dup := c.byPid[pid]; dup {
 		return nil, fmt.Errorf("childproc: adopt: pid %d already a child of this context", pid)
 	}
+	if err := checkChildOfProcess(pid); err != nil {
+		return nil, err
+	}
 	if err := c.joinLocked(); err != nil {
 		return nil, err
 	}
