@@ -14,10 +14,10 @@ import (
 type Child struct {
 	pid    int                  // immutable
 	ctx    *Context             // immutable
-	onExit func(*Child, Status) // immutable; nil only never
+	onExit func(*Child, Status) // immutable; never nil
 	pidfd  int                  // pidfd or -1; guarded by ctx.mu, closed when reaped
-	idx    int                  // index in ctx.children, -1 once reaped; guarded by ctx.mu
-	status Status               // final status once idx == -1; guarded by ctx.mu
+	gone   bool                 // reaped, disowned or abandoned at Close: no longer in ctx.children; guarded by ctx.mu
+	status Status               // final status once gone; guarded by ctx.mu
 }
 
 // Pid returns the child's process id.
@@ -51,7 +51,7 @@ func (ch *Child) whileLive(fn func() error) error {
 	if c.gen != currentForkGen() {
 		return ErrForked
 	}
-	if ch.idx < 0 {
+	if ch.gone {
 		return ErrExited
 	}
 	return fn()
@@ -79,7 +79,7 @@ func (ch *Child) Kill() error { return ch.Signal(syscall.SIGKILL) }
 func (ch *Child) Status() (Status, bool) {
 	ch.ctx.mu.Lock()
 	defer ch.ctx.mu.Unlock()
-	return ch.status, ch.idx < 0
+	return ch.status, ch.gone
 }
 
 // String returns "child <pid>".
@@ -107,8 +107,6 @@ func killAndReap(ch *Child) Status {
 func statusOf(ws unix.WaitStatus) Status {
 	return hooks.StatusFromWait(syscall.WaitStatus(ws))
 }
-
-func statusOfSyscall(ws syscall.WaitStatus) Status { return hooks.StatusFromWait(ws) }
 
 // closePidfd closes a child's pidfd if it has one. ctx.mu held.
 func closePidfd(ch *Child) {

@@ -13,20 +13,18 @@ import (
 // all its methods are safe for concurrent use from any goroutine; death
 // callbacks run on the goroutine that delivers the loop's occurrences.
 type Context struct {
-	mode     Mode                          // immutable after New
-	spawnFn  hooks.SpawnFunc               // immutable after New
-	foreign  func(pid int, st Status)      // immutable after New
-	reg      *osevent.Registry             // immutable after New; internally synchronised
-	strategy ReapStrategy                  // immutable after New
-	gen      uint32                        // forkGen at New; immutable
-	closed   atomic.Bool                   // set once, under mu; read lock-free by dispatch
-	onSig    func(fd int, ev hooks.Events) // the self-pipe callback; immutable after New
+	mode     Mode                     // immutable after New
+	spawnFn  hooks.SpawnFunc          // immutable after New
+	foreign  func(pid int, st Status) // immutable after New
+	reg      *osevent.Registry        // immutable after New; internally synchronised
+	strategy ReapStrategy             // immutable after New
+	gen      uint32                   // forkGen at New; immutable
+	closed   atomic.Bool              // set once, under mu; read lock-free by dispatch
 
 	mu       sync.Mutex
 	pipe     *selfPipe      // SIGCHLD self-pipe while a user; guarded by mu
 	pipeReg  *osevent.FD    // pipe's read end in the loop; guarded by mu
-	children []*Child       // live (unreaped) children; guarded by mu
-	byPid    map[int]*Child // same set by pid; guarded by mu
+	children map[int]*Child // live (unreaped) children by pid; guarded by mu
 	reaper   reaper         // finds exited children; guarded by mu
 	spare    []exit         // dispatch buffer reused across wake-ups; guarded by mu
 }
@@ -72,11 +70,11 @@ func New(ev hooks.OSEvents, ch hooks.ChildHooks, opts ...Option) (*Context, erro
 		return nil, fmt.Errorf("%w: Always mode needs a ForeignChild callback", ErrBadConfig)
 	}
 	c := &Context{
-		mode:    ch.Mode,
-		spawnFn: ch.Spawn,
-		foreign: ch.ForeignChild,
-		gen:     currentForkGen(),
-		byPid:   make(map[int]*Child),
+		mode:     ch.Mode,
+		spawnFn:  ch.Spawn,
+		foreign:  ch.ForeignChild,
+		gen:      currentForkGen(),
+		children: make(map[int]*Child),
 	}
 	for _, o := range opts {
 		o(c)
@@ -84,7 +82,6 @@ func New(ev hooks.OSEvents, ch hooks.ChildHooks, opts ...Option) (*Context, erro
 	if c.spawnFn == nil {
 		c.spawnFn = defaultSpawn
 	}
-	c.onSig = c.sigchldReady
 	if c.mode == Always {
 		users.mu.Lock()
 		if users.always != nil {
@@ -140,7 +137,7 @@ func (c *Context) joinLocked() error {
 	if err != nil {
 		return err
 	}
-	fd, err := c.reg.RegisterFD(p.r, hooks.In, c.onSig)
+	fd, err := c.reg.RegisterFD(p.r, hooks.In, c.sigchldReady)
 	if err != nil {
 		p.close()
 		return fmt.Errorf("childproc: registering SIGCHLD self-pipe: %w", err)
@@ -198,25 +195,17 @@ func (c *Context) collectLocked() []exit {
 
 // record adds a freshly spawned or adopted child. mu held.
 func (c *Context) recordLocked(ch *Child) {
-	ch.idx = len(c.children)
-	c.children = append(c.children, ch)
-	c.byPid[ch.pid] = ch
+	c.children[ch.pid] = ch
 }
 
 // forgetLocked removes a child that has been reaped (or abandoned at Close)
 // and marks it done with st. mu held.
 func (c *Context) forgetLocked(ch *Child, st Status) {
-	if ch.idx < 0 {
+	if ch.gone {
 		return
 	}
-	last := len(c.children) - 1
-	moved := c.children[last]
-	c.children[ch.idx] = moved
-	moved.idx = ch.idx
-	c.children[last] = nil
-	c.children = c.children[:last]
-	delete(c.byPid, ch.pid)
-	ch.idx = -1
+	delete(c.children, ch.pid)
+	ch.gone = true
 	ch.status = st
 	c.reaper.removed(ch)
 }
@@ -230,7 +219,6 @@ func (c *Context) dispatch(ex []exit) {
 			break
 		}
 		e := ex[i]
-		ex[i] = exit{}
 		if e.ch != nil {
 			e.ch.onExit(e.ch, e.st)
 		} else if c.foreign != nil {
@@ -273,8 +261,7 @@ func (c *Context) Close() error {
 		return nil
 	}
 	c.closed.Store(true)
-	for len(c.children) > 0 {
-		ch := c.children[len(c.children)-1]
+	for _, ch := range c.children {
 		c.forgetLocked(ch, killAndReap(ch))
 	}
 	c.leaveLocked()

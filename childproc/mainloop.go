@@ -3,6 +3,8 @@ package childproc
 import (
 	"fmt"
 	"syscall"
+
+	"github.com/childloop/childloop/hooks"
 )
 
 // SigchldOccurred tells a Mainloop-mode context that the application saw
@@ -32,12 +34,12 @@ func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
 	if err := c.lockMainloop(); err != nil {
 		return err
 	}
-	ch := c.byPid[pid]
+	ch := c.children[pid]
 	if ch == nil {
 		c.mu.Unlock()
 		return fmt.Errorf("%w: pid %d", ErrUnknownChild, pid)
 	}
-	st := statusOfSyscall(ws)
+	st := hooks.StatusFromWait(ws)
 	c.forgetLocked(ch, st)
 	c.mu.Unlock()
 	if !c.closed.Load() {

@@ -175,7 +175,7 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 		break
 	}
 	for i := 0; i < n; i++ {
-		ch := r.c.byPid[int(r.events[i].Fd)]
+		ch := r.c.children[int(r.events[i].Fd)]
 		if ch == nil {
 			continue
 		}

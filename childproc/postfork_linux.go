@@ -44,10 +44,11 @@ var sigDefault [4]uint64
 //go:nosplit
 //go:norace
 func PostforkChildNoexec() error {
-	if postforkDone != 0 {
+	if forkGen != 0 {
+		// Already called in this image (for example in a grandchild
+		// forked after it): the fd numbers may have been reused since.
 		return nil
 	}
-	postforkDone = 1
 	forkGen++
 	// The child is single-threaded: plain loads and stores are enough,
 	// and the atomic helpers (race-instrumented under -race) are avoided.

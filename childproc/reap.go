@@ -108,13 +108,8 @@ func (r *scanReaper) flush()             {}
 func (r *scanReaper) close()             {}
 
 func (r *scanReaper) collect(out []exit) []exit {
-	kids := r.c.children
-	// Walk backwards: forgetLocked moves the last child into the freed slot.
-	for i := len(kids) - 1; i >= 0; i-- {
-		if i >= len(r.c.children) {
-			continue
-		}
-		ch := r.c.children[i]
+	// forgetLocked deletes from the map being ranged over, which Go allows.
+	for _, ch := range r.c.children {
 		if st, done := reapPid(ch.pid); done {
 			r.c.forgetLocked(ch, st)
 			out = append(out, exit{ch: ch, pid: ch.pid, st: st})
@@ -145,7 +140,7 @@ func (r *anyReaper) collect(out []exit) []exit {
 			return out
 		}
 		st := statusOf(ws)
-		if ch := r.c.byPid[pid]; ch != nil {
+		if ch := r.c.children[pid]; ch != nil {
 			r.c.forgetLocked(ch, st)
 			out = append(out, exit{ch: ch, pid: pid, st: st})
 		} else {

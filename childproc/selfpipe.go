@@ -38,7 +38,7 @@ func (p *selfPipe) drain() {
 }
 
 // kick writes one wake-up byte, as the signal source would.
-func (p *selfPipe) kick() { wakeAll([]int32{int32(p.w)}) }
+func (p *selfPipe) kick() { _, _ = unix.Write(p.w, wakeByte[:]) }
 
 func (p *selfPipe) close() {
 	if p.r >= 0 {

@@ -112,7 +112,7 @@ func (c *Context) startUnlocked(path string, argv []string, attr *syscall.ProcAt
 	if err := c.usableLocked(); err != nil {
 		// Closed (or forked away) while we forked: the child must not
 		// outlive the context unseen.
-		ch := &Child{pid: pid, ctx: c, pidfd: pidfd, idx: -1}
+		ch := &Child{pid: pid, ctx: c, pidfd: pidfd}
 		killAndReap(ch)
 		closePidfd(ch)
 		return nil, err
@@ -136,7 +136,7 @@ func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 	if err := c.usableLocked(); err != nil {
 		return nil, err
 	}
-	if _, dup := c.byPid[pid]; dup {
+	if _, dup := c.children[pid]; dup {
 		return nil, fmt.Errorf("childproc: adopt: pid %d already a child of this context", pid)
 	}
 	if err := checkChildOfProcess(pid); err != nil {
@@ -157,7 +157,7 @@ func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 }
 
 func (c *Context) adoptLocked(pid, pidfd int, onExit func(*Child, Status)) (*Child, error) {
-	ch := &Child{pid: pid, ctx: c, onExit: onExit, pidfd: pidfd, idx: -1}
+	ch := &Child{pid: pid, ctx: c, onExit: onExit, pidfd: pidfd}
 	c.recordLocked(ch)
 	if err := c.reaper.added(ch); err != nil {
 		// The child runs but cannot be watched: take it down again rather
