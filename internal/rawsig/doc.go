@@ -105,9 +105,7 @@
 // # Fork
 //
 // A child that forks without exec inherits the handler and the snapshot.
-// [ResetToDefaultInChild] resets SIGCHLD to SIG_DFL with one raw system call
-// from a preallocated sigaction, and empties the snapshot and the in-flight
-// counters with plain atomic stores; it takes no lock, allocates nothing and
-// does not grow the stack. Nothing else in the package may be used in such a
-// child.
+// childproc.PostforkChildNoexec resets SIGCHLD to SIG_DFL with one raw
+// system call, so the handler never runs there; nothing in this package may
+// be used in such a child.
 package rawsig

@@ -100,12 +100,6 @@ TEXT ·restorerPC(SB),NOSPLIT,$0-8
 	MOVQ	AX, ret+0(FP)
 	RET
 
-// func storeUintptr(addr *uintptr, v uintptr)
-TEXT ·storeUintptr(SB),NOSPLIT,$0-16
-	MOVQ	addr+0(FP), BX
-	MOVQ	v+8(FP), AX
-	XCHGQ	AX, 0(BX)	// XCHG: sequentially consistent store
-	RET
 
 // The byte written to every fd.
 DATA ·wakeByte+0(SB)/1, $0x21

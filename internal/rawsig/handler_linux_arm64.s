@@ -92,12 +92,6 @@ TEXT ·handlerPC(SB),NOSPLIT,$0-8
 	MOVD	R0, ret+0(FP)
 	RET
 
-// func storeUintptr(addr *uintptr, v uintptr)
-TEXT ·storeUintptr(SB),NOSPLIT,$0-16
-	MOVD	addr+0(FP), R0
-	MOVD	v+8(FP), R1
-	STLR	R1, (R0)
-	RET
 
 // The byte written to every fd.
 DATA ·wakeByte+0(SB)/1, $0x21

@@ -15,8 +15,7 @@ import (
 const helperEnv = "RAWSIG_TEST_HELPER"
 
 var helpers = map[string]func() int{
-	"ignore":     helperIgnore,
-	"resetchild": helperResetChild,
+	"ignore": helperIgnore,
 }
 
 func TestMain(m *testing.M) {

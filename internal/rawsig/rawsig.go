@@ -64,17 +64,3 @@ func Installed() bool { return installedNow() }
 // it is still the raw handler, an error wrapping ErrOverwritten if something
 // replaced it, or ErrNotInstalled.
 func Check() error { return check() }
-
-// ResetToDefaultInChild is for a child process that was forked without exec.
-// It empties the snapshot, clears the in-flight counters and the installed
-// flag, and resets SIGCHLD to SIG_DFL with one raw rt_sigaction from a
-// preallocated struct, whether or not the handler was installed. Errors are
-// ignored: there is no one to report them to. It is a no-op where [Supported]
-// is false.
-//
-// It must not allocate, lock, or grow the stack, and it does none of these.
-// After it, no other function of this package may be called in the child.
-//
-//go:nosplit
-//go:norace
-func ResetToDefaultInChild() { resetInChild() }

@@ -52,17 +52,11 @@ func sigchldHandler()
 // handlerPC returns the entry address of sigchldHandler (ABI0).
 func handlerPC() uintptr
 
-// storeUintptr is an atomic store in assembly: unlike sync/atomic it is not
-// instrumented by the race detector and so usable after fork.
-//
-//go:noescape
-func storeUintptr(addr *uintptr, v uintptr)
-
 var (
 	ctlMu sync.Mutex // serializes Install, Uninstall and Check
 
 	// installed is 1 between a successful Install and Uninstall. Written
-	// under ctlMu (and by resetInChild); read atomically by Installed.
+	// under ctlMu; read atomically by Installed.
 	installed uintptr
 
 	// saved is the action Install replaced. Owned by ctlMu.
@@ -71,10 +65,6 @@ var (
 	// prevHandler is saved.handler, read by the signal handler to chain.
 	// Written under ctlMu before our handler is installed.
 	prevHandler uintptr
-
-	// dflAction is the preallocated SIG_DFL action used by resetInChild.
-	// Never written.
-	dflAction kernelSigaction
 )
 
 func rtSigaction(act, old *kernelSigaction) error {
@@ -168,21 +158,6 @@ func overwritten(cur kernelSigaction) error {
 }
 
 func installedNow() bool { return atomic.LoadUintptr(&installed) != 0 }
-
-// resetInChild: see ResetToDefaultInChild. Must not allocate, lock, or grow
-// the stack; everything it calls is nosplit (RawSyscall6 is
-// //go:nosplit and //go:norace, storeUintptr is NOSPLIT assembly).
-//
-//go:nosplit
-//go:norace
-func resetInChild() {
-	storeUintptr(&current, 0)
-	storeUintptr(&active[0], 0)
-	storeUintptr(&active[1], 0)
-	storeUintptr(&installed, 0)
-	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD),
-		uintptr(unsafe.Pointer(&dflAction)), 0, sigsetSize, 0, 0)
-}
 
 // checkFD verifies that fd is open and non-blocking.
 func checkFD(fd int32) error {

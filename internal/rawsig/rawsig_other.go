@@ -10,8 +10,4 @@ func check() error     { return ErrNotInstalled }
 
 func installedNow() bool { return false }
 
-//go:nosplit
-//go:norace
-func resetInChild() {}
-
 func checkFD(int32) error { return nil }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -363,53 +362,6 @@ func helperIgnore() int {
 		break
 	}
 	fmt.Println("re-install after Ignore: byte delivered, exec works")
-	fmt.Println("ok")
-	return 0
-}
-
-func TestResetToDefaultInChild(t *testing.T) {
-	out, err := runHelper(t, "resetchild")
-	t.Logf("helper output:\n%s", out)
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		t.Fatalf("helper exit code %d", ee.ExitCode())
-	}
-	require.NoError(t, err)
-	require.True(t, strings.HasSuffix(out, "ok\n"))
-}
-
-// helperResetChild: exit code 0 means SIGCHLD is SIG_DFL, the snapshot is
-// empty and nothing was allocated.
-func helperResetChild() int {
-	if err := rawsig.Install(); err != nil {
-		return 10
-	}
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
-		return 11
-	}
-	if err := rawsig.Publish([]int32{int32(p[1])}); err != nil {
-		return 12
-	}
-	allocs := testing.AllocsPerRun(10, rawsig.ResetToDefaultInChild)
-	a, err := rawsig.CurrentAction()
-	if err != nil {
-		return 13
-	}
-	switch {
-	case a != rawsig.RawAction{}:
-		fmt.Printf("action after reset: %+v\n", a)
-		return 3 // not SIG_DFL
-	case rawsig.Installed():
-		return 4
-	case rawsig.SnapshotFDs() != nil:
-		return 5
-	case rawsig.InFlight() != 0:
-		return 6
-	case allocs != 0:
-		fmt.Printf("allocs: %v\n", allocs)
-		return 7
-	}
 	fmt.Println("ok")
 	return 0
 }
