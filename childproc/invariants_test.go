@@ -1,0 +1,161 @@
+//go:build linux
+
+package childproc_test
+
+import (
+	"bytes"
+	"errors"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"unsafe"
+
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/loop"
+	"golang.org/x/sys/unix"
+)
+
+// goid is the current goroutine's id, parsed from runtime.Stack (tests only).
+func goid() int {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	id, _ := strconv.Atoi(string(b[:bytes.IndexByte(b, ' ')]))
+	return id
+}
+
+// TestCallbacksOnLoopGoroutine guards DESIGN §4.6: death callbacks run on
+// the goroutine that drives the loop, never on the signal path (the relay
+// goroutine, the raw handler) or a spawning goroutine.
+func TestCallbacksOnLoopGoroutine(t *testing.T) {
+	forVariants(t, func(t *testing.T, v variant) {
+		l, err := loop.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		c, err := childproc.New(l, childHooks(childproc.LibraryOwned), childproc.WithReapStrategy(v.strategy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		me := goid()
+		const n = 20
+		got, wrong := 0, 0
+		onExit := func(*childproc.Child, childproc.Status) {
+			got++
+			if goid() != me {
+				wrong++
+			}
+		}
+		// Spawn from another goroutine, drive the loop from this one.
+		spawned := make(chan error, 1)
+		go func() {
+			for i := 0; i < n; i++ {
+				if _, err := c.Spawn(shell("exit 0", onExit)); err != nil {
+					spawned <- err
+					return
+				}
+			}
+			spawned <- nil
+		}()
+		if err := <-spawned; err != nil {
+			t.Fatal(err)
+		}
+		for got < n {
+			if err := l.RunOnce(true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if wrong != 0 {
+			t.Errorf("%d of %d callbacks ran off the loop goroutine", wrong, n)
+		}
+	})
+}
+
+// TestSpawnReplacement: ChildHooks.Spawn replaces fork+exec for every
+// child, and a replacement that ignores the pidfd request still gets its
+// children watched (the pidfd strategy opens one with pidfd_open).
+func TestSpawnReplacement(t *testing.T) {
+	forVariants(t, func(t *testing.T, v variant) {
+		l := startLoop(t)
+		var calls atomic.Int32
+		spawn := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+			calls.Add(1)
+			a := *attr
+			a.Sys = nil // drop SysProcAttr.PidFD on purpose
+			return syscall.ForkExec(argv0, argv, &a)
+		}
+		c, err := childproc.New(l, hooks.ChildHooks{Spawn: spawn}, childproc.WithReapStrategy(v.strategy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		rec := newRecorder()
+		want := map[int]int{}
+		for i := 0; i < 10; i++ {
+			ch, err := c.Spawn(shell("exit "+strconv.Itoa(20+i), rec.onExit(c)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[ch.Pid()] = 20 + i
+		}
+		rec.wait(t, len(want))
+		if calls.Load() != int32(len(want)) {
+			t.Errorf("replacement called %d times for %d spawns", calls.Load(), len(want))
+		}
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for pid, code := range want {
+			if got := rec.got[pid]; len(got) != 1 || got[0].st.Code != code {
+				t.Errorf("pid %d: %v, want exit %d", pid, got, code)
+			}
+		}
+		failing := func(string, []string, *syscall.ProcAttr) (int, error) { return 0, syscall.EAGAIN }
+		f, err := childproc.New(l, hooks.ChildHooks{Spawn: failing}, childproc.WithReapStrategy(v.strategy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.Spawn(shell("exit 0", rec.onExit(f))); !errors.Is(err, syscall.EAGAIN) {
+			t.Errorf("failing replacement: Spawn = %v", err)
+		}
+		if f.Len() != 0 {
+			t.Errorf("failed spawn left %d children", f.Len())
+		}
+	})
+}
+
+// TestCheckSignalSource: with the raw handler installed, CheckSignalSource
+// is quiet until something replaces SIGCHLD's action behind the library's
+// back (here a raw rt_sigaction to SIG_DFL, put back afterwards).
+func TestCheckSignalSource(t *testing.T) {
+	if err := childproc.SetSignalSource(childproc.SourceRaw); err != nil {
+		t.Skip("no raw source on this platform:", err)
+	}
+	defer childproc.SetSignalSource(childproc.SourceAuto)
+	l := startLoop(t)
+	newCtx(t, l, childproc.AlwaysSelective, childproc.ReapScan, nil)
+	if k := childproc.CurrentSignalSource(); k != childproc.SourceRaw {
+		t.Fatalf("CurrentSignalSource = %v, want raw", k)
+	}
+	if err := childproc.CheckSignalSource(); err != nil {
+		t.Fatalf("freshly installed: %v", err)
+	}
+	var dfl, saved [4]uint64 // kernel struct sigaction, all-zero = SIG_DFL
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD),
+		uintptr(unsafe.Pointer(&dfl)), uintptr(unsafe.Pointer(&saved)), 8, 0, 0); e != 0 {
+		t.Fatal(e)
+	}
+	err := childproc.CheckSignalSource()
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&saved)), 0, 8, 0, 0)
+	if err == nil {
+		t.Error("CheckSignalSource did not notice SIGCHLD reset to SIG_DFL")
+	}
+	if err := childproc.CheckSignalSource(); err != nil {
+		t.Errorf("after restoring: %v", err)
+	}
+}

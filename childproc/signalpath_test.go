@@ -1,0 +1,36 @@
+//go:build linux
+
+package childproc
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestWakeAllDoesNotAllocate guards DESIGN §4.3 for the relay source: the
+// write loop over a published snapshot allocates nothing (the raw source is
+// assembly and cannot), and a full pipe does not block it.
+func TestWakeAllDoesNotAllocate(t *testing.T) {
+	var fds []int32
+	for i := 0; i < 3; i++ {
+		p, err := newSelfPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.close()
+		fds = append(fds, int32(p.w))
+	}
+	// Fill the first pipe: EAGAIN must not block the others.
+	buf := make([]byte, 4096)
+	for {
+		if _, err := unix.Write(int(fds[0]), buf); err == unix.EAGAIN {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { wakeAll(fds) }); n != 0 {
+		t.Errorf("wakeAll allocates %v times per call", n)
+	}
+}
