@@ -38,20 +38,17 @@ type Cat struct {
 	out   int // read end of the child's stdout, or -1 once closed
 }
 
-// SpawnCat starts /bin/cat with stdin and stdout pipes and stderr on
-// /dev/null. With wantPidFD the child's pidfd is returned in PidFD.
+// SpawnCat starts /bin/cat (argv {"cat"}) with stdin and stdout pipes,
+// stderr on /dev/null and an empty environment (syscall.ForkExec with a nil
+// Env). With wantPidFD the child's pidfd is returned in PidFD.
 func SpawnCat(wantPidFD bool) (*Cat, error) {
 	null, err := devNull()
 	if err != nil {
 		return nil, err
 	}
-	var in, out [2]int
-	if err := unix.Pipe2(in[:], unix.O_CLOEXEC); err != nil {
-		return nil, os.NewSyscallError("pipe2", err)
-	}
-	if err := unix.Pipe2(out[:], unix.O_CLOEXEC); err != nil {
-		closeAll(in[0], in[1])
-		return nil, os.NewSyscallError("pipe2", err)
+	in, out, err := catPipes()
+	if err != nil {
+		return nil, err
 	}
 	pidfd := -1
 	attr := &syscall.ProcAttr{
@@ -145,6 +142,19 @@ func Reap(pid int) (unix.WaitStatus, error) {
 	}
 }
 
+// catPipes creates a cat's stdin and stdout pipes, both O_CLOEXEC: the
+// child's ends are in[0] and out[1], the parent's in[1] and out[0].
+func catPipes() (in, out [2]int, err error) {
+	if err := unix.Pipe2(in[:], unix.O_CLOEXEC); err != nil {
+		return in, out, os.NewSyscallError("pipe2", err)
+	}
+	if err := unix.Pipe2(out[:], unix.O_CLOEXEC); err != nil {
+		closeAll(in[0], in[1])
+		return in, out, os.NewSyscallError("pipe2", err)
+	}
+	return in, out, nil
+}
+
 // closeAll closes every fd that is not negative.
 func closeAll(fds ...int) {
 	for _, fd := range fds {
@@ -155,17 +165,14 @@ func closeAll(fds ...int) {
 }
 
 // SpawnCatWith starts /bin/cat like SpawnCat, but through spawn, which gets
-// the child's stdin and stdout as files and returns the pid (for a library
-// that forks itself; stderr is the library's business, /dev/null by
-// default). PidFD is -1.
+// the child's stdin and stdout as files and returns the pid (for os/exec or
+// a library that forks itself). spawn must start CatPath with argv {"cat"},
+// an empty environment and stderr on /dev/null, as SpawnCat does; it must
+// not keep the files, which are closed when it returns. PidFD is -1.
 func SpawnCatWith(spawn func(stdin, stdout *os.File) (int, error)) (*Cat, error) {
-	var in, out [2]int
-	if err := unix.Pipe2(in[:], unix.O_CLOEXEC); err != nil {
-		return nil, os.NewSyscallError("pipe2", err)
-	}
-	if err := unix.Pipe2(out[:], unix.O_CLOEXEC); err != nil {
-		closeAll(in[0], in[1])
-		return nil, os.NewSyscallError("pipe2", err)
+	in, out, err := catPipes()
+	if err != nil {
+		return nil, err
 	}
 	stdin := os.NewFile(uintptr(in[0]), "cat-stdin")
 	stdout := os.NewFile(uintptr(out[1]), "cat-stdout")

@@ -177,22 +177,18 @@ func (s *clSession) one() (harness.Sample, error) {
 	if err != nil {
 		return harness.Sample{}, err
 	}
-	defer cat.Close()
-	herr := cat.Handshake()
-	t0 := cat.CloseStdin()
-	if err := s.waitExit(); err != nil {
-		return harness.Sample{}, err
-	}
-	s.mu.Lock()
-	t1, st := s.t1, s.st
-	s.mu.Unlock()
-	if herr != nil {
-		return harness.Sample{}, herr
-	}
-	if !st.Success() {
-		return harness.Sample{}, fmt.Errorf("cat %d: %v", cat.Pid, st)
-	}
-	return harness.Sample{Pid: cat.Pid, Latency: t1.Sub(t0)}, nil
+	return catExit(cat, func() (time.Time, error) {
+		if err := s.waitExit(); err != nil {
+			return time.Time{}, err
+		}
+		s.mu.Lock()
+		t1, st := s.t1, s.st
+		s.mu.Unlock()
+		if !st.Success() {
+			return t1, fmt.Errorf("cat %d: %v", cat.Pid, st)
+		}
+		return t1, nil
+	})
 }
 
 // waitExit drives the loop until the callback has run (Mainloop: waits for

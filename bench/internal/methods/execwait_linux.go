@@ -3,7 +3,7 @@ package methods
 import (
 	"context"
 	"fmt"
-	"io"
+	"os"
 	"os/exec"
 	"sync"
 	"sync/atomic"
@@ -29,45 +29,43 @@ func (execWait) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harne
 	return sequential(ctx, cfg, execOne)
 }
 
-// execOne runs the protocol once with os/exec.
+// execOne runs the protocol once with os/exec. The child's ends of the
+// pipes are handed to Cmd as *os.File (used as they are: no copying
+// goroutine), so the handshake and the timed close of stdin are the same
+// raw system calls as in every other row; Cmd.StdinPipe's end would sit in
+// the netpoller, and its Close would add an epoll_ctl to t1 − t0.
 func execOne() (harness.Sample, error) {
-	cmd := exec.Command(child.CatPath)
-	cmd.Env = []string{} // every method's child gets the same, empty environment
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return harness.Sample{}, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return harness.Sample{}, err
-	}
-	if err := cmd.Start(); err != nil {
-		return harness.Sample{}, err
-	}
 	type result struct {
 		t1  time.Time
 		err error
 	}
 	done := make(chan result, 1)
-	go func() {
-		err := cmd.Wait()
-		done <- result{time.Now(), err}
-	}()
-	var b [1]byte
-	_, err = stdin.Write([]byte{'x'})
-	if err == nil {
-		_, err = io.ReadFull(stdout, b[:])
-	}
-	t0 := time.Now()
-	stdin.Close()
-	r := <-done // the child exits either way: its stdin is closed
+	c, err := child.SpawnCatWith(func(stdin, stdout *os.File) (int, error) {
+		cmd := exec.Command(child.CatPath)
+		// The same argv, empty environment and stdio as every other row
+		// (Stderr nil: /dev/null).
+		cmd.Args = []string{"cat"}
+		cmd.Env = []string{}
+		cmd.Stdin, cmd.Stdout = stdin, stdout
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		go func() {
+			err := cmd.Wait()
+			done <- result{time.Now(), err}
+		}()
+		return cmd.Process.Pid, nil
+	})
 	if err != nil {
-		return harness.Sample{}, fmt.Errorf("handshake with cat %d: %w", cmd.Process.Pid, err)
+		return harness.Sample{}, err
 	}
-	if r.err != nil {
-		return harness.Sample{}, fmt.Errorf("cat %d: %w", cmd.Process.Pid, r.err)
-	}
-	return harness.Sample{Pid: cmd.Process.Pid, Latency: r.t1.Sub(t0)}, nil
+	return catExit(c, func() (time.Time, error) {
+		r := <-done // the child exits either way: its stdin is closed
+		if r.err != nil {
+			return r.t1, fmt.Errorf("cat %d: %w", c.Pid, r.err)
+		}
+		return r.t1, nil
+	})
 }
 
 func (execWait) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {

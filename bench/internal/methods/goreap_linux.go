@@ -107,14 +107,7 @@ func (goReap) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness
 		if err != nil {
 			return harness.Sample{}, err
 		}
-		defer c.Close()
-		herr := c.Handshake()
-		t0 := c.CloseStdin()
-		t1 := r.awaitPid(c.Pid)
-		if herr != nil {
-			return harness.Sample{}, herr
-		}
-		return harness.Sample{Pid: c.Pid, Latency: t1.Sub(t0)}, nil
+		return catExit(c, func() (time.Time, error) { return r.awaitPid(c.Pid), nil })
 	})
 }
 

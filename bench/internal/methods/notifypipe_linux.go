@@ -137,27 +137,21 @@ func (notifyPipe) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]har
 		if err != nil {
 			return harness.Sample{}, err
 		}
-		defer c.Close()
-		herr := c.Handshake()
-		t0 := c.CloseStdin()
-		for {
-			if err := l.wait(); err != nil {
-				child.Reap(c.Pid)
-				return harness.Sample{}, err
+		return catExit(c, func() (time.Time, error) {
+			for {
+				if err := l.wait(); err != nil {
+					child.Reap(c.Pid)
+					return time.Time{}, err
+				}
+				done, err := reaped(c.Pid)
+				if err != nil {
+					return time.Time{}, err
+				}
+				if done {
+					return time.Now(), nil
+				}
 			}
-			done, err := reaped(c.Pid)
-			if err != nil {
-				return harness.Sample{}, err
-			}
-			if done {
-				break
-			}
-		}
-		t1 := time.Now()
-		if herr != nil {
-			return harness.Sample{}, herr
-		}
-		return harness.Sample{Pid: c.Pid, Latency: t1.Sub(t0)}, nil
+		})
 	})
 }
 

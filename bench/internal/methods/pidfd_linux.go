@@ -47,27 +47,21 @@ func (pidfdEpoll) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]har
 		if err != nil {
 			return harness.Sample{}, err
 		}
-		defer c.Close()
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(c.PidFD)}
 		if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, c.PidFD, &ev); err != nil {
-			c.CloseStdin()
+			c.Close() // closes its stdin too: cat exits
 			child.Reap(c.Pid)
 			return harness.Sample{}, os.NewSyscallError("epoll_ctl", err)
 		}
-		herr := c.Handshake()
-		t0 := c.CloseStdin()
-		if err := epollWaitFor(ep, events, c.PidFD); err != nil {
-			child.Reap(c.Pid)
-			return harness.Sample{}, err
-		}
-		t1 := time.Now()
-		if err := reapPidfd(c.PidFD); err != nil {
-			return harness.Sample{}, err
-		}
-		if herr != nil {
-			return harness.Sample{}, herr
-		}
-		return harness.Sample{Pid: c.Pid, Latency: t1.Sub(t0)}, nil
+		// c.Close (in catExit) closes the pidfd, which leaves the set.
+		return catExit(c, func() (time.Time, error) {
+			if err := epollWaitFor(ep, events, c.PidFD); err != nil {
+				child.Reap(c.Pid)
+				return time.Time{}, err
+			}
+			t1 := time.Now()
+			return t1, reapPidfd(c.PidFD)
+		})
 	})
 }
 

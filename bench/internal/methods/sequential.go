@@ -4,7 +4,10 @@ package methods
 
 import (
 	"context"
+	"errors"
+	"time"
 
+	"github.com/childloop/childloop/bench/internal/child"
 	"github.com/childloop/childloop/bench/internal/harness"
 )
 
@@ -30,4 +33,20 @@ func sequential(ctx context.Context, cfg harness.LatencyConfig, one func() (harn
 		}
 	}
 	return out, nil
+}
+
+// catExit runs steps 2–5 of the protocol on a spawned cat and releases its
+// fds: the handshake, t0 just before closing its stdin, then await, which
+// must return t1 — the moment the method's user code first knew c.Pid had
+// exited — and leave the child reaped, also on error. Every in-process row
+// measures through here, so t0 and the close are the same for all of them.
+func catExit(c *child.Cat, await func() (t1 time.Time, err error)) (harness.Sample, error) {
+	defer c.Close()
+	herr := c.Handshake()
+	t0 := c.CloseStdin() // the child exits even if the handshake failed
+	t1, err := await()
+	if err := errors.Join(herr, err); err != nil {
+		return harness.Sample{}, err
+	}
+	return harness.Sample{Pid: c.Pid, Latency: t1.Sub(t0)}, nil
 }

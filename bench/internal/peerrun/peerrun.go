@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,7 +92,7 @@ func (p Peer) Run(ctx context.Context, args []string, onSample func(harness.Samp
 
 // Parse reads peer output until EOF. Sample lines must have a positive pid
 // and a positive ns; the summary must come last and exactly once.
-func Parse(r interface{ Read([]byte) (int, error) }, onSample func(harness.Sample)) ([]harness.Sample, Summary, error) {
+func Parse(r io.Reader, onSample func(harness.Sample)) ([]harness.Sample, Summary, error) {
 	var (
 		samples []harness.Sample
 		sum     *Summary

@@ -26,20 +26,24 @@ type RowStatus struct {
 	Error   string `json:"error,omitempty"`
 }
 
-// LatencyRow is one method in the latency section.
-type LatencyRow struct {
+// Row is how every row of every section starts: the method, whether it is
+// the floor, and its status.
+type Row struct {
 	Method string `json:"method"`
 	Floor  bool   `json:"floor,omitempty"`
 	RowStatus
+}
+
+// LatencyRow is one method in the latency section.
+type LatencyRow struct {
+	Row
 	Summary stats.Summary    `json:"summary"`
 	Samples []harness.Sample `json:"samples,omitempty"`
 }
 
 // ScaleRow is one method in the scale section: one point per idle level.
 type ScaleRow struct {
-	Method string `json:"method"`
-	Floor  bool   `json:"floor,omitempty"`
-	RowStatus
+	Row
 	Points []ScalePoint `json:"points,omitempty"`
 }
 
@@ -52,9 +56,7 @@ type ScalePoint struct {
 
 // ThroughputRow is one method in the throughput section.
 type ThroughputRow struct {
-	Method string `json:"method"`
-	Floor  bool   `json:"floor,omitempty"`
-	RowStatus
+	Row
 	Concurrency int     `json:"concurrency"`
 	Total       int     `json:"total"`
 	ElapsedNS   int64   `json:"elapsed_ns"`

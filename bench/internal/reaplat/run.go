@@ -92,25 +92,27 @@ func Run(ctx context.Context, opts Options, log io.Writer) (*Result, error) {
 	return res, errors.Join(errs...)
 }
 
-// status returns the row status for a method that cannot run, or nil.
-func status(m harness.Method) *RowStatus {
-	err := m.Available()
-	switch {
+// newRow starts m's row in any section. ok is false, and the row says why,
+// when m cannot run on this machine.
+func newRow(m harness.Method) (row Row, ok bool) {
+	row = Row{Method: m.Name(), Floor: harness.Floor(m)}
+	switch err := m.Available(); {
 	case err == nil:
-		return nil
+		return row, true
 	case errors.Is(err, harness.ErrNotInstalled):
-		return &RowStatus{Skipped: "not installed (" + err.Error() + ")"}
+		row.Skipped = "not installed (" + err.Error() + ")"
 	default:
-		return &RowStatus{Skipped: err.Error()}
+		row.Skipped = err.Error()
 	}
+	return row, false
 }
 
 func runLatency(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) []error {
 	var errs []error
 	for _, m := range methods {
-		row := LatencyRow{Method: m.Name(), Floor: harness.Floor(m)}
-		if st := status(m); st != nil {
-			row.RowStatus = *st
+		head, ok := newRow(m)
+		row := LatencyRow{Row: head}
+		if !ok {
 			res.Latency = append(res.Latency, row)
 			continue
 		}
@@ -135,9 +137,9 @@ func runThroughput(ctx context.Context, opts Options, methods []harness.Method, 
 		if !ok {
 			continue
 		}
-		row := ThroughputRow{Method: m.Name(), Floor: harness.Floor(m), Concurrency: cfg.Concurrency, Total: cfg.Total}
-		if st := status(m); st != nil {
-			row.RowStatus = *st
+		head, ok := newRow(m)
+		row := ThroughputRow{Row: head, Concurrency: cfg.Concurrency, Total: cfg.Total}
+		if !ok {
 			res.Throughput = append(res.Throughput, row)
 			continue
 		}

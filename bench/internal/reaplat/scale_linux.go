@@ -13,21 +13,23 @@ import (
 // runScale measures every Scaler next to a growing pool of idle children
 // (see bench/README.md), then releases and reaps the pool.
 func runScale(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) (errs []error) {
-	var scalers []harness.Method
+	var scalers []harness.Method // per row of res.Scale; nil if skipped
+	running := 0
 	for _, m := range methods {
 		s, ok := m.(harness.Scaler)
 		if !ok || !s.Scales() {
 			continue
 		}
-		row := ScaleRow{Method: m.Name(), Floor: harness.Floor(m)}
-		if st := status(m); st != nil {
-			row.RowStatus = *st
+		head, ok := newRow(m)
+		if !ok {
+			m = nil
 		} else {
-			scalers = append(scalers, m)
+			running++
 		}
-		res.Scale = append(res.Scale, row)
+		res.Scale = append(res.Scale, ScaleRow{Row: head})
+		scalers = append(scalers, m)
 	}
-	if len(scalers) == 0 {
+	if running == 0 {
 		return nil
 	}
 	pool, err := child.NewIdlePool()
@@ -49,11 +51,10 @@ func runScale(ctx context.Context, opts Options, methods []harness.Method, res *
 			return append(errs, fmt.Errorf("scale: %w", err))
 		}
 		for i := range res.Scale {
-			row := &res.Scale[i]
-			if row.Skipped != "" || row.Error != "" {
+			row, m := &res.Scale[i], scalers[i]
+			if m == nil || row.Error != "" {
 				continue
 			}
-			m := scalerByName(scalers, row.Method)
 			p := newProgress(log, fmt.Sprintf("scale: %s next to %d idle", m.Name(), level), opts.ScaleN)
 			cfg := harness.LatencyConfig{N: opts.ScaleN, Warmup: min(opts.Warmup, 10), Progress: p.update}
 			var samples []harness.Sample
@@ -72,14 +73,4 @@ func runScale(ctx context.Context, opts Options, methods []harness.Method, res *
 		}
 	}
 	return errs
-}
-
-// scalerByName finds the method called name.
-func scalerByName(ms []harness.Method, name string) harness.Method {
-	for _, m := range ms {
-		if m.Name() == name {
-			return m
-		}
-	}
-	panic("reaplat: no method " + name)
 }

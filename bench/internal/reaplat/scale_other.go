@@ -13,7 +13,7 @@ import (
 func runScale(_ context.Context, _ Options, methods []harness.Method, res *Result, _ io.Writer) []error {
 	for _, m := range methods {
 		if s, ok := m.(harness.Scaler); ok && s.Scales() {
-			res.Scale = append(res.Scale, ScaleRow{Method: m.Name(), RowStatus: RowStatus{Skipped: "Linux only"}})
+			res.Scale = append(res.Scale, ScaleRow{Row: Row{Method: m.Name(), RowStatus: RowStatus{Skipped: "Linux only"}}})
 		}
 	}
 	return nil
