@@ -22,106 +22,100 @@ func (f fdFunc) FDOccurred(fd int, ev hooks.Events) error { return f(fd, ev) }
 // itself (already fired: a no-op). The new ones fire in deadline order,
 // the deregistered ones never, and nothing is left registered.
 func TestTimedereg(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.String(), func(t *testing.T) {
-			l := newLoop(t, b)
-			var ev hooks.OSEvents = l
-			var r rec
-			unit := ms(100)
-			start := time.Now()
-			var regs [3]hooks.Registration
-			var fresh [3]hooks.Registration
-			register := func(d time.Duration, target hooks.TimeoutTarget) hooks.Registration {
-				reg, err := ev.RegisterTimeout(start.Add(d), target)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return reg
-			}
-			left := 3
-			newTarget := func(name string) hooks.TimeoutTarget {
-				return timeoutFunc(func() error {
-					r.add("%s", name)
-					if left--; left == 0 {
-						l.Stop()
-					}
-					return nil
-				})
-			}
-			regs[0] = register(2*unit, timeoutFunc(func() error { r.add("old0"); return nil }))
-			regs[1] = register(unit, timeoutFunc(func() error {
-				r.add("old1")
-				ev.DeregisterTimeout(regs[0])
-				ev.DeregisterTimeout(regs[2])
-				now := time.Since(start)
-				fresh[0] = register(now+unit/2, newTarget("new0"))
-				fresh[1] = register(now+unit/4, newTarget("new1"))
-				fresh[2] = register(now+unit*3/4, newTarget("new2"))
-				ev.DeregisterTimeout(regs[1])
-				return nil
-			}))
-			regs[2] = register(2*unit, timeoutFunc(func() error { r.add("old2"); return nil }))
-			watchdog(t, l)
-			if err := l.Run(); err != nil {
-				t.Fatal(err)
-			}
-			// Run a little past the old deadlines to see they do not fire.
-			if _, err := ev.RegisterTimeout(start.Add(3*unit), timeoutFunc(func() error { l.Stop(); return nil })); err != nil {
-				t.Fatal(err)
-			}
-			if err := l.Run(); err != nil {
-				t.Fatal(err)
-			}
-			r.expect(t, false, "old1", "new1", "new0", "new2")
-			for _, reg := range fresh {
-				ev.DeregisterTimeout(reg) // fired: no-op
-			}
-			if fds, timers := l.registered(); fds != 0 || timers != 0 {
-				t.Errorf("left registered: %d fds, %d timers", fds, timers)
-			}
-		})
-	}
-}
-
-func TestOSEventsFD(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.String(), func(t *testing.T) {
-			l := newLoop(t, b)
-			var ev hooks.OSEvents = l
-			var r rec
-			s := socketpair(t)
-			write1(t, s[1])
-			reg, err := ev.RegisterFD(s[0], hooks.In, fdFunc(r.fd("t")))
+	forBackends(t, func(t *testing.T, l *Loop) {
+		var ev hooks.OSEvents = l
+		var r rec
+		unit := ms(100)
+		start := time.Now()
+		var regs [3]hooks.Registration
+		var fresh [3]hooks.Registration
+		register := func(d time.Duration, target hooks.TimeoutTarget) hooks.Registration {
+			reg, err := ev.RegisterTimeout(start.Add(d), target)
 			if err != nil {
 				t.Fatal(err)
 			}
-			runOnce(t, l, false)
-			r.expect(t, false, "t:In")
-			if reg, err = ev.ModifyFD(reg, s[0], hooks.Out); err != nil {
-				t.Fatal(err)
-			}
-			runOnce(t, l, false)
-			r.expect(t, false, "t:Out")
-			if _, err := ev.ModifyFD(reg, s[1], hooks.In); !errors.Is(err, ErrInvalid) {
-				t.Errorf("ModifyFD with the wrong fd = %v", err)
-			}
-			if _, err := ev.ModifyFD("junk", s[0], hooks.In); !errors.Is(err, ErrInvalid) {
-				t.Errorf("ModifyFD with a foreign registration = %v", err)
-			}
-			ev.DeregisterFD("junk", s[0])
-			ev.DeregisterTimeout("junk")
-			ev.DeregisterFD(reg, s[0])
-			ev.DeregisterFD(reg, s[0])
-			runOnce(t, l, false)
-			r.expect(t, false)
-			if _, err := ev.RegisterFD(s[0], hooks.In, nil); !errors.Is(err, ErrInvalid) {
-				t.Errorf("RegisterFD(nil target) = %v", err)
-			}
-			if _, err := ev.RegisterTimeout(hooks.ASAP, nil); !errors.Is(err, ErrInvalid) {
-				t.Errorf("RegisterTimeout(nil target) = %v", err)
-			}
-		})
-	}
+			return reg
+		}
+		left := 3
+		newTarget := func(name string) hooks.TimeoutTarget {
+			return timeoutFunc(func() error {
+				r.add("%s", name)
+				if left--; left == 0 {
+					l.Stop()
+				}
+				return nil
+			})
+		}
+		regs[0] = register(2*unit, timeoutFunc(func() error { r.add("old0"); return nil }))
+		regs[1] = register(unit, timeoutFunc(func() error {
+			r.add("old1")
+			ev.DeregisterTimeout(regs[0])
+			ev.DeregisterTimeout(regs[2])
+			now := time.Since(start)
+			fresh[0] = register(now+unit/2, newTarget("new0"))
+			fresh[1] = register(now+unit/4, newTarget("new1"))
+			fresh[2] = register(now+unit*3/4, newTarget("new2"))
+			ev.DeregisterTimeout(regs[1])
+			return nil
+		}))
+		regs[2] = register(2*unit, timeoutFunc(func() error { r.add("old2"); return nil }))
+		watchdog(t, l)
+		if err := l.Run(); err != nil {
+			t.Fatal(err)
+		}
+		// Run a little past the old deadlines to see they do not fire.
+		if _, err := ev.RegisterTimeout(start.Add(3*unit), timeoutFunc(func() error { l.Stop(); return nil })); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Run(); err != nil {
+			t.Fatal(err)
+		}
+		r.expect(t, false, "old1", "new1", "new0", "new2")
+		for _, reg := range fresh {
+			ev.DeregisterTimeout(reg) // fired: no-op
+		}
+		if fds, timers := l.registered(); fds != 0 || timers != 0 {
+			t.Errorf("left registered: %d fds, %d timers", fds, timers)
+		}
+	})
+}
+
+func TestOSEventsFD(t *testing.T) {
+	forBackends(t, func(t *testing.T, l *Loop) {
+		var ev hooks.OSEvents = l
+		var r rec
+		s := socketpair(t)
+		write1(t, s[1])
+		reg, err := ev.RegisterFD(s[0], hooks.In, fdFunc(r.fd("t")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runOnce(t, l, false)
+		r.expect(t, false, "t:In")
+		if reg, err = ev.ModifyFD(reg, s[0], hooks.Out); err != nil {
+			t.Fatal(err)
+		}
+		runOnce(t, l, false)
+		r.expect(t, false, "t:Out")
+		if _, err := ev.ModifyFD(reg, s[1], hooks.In); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ModifyFD with the wrong fd = %v", err)
+		}
+		if _, err := ev.ModifyFD("junk", s[0], hooks.In); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ModifyFD with a foreign registration = %v", err)
+		}
+		ev.DeregisterFD("junk", s[0])
+		ev.DeregisterTimeout("junk")
+		ev.DeregisterFD(reg, s[0])
+		ev.DeregisterFD(reg, s[0])
+		runOnce(t, l, false)
+		r.expect(t, false)
+		if _, err := ev.RegisterFD(s[0], hooks.In, nil); !errors.Is(err, ErrInvalid) {
+			t.Errorf("RegisterFD(nil target) = %v", err)
+		}
+		if _, err := ev.RegisterTimeout(hooks.ASAP, nil); !errors.Is(err, ErrInvalid) {
+			t.Errorf("RegisterTimeout(nil target) = %v", err)
+		}
+	})
 }
 
 // A target's error (the library's reentrancy error, say) ends Run.

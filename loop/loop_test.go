@@ -110,7 +110,7 @@ var behaviour = []struct {
 			t.Errorf("Events after a failed Modify = %v", got)
 		}
 	}},
-	{"Stop", func(t *testing.T, l *Loop) {
+	{"WatcherStop", func(t *testing.T, l *Loop) {
 		var r rec
 		p := pipe(t)
 		write1(t, p[1])
@@ -148,6 +148,14 @@ var behaviour = []struct {
 		p[1] = -1
 		runOnce(t, l, false)
 		r.expect(t, false)
+		// The unrequested Hup does not end a blocking wait either, even
+		// when another fd's change rebuilds the poll array: the wait lasts
+		// until the timer is due.
+		watchdog(t, l)
+		must[*Watcher](t)(l.Watch(pipe(t)[0], hooks.In, r.fd("idle")))
+		must[*Timer](t)(l.AddTimer(time.Now().Add(ms(5)), r.timer("timer")))
+		runOnce(t, l, true)
+		r.expect(t, false, "timer")
 		// Share the fd with a watcher that asks for In: the kernel now
 		// reports the fd (In, Hup), and only that watcher may see it.
 		must[*Watcher](t)(l.Watch(p[0], hooks.In, r.fd("in")))
@@ -392,7 +400,7 @@ var behaviour = []struct {
 			t.Errorf("Wake after a drained wake wrote %d times, want 1", n)
 		}
 	}},
-	{"Stop", func(t *testing.T, l *Loop) {
+	{"LoopStop", func(t *testing.T, l *Loop) {
 		watchdog(t, l)
 		l.Stop() // before Run: the next Run returns at once
 		if err := l.Run(); err != nil {
@@ -473,15 +481,20 @@ var behaviour = []struct {
 		p, q := pipe(t), pipe(t)
 		write1(t, p[1])
 		write1(t, q[1])
+		var tm *Timer
 		closer := func(name string) FDFunc {
 			return func(int, hooks.Events) error {
 				r.add("%s", name)
-				return l.Close()
+				err := l.Close()
+				if tm.Cancel() { // expired in this iteration, never to fire
+					t.Error("Cancel after Close = true")
+				}
+				return err
 			}
 		}
 		must[*Watcher](t)(l.Watch(p[0], hooks.In, closer("p")))
 		must[*Watcher](t)(l.Watch(q[0], hooks.In, closer("q")))
-		must[*Timer](t)(l.AddTimer(hooks.ASAP, r.timer("timer")))
+		tm = must[*Timer](t)(l.AddTimer(hooks.ASAP, r.timer("timer")))
 		watchdog(t, l)
 		if err := l.Run(); err != nil {
 			t.Fatal(err)
@@ -592,16 +605,8 @@ var behaviour = []struct {
 }
 
 func TestBehaviour(t *testing.T) {
-	for _, b := range backends() {
-		for _, c := range behaviour {
-			t.Run(b.String()+"/"+c.name, func(t *testing.T) {
-				l := newLoop(t, b)
-				if l.Backend() != b {
-					t.Fatalf("Backend() = %v", l.Backend())
-				}
-				c.fn(t, l)
-			})
-		}
+	for _, c := range behaviour {
+		t.Run(c.name, func(t *testing.T) { forBackends(t, c.fn) })
 	}
 }
 
@@ -634,5 +639,10 @@ func TestPanickingCallbackKeepsTimers(t *testing.T) {
 func TestNewBadBackend(t *testing.T) {
 	if _, err := New(WithBackend(Backend(42))); !errors.Is(err, ErrInvalid) {
 		t.Errorf("New(Backend(42)) = %v", err)
+	}
+	if defaultBackend != BackendEpoll {
+		if _, err := New(WithBackend(BackendEpoll)); err != ErrUnsupported {
+			t.Errorf("New(BackendEpoll) without epoll = %v, want ErrUnsupported", err)
+		}
 	}
 }

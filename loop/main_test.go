@@ -37,6 +37,7 @@ func backends() []Backend {
 	return []Backend{BackendPoll}
 }
 
+// newLoop returns a loop with backend b, closed at the end of the test.
 func newLoop(t testing.TB, b Backend) *Loop {
 	t.Helper()
 	l, err := New(WithBackend(b))
@@ -44,7 +45,18 @@ func newLoop(t testing.TB, b Backend) *Loop {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
+	if b != BackendDefault && l.Backend() != b {
+		t.Fatalf("New(WithBackend(%v)).Backend() = %v", b, l.Backend())
+	}
 	return l
+}
+
+// forBackends runs fn as a subtest on a new loop of every backend.
+func forBackends(t *testing.T, fn func(t *testing.T, l *Loop)) {
+	t.Helper()
+	for _, b := range backends() {
+		t.Run(b.String(), func(t *testing.T) { fn(t, newLoop(t, b)) })
+	}
 }
 
 // watchdog wakes a loop that a bug left blocked, failing the test, instead

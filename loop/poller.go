@@ -8,14 +8,16 @@ import "github.com/childloop/childloop/hooks"
 // called by the loop goroutine without Loop.mu (the backend's wait buffers
 // are loop-goroutine-only; poll's array is rebuilt by prepare under mu); close
 // is called with Loop.mu held while the loop goroutine is not waiting.
+// Loop.fds (each entry's gen and mask) is the interest set; a backend that
+// keeps no kernel-side copy reads it in prepare.
 type poller interface {
 	// update changes the interest in fd from old to mask. A zero mask
 	// means "not in the kernel set": an fd whose watchers all have empty
 	// masks is not watched at all, so an unrequested Err or Hup cannot
 	// make the loop spin. gen travels with every event of fd.
 	update(fd int, gen uint32, old, mask hooks.Events) error
-	// prepare readies the next wait.
-	prepare()
+	// prepare readies the next wait; fds is Loop.fds.
+	prepare(fds map[int]*fdEntry)
 	// wait blocks up to timeoutMs (-1: no limit) and returns how many
 	// events it collected. EINTR is reported as zero events.
 	wait(timeoutMs int) (int, error)

@@ -75,7 +75,7 @@ func (p *epollPoller) update(fd int, gen uint32, old, mask hooks.Events) error {
 	return nil
 }
 
-func (p *epollPoller) prepare() {}
+func (p *epollPoller) prepare(map[int]*fdEntry) {}
 
 func (p *epollPoller) wait(timeoutMs int) (int, error) {
 	if p.full && len(p.events) < maxEpollEvents {

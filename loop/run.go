@@ -83,7 +83,7 @@ func (l *Loop) iterate(block bool) error {
 	if block {
 		timeout = l.timeoutLocked()
 	}
-	l.poller.prepare()
+	l.poller.prepare(l.fds)
 	l.round++
 	round := l.round
 	l.polling = true

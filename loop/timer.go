@@ -76,6 +76,11 @@ func (t *Timer) Cancel() bool {
 	l := t.loop
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.closed.Load() {
+		// Close disarmed it already; one expired in the iteration that
+		// Close ended is never fired either.
+		return false
+	}
 	switch t.state {
 	case timerArmed:
 		heap.Remove(&l.timers, t.index)

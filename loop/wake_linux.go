@@ -9,13 +9,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// waker is the loop's self-wakeup fd: on Linux one non-blocking eventfd,
-// both read and write end. Its fields are guarded by Loop.mu and set to -1
-// by close.
-type waker struct {
-	rfd, wfd int
-}
-
+// newWaker creates one non-blocking, close-on-exec eventfd, both the read
+// and the write end.
 func newWaker() (waker, error) {
 	fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
@@ -40,16 +35,4 @@ func (w *waker) drain() {
 			return
 		}
 	}
-}
-
-func (w *waker) close() error {
-	if w.rfd < 0 {
-		return nil
-	}
-	err := unix.Close(w.rfd)
-	w.rfd, w.wfd = -1, -1
-	if err != nil {
-		return os.NewSyscallError("close", err)
-	}
-	return nil
 }

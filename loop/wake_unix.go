@@ -3,18 +3,11 @@
 package loop
 
 import (
-	"os"
-
 	"github.com/childloop/childloop/internal/sysfd"
 	"golang.org/x/sys/unix"
 )
 
-// waker is the loop's self-wakeup pipe: both ends non-blocking and
-// close-on-exec. Its fields are guarded by Loop.mu and set to -1 by close.
-type waker struct {
-	rfd, wfd int
-}
-
+// newWaker creates a pipe, both ends non-blocking and close-on-exec.
 func newWaker() (waker, error) {
 	r, w, err := sysfd.Pipe(true)
 	if err != nil {
@@ -40,20 +33,4 @@ func (w *waker) drain() {
 		}
 		return
 	}
-}
-
-func (w *waker) close() error {
-	if w.rfd < 0 {
-		return nil
-	}
-	err1 := unix.Close(w.rfd)
-	err2 := unix.Close(w.wfd)
-	w.rfd, w.wfd = -1, -1
-	if err1 == nil {
-		err1 = err2
-	}
-	if err1 != nil {
-		return os.NewSyscallError("close", err1)
-	}
-	return nil
 }

@@ -32,15 +32,23 @@ func (c *captureHooks) ModifyTimeout(reg hooks.Registration, _ time.Time) (hooks
 }
 func (c *captureHooks) DeregisterTimeout(hooks.Registration) {}
 
-func BenchmarkFDOccurred(b *testing.B) {
+// newCaptured registers fd 3 for In with fn on a registry over captureHooks
+// and returns the registration and the target the application would call.
+func newCaptured(tb testing.TB, fn FDFunc) (*FD, hooks.FDTarget) {
+	tb.Helper()
 	h := &captureHooks{}
 	r := New(h)
-	defer r.Close()
-	n := 0
-	if _, err := r.RegisterFD(3, hooks.In, func(int, hooks.Events) { n++ }); err != nil {
-		b.Fatal(err)
+	tb.Cleanup(r.Close)
+	f, err := r.RegisterFD(3, hooks.In, fn)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	target := h.target
+	return f, h.target
+}
+
+func BenchmarkFDOccurred(b *testing.B) {
+	n := 0
+	_, target := newCaptured(b, func(int, hooks.Events) { n++ })
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = target.FDOccurred(3, hooks.In)
@@ -51,14 +59,7 @@ func BenchmarkFDOccurred(b *testing.B) {
 }
 
 func BenchmarkFDOccurredStale(b *testing.B) {
-	h := &captureHooks{}
-	r := New(h)
-	defer r.Close()
-	f, err := r.RegisterFD(3, hooks.In, func(int, hooks.Events) { b.Fatal("stale callback") })
-	if err != nil {
-		b.Fatal(err)
-	}
-	target := h.target
+	f, target := newCaptured(b, func(int, hooks.Events) { b.Fatal("stale callback") })
 	f.Deregister()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -67,13 +68,7 @@ func BenchmarkFDOccurredStale(b *testing.B) {
 }
 
 func BenchmarkTimeoutRegisterDeregister(b *testing.B) {
-	p, err := NewPollArray()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
-	r := New(p)
-	defer r.Close()
+	_, r := newPollRegistry(b)
 	deadline := time.Now().Add(time.Hour)
 	fn := func() {}
 	b.ReportAllocs()
@@ -89,13 +84,7 @@ func BenchmarkTimeoutRegisterDeregister(b *testing.B) {
 // BenchmarkPollRound16 measures BeforePoll plus AfterPoll with 16 fd
 // registrations, all reported readable (the poll(2) call itself excluded).
 func BenchmarkPollRound16(b *testing.B) {
-	p, err := NewPollArray()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
-	r := New(p)
-	defer r.Close()
+	p, r := newPollRegistry(b)
 	n := 0
 	for fd := 100; fd < 116; fd++ {
 		if _, err := r.RegisterFD(fd, hooks.In, func(int, hooks.Events) { n++ }); err != nil {
@@ -105,9 +94,7 @@ func BenchmarkPollRound16(b *testing.B) {
 	arr := make([]unix.PollFd, 0, 32)
 	b.ReportAllocs()
 	for b.Loop() {
-		var ms int
-		arr, ms = p.BeforePoll(arr[:0], -1, time.Now())
-		_ = ms
+		arr, _ = p.BeforePoll(arr[:0], -1, time.Now())
 		for i := 1; i < len(arr); i++ {
 			arr[i].Revents = unix.POLLIN
 		}
@@ -121,13 +108,7 @@ func BenchmarkPollRound16(b *testing.B) {
 }
 
 func TestDispatchDoesNotAllocate(t *testing.T) {
-	h := &captureHooks{}
-	r := New(h)
-	defer r.Close()
-	if _, err := r.RegisterFD(3, hooks.In, func(int, hooks.Events) {}); err != nil {
-		t.Fatal(err)
-	}
-	target := h.target
+	_, target := newCaptured(t, func(int, hooks.Events) {})
 	if n := testing.AllocsPerRun(100, func() { _ = target.FDOccurred(3, hooks.In) }); n != 0 {
 		t.Errorf("FDOccurred allocates %v times per call", n)
 	}

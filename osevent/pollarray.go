@@ -101,8 +101,11 @@ func (p *PollArray) wakeLocked() {
 	}
 }
 
-// RegisterFD implements hooks.OSEvents.
+// RegisterFD implements hooks.OSEvents. It panics if target is nil.
 func (p *PollArray) RegisterFD(fd int, events hooks.Events, target hooks.FDTarget) (hooks.Registration, error) {
+	if target == nil {
+		panic("osevent: PollArray.RegisterFD with nil target")
+	}
 	if fd < 0 {
 		return nil, ErrBadFD
 	}
@@ -162,8 +165,11 @@ func (p *PollArray) DeregisterFD(reg hooks.Registration, fd int) {
 	f.live = false
 }
 
-// RegisterTimeout implements hooks.OSEvents.
+// RegisterTimeout implements hooks.OSEvents. It panics if target is nil.
 func (p *PollArray) RegisterTimeout(deadline time.Time, target hooks.TimeoutTarget) (hooks.Registration, error) {
+	if target == nil {
+		panic("osevent: PollArray.RegisterTimeout with nil target")
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {

@@ -10,6 +10,24 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// The hooks.Events bits are the poll(2) bits of the same names (as package
+// hooks documents), so BeforePoll and AfterPoll convert masks with a plain
+// conversion. A system where they differ fails to compile here.
+const (
+	_ = hooks.In - unix.POLLIN
+	_ = unix.POLLIN - hooks.In
+	_ = hooks.Pri - unix.POLLPRI
+	_ = unix.POLLPRI - hooks.Pri
+	_ = hooks.Out - unix.POLLOUT
+	_ = unix.POLLOUT - hooks.Out
+	_ = hooks.Err - unix.POLLERR
+	_ = unix.POLLERR - hooks.Err
+	_ = hooks.Hup - unix.POLLHUP
+	_ = unix.POLLHUP - hooks.Hup
+	_ = hooks.Nval - unix.POLLNVAL
+	_ = unix.POLLNVAL - hooks.Nval
+)
+
 // BeforePoll appends the wake fd and one entry per fd registration with a
 // non-empty mask to fds, after the application's own entries, and returns
 // the extended slice (reallocated by append when its capacity is too small)

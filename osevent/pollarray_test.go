@@ -11,21 +11,20 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
-// newPipe returns a close-on-exec pipe whose fds are closed at cleanup
-// unless the test already closed them (entries set to -1).
+// newPipe returns a non-blocking, close-on-exec pipe whose fds are closed
+// at cleanup unless the test already closed them (entries set to -1).
 func newPipe(t *testing.T) *[2]int {
 	t.Helper()
 	var p [2]int
-	require.NoError(t, unix.Pipe(p[:])) // tests do not fork: no CLOEXEC race
-	for _, fd := range p {
-		unix.CloseOnExec(fd)
-		require.NoError(t, unix.SetNonblock(fd, true))
-	}
+	var err error
+	p[0], p[1], err = sysfd.Pipe(true)
+	require.NoError(t, err)
 	t.Cleanup(func() {
 		for _, fd := range p {
 			if fd >= 0 {
@@ -54,7 +53,7 @@ func pollOnce(t *testing.T, fds []unix.PollFd, ms int) {
 	}
 }
 
-func newPollRegistry(t *testing.T) (*PollArray, *Registry) {
+func newPollRegistry(t testing.TB) (*PollArray, *Registry) {
 	t.Helper()
 	p, err := NewPollArray()
 	require.NoError(t, err)
@@ -251,6 +250,42 @@ func TestAfterPollMismatchAndClosed(t *testing.T) {
 	assert.ErrorIs(t, err, ErrClosed)
 }
 
+// Bad input to the PollArray's hooks gets an error (or, for a nil target,
+// a panic at the call) and changes nothing.
+func TestPollArrayBadInput(t *testing.T) {
+	p, err := NewPollArray()
+	require.NoError(t, err)
+	defer p.Close()
+	assert.Panics(t, func() { _, _ = p.RegisterFD(0, hooks.In, nil) })
+	assert.Panics(t, func() { _, _ = p.RegisterTimeout(hooks.ASAP, nil) })
+	target := rawFDTarget(func(int, hooks.Events) {})
+	_, err = p.RegisterFD(-1, hooks.In, target)
+	assert.ErrorIs(t, err, ErrBadFD)
+	_, err = p.RegisterFD(0, hooks.Hup, target)
+	assert.ErrorIs(t, err, ErrBadEvents)
+	reg, err := p.RegisterFD(0, hooks.In, target)
+	require.NoError(t, err)
+	_, err = p.ModifyFD(reg, 0, hooks.Err)
+	assert.ErrorIs(t, err, ErrBadEvents)
+	_, err = p.ModifyFD(reg, 1, hooks.Out)
+	assert.ErrorIs(t, err, ErrNotArmed, "wrong fd")
+	_, err = p.ModifyFD("junk", 0, hooks.Out)
+	assert.ErrorIs(t, err, ErrNotArmed)
+	_, err = p.ModifyTimeout("junk", hooks.ASAP)
+	assert.ErrorIs(t, err, ErrNotArmed)
+	p.DeregisterFD("junk", 0)
+	p.DeregisterTimeout("junk")
+	arr, ms := p.BeforePoll(nil, -1, time.Now())
+	assert.Equal(t, -1, ms)
+	require.Equal(t, 2, len(arr))
+	assert.Equal(t, unix.PollFd{Fd: 0, Events: unix.POLLIN}, arr[1], "mask unchanged")
+	p.DeregisterFD(reg, 0)
+	_, err = p.ModifyFD(reg, 0, hooks.Out)
+	assert.ErrorIs(t, err, ErrNotArmed, "deregistered")
+	fds, tos := p.Counts()
+	assert.Equal(t, [2]int{0, 0}, [2]int{fds, tos})
+}
+
 func TestLowerTimeout(t *testing.T) {
 	now := time.Now()
 	for _, tc := range []struct {
@@ -271,7 +306,8 @@ func TestLowerTimeout(t *testing.T) {
 	}
 }
 
-// waitInStack waits until some goroutine's stack contains fn.
+// waitInStack waits until some goroutine's stack contains fn. It may run
+// off the test goroutine, so it reports a failure with Errorf and returns.
 func waitInStack(t *testing.T, fn string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -283,7 +319,7 @@ func waitInStack(t *testing.T, fn string) {
 		}
 		runtime.Gosched()
 	}
-	t.Fatalf("no goroutine in %s", fn)
+	t.Errorf("no goroutine in %s", fn)
 }
 
 // Registrations from another goroutine while the application is blocked

@@ -2,7 +2,11 @@
 
 package osevent
 
-import "golang.org/x/sys/unix"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 // waker is a PollArray's wake fd pair: r is polled by the application, w is
 // written to interrupt that poll. With an eventfd both are the same fd. The
@@ -24,7 +28,10 @@ func (w *waker) close() error {
 		}
 	}
 	w.r, w.w = -1, -1
-	return err
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	return nil
 }
 
 // write writes b to the wake fd without blocking. A full pipe or eventfd

@@ -2,7 +2,20 @@
 
 package osevent
 
-import "golang.org/x/sys/unix"
+import (
+	"github.com/childloop/childloop/internal/sysfd"
+	"golang.org/x/sys/unix"
+)
+
+// newWaker creates a pipe that is close-on-exec and non-blocking before any
+// fork+exec can see it (Linux uses an eventfd instead).
+func newWaker() (waker, error) {
+	r, w, err := sysfd.Pipe(true)
+	if err != nil {
+		return waker{-1, -1}, err
+	}
+	return waker{r: r, w: w}, nil
+}
 
 // wake writes one byte to the pipe.
 func (w *waker) wake() error {
