@@ -31,7 +31,7 @@ func (l *Loop) waitPolling(t testing.TB) {
 func (l *Loop) pendingWakeWrites() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := readWakeCount(l.wake.rfd)
+	n := readWakeCount(l.wake.R)
 	l.woken.Store(false)
 	return n
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 )
 
 // ErrClosed is returned by methods of a Loop (and of its watchers and
@@ -67,7 +68,7 @@ type Loop struct {
 
 	poller  poller           // guarded by mu for updates; wait runs without mu on the loop goroutine
 	backend Backend          // immutable after New
-	wake    waker            // fds set to -1 by Close; guarded by mu
+	wake    sysfd.Waker      // fds set to -1 by Close; guarded by mu
 	woken   atomic.Bool      // a wake write is pending and not yet drained: collapses Wake
 	stopReq atomic.Bool      // Stop was called and Run has not yet seen it
 	running atomic.Bool      // Run or RunOnce is executing (misuse check)
@@ -105,16 +106,16 @@ func New(opts ...Option) (*Loop, error) {
 	default:
 		return nil, fmt.Errorf("%w: backend %v", ErrInvalid, c.backend)
 	}
-	if l.wake, err = newWaker(); err != nil {
+	if l.wake, err = sysfd.NewWaker(); err != nil {
 		return nil, err
 	}
 	if l.backend == BackendEpoll {
-		l.poller, err = newEpollPoller(l.wake.rfd)
+		l.poller, err = newEpollPoller(l.wake.R)
 	} else {
-		l.poller, err = newPollPoller(l.wake.rfd)
+		l.poller, err = newPollPoller(l.wake.R)
 	}
 	if err != nil {
-		l.wake.close()
+		l.wake.Close()
 		return nil, err
 	}
 	return l, nil
@@ -147,7 +148,7 @@ func (l *Loop) wakeLocked() error {
 	if !l.woken.CompareAndSwap(false, true) {
 		return nil
 	}
-	err := l.wake.signal()
+	err := l.wake.Wake()
 	if err != nil {
 		l.woken.Store(false) // nothing was written: let the next Wake try
 	}
@@ -200,5 +201,5 @@ func (l *Loop) Close() error {
 		t.state, t.index = timerIdle, -1
 	}
 	l.timers = nil
-	return errors.Join(l.poller.close(), l.wake.close())
+	return errors.Join(l.poller.close(), l.wake.Close())
 }

@@ -5,9 +5,8 @@ package loop
 import (
 	"os"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/childloop/childloop/hooks"
+	"golang.org/x/sys/unix"
 )
 
 // pollPoller waits in poll(2). It keeps no interest set of its own: prepare
@@ -23,23 +22,8 @@ type pollPoller struct {
 	got  []int         // indexes in fds with revents after the last wait; loop goroutine only
 }
 
-// The hooks.Events bits are the poll(2) bits of the same names (as package
-// hooks documents), so masks convert with a plain conversion. A system where
-// they differ fails to compile here.
-const (
-	_ = hooks.In - unix.POLLIN
-	_ = unix.POLLIN - hooks.In
-	_ = hooks.Pri - unix.POLLPRI
-	_ = unix.POLLPRI - hooks.Pri
-	_ = hooks.Out - unix.POLLOUT
-	_ = unix.POLLOUT - hooks.Out
-	_ = hooks.Err - unix.POLLERR
-	_ = unix.POLLERR - hooks.Err
-	_ = hooks.Hup - unix.POLLHUP
-	_ = unix.POLLHUP - hooks.Hup
-	_ = hooks.Nval - unix.POLLNVAL
-	_ = unix.POLLNVAL - hooks.Nval
-)
+// Masks convert to and from poll bits by plain conversion: the bits are
+// equal (checked at compile time in internal/sysfd).
 
 func newPollPoller(wakeFD int) (poller, error) {
 	return &pollPoller{

@@ -107,7 +107,7 @@ func (l *Loop) iterate(block bool) error {
 		if gen == 0 {
 			// Drain, then re-enable writes. Every write happens
 			// under mu, which we hold, so none can slip in between.
-			l.wake.drain()
+			l.wake.Drain()
 			l.woken.Store(false)
 			continue
 		}

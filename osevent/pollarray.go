@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 )
 
 // PollArray implements hooks.OSEvents for an application that runs poll(2)
@@ -19,7 +20,7 @@ import (
 type PollArray struct {
 	mu sync.Mutex // guards the fields below except wakePending
 
-	wake        waker       // wake fd(s); -1 after Close; guarded by mu
+	wake        sysfd.Waker // wake fd(s); -1 after Close; guarded by mu
 	wakePending atomic.Bool // a wake write is outstanding and not yet drained
 
 	closed bool           // set once by Close; guarded by mu
@@ -56,7 +57,7 @@ type pollSlot struct {
 // NewPollArray returns an empty PollArray with its own close-on-exec,
 // non-blocking wake fd (an eventfd on Linux, a pipe elsewhere).
 func NewPollArray() (*PollArray, error) {
-	w, err := newWaker()
+	w, err := sysfd.NewWaker()
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +77,7 @@ func (p *PollArray) Close() error {
 	p.inPoll = false
 	clear(p.slots)
 	p.slots = p.slots[:0]
-	return p.wake.close()
+	return p.wake.Close()
 }
 
 // Counts returns the number of live fd registrations and armed timeouts
@@ -94,7 +95,7 @@ func (p *PollArray) wakeLocked() {
 	if !p.inPoll || !p.wakePending.CompareAndSwap(false, true) {
 		return
 	}
-	if p.wake.wake() != nil {
+	if p.wake.Wake() != nil {
 		// The write failed for a reason other than a full buffer:
 		// forget the flag so that a later change tries again.
 		p.wakePending.Store(false)

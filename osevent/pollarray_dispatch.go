@@ -10,23 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The hooks.Events bits are the poll(2) bits of the same names (as package
-// hooks documents), so BeforePoll and AfterPoll convert masks with a plain
-// conversion. A system where they differ fails to compile here.
-const (
-	_ = hooks.In - unix.POLLIN
-	_ = unix.POLLIN - hooks.In
-	_ = hooks.Pri - unix.POLLPRI
-	_ = unix.POLLPRI - hooks.Pri
-	_ = hooks.Out - unix.POLLOUT
-	_ = unix.POLLOUT - hooks.Out
-	_ = hooks.Err - unix.POLLERR
-	_ = unix.POLLERR - hooks.Err
-	_ = hooks.Hup - unix.POLLHUP
-	_ = unix.POLLHUP - hooks.Hup
-	_ = hooks.Nval - unix.POLLNVAL
-	_ = unix.POLLNVAL - hooks.Nval
-)
+// Masks convert to and from poll bits by plain conversion: the bits are
+// equal (checked at compile time in internal/sysfd).
 
 // BeforePoll appends the wake fd and one entry per fd registration with a
 // non-empty mask to fds, after the application's own entries, and returns
@@ -44,7 +29,7 @@ func (p *PollArray) BeforePoll(fds []unix.PollFd, timeoutMs int, now time.Time) 
 	p.round++
 	p.inPoll = true
 	p.base = len(fds)
-	fds = append(fds, unix.PollFd{Fd: int32(p.wake.r), Events: unix.POLLIN})
+	fds = append(fds, unix.PollFd{Fd: int32(p.wake.R), Events: unix.POLLIN})
 	clear(p.slots)
 	p.slots = p.slots[:0]
 	for _, f := range p.fds {
@@ -96,13 +81,13 @@ func (p *PollArray) AfterPoll(fds []unix.PollFd, now time.Time) error {
 	if p.inPoll {
 		p.inPoll = false
 		base, n, round := p.base, len(p.slots), p.round
-		if len(fds) < base+1+n || fds[base].Fd != int32(p.wake.r) {
+		if len(fds) < base+1+n || fds[base].Fd != int32(p.wake.R) {
 			p.mu.Unlock()
 			return ErrPollMismatch
 		}
 		if fds[base].Revents != 0 {
 			p.wakePending.Store(false)
-			p.wake.drain()
+			p.wake.Drain()
 		}
 		p.mu.Unlock()
 		for i := range n {

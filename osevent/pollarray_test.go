@@ -380,7 +380,7 @@ func TestWakeFDFlags(t *testing.T) {
 	p, err := NewPollArray()
 	require.NoError(t, err)
 	defer p.Close()
-	for _, fd := range []int{p.wake.r, p.wake.w} {
+	for _, fd := range []int{p.wake.R, p.wake.W} {
 		fdFlags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
 		require.NoError(t, err)
 		assert.True(t, fdFlags&unix.FD_CLOEXEC != 0, "close-on-exec", fd)
@@ -391,10 +391,10 @@ func TestWakeFDFlags(t *testing.T) {
 	// Many wakes never block, however full the fd gets.
 	p.mu.Lock()
 	for range 100_000 {
-		require.NoError(t, p.wake.wake())
+		require.NoError(t, p.wake.Wake())
 	}
-	p.wake.drain()
+	p.wake.Drain()
 	p.mu.Unlock()
 	require.NoError(t, p.Close())
-	assert.Equal(t, -1, p.wake.r)
+	assert.Equal(t, -1, p.wake.R)
 }

@@ -26,3 +26,36 @@ func TestPipeFlags(t *testing.T) {
 		unix.Close(w)
 	}
 }
+
+func TestWaker(t *testing.T) {
+	w, err := NewWaker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readable := func() bool {
+		fds := []unix.PollFd{{Fd: int32(w.R), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, 0)
+		return err == nil && n == 1
+	}
+	if readable() {
+		t.Fatal("new waker is readable")
+	}
+	for i := 0; i < 100000; i++ { // past a pipe's capacity: EAGAIN is success
+		if err := w.Wake(); err != nil {
+			t.Fatalf("wake %d: %v", i, err)
+		}
+	}
+	if !readable() {
+		t.Fatal("not readable after Wake")
+	}
+	w.Drain()
+	if readable() {
+		t.Fatal("readable after Drain")
+	}
+	if err := w.Close(); err != nil || w.R != -1 || w.W != -1 {
+		t.Fatalf("Close: %v, fds %d %d", err, w.R, w.W)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}

@@ -1,0 +1,64 @@
+package sysfd
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Waker is a self-wakeup fd for a poll loop: an eventfd on Linux (R == W),
+// a pipe elsewhere; non-blocking and close-on-exec from creation. Poll R for
+// reading; Wake makes it readable, Drain makes it quiet again. The owner
+// serialises Wake, Drain and Close (the loop's or the poll array's mutex);
+// Close sets both fds to -1.
+type Waker struct {
+	R, W int
+}
+
+// Wake makes R readable. EAGAIN (eventfd counter saturated, pipe full)
+// means a wake-up is already pending: success.
+func (w *Waker) Wake() error {
+	for {
+		_, err := unix.Write(w.W, wakeBytes[:])
+		switch err {
+		case nil, unix.EAGAIN:
+			return nil
+		case unix.EINTR:
+			continue
+		}
+		return os.NewSyscallError("write", err)
+	}
+}
+
+// Drain empties R. A read shorter than the buffer has emptied it (an
+// eventfd read always does); a wake after it leaves R readable again.
+func (w *Waker) Drain() {
+	var buf [64]byte
+	for {
+		n, err := unix.Read(w.R, buf[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n < len(buf) {
+			return
+		}
+	}
+}
+
+// Close closes the fd(s), once.
+func (w *Waker) Close() error {
+	var err error
+	if w.R >= 0 {
+		err = unix.Close(w.R)
+	}
+	if w.W >= 0 && w.W != w.R {
+		if e := unix.Close(w.W); err == nil {
+			err = e
+		}
+	}
+	w.R, w.W = -1, -1
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	return nil
+}
