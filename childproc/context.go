@@ -137,14 +137,14 @@ func (c *Context) joinLocked() error {
 	if err != nil {
 		return err
 	}
-	fd, err := c.reg.RegisterFD(p.r, hooks.In, c.sigchldReady)
+	fd, err := c.reg.RegisterFD(p.R, hooks.In, c.sigchldReady)
 	if err != nil {
-		p.close()
+		p.Close()
 		return fmt.Errorf("childproc: registering SIGCHLD self-pipe: %w", err)
 	}
 	if err := addPipe(p); err != nil {
 		fd.Deregister()
-		p.close()
+		p.Close()
 		return err
 	}
 	c.pipe, c.pipeReg = p, fd
@@ -158,7 +158,7 @@ func (c *Context) leaveLocked() {
 	}
 	removePipe(c.pipe)
 	c.pipeReg.Deregister()
-	c.pipe.close()
+	c.pipe.Close()
 	c.pipe, c.pipeReg = nil, nil
 }
 
@@ -173,13 +173,13 @@ func (c *Context) maybeLeaveLocked() {
 // sigchldReady is the self-pipe's loop callback: drain, collect, dispatch.
 func (c *Context) sigchldReady(fd int, _ hooks.Events) {
 	c.mu.Lock()
-	if c.pipe == nil || c.pipe.r != fd || c.usableLocked() != nil {
+	if c.pipe == nil || c.pipe.R != fd || c.usableLocked() != nil {
 		c.mu.Unlock()
 		return
 	}
 	// Drain before reaping: a SIGCHLD that lands after the drain leaves a
 	// byte behind and causes another (perhaps empty) pass, never a loss.
-	c.pipe.drain()
+	c.pipe.Drain()
 	ex := c.collectLocked()
 	c.mu.Unlock()
 	c.dispatch(ex)

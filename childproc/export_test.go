@@ -8,7 +8,7 @@ func (c *Context) SelfPipeWriteFD() int {
 	if c.pipe == nil {
 		return -1
 	}
-	return c.pipe.w
+	return c.pipe.W
 }
 
 // PipeUsers reports how many self-pipes are registered process-wide.

@@ -188,8 +188,8 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 		}
 		defer c.Close()
 		ctxs = append(ctxs, c)
-		checkFDs[checkN] = int32(c.pipe.r)
-		checkFDs[checkN+1] = int32(c.pipe.w)
+		checkFDs[checkN] = int32(c.pipe.R)
+		checkFDs[checkN+1] = int32(c.pipe.W)
 		checkN += 2
 	}
 	defer func() { checkN = 0 }()

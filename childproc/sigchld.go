@@ -173,8 +173,8 @@ func publishLocked() error {
 	w := make([]int32, 0, len(users.pipes))
 	all := make([]int32, 0, 2*len(users.pipes))
 	for _, p := range users.pipes {
-		w = append(w, int32(p.w))
-		all = append(all, int32(p.r), int32(p.w))
+		w = append(w, int32(p.W))
+		all = append(all, int32(p.R), int32(p.W))
 	}
 	atomic.StorePointer(&allFDs, unsafe.Pointer(&all))
 	if users.src != nil {

@@ -18,8 +18,8 @@ func TestWakeAllDoesNotAllocate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer p.close()
-		fds = append(fds, int32(p.w))
+		defer p.Close()
+		fds = append(fds, int32(p.W))
 	}
 	// Fill the first pipe: EAGAIN must not block the others.
 	buf := make([]byte, 4096)

@@ -151,7 +151,7 @@ func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 	}
 	// The child may have exited before it was recorded: make the loop look.
 	if c.pipe != nil {
-		c.pipe.kick()
+		c.pipe.Wake()
 	}
 	return ch, nil
 }

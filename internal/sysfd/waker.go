@@ -62,3 +62,14 @@ func (w *Waker) Close() error {
 	}
 	return nil
 }
+
+// NewPipeWaker creates a pipe-backed Waker on every system: for writers
+// that write single bytes (a signal handler), where an eventfd's 8-byte
+// writes would not do.
+func NewPipeWaker() (Waker, error) {
+	r, w, err := Pipe(true)
+	if err != nil {
+		return Waker{-1, -1}, err
+	}
+	return Waker{r, w}, nil
+}

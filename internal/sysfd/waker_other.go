@@ -6,10 +6,4 @@ package sysfd
 var wakeBytes = [1]byte{1}
 
 // NewWaker creates a pipe, both ends non-blocking and close-on-exec.
-func NewWaker() (Waker, error) {
-	r, w, err := Pipe(true)
-	if err != nil {
-		return Waker{-1, -1}, err
-	}
-	return Waker{r, w}, nil
-}
+func NewWaker() (Waker, error) { return NewPipeWaker() }
