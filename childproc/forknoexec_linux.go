@@ -6,22 +6,9 @@ import (
 	"os"
 	"syscall"
 	"unsafe"
+
+	"github.com/childloop/childloop/internal/spawn"
 )
-
-// These three are the hooks syscall.ForkExec uses around fork; gVisor links
-// to them the same way. BeforeFork blocks signals and stops the stack from
-// growing (stackguard = stackFork), AfterFork undoes that in the parent, and
-// AfterForkInChild resets Go's signal handlers to SIG_DFL and restores the
-// signal mask in the child.
-
-//go:linkname runtime_BeforeFork syscall.runtime_BeforeFork
-func runtime_BeforeFork()
-
-//go:linkname runtime_AfterFork syscall.runtime_AfterFork
-func runtime_AfterFork()
-
-//go:linkname runtime_AfterForkInChild syscall.runtime_AfterForkInChild
-func runtime_AfterForkInChild()
 
 // ForkNoexec forks a child that does not run Go code: the child calls
 // PostforkChildNoexec, runs steps with a //go:nosplit interpreter, and exits
@@ -53,12 +40,12 @@ func ForkNoexec(steps *Steps) (pid int, err error) {
 //go:norace
 //go:noinline
 func forkAndRun(prog []step) (pid uintptr, errno syscall.Errno) {
-	runtime_BeforeFork()
+	spawn.BeforeFork()
 	pid, errno = rawFork()
 	if errno == 0 && pid == 0 {
 		childRun(prog) // does not return
 	}
-	runtime_AfterFork()
+	spawn.AfterFork()
 	return pid, errno
 }
 
@@ -77,7 +64,7 @@ func rawFork() (pid uintptr, errno syscall.Errno) {
 //go:nosplit
 //go:norace
 func childRun(prog []step) {
-	runtime_AfterForkInChild()
+	spawn.AfterForkInChild()
 	PostforkChildNoexec()
 	for i := 0; i < len(prog); i++ {
 		st := &prog[i]

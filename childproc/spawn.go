@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/childloop/childloop/internal/spawn"
 )
 
 // Cmd describes a child to spawn. Only Args and OnExit are required.
@@ -169,10 +171,11 @@ func (c *Context) adoptLocked(pid, pidfd int, onExit func(*Child, Status)) (*Chi
 	return ch, nil
 }
 
-// defaultSpawn is syscall.ForkExec: it reports exec failures through its own
-// CLOEXEC pipe and reaps the failed child itself.
+// defaultSpawn keeps syscall.ForkExec's contract (exec failures returned,
+// the failed child reaped) without its exec-status pipe where it can; see
+// internal/spawn.
 func defaultSpawn(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
-	return syscall.ForkExec(argv0, argv, attr)
+	return spawn.ForkExec(argv0, argv, attr)
 }
 
 // devNull is a process-wide /dev/null opened once, close-on-exec, used for

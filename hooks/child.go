@@ -106,8 +106,12 @@ type ChildHooks struct {
 	// Mode chooses who handles SIGCHLD; the zero value is LibraryOwned.
 	Mode ChildMode
 
-	// Spawn, when not nil, replaces syscall.ForkExec for every child the
-	// context spawns.
+	// Spawn, when not nil, replaces the library's default spawn for every
+	// child the context spawns. The default is syscall.ForkExec's contract
+	// without its exec-status pipe (a vfork-style clone that reports exec
+	// failures through shared memory) on linux/amd64 and linux/arm64, and
+	// syscall.ForkExec itself elsewhere or for SysProcAttr fields it does
+	// not implement.
 	Spawn SpawnFunc
 
 	// ForeignChild receives, in Always mode, the status of each child the

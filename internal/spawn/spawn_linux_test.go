@@ -1,0 +1,553 @@
+//go:build linux
+
+package spawn
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// hangGuard bounds waits so that a lost child fails the test instead of
+// hanging it; it is not a speed assertion.
+const hangGuard = 60 * time.Second
+
+// run spawns with fn, collects the child's stdout and waits for it.
+func run(t *testing.T, fn func(string, []string, *syscall.ProcAttr) (int, error), path string, argv []string, attr *syscall.ProcAttr) (string, syscall.WaitStatus) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a := *attr
+	if len(a.Files) == 0 {
+		a.Files = []uintptr{devNull(t).Fd(), w.Fd(), 2}
+	} else {
+		a.Files = slices.Clone(a.Files)
+		a.Files[1] = w.Fd()
+	}
+	pid, err := fn(path, argv, &a)
+	w.Close()
+	if err != nil {
+		t.Fatalf("spawn %s: %v", path, err)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), wait(t, pid)
+}
+
+func wait(t *testing.T, pid int) syscall.WaitStatus {
+	t.Helper()
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(pid, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("wait4(%d): %v", pid, err)
+		}
+		return ws
+	}
+}
+
+var devNullOnce = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
+
+func devNull(t *testing.T) *os.File {
+	f, err := devNullOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// assertNoChildren fails if this process has any child left: every test
+// here reaps what it starts, and a failed spawn must leave no zombie.
+func assertNoChildren(t *testing.T) {
+	t.Helper()
+	var ws syscall.WaitStatus
+	pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG|unix.WALL, nil)
+	if err != syscall.ECHILD {
+		t.Fatalf("wait4(-1, WNOHANG) = %d, %v; want ECHILD (a child was left behind)", pid, err)
+	}
+}
+
+// counted runs f and returns how many spawns took the fast path and how
+// many fell back.
+func counted(f func()) (fast, slow uint64) {
+	f0, s0 := fastSpawns.Load(), fallbacks.Load()
+	f()
+	return fastSpawns.Load() - f0, fallbacks.Load() - s0
+}
+
+func helperAttr(h string, env ...string) *syscall.ProcAttr {
+	return &syscall.ProcAttr{Env: append([]string{"SPAWN_HELPER=" + h}, env...)}
+}
+
+func TestArgvEnvDir(t *testing.T) {
+	needFast(t)
+	dir := t.TempDir()
+	attr := helperAttr("describe", "A=1", "B=two words")
+	attr.Dir = dir
+	var out string
+	fast, _ := counted(func() {
+		out, _ = run(t, ForkExec, os.Args[0], []string{"helper", "x y", ""}, attr)
+	})
+	if fast != 1 {
+		t.Fatalf("fast path not taken (%d)", fast)
+	}
+	for _, want := range []string{
+		`argv=["x y" ""]`,
+		`env=["SPAWN_HELPER=describe" "A=1" "B=two words"]`,
+		"wd=" + dir,
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("child output lacks %q:\n%s", want, out)
+		}
+	}
+	assertNoChildren(t)
+}
+
+func TestExecFailures(t *testing.T) {
+	needFast(t)
+	dir := t.TempDir()
+	noexec := filepath.Join(dir, "plain")
+	if err := os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A descriptor number nothing holds (a just-closed one could be reused
+	// by syscall.ForkExec's own pipe in the parity check).
+	const badFD = 900
+	if _, err := unix.FcntlInt(badFD, unix.F_GETFD, 0); err != unix.EBADF {
+		t.Fatalf("fd %d in use", badFD)
+	}
+	std := []uintptr{0, 1, 2}
+	for _, tc := range []struct {
+		name  string
+		path  string
+		attr  syscall.ProcAttr
+		call  string
+		errno syscall.Errno
+	}{
+		{"missing", filepath.Join(dir, "none"), syscall.ProcAttr{Files: std}, "execve", syscall.ENOENT},
+		{"not executable", noexec, syscall.ProcAttr{Files: std}, "execve", syscall.EACCES},
+		{"directory", dir, syscall.ProcAttr{Files: std}, "execve", syscall.EACCES},
+		{"bad dir", "/bin/true", syscall.ProcAttr{Files: std, Dir: filepath.Join(dir, "none")}, "chdir", syscall.ENOENT},
+		{"bad fd", "/bin/true", syscall.ProcAttr{Files: []uintptr{0, 1, 2, badFD}}, "dup3", syscall.EBADF},
+		{"setpgid", "/bin/true", syscall.ProcAttr{Files: std, Sys: &syscall.SysProcAttr{Setpgid: true, Pgid: 1}}, "setpgid", syscall.EPERM},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var pid int
+			var err error
+			fast, _ := counted(func() { pid, err = ForkExec(tc.path, []string{"x"}, &tc.attr) })
+			if fast != 1 {
+				t.Fatalf("fast path not taken")
+			}
+			if err == nil {
+				wait(t, pid)
+				t.Fatalf("spawn succeeded, want %s: %v", tc.call, tc.errno)
+			}
+			var se *os.SyscallError
+			if !errors.As(err, &se) || se.Syscall != tc.call || !errors.Is(err, tc.errno) {
+				t.Fatalf("err = %v, want %s: %v", err, tc.call, tc.errno)
+			}
+			// The same failure through syscall.ForkExec, for parity.
+			_, want := syscall.ForkExec(tc.path, []string{"x"}, &tc.attr)
+			if !errors.Is(want, tc.errno) {
+				t.Errorf("syscall.ForkExec gives %v, the fast path %v", want, err)
+			}
+			assertNoChildren(t)
+		})
+	}
+	if _, err := ForkExec(filepath.Join(dir, "none"), []string{"x"}, nil); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("nil attr, missing path: %v, want fs.ErrNotExist", err)
+	}
+	if _, err := ForkExec("/bin/true\x00", []string{"x"}, nil); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("NUL in path: %v, want EINVAL", err)
+	}
+	assertNoChildren(t)
+}
+
+// TestFileShuffle hands the child a permutation of descriptors whose
+// numbers are themselves target slots (cycles, a fixed point, one source
+// used twice, closed slots) and checks what each slot refers to in the
+// child, and that nothing else is open there.
+func TestFileShuffle(t *testing.T) {
+	needFast(t)
+	const base = 300 // slots base..base+5, well above anything the test binary holds
+	type pipe struct{ r, w *os.File }
+	pipes := make([]pipe, 6)
+	for k := range pipes {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Put pipe k's write end at fd base+k (close-on-exec, as Go's fds are).
+		if err := unix.Dup3(int(w.Fd()), base+k, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		pipes[k] = pipe{r, os.NewFile(uintptr(base+k), "w")}
+	}
+	defer func() {
+		for _, p := range pipes {
+			p.r.Close()
+			p.w.Close()
+		}
+	}()
+	files := make([]uintptr, base+6)
+	for i := range files {
+		files[i] = ^uintptr(0) // closed
+	}
+	files[0], files[1], files[2] = devNull(t).Fd(), 1, 2
+	// slot → source fd: a 3-cycle (0→1→2→0), a fixed point (3), pipe 4's
+	// end in two slots, pipe 5 not passed, and slot base+5 closed.
+	perm := map[int]int{base + 0: base + 1, base + 1: base + 2, base + 2: base + 0, base + 3: base + 3, base + 4: base + 4, 40: base + 4}
+	for slot, src := range perm {
+		files[slot] = uintptr(src)
+	}
+	attr := helperAttr("fds")
+	attr.Files = files
+	out, ws := run(t, ForkExec, os.Args[0], []string{"helper"}, attr)
+	if ws.ExitStatus() != 0 {
+		t.Fatalf("helper: %v\n%s", ws, out)
+	}
+	for _, p := range pipes {
+		p.w.Close()
+	}
+	got := map[int][]int{} // pipe k → slots the child wrote through it
+	for k, p := range pipes {
+		sc := bufio.NewScanner(p.r)
+		for sc.Scan() {
+			n, _ := strconv.Atoi(sc.Text())
+			got[k] = append(got[k], n)
+		}
+		slices.Sort(got[k])
+	}
+	want := map[int][]int{0: {base + 2}, 1: {base + 0}, 2: {base + 1}, 3: {base + 3}, 4: {40, base + 4}}
+	for k := range pipes {
+		if !slices.Equal(got[k], want[k]) {
+			t.Errorf("pipe %d reached through child fds %v, want %v", k, got[k], want[k])
+		}
+	}
+	// Open in the child: 0, 1, 2, the passed slots, and whatever the test
+	// binary inherited above the last slot (slots given as closed are closed).
+	wantOpen := []int{0, 1, 2, 40, base, base + 1, base + 2, base + 3, base + 4}
+	wantOpen = append(wantOpen, inheritable(t, len(files))...)
+	slices.Sort(wantOpen)
+	if open := fields(out); !slices.Equal(open, wantOpen) {
+		t.Errorf("child's open fds %v, want %v", open, wantOpen)
+	}
+	assertNoChildren(t)
+}
+
+// TestFewerThanThreeFiles: as with syscall.ForkExec, stdio slots not given
+// are closed in the child. The helper is a Go program, whose runtime opens
+// /dev/null on closed stdio fds at start-up, so closed shows as /dev/null.
+func TestFewerThanThreeFiles(t *testing.T) {
+	needFast(t)
+	for _, fd := range []string{"1", "2"} {
+		if target, _ := os.Readlink("/proc/self/fd/" + fd); target == os.DevNull {
+			t.Skipf("the test binary's fd %s is already /dev/null: closing it could not be told from passing it", fd)
+		}
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	attr := helperAttr("stdio")
+	attr.Files = []uintptr{w.Fd()}
+	pid, err := ForkExec(os.Args[0], []string{"helper"}, attr)
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(r)
+	if ws := wait(t, pid); ws.ExitStatus() != 0 {
+		t.Fatalf("helper: %v", ws)
+	}
+	if want := "1 /dev/null\n2 /dev/null\n"; string(out) != want {
+		t.Errorf("child's stdio %q, want %q (fds 1 and 2 closed before exec)", out, want)
+	}
+}
+
+// fields parses whitespace-separated fd numbers.
+func fields(s string) []int {
+	var fds []int
+	for _, f := range strings.Fields(s) {
+		if n, err := strconv.Atoi(f); err == nil {
+			fds = append(fds, n)
+		}
+	}
+	slices.Sort(fds)
+	return fds
+}
+
+func TestSessionGroupPidfd(t *testing.T) {
+	needFast(t)
+	for _, tc := range []struct {
+		name string
+		sys  syscall.SysProcAttr
+	}{
+		{"setsid", syscall.SysProcAttr{Setsid: true}},
+		{"setpgid", syscall.SysProcAttr{Setpgid: true}},
+		{"none", syscall.SysProcAttr{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pidfd := -1
+			sys := tc.sys
+			sys.PidFD = &pidfd
+			attr := helperAttr("describe")
+			attr.Sys = &sys
+			var out string
+			fast, _ := counted(func() { out, _ = run(t, ForkExec, os.Args[0], []string{"helper"}, attr) })
+			if fast != 1 {
+				t.Fatal("fast path not taken")
+			}
+			if pidfd < 0 {
+				t.Fatal("no pidfd returned")
+			}
+			defer syscall.Close(pidfd)
+			// The pidfd refers to the (now reaped) child: signalling it
+			// says ESRCH, not EBADF.
+			if err := unix.PidfdSendSignal(pidfd, 0, nil, 0); err != unix.ESRCH {
+				t.Errorf("pidfd_send_signal after reap: %v, want ESRCH", err)
+			}
+			vals := map[string]int{}
+			for _, line := range strings.Split(out, "\n") {
+				k, v, ok := strings.Cut(line, "=")
+				if n, err := strconv.Atoi(v); ok && err == nil {
+					vals[k] = n
+				}
+			}
+			pid := vals["pid"]
+			switch {
+			case tc.sys.Setsid && (vals["sid"] != pid || vals["pgid"] != pid):
+				t.Errorf("setsid child: %v", vals)
+			case tc.sys.Setpgid && (vals["sid"] == pid || vals["pgid"] != pid):
+				t.Errorf("setpgid child: %v", vals)
+			case !tc.sys.Setsid && !tc.sys.Setpgid && (vals["sid"] != mustGetsid() || vals["pgid"] != syscall.Getpgrp()):
+				t.Errorf("plain child: %v, parent sid %d pgrp %d", vals, mustGetsid(), syscall.Getpgrp())
+			}
+		})
+	}
+	assertNoChildren(t)
+}
+
+// TestParityWithSyscallForkExec compares what an exec'd program inherits
+// (signal mask, ignored and caught signals, limits, credentials) from a fast
+// spawn and from syscall.ForkExec.
+func TestParityWithSyscallForkExec(t *testing.T) {
+	needFast(t)
+	fields := func(status string) map[string]string {
+		m := map[string]string{}
+		for _, line := range strings.Split(status, "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if !ok {
+				continue
+			}
+			switch k {
+			case "SigBlk", "SigIgn", "SigCgt", "Uid", "Gid", "Groups", "NoNewPrivs", "Seccomp", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "Cpus_allowed_list":
+				m[k] = strings.TrimSpace(v)
+			}
+		}
+		return m
+	}
+	attr := &syscall.ProcAttr{Env: []string{}}
+	var fastStatus, fastLimits string
+	fast, _ := counted(func() {
+		fastStatus, _ = run(t, ForkExec, "/bin/cat", []string{"cat", "/proc/self/status"}, attr)
+		fastLimits, _ = run(t, ForkExec, "/bin/cat", []string{"cat", "/proc/self/limits"}, attr)
+	})
+	if fast != 2 {
+		t.Fatal("fast path not taken")
+	}
+	refStatus, _ := run(t, syscall.ForkExec, "/bin/cat", []string{"cat", "/proc/self/status"}, attr)
+	refLimits, _ := run(t, syscall.ForkExec, "/bin/cat", []string{"cat", "/proc/self/limits"}, attr)
+	got, want := fields(fastStatus), fields(refStatus)
+	if len(want) < 10 {
+		t.Fatalf("could not parse /proc/self/status:\n%s", refStatus)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: fast spawn %q, syscall.ForkExec %q", k, got[k], v)
+		}
+	}
+	if fastLimits != refLimits {
+		t.Errorf("limits differ:\nfast:\n%s\nsyscall.ForkExec:\n%s", fastLimits, refLimits)
+	}
+	if got["SigBlk"] != "0000000000000000" {
+		t.Errorf("child starts with signals blocked: %s", got["SigBlk"])
+	}
+}
+
+func TestFallback(t *testing.T) {
+	t.Run("unsupported SysProcAttr field", func(t *testing.T) {
+		attr := &syscall.ProcAttr{Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}}
+		var ws syscall.WaitStatus
+		fast, slow := counted(func() { _, ws = run(t, ForkExec, "/bin/true", []string{"true"}, attr) })
+		if fast != 0 || slow != 1 || ws.ExitStatus() != 0 {
+			t.Errorf("fast %d, fallback %d, status %v; want the fallback to run the child", fast, slow, ws)
+		}
+	})
+	t.Run("Go-raised RLIMIT_NOFILE", func(t *testing.T) {
+		var lim syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			t.Fatal(err)
+		}
+		if lim.Max < 2 {
+			t.Skip("hard RLIMIT_NOFILE too small")
+		}
+		saved := lim
+		lim.Cur = lim.Max - 1
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			t.Fatal(err)
+		}
+		defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &saved)
+		fast, slow := counted(func() { run(t, ForkExec, "/bin/true", []string{"true"}, &syscall.ProcAttr{}) })
+		if fast != 0 || slow != 1 {
+			t.Errorf("fast %d, fallback %d; want the fallback while soft = hard-1", fast, slow)
+		}
+	})
+	assertNoChildren(t)
+}
+
+// TestForkLockExcludesReaders: while a goroutine holds syscall.ForkLock for
+// reading (the window between creating a descriptor and marking it
+// close-on-exec), no fork may happen.
+func TestForkLockExcludesReaders(t *testing.T) {
+	syscall.ForkLock.RLock()
+	done := make(chan int, 1)
+	go func() {
+		pid, err := ForkExec("/bin/true", []string{"true"}, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- pid
+	}()
+	select {
+	case pid := <-done:
+		syscall.ForkLock.RUnlock()
+		wait(t, pid)
+		t.Fatal("forked while ForkLock was held for reading")
+	case <-time.After(200 * time.Millisecond):
+	}
+	syscall.ForkLock.RUnlock()
+	select {
+	case pid := <-done:
+		wait(t, pid)
+	case <-time.After(hangGuard):
+		t.Fatal("spawn still blocked after ForkLock was released")
+	}
+	assertNoChildren(t)
+}
+
+// TestConcurrentNoLeaks spawns from several goroutines at once, beside
+// os/exec users and goroutines that create inheritable descriptors under
+// ForkLock.RLock and only then mark them close-on-exec (the pattern
+// ForkLock exists for). Every child lists its fds: any descriptor beyond
+// stdio and what the test binary itself inherited is a leak.
+func TestConcurrentNoLeaks(t *testing.T) {
+	n := 300
+	if testing.Short() {
+		n = 100
+	}
+	// Before the goroutines below start making inheritable pipes.
+	want := append([]int{0, 1, 2}, inheritable(t, 3)...)
+	// ls lists its own directory fd too: the lowest number not inherited.
+	for fd := 3; ; fd++ {
+		if !slices.Contains(want, fd) {
+			want = append(want, fd)
+			break
+		}
+	}
+	slices.Sort(want)
+	stop := make(chan struct{})
+	var bg sync.WaitGroup
+	for range 2 {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				syscall.ForkLock.RLock()
+				var p [2]int
+				if err := syscall.Pipe(p[:]); err != nil { // no O_CLOEXEC
+					syscall.ForkLock.RUnlock()
+					t.Error(err)
+					return
+				}
+				syscall.CloseOnExec(p[0])
+				syscall.CloseOnExec(p[1])
+				syscall.ForkLock.RUnlock()
+				syscall.Close(p[0])
+				syscall.Close(p[1])
+			}
+		}()
+	}
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := exec.Command("/bin/true").Run(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var leaks []string
+	jobs := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range jobs {
+				out, ws := run(t, ForkExec, "/bin/ls", []string{"ls", "/proc/self/fd"}, &syscall.ProcAttr{Env: []string{}})
+				if ws.ExitStatus() != 0 || !slices.Equal(fields(out), want) {
+					mu.Lock()
+					leaks = append(leaks, out)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for range n {
+		jobs <- struct{}{}
+	}
+	close(jobs)
+	wg.Wait()
+	close(stop)
+	bg.Wait()
+	if len(leaks) > 0 {
+		t.Errorf("%d of %d children had unexpected fds, e.g. %q, want %v", len(leaks), n, leaks[0], want)
+	}
+	assertNoChildren(t)
+}

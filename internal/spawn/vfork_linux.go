@@ -1,0 +1,259 @@
+//go:build linux && (amd64 || arm64)
+
+package spawn
+
+import (
+	"os"
+	"reflect"
+	"runtime"
+	"sync"
+	"syscall"
+	"unsafe"
+)
+
+// program is everything the child needs, prepared by the parent. The child
+// shares the parent's memory (CLONE_VM) while the parent is suspended
+// (CLONE_VFORK), so it reads this directly and reports a failure by writing
+// errno and stage before it exits.
+type program struct {
+	path    *byte  // NUL-terminated executable path
+	argv    **byte // nil-terminated
+	envv    **byte // nil-terminated
+	dir     *byte  // NUL-terminated, or nil
+	fds     []int  // fds[i] becomes fd i; -1 closes i; rewritten by the child
+	setsid  bool
+	setpgid bool
+	pgid    int
+	probe   bool    // only report probeMark and exit (see sharesMemory)
+	pidfd   int32   // CLONE_PIDFD stores the pidfd here
+	errno   uintptr // written by a failing child
+	stage   stage   // written by a failing child
+}
+
+// stage names the call that failed in the child.
+type stage uint8
+
+const (
+	stageNone stage = iota
+	stageSetsid
+	stageSetpgid
+	stageChdir
+	stageFcntl
+	stageDup3
+	stageExecve
+)
+
+var stageNames = [...]string{"", "setsid", "setpgid", "chdir", "fcntl", "dup3", "execve"}
+
+func (s stage) String() string { return stageNames[s] }
+
+const cloneFlags = syscall.CLONE_VM | syscall.CLONE_VFORK | uintptr(syscall.SIGCHLD)
+
+// fastEligible reports whether the vfork path can honour attr exactly.
+func fastEligible(attr *syscall.ProcAttr) bool {
+	if !sharesMemory() {
+		return false
+	}
+	if sys := attr.Sys; sys != nil {
+		rest := *sys
+		rest.Setsid, rest.Setpgid, rest.Pgid, rest.PidFD = false, false, 0, nil
+		if !reflect.ValueOf(&rest).Elem().IsZero() {
+			return false
+		}
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return false
+	}
+	return !(lim.Max > 0 && lim.Cur == lim.Max-1)
+}
+
+// probeMark is what a probing child writes into the shared record.
+const probeMark = syscall.Errno(0x5ea1ed)
+
+// sharesMemory reports, once per process, whether a CLONE_VM|CLONE_VFORK
+// child really shares the parent's memory. User-mode emulators such as
+// qemu-user turn vfork into fork, so the child's error record would never
+// reach the parent. The probe child has no exit signal, so it is invisible to
+// wait4(-1) without __WALL (other reapers in the process, os/exec's waits)
+// and raises no SIGCHLD.
+var sharesMemory = sync.OnceValue(func() bool {
+	p := &program{probe: true, pidfd: -1}
+	gate.acquire()
+	pid, errno := vforkRun(p, syscall.CLONE_VM|syscall.CLONE_VFORK, 0)
+	gate.release()
+	if errno != 0 {
+		return false
+	}
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(int(pid), &ws, syscall.WALL, nil); err != syscall.EINTR {
+			break
+		}
+	}
+	return p.errno == uintptr(probeMark)
+})
+
+func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	p := &program{pidfd: -1}
+	var err error
+	if p.path, err = syscall.BytePtrFromString(argv0); err != nil {
+		return 0, err
+	}
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return 0, err
+	}
+	envp, err := syscall.SlicePtrFromStrings(attr.Env)
+	if err != nil {
+		return 0, err
+	}
+	p.argv, p.envv = &argvp[0], &envp[0]
+	if attr.Dir != "" {
+		if p.dir, err = syscall.BytePtrFromString(attr.Dir); err != nil {
+			return 0, err
+		}
+	}
+	p.fds = make([]int, len(attr.Files))
+	for i, f := range attr.Files {
+		p.fds[i] = int(f)
+	}
+	flags, ptid := cloneFlags, uintptr(0)
+	sys := attr.Sys
+	if sys != nil {
+		p.setsid, p.setpgid, p.pgid = sys.Setsid, sys.Setpgid, sys.Pgid
+		if sys.PidFD != nil {
+			flags |= syscall.CLONE_PIDFD
+			ptid = uintptr(unsafe.Pointer(&p.pidfd))
+		}
+	}
+
+	gate.acquire()
+	pid, errno := vforkRun(p, flags, ptid)
+	gate.release()
+	// The child read these until it exec'd or exited; the parent was
+	// suspended until then, so they only need to live this long.
+	runtime.KeepAlive(p)
+	runtime.KeepAlive(argvp)
+	runtime.KeepAlive(envp)
+
+	if errno != 0 {
+		return 0, os.NewSyscallError("clone", syscall.Errno(errno))
+	}
+	if p.errno != 0 {
+		var ws syscall.WaitStatus
+		for {
+			if _, err := syscall.Wait4(int(pid), &ws, 0, nil); err != syscall.EINTR {
+				break
+			}
+		}
+		if p.pidfd >= 0 {
+			syscall.Close(int(p.pidfd))
+		}
+		return 0, os.NewSyscallError(p.stage.String(), syscall.Errno(p.errno))
+	}
+	if sys != nil && sys.PidFD != nil {
+		*sys.PidFD = int(p.pidfd)
+	}
+	return int(pid), nil
+}
+
+// vforkClone is clone(flags, 0, ptid, 0, 0) in assembly, safe to return
+// from in both the child and, later, the parent (see the .s files).
+func vforkClone(flags, ptid uintptr) (pid, errno uintptr)
+
+// vforkRun clones; the child runs p and never returns. The child writes to
+// this frame (its copy of the results) before the parent resumes and
+// overwrites them with its own, so nothing else is kept here across the
+// clone.
+//
+//go:norace
+//go:noinline
+func vforkRun(p *program, flags, ptid uintptr) (pid, errno uintptr) {
+	BeforeFork()
+	pid, errno = vforkClone(flags, ptid)
+	if errno == 0 && pid == 0 {
+		runChild(p)
+	}
+	AfterFork()
+	return pid, errno
+}
+
+// runChild is the child's life until execve. It runs on the parent's stack
+// with signals blocked and stack growth disabled, so it calls only nosplit
+// functions and raw system calls, and allocates nothing.
+//
+//go:nosplit
+//go:norace
+func runChild(p *program) {
+	AfterForkInChild()
+	if p.probe {
+		childFail(p, stageNone, probeMark)
+	}
+	var e syscall.Errno
+	if p.setsid {
+		if _, _, e = syscall.RawSyscall(syscall.SYS_SETSID, 0, 0, 0); e != 0 {
+			childFail(p, stageSetsid, e)
+		}
+	}
+	if p.setpgid {
+		if _, _, e = syscall.RawSyscall(syscall.SYS_SETPGID, 0, uintptr(p.pgid), 0); e != 0 {
+			childFail(p, stageSetpgid, e)
+		}
+	}
+	if p.dir != nil {
+		if _, _, e = syscall.RawSyscall(syscall.SYS_CHDIR, uintptr(unsafe.Pointer(p.dir)), 0, 0); e != 0 {
+			childFail(p, stageChdir, e)
+		}
+	}
+	// First move every source that sits on a target slot of another entry
+	// above all targets, so the dup3 pass below never overwrites a source it
+	// still needs. The moved copies are close-on-exec.
+	n := len(p.fds)
+	for i := 0; i < n; i++ {
+		fd := p.fds[i]
+		if fd >= 0 && fd < n && fd != i {
+			var nfd uintptr
+			if nfd, _, e = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, uintptr(n)); e != 0 {
+				childFail(p, stageFcntl, e)
+			}
+			p.fds[i] = int(nfd)
+		}
+	}
+	for i := 0; i < n; i++ {
+		fd := p.fds[i]
+		switch {
+		case fd < 0:
+			syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(i), 0, 0)
+		case fd == i:
+			// Already in place; it only has to survive exec.
+			if _, _, e = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(i), syscall.F_SETFD, 0); e != 0 {
+				childFail(p, stageFcntl, e)
+			}
+		default:
+			if _, _, e = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(fd), uintptr(i), 0); e != 0 {
+				childFail(p, stageDup3, e)
+			}
+		}
+	}
+	// As syscall.ForkExec does: stdio slots not given are closed.
+	for i := n; i < 3; i++ {
+		syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(i), 0, 0)
+	}
+	_, _, e = syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(p.path)),
+		uintptr(unsafe.Pointer(p.argv)), uintptr(unsafe.Pointer(p.envv)))
+	childFail(p, stageExecve, e)
+}
+
+// childFail records why the child stops and ends it. The parent reads the
+// record after the vfork wake-up, which exit triggers.
+//
+//go:nosplit
+//go:norace
+func childFail(p *program, s stage, e syscall.Errno) {
+	p.errno = uintptr(e)
+	p.stage = s
+	for {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
+	}
+}

@@ -1,0 +1,34 @@
+// clone(2) with CLONE_VFORK on linux/amd64. See vfork_linux.go.
+
+#include "textflag.h"
+
+#define SYS_clone	56
+
+// func vforkClone(flags, ptid uintptr) (pid, errno uintptr)
+//
+// The child returns from this function first, on the parent's stack, and
+// then calls other functions that overwrite the stack below the caller's
+// frame, where CALL left this function's return address. So the return
+// address is popped into R12 before the system call and pushed back after
+// it: each task keeps its own copy in its own registers. The function has no
+// frame, so nothing else of it lives below the caller's SP.
+TEXT ·vforkClone(SB),NOSPLIT|NOFRAME,$0-32
+	MOVQ	flags+0(FP), DI
+	MOVQ	$0, SI		// stack: the child runs on ours
+	MOVQ	ptid+8(FP), DX	// parent_tid: where CLONE_PIDFD stores the pidfd
+	MOVQ	$0, R10		// child_tid
+	MOVQ	$0, R8		// tls
+	MOVQ	$SYS_clone, AX
+	POPQ	R12
+	SYSCALL
+	PUSHQ	R12
+	CMPQ	AX, $0xfffffffffffff001
+	JLS	ok
+	NEGQ	AX
+	MOVQ	$0, pid+16(FP)
+	MOVQ	AX, errno+24(FP)
+	RET
+ok:
+	MOVQ	AX, pid+16(FP)
+	MOVQ	$0, errno+24(FP)
+	RET
