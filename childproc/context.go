@@ -27,6 +27,8 @@ type Context struct {
 	children map[int]*Child // live (unreaped) children by pid; guarded by mu
 	reaper   reaper         // finds exited children; guarded by mu
 	spare    []exit         // dispatch buffer reused across wake-ups; guarded by mu
+	forking  int            // spawns forking without mu (see startUnlocked); guarded by mu
+	passes   uint64         // collect passes so far; guarded by mu
 }
 
 // exit is one collected death: a child of ours (ch != nil) or, in Always
@@ -165,7 +167,7 @@ func (c *Context) leaveLocked() {
 // maybeLeaveLocked drops SIGCHLD handling in LibraryOwned mode once no
 // children are left.
 func (c *Context) maybeLeaveLocked() {
-	if c.mode == LibraryOwned && len(c.children) == 0 {
+	if c.mode == LibraryOwned && len(c.children) == 0 && c.forking == 0 {
 		c.leaveLocked()
 	}
 }
@@ -190,6 +192,7 @@ func (c *Context) sigchldReady(fd int, _ hooks.Events) {
 func (c *Context) collectLocked() []exit {
 	ex := c.reaper.collect(c.spare[:0])
 	c.spare = nil
+	c.passes++
 	return ex
 }
 

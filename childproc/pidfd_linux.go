@@ -79,7 +79,12 @@ func newPidfdReaper(c *Context) (reaper, error) {
 	return r, nil
 }
 
-func (r *pidfdReaper) wantsPidfd() bool   { return true }
+func (r *pidfdReaper) wantsPidfd() bool { return true }
+
+// forksUnlocked: the pidfd is level-triggered, so an exit before the child
+// is recorded stays visible.
+func (r *pidfdReaper) forksUnlocked() bool { return true }
+
 func (r *pidfdReaper) needsSigchld() bool { return false }
 
 func (r *pidfdReaper) added(ch *Child) error {

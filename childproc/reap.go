@@ -42,6 +42,10 @@ func (s ReapStrategy) String() string {
 type reaper interface {
 	// wantsPidfd asks start to request a pidfd from the kernel at fork.
 	wantsPidfd() bool
+	// forksUnlocked says whether start may fork without ctx.mu: true when
+	// an exit before the child is recorded cannot be lost or claimed by
+	// someone else (see startUnlocked).
+	forksUnlocked() bool
 	// needsSigchld says whether the strategy learns of exits through the
 	// SIGCHLD self-pipe (or, in Mainloop mode, SigchldOccurred).
 	needsSigchld() bool
@@ -100,7 +104,13 @@ func reapPid(pid int) (st Status, done bool) {
 // scanReaper is the portable strategy: wait4(pid, WNOHANG) for every child.
 type scanReaper struct{ c *Context }
 
-func (r *scanReaper) wantsPidfd() bool   { return false }
+func (r *scanReaper) wantsPidfd() bool { return false }
+
+// forksUnlocked: a pass that ran while the child was unrecorded is detected
+// and repeated (startUnlocked). Not in Mainloop mode, where the application
+// may reap with wait4(-1) and hand Reaped a pid not yet recorded.
+func (r *scanReaper) forksUnlocked() bool { return r.c.mode != Mainloop }
+
 func (r *scanReaper) needsSigchld() bool { return true }
 func (r *scanReaper) added(*Child) error { return nil }
 func (r *scanReaper) removed(*Child)     {}
@@ -122,7 +132,11 @@ func (r *scanReaper) collect(out []exit) []exit {
 // that are not ours go to the ForeignChild callback.
 type anyReaper struct{ c *Context }
 
-func (r *anyReaper) wantsPidfd() bool   { return false }
+func (r *anyReaper) wantsPidfd() bool { return false }
+
+// forksUnlocked: wait4(-1) would reap an unrecorded child as foreign.
+func (r *anyReaper) forksUnlocked() bool { return false }
+
 func (r *anyReaper) needsSigchld() bool { return true }
 func (r *anyReaper) added(*Child) error { return nil }
 func (r *anyReaper) removed(*Child)     {}

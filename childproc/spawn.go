@@ -66,14 +66,13 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 	return c.start(path, cmd.Args, attr, cmd.OnExit, cmd)
 }
 
-// start forks the child. With a SIGCHLD-driven strategy it forks with c.mu
-// held, so that the loop cannot miss the exit of (or, in Always mode, claim
-// as foreign) a pid not yet recorded. The pidfd strategy needs no such
-// guard: an exit before recording stays visible on the pidfd, which is
-// level-triggered in the epoll set. Forking without the mutex lets the loop
-// reap while other goroutines fork.
+// start forks the child. Where the reaper allows it (forksUnlocked) the fork
+// runs without c.mu, so the loop goes on reaping and other goroutines fork
+// in parallel while this one waits for its child to exec; otherwise c.mu is
+// held throughout, so that the loop cannot miss the exit of (or, in Always
+// mode, claim as foreign) a pid not yet recorded.
 func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
-	if c.reaper.wantsPidfd() {
+	if c.reaper.forksUnlocked() {
 		return c.startUnlocked(path, argv, attr, onExit, keep)
 	}
 	c.mu.Lock()
@@ -93,24 +92,40 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 	return c.adoptLocked(pid, -1, onExit)
 }
 
-// startUnlocked is start for the pidfd strategy: fork outside c.mu, then
-// record.
+// startUnlocked is start without c.mu across the fork. With pidfds an exit
+// before recording stays visible on the level-triggered pidfd. With the
+// per-pid scan, a collect pass that runs while the child is unrecorded may
+// consume its SIGCHLD and skip it; c.passes tells, and a self-pipe wake-up
+// makes the loop look again. c.forking keeps the SIGCHLD subscription
+// alive meanwhile (maybeLeaveLocked).
 func (c *Context) startUnlocked(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
 	c.mu.Lock()
 	err := c.usableLocked()
-	c.mu.Unlock()
+	if err == nil {
+		err = c.joinLocked()
+	}
 	if err != nil {
+		c.mu.Unlock()
 		return nil, err
 	}
+	c.forking++
+	passes := c.passes
+	c.mu.Unlock()
+
 	pidfd := -1
-	requestPidfd(attr, &pidfd)
+	if c.reaper.wantsPidfd() {
+		requestPidfd(attr, &pidfd)
+	}
 	pid, err := c.spawnFn(path, argv, attr)
 	runtime.KeepAlive(keep)
-	if err != nil {
-		return nil, fmt.Errorf("childproc: spawn %s: %w", path, err)
-	}
+
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.forking--
+	if err != nil {
+		c.maybeLeaveLocked()
+		return nil, fmt.Errorf("childproc: spawn %s: %w", path, err)
+	}
 	if err := c.usableLocked(); err != nil {
 		// Closed (or forked away) while we forked: the child must not
 		// outlive the context unseen.
@@ -119,7 +134,11 @@ func (c *Context) startUnlocked(path string, argv []string, attr *syscall.ProcAt
 		closePidfd(ch)
 		return nil, err
 	}
-	return c.adoptLocked(pid, pidfd, onExit)
+	ch, err := c.adoptLocked(pid, pidfd, onExit)
+	if err == nil && c.passes != passes && c.pipe != nil {
+		c.pipe.Wake()
+	}
+	return ch, err
 }
 
 // Adopt makes an existing direct child of this process (for example one
