@@ -20,7 +20,7 @@ import (
 func TestQuickEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := reaplat.Main([]string{"-quick", "-json", "-out", dir}, &stdout, &stderr)
+	code := reaplat.Main([]string{"-quick", "-rounds", "2", "-json", "-out", dir}, &stdout, &stderr)
 	t.Logf("stdout:\n%s", stdout.String())
 	if code != 0 {
 		t.Fatalf("Main = %d; stderr:\n%s", code, stderr.String())
@@ -110,7 +110,7 @@ func checkResult(t *testing.T, res *reaplat.Result) {
 		t.Errorf("%d throughput rows, want ≥ 4", len(res.Throughput))
 	}
 	for _, row := range res.Throughput {
-		if row.Skipped == "" && (row.Error != "" || row.ElapsedNS <= 0 || row.PerSecond <= 0 || row.Total != o.Total) {
+		if row.Skipped == "" && (row.Error != "" || row.ElapsedNS <= 0 || row.PerSecond <= 0 || row.Total != o.Total || len(row.Rounds) != 2) {
 			t.Errorf("throughput %+v", row)
 		}
 	}

@@ -30,7 +30,8 @@ type Options struct {
 	ScaleMax    int            `json:"scale_max"`   // largest idle-children level
 	ScaleN      int            `json:"scale_n"`     // measured exits per scale level
 	Concurrency int            `json:"concurrency"` // throughput children in flight
-	Total       int            `json:"total"`       // throughput children in all
+	Total       int            `json:"total"`       // throughput children in all, per method
+	Rounds      int            `json:"rounds"`      // throughput rounds the total is split into
 	Quick       bool           `json:"quick"`       // smoke-test sizes
 }
 
@@ -80,6 +81,7 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	fs.IntVar(&o.ScaleN, "scale-n", 200, "measured exits per method and idle level in the scale section")
 	fs.IntVar(&o.Concurrency, "c", 64, "throughput: children in flight")
 	fs.IntVar(&o.Total, "total", 10000, "throughput: children in all, per method")
+	fs.IntVar(&o.Rounds, "rounds", 5, "throughput: rounds, each running every method once in rotated order on total/rounds children; the table shows the median round")
 	fs.BoolVar(&o.Quick, "quick", false, "smoke test: small sizes (flags given explicitly still win)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -91,8 +93,8 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		quick := map[string]*int{"n": &o.N, "warmup": &o.Warmup, "scale-max": &o.ScaleMax,
-			"scale-n": &o.ScaleN, "c": &o.Concurrency, "total": &o.Total}
-		small := map[string]int{"n": 100, "warmup": 10, "scale-max": 100, "scale-n": 20, "c": 16, "total": 200}
+			"scale-n": &o.ScaleN, "c": &o.Concurrency, "total": &o.Total, "rounds": &o.Rounds}
+		small := map[string]int{"n": 100, "warmup": 10, "scale-max": 100, "scale-n": 20, "c": 16, "total": 200, "rounds": 1}
 		for name, p := range quick {
 			if !set[name] {
 				*p = small[name]
@@ -118,8 +120,11 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 		}
 		o.Methods = re
 	}
-	if o.N < 1 || o.Warmup < 0 || o.ScaleMax < 0 || o.ScaleN < 1 || o.Concurrency < 1 || o.Total < 1 {
-		return o, errors.New("-n, -scale-n, -c and -total must be positive; -warmup and -scale-max not negative")
+	if o.N < 1 || o.Warmup < 0 || o.ScaleMax < 0 || o.ScaleN < 1 || o.Concurrency < 1 || o.Total < 1 || o.Rounds < 1 {
+		return o, errors.New("-n, -scale-n, -c, -total and -rounds must be positive; -warmup and -scale-max not negative")
+	}
+	if o.Total < o.Rounds {
+		return o, fmt.Errorf("-total %d is less than -rounds %d", o.Total, o.Rounds)
 	}
 	return o, nil
 }

@@ -22,9 +22,21 @@ func TestParseOptions(t *testing.T) {
 	if got := o.Levels(); !slices.Equal(got, []int{1, 100, 500}) {
 		t.Errorf("Levels(500) = %v", got)
 	}
-	for _, bad := range [][]string{{"-sections", "nope"}, {"-methods", "("}, {"-n", "0"}, {"extra"}} {
+	for _, bad := range [][]string{{"-sections", "nope"}, {"-methods", "("}, {"-n", "0"}, {"extra"}, {"-rounds", "0"}, {"-total", "2", "-rounds", "3"}} {
 		if _, err := ParseOptions(bad, io.Discard); err == nil {
 			t.Errorf("ParseOptions(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []float64
+		want float64
+	}{{[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		in := slices.Clone(tc.in)
+		if got := median(tc.in); got != tc.want || !slices.Equal(in, tc.in) {
+			t.Errorf("median(%v) = %v (input now %v), want %v, input untouched", in, got, tc.in, tc.want)
 		}
 	}
 }

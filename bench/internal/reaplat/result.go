@@ -54,13 +54,17 @@ type ScalePoint struct {
 	Samples []harness.Sample `json:"samples,omitempty"`
 }
 
-// ThroughputRow is one method in the throughput section.
+// ThroughputRow is one method in the throughput section. The total is
+// split into rounds that interleave with the other methods' rounds, so that
+// a slow spell of a shared machine lands on every method rather than on one;
+// PerSecond is the median round.
 type ThroughputRow struct {
 	Row
-	Concurrency int     `json:"concurrency"`
-	Total       int     `json:"total"`
-	ElapsedNS   int64   `json:"elapsed_ns"`
-	PerSecond   float64 `json:"per_second"`
+	Concurrency int       `json:"concurrency"`
+	Total       int       `json:"total"`
+	ElapsedNS   int64     `json:"elapsed_ns"` // all rounds
+	Rounds      []float64 `json:"rounds"`     // children/s of each round, in run order
+	PerSecond   float64   `json:"per_second"` // median of Rounds
 }
 
 // Names of the files written into Options.OutDir.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"time"
 
 	"github.com/childloop/childloop/bench/internal/harness"
@@ -131,29 +132,65 @@ func runLatency(ctx context.Context, opts Options, methods []harness.Method, res
 
 func runThroughput(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) []error {
 	var errs []error
-	cfg := harness.ThroughputConfig{Concurrency: opts.Concurrency, Total: opts.Total}
+	type entry struct {
+		t   harness.Throughputer
+		row ThroughputRow
+		bad bool // skipped or failed: no further rounds
+	}
+	var rows []*entry
 	for _, m := range methods {
 		t, ok := m.(harness.Throughputer)
 		if !ok {
 			continue
 		}
 		head, ok := newRow(m)
-		row := ThroughputRow{Row: head, Concurrency: cfg.Concurrency, Total: cfg.Total}
-		if !ok {
-			res.Throughput = append(res.Throughput, row)
-			continue
+		rows = append(rows, &entry{t: t, row: ThroughputRow{Row: head, Concurrency: opts.Concurrency, Total: opts.Total}, bad: !ok})
+	}
+	for r := range opts.Rounds {
+		// Children this round: the total split as evenly as possible.
+		cfg := harness.ThroughputConfig{Concurrency: opts.Concurrency, Total: opts.Total/opts.Rounds + b2i(r < opts.Total%opts.Rounds)}
+		for i := range rows {
+			e := rows[(i+r)%len(rows)] // rotate the order every round
+			if e.bad {
+				continue
+			}
+			stopBeat := heartbeat(log, fmt.Sprintf("throughput round %d/%d: %s (%d children, %d in flight)", r+1, opts.Rounds, e.row.Method, cfg.Total, cfg.Concurrency))
+			d, err := e.t.Throughput(ctx, cfg)
+			stopBeat()
+			switch {
+			case err != nil:
+				e.row.Error, e.bad = err.Error(), true
+				errs = append(errs, fmt.Errorf("throughput: %s: %w", e.row.Method, err))
+			case d <= 0:
+				e.row.Error, e.bad = "no elapsed time measured", true
+			default:
+				e.row.ElapsedNS += int64(d)
+				e.row.Rounds = append(e.row.Rounds, float64(cfg.Total)/d.Seconds())
+			}
 		}
-		stopBeat := heartbeat(log, fmt.Sprintf("throughput: %s (%d children, %d in flight)", m.Name(), cfg.Total, cfg.Concurrency))
-		d, err := t.Throughput(ctx, cfg)
-		stopBeat()
-		if err != nil {
-			row.Error = err.Error()
-			errs = append(errs, fmt.Errorf("throughput: %s: %w", m.Name(), err))
-		} else if d > 0 {
-			row.ElapsedNS = int64(d)
-			row.PerSecond = float64(cfg.Total) / d.Seconds()
+	}
+	for _, e := range rows {
+		if !e.bad {
+			e.row.PerSecond = median(e.row.Rounds)
 		}
-		res.Throughput = append(res.Throughput, row)
+		res.Throughput = append(res.Throughput, e.row)
 	}
 	return errs
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }

@@ -3,6 +3,7 @@ package reaplat
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -127,28 +128,39 @@ func printScale(w io.Writer, r *Result) {
 	printNotes(w, notes)
 }
 
+// osExecPrefix names the os/exec row, the throughput table's second
+// reference (the target is stated against it).
+const osExecPrefix = "exec.Cmd"
+
 func printThroughput(w io.Writer, r *Result) {
-	var floor float64
+	var floor, osExec float64
 	for _, row := range r.Throughput {
-		if row.Floor {
+		switch {
+		case row.Floor:
 			floor = row.PerSecond
+		case strings.HasPrefix(row.Method, osExecPrefix):
+			osExec = row.PerSecond
 		}
 	}
-	fmt.Fprintf(w, "\nThroughput: spawn+reap /bin/true, %d in flight, %d per method\n\n", r.Options.Concurrency, r.Options.Total)
+	fmt.Fprintf(w, "\nThroughput: spawn+reap /bin/true, %d in flight, %d per method in %d interleaved rounds (median round shown)\n\n",
+		r.Options.Concurrency, r.Options.Total, r.Options.Rounds)
 	width := nameWidth(len(r.Throughput), func(i int) string { return r.Throughput[i].Method })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%-*s\telapsed s\tchildren/s\tvs pidfd row\t\n", width, "method")
+	fmt.Fprintf(tw, "%-*s\tchildren/s\trounds min–max\tvs pidfd row\tvs exec.Cmd\t\n", width, "method")
+	ratio := func(x, ref float64) string {
+		if ref <= 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2fx", x/ref)
+	}
 	var notes []string
 	for _, row := range r.Throughput {
 		if row.Skipped != "" || row.Error != "" {
 			notes = append(notes, fmt.Sprintf("%-*s  %s", width, row.Method, note(row.RowStatus)))
 			continue
 		}
-		vs := "n/a"
-		if floor > 0 {
-			vs = fmt.Sprintf("%.2fx", row.PerSecond/floor)
-		}
-		fmt.Fprintf(tw, "%-*s\t%.2f\t%.0f\t%s\t\n", width, row.Method, time.Duration(row.ElapsedNS).Seconds(), row.PerSecond, vs)
+		fmt.Fprintf(tw, "%-*s\t%.0f\t%.0f–%.0f\t%s\t%s\t\n", width, row.Method, row.PerSecond,
+			slices.Min(row.Rounds), slices.Max(row.Rounds), ratio(row.PerSecond, floor), ratio(row.PerSecond, osExec))
 	}
 	tw.Flush()
 	printNotes(w, notes)
