@@ -108,25 +108,65 @@ func newRow(m harness.Method) (row Row, ok bool) {
 	return row, false
 }
 
+// rounds calls f for every round and every live entry, rotating the order
+// of the entries by one each round, so that a slow spell of a shared machine
+// is spread over every method instead of landing on one. f returns false to
+// drop its entry from later rounds (it failed).
+func rounds[E any](entries []E, n int, f func(round int, e E) bool) {
+	dead := make([]bool, len(entries))
+	for r := range n {
+		for i := range entries {
+			k := (i + r) % len(entries)
+			if !dead[k] {
+				dead[k] = !f(r, entries[k])
+			}
+		}
+	}
+}
+
+// share is round r's part of total split into n rounds as evenly as possible.
+func share(total, n, r int) int {
+	if r < total%n {
+		return total/n + 1
+	}
+	return total / n
+}
+
 func runLatency(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) []error {
 	var errs []error
-	for _, m := range methods {
-		head, ok := newRow(m)
-		row := LatencyRow{Row: head}
-		if !ok {
-			res.Latency = append(res.Latency, row)
-			continue
-		}
-		p := newProgress(log, "latency: "+m.Name(), opts.N)
-		samples, err := m.Latency(ctx, harness.LatencyConfig{N: opts.N, Warmup: opts.Warmup, Progress: p.update})
-		if err != nil {
-			row.Error = err.Error()
-			errs = append(errs, fmt.Errorf("latency: %s: %w", m.Name(), err))
-		}
-		row.Samples = samples
-		row.Summary = stats.Summarize(durations(samples))
-		res.Latency = append(res.Latency, row)
+	type entry struct {
+		m   harness.Method
+		row *LatencyRow
 	}
+	var live []entry
+	rows := make([]LatencyRow, len(methods))
+	for i, m := range methods {
+		head, ok := newRow(m)
+		rows[i] = LatencyRow{Row: head}
+		if ok {
+			live = append(live, entry{m, &rows[i]})
+		}
+	}
+	rounds(live, opts.Rounds, func(r int, e entry) bool {
+		n := share(opts.N, opts.Rounds, r)
+		label := "latency: " + e.m.Name()
+		if opts.Rounds > 1 {
+			label = fmt.Sprintf("latency round %d/%d: %s", r+1, opts.Rounds, e.m.Name())
+		}
+		p := newProgress(log, label, n)
+		samples, err := e.m.Latency(ctx, harness.LatencyConfig{N: n, Warmup: opts.Warmup, Progress: p.update})
+		e.row.Samples = append(e.row.Samples, samples...)
+		if err != nil {
+			e.row.Error = err.Error()
+			errs = append(errs, fmt.Errorf("latency: %s: %w", e.m.Name(), err))
+			return false
+		}
+		return true
+	})
+	for i := range rows {
+		rows[i].Summary = stats.Summarize(durations(rows[i].Samples))
+	}
+	res.Latency = append(res.Latency, rows...)
 	return errs
 }
 
@@ -134,55 +174,48 @@ func runThroughput(ctx context.Context, opts Options, methods []harness.Method, 
 	var errs []error
 	type entry struct {
 		t   harness.Throughputer
-		row ThroughputRow
-		bad bool // skipped or failed: no further rounds
+		row *ThroughputRow
 	}
-	var rows []*entry
+	var ts []harness.Throughputer
+	var rows []ThroughputRow
 	for _, m := range methods {
-		t, ok := m.(harness.Throughputer)
-		if !ok {
-			continue
-		}
-		head, ok := newRow(m)
-		rows = append(rows, &entry{t: t, row: ThroughputRow{Row: head, Concurrency: opts.Concurrency, Total: opts.Total}, bad: !ok})
-	}
-	for r := range opts.Rounds {
-		// Children this round: the total split as evenly as possible.
-		cfg := harness.ThroughputConfig{Concurrency: opts.Concurrency, Total: opts.Total/opts.Rounds + b2i(r < opts.Total%opts.Rounds)}
-		for i := range rows {
-			e := rows[(i+r)%len(rows)] // rotate the order every round
-			if e.bad {
-				continue
-			}
-			stopBeat := heartbeat(log, fmt.Sprintf("throughput round %d/%d: %s (%d children, %d in flight)", r+1, opts.Rounds, e.row.Method, cfg.Total, cfg.Concurrency))
-			d, err := e.t.Throughput(ctx, cfg)
-			stopBeat()
-			switch {
-			case err != nil:
-				e.row.Error, e.bad = err.Error(), true
-				errs = append(errs, fmt.Errorf("throughput: %s: %w", e.row.Method, err))
-			case d <= 0:
-				e.row.Error, e.bad = "no elapsed time measured", true
-			default:
-				e.row.ElapsedNS += int64(d)
-				e.row.Rounds = append(e.row.Rounds, float64(cfg.Total)/d.Seconds())
-			}
+		if t, ok := m.(harness.Throughputer); ok {
+			head, _ := newRow(m)
+			ts = append(ts, t)
+			rows = append(rows, ThroughputRow{Row: head, Concurrency: opts.Concurrency, Total: opts.Total})
 		}
 	}
-	for _, e := range rows {
-		if !e.bad {
-			e.row.PerSecond = median(e.row.Rounds)
+	var live []entry
+	for i := range rows {
+		if rows[i].Skipped == "" {
+			live = append(live, entry{ts[i], &rows[i]})
 		}
-		res.Throughput = append(res.Throughput, e.row)
 	}
+	rounds(live, opts.Rounds, func(r int, e entry) bool {
+		cfg := harness.ThroughputConfig{Concurrency: opts.Concurrency, Total: share(opts.Total, opts.Rounds, r)}
+		stopBeat := heartbeat(log, fmt.Sprintf("throughput round %d/%d: %s (%d children, %d in flight)", r+1, opts.Rounds, e.row.Method, cfg.Total, cfg.Concurrency))
+		d, err := e.t.Throughput(ctx, cfg)
+		stopBeat()
+		switch {
+		case err != nil:
+			e.row.Error = err.Error()
+			errs = append(errs, fmt.Errorf("throughput: %s: %w", e.row.Method, err))
+			return false
+		case d <= 0:
+			e.row.Error = "no elapsed time measured"
+			return false
+		}
+		e.row.ElapsedNS += int64(d)
+		e.row.Rounds = append(e.row.Rounds, float64(cfg.Total)/d.Seconds())
+		return true
+	})
+	for i := range rows {
+		if rows[i].Skipped == "" && rows[i].Error == "" {
+			rows[i].PerSecond = median(rows[i].Rounds)
+		}
+	}
+	res.Throughput = append(res.Throughput, rows...)
 	return errs
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func median(xs []float64) float64 {

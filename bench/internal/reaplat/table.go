@@ -63,8 +63,8 @@ func printLatency(w io.Writer, r *Result) {
 			floor = row.Summary
 		}
 	}
-	fmt.Fprintf(w, "\nLatency: close(stdin of cat) → method knows the pid exited, µs; %d sequential exits per method after %d warm-up\n\n",
-		r.Options.N, r.Options.Warmup)
+	fmt.Fprintf(w, "\nLatency: close(stdin of cat) → method knows the pid exited, µs; %d sequential exits per method in %d interleaved rounds, each after %d warm-up\n\n",
+		r.Options.N, r.Options.Rounds, r.Options.Warmup)
 	width := nameWidth(len(r.Latency), func(i int) string { return r.Latency[i].Method })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-*s\tn\tp50\tp90\tp99\tp99.9\tmax\tp50/floor\tp99/floor\t\n", width, "method")
