@@ -81,7 +81,7 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	fs.IntVar(&o.ScaleN, "scale-n", 200, "measured exits per method and idle level in the scale section")
 	fs.IntVar(&o.Concurrency, "c", 64, "throughput: children in flight")
 	fs.IntVar(&o.Total, "total", 10000, "throughput: children in all, per method")
-	fs.IntVar(&o.Rounds, "rounds", 5, "latency and throughput: rounds, each running every method once in rotated order on n/rounds exits (latency, samples pooled) or total/rounds children (throughput, median round shown)")
+	fs.IntVar(&o.Rounds, "rounds", 5, "latency and throughput: rounds, each running every method once in rotated order on n/rounds exits (latency; scale-n/rounds per scale level; samples pooled) or total/rounds children (throughput, median round shown)")
 	fs.BoolVar(&o.Quick, "quick", false, "smoke test: small sizes (flags given explicitly still win)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -123,8 +123,8 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	if o.N < 1 || o.Warmup < 0 || o.ScaleMax < 0 || o.ScaleN < 1 || o.Concurrency < 1 || o.Total < 1 || o.Rounds < 1 {
 		return o, errors.New("-n, -scale-n, -c, -total and -rounds must be positive; -warmup and -scale-max not negative")
 	}
-	if o.Total < o.Rounds || o.N < o.Rounds {
-		return o, fmt.Errorf("-n %d and -total %d must be at least -rounds %d", o.N, o.Total, o.Rounds)
+	if o.Total < o.Rounds || o.N < o.Rounds || o.ScaleN < o.Rounds {
+		return o, fmt.Errorf("-n %d, -scale-n %d and -total %d must be at least -rounds %d", o.N, o.ScaleN, o.Total, o.Rounds)
 	}
 	return o, nil
 }

@@ -50,26 +50,39 @@ func runScale(ctx context.Context, opts Options, methods []harness.Method, res *
 		if err := pool.Grow(level, p.update); err != nil {
 			return append(errs, fmt.Errorf("scale: %w", err))
 		}
-		for i := range res.Scale {
-			row, m := &res.Scale[i], scalers[i]
-			if m == nil || row.Error != "" {
-				continue
+		// Each method's scale-n exits at this level, in rounds rotated
+		// across the methods as in the latency section.
+		var live []int // indexes into res.Scale
+		for i, m := range scalers {
+			if m != nil && res.Scale[i].Error == "" {
+				live = append(live, i)
 			}
-			p := newProgress(log, fmt.Sprintf("scale: %s next to %d idle", m.Name(), level), opts.ScaleN)
-			cfg := harness.LatencyConfig{N: opts.ScaleN, Warmup: min(opts.Warmup, 10), Progress: p.update}
-			var samples []harness.Sample
+		}
+		samples := make([][]harness.Sample, len(res.Scale))
+		rounds(live, opts.Rounds, func(r int, i int) bool {
+			row, m := &res.Scale[i], scalers[i]
+			n := share(opts.ScaleN, opts.Rounds, r)
+			p := newProgress(log, fmt.Sprintf("scale: %s next to %d idle, round %d/%d", m.Name(), level, r+1, opts.Rounds), n)
+			cfg := harness.LatencyConfig{N: n, Warmup: min(opts.Warmup, 10), Progress: p.update}
+			var got []harness.Sample
 			var err error
 			if a, ok := m.(harness.IdleAdopter); ok {
-				samples, err = a.ScaleLatency(ctx, cfg, pool.Pids())
+				got, err = a.ScaleLatency(ctx, cfg, pool.Pids())
 			} else {
-				samples, err = m.Latency(ctx, cfg)
+				got, err = m.Latency(ctx, cfg)
 			}
 			if err != nil {
 				row.Error = err.Error()
 				errs = append(errs, fmt.Errorf("scale: %s at %d idle: %w", m.Name(), level, err))
-				continue
+				return false
 			}
-			row.Points = append(row.Points, ScalePoint{Idle: level, Summary: stats.Summarize(durations(samples)), Samples: samples})
+			samples[i] = append(samples[i], got...)
+			return true
+		})
+		for _, i := range live {
+			if row := &res.Scale[i]; row.Error == "" {
+				row.Points = append(row.Points, ScalePoint{Idle: level, Summary: stats.Summarize(durations(samples[i])), Samples: samples[i]})
+			}
 		}
 	}
 	return errs

@@ -95,8 +95,8 @@ func printScale(w io.Writer, r *Result) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\nScale: latency of one exit next to N idle children, p50 / p99 µs (p50 ratio to floor); %d exits per point\n\n",
-		r.Options.ScaleN)
+	fmt.Fprintf(w, "\nScale: latency of one exit next to N idle children, p50 / p99 µs (p50 ratio to floor); %d exits per point in %d interleaved rounds\n\n",
+		r.Options.ScaleN, r.Options.Rounds)
 	width := nameWidth(len(r.Scale), func(i int) string { return r.Scale[i].Method })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-*s\t", width, "method")
