@@ -481,7 +481,8 @@ func TestConcurrentNoLeaks(t *testing.T) {
 	slices.Sort(want)
 	stop := make(chan struct{})
 	var bg sync.WaitGroup
-	for range 2 {
+	// background runs f until stop is closed or f fails.
+	background := func(f func() error) {
 		bg.Add(1)
 		go func() {
 			defer bg.Done()
@@ -491,36 +492,30 @@ func TestConcurrentNoLeaks(t *testing.T) {
 					return
 				default:
 				}
-				syscall.ForkLock.RLock()
-				var p [2]int
-				if err := syscall.Pipe(p[:]); err != nil { // no O_CLOEXEC
-					syscall.ForkLock.RUnlock()
+				if err := f(); err != nil {
 					t.Error(err)
 					return
 				}
-				syscall.CloseOnExec(p[0])
-				syscall.CloseOnExec(p[1])
-				syscall.ForkLock.RUnlock()
-				syscall.Close(p[0])
-				syscall.Close(p[1])
 			}
 		}()
 	}
-	bg.Add(1)
-	go func() {
-		defer bg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
+	for range 2 {
+		background(func() error {
+			syscall.ForkLock.RLock()
+			var p [2]int
+			if err := syscall.Pipe(p[:]); err != nil { // no O_CLOEXEC
+				syscall.ForkLock.RUnlock()
+				return err
 			}
-			if err := exec.Command("/bin/true").Run(); err != nil {
-				t.Error(err)
-				return
-			}
-		}
-	}()
+			syscall.CloseOnExec(p[0])
+			syscall.CloseOnExec(p[1])
+			syscall.ForkLock.RUnlock()
+			syscall.Close(p[0])
+			syscall.Close(p[1])
+			return nil
+		})
+	}
+	background(func() error { return exec.Command("/bin/true").Run() })
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var leaks []string

@@ -85,12 +85,7 @@ var sharesMemory = sync.OnceValue(func() bool {
 	if errno != 0 {
 		return false
 	}
-	var ws syscall.WaitStatus
-	for {
-		if _, err := syscall.Wait4(int(pid), &ws, syscall.WALL, nil); err != syscall.EINTR {
-			break
-		}
-	}
+	reap(int(pid), syscall.WALL)
 	return p.errno == uintptr(probeMark)
 })
 
@@ -141,12 +136,7 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error)
 		return 0, os.NewSyscallError("clone", syscall.Errno(errno))
 	}
 	if p.errno != 0 {
-		var ws syscall.WaitStatus
-		for {
-			if _, err := syscall.Wait4(int(pid), &ws, 0, nil); err != syscall.EINTR {
-				break
-			}
-		}
+		reap(int(pid), 0)
 		if p.pidfd >= 0 {
 			syscall.Close(int(p.pidfd))
 		}
@@ -156,6 +146,17 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error)
 		*sys.PidFD = int(p.pidfd)
 	}
 	return int(pid), nil
+}
+
+// reap waits for a child that has exited or is about to (a failed spawn or
+// the probe), so that it leaves no zombie.
+func reap(pid, options int) {
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(pid, &ws, options, nil); err != syscall.EINTR {
+			return
+		}
+	}
 }
 
 // vforkClone is clone(flags, 0, ptid, 0, 0) in assembly, safe to return
