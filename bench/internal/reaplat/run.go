@@ -173,8 +173,10 @@ func runLatency(ctx context.Context, opts Options, methods []harness.Method, res
 func runThroughput(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) []error {
 	var errs []error
 	type entry struct {
-		t   harness.Throughputer
-		row *ThroughputRow
+		t        harness.Throughputer
+		row      *ThroughputRow
+		cpu      cpuTimes // summed over rounds
+		children int      // summed over rounds
 	}
 	var ts []harness.Throughputer
 	var rows []ThroughputRow
@@ -182,20 +184,27 @@ func runThroughput(ctx context.Context, opts Options, methods []harness.Method, 
 		if t, ok := m.(harness.Throughputer); ok {
 			head, _ := newRow(m)
 			ts = append(ts, t)
-			rows = append(rows, ThroughputRow{Row: head, Concurrency: opts.Concurrency, Total: opts.Total})
+			rows = append(rows, ThroughputRow{Row: head, Concurrency: opts.Concurrency, Total: opts.Total, OutOfProcess: !harness.InProcess(m)})
 		}
 	}
-	var live []entry
+	var live []*entry
 	for i := range rows {
 		if rows[i].Skipped == "" {
-			live = append(live, entry{ts[i], &rows[i]})
+			live = append(live, &entry{t: ts[i], row: &rows[i]})
 		}
 	}
-	rounds(live, opts.Rounds, func(r int, e entry) bool {
+	rounds(live, opts.Rounds, func(r int, e *entry) bool {
 		cfg := harness.ThroughputConfig{Concurrency: opts.Concurrency, Total: share(opts.Total, opts.Rounds, r)}
 		stopBeat := heartbeat(log, fmt.Sprintf("throughput round %d/%d: %s (%d children, %d in flight)", r+1, opts.Rounds, e.row.Method, cfg.Total, cfg.Concurrency))
+		cpu0, cpuErr := readCPU()
 		d, err := e.t.Throughput(ctx, cfg)
+		cpu1, cpuErr1 := readCPU()
 		stopBeat()
+		if cpuErr == nil && cpuErr1 == nil {
+			e.cpu.self += cpu1.self - cpu0.self
+			e.cpu.children += cpu1.children - cpu0.children
+			e.children += cfg.Total
+		}
 		switch {
 		case err != nil:
 			e.row.Error = err.Error()
@@ -209,9 +218,13 @@ func runThroughput(ctx context.Context, opts Options, methods []harness.Method, 
 		e.row.Rounds = append(e.row.Rounds, float64(cfg.Total)/d.Seconds())
 		return true
 	})
-	for i := range rows {
-		if rows[i].Skipped == "" && rows[i].Error == "" {
-			rows[i].PerSecond = median(rows[i].Rounds)
+	for _, e := range live {
+		if e.row.Error == "" {
+			e.row.PerSecond = median(e.row.Rounds)
+		}
+		if e.children > 0 {
+			e.row.SelfCPUNS = int64(e.cpu.self) / int64(e.children)
+			e.row.ChildCPUNS = int64(e.cpu.children) / int64(e.children)
 		}
 	}
 	res.Throughput = append(res.Throughput, rows...)

@@ -146,7 +146,7 @@ func printThroughput(w io.Writer, r *Result) {
 		r.Options.Concurrency, r.Options.Total, r.Options.Rounds)
 	width := nameWidth(len(r.Throughput), func(i int) string { return r.Throughput[i].Method })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%-*s\tchildren/s\trounds min–max\tvs pidfd row\tvs exec.Cmd\t\n", width, "method")
+	fmt.Fprintf(tw, "%-*s\tchildren/s\trounds min–max\tvs pidfd row\tvs exec.Cmd\tCPU µs/child: self\tchildren\t\n", width, "method")
 	ratio := func(x, ref float64) string {
 		if ref <= 0 {
 			return "n/a"
@@ -159,10 +159,17 @@ func printThroughput(w io.Writer, r *Result) {
 			notes = append(notes, fmt.Sprintf("%-*s  %s", width, row.Method, note(row.RowStatus)))
 			continue
 		}
-		fmt.Fprintf(tw, "%-*s\t%.0f\t%.0f–%.0f\t%s\t%s\t\n", width, row.Method, row.PerSecond,
-			slices.Min(row.Rounds), slices.Max(row.Rounds), ratio(row.PerSecond, floor), ratio(row.PerSecond, osExec))
+		self := us(time.Duration(row.SelfCPUNS))
+		if row.OutOfProcess {
+			self = "(peer)"
+		}
+		fmt.Fprintf(tw, "%-*s\t%.0f\t%.0f–%.0f\t%s\t%s\t%s\t%s\t\n", width, row.Method, row.PerSecond,
+			slices.Min(row.Rounds), slices.Max(row.Rounds), ratio(row.PerSecond, floor), ratio(row.PerSecond, osExec),
+			self, us(time.Duration(row.ChildCPUNS)))
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "\n  CPU µs/child (getrusage): self = this process, children = the reaped children from clone to exit,")
+	fmt.Fprintln(w, "  exec of /bin/true included; for a peer row the peer process and its children are both in children.")
 	printNotes(w, notes)
 }
 
