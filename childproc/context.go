@@ -82,7 +82,7 @@ func New(ev hooks.OSEvents, ch hooks.ChildHooks, opts ...Option) (*Context, erro
 		o(c)
 	}
 	if c.spawnFn == nil {
-		c.spawnFn = defaultSpawn
+		c.spawnFn = ForkExec
 	}
 	if c.mode == Always {
 		users.mu.Lock()

@@ -77,8 +77,9 @@ func TestCallbacksOnLoopGoroutine(t *testing.T) {
 }
 
 // TestSpawnReplacement: ChildHooks.Spawn replaces fork+exec for every
-// child, and a replacement that ignores the pidfd request still gets its
-// children watched (the pidfd strategy opens one with pidfd_open).
+// child, a replacement may delegate to childproc.ForkExec, and one that
+// ignores the pidfd request still gets its children watched (the pidfd
+// strategy opens one with pidfd_open).
 func TestSpawnReplacement(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := startLoop(t)
@@ -87,7 +88,7 @@ func TestSpawnReplacement(t *testing.T) {
 			calls.Add(1)
 			a := *attr
 			a.Sys = nil // drop SysProcAttr.PidFD on purpose
-			return syscall.ForkExec(argv0, argv, &a)
+			return childproc.ForkExec(argv0, argv, &a)
 		}
 		c, err := childproc.New(l, hooks.ChildHooks{Spawn: spawn}, childproc.WithReapStrategy(v.strategy))
 		if err != nil {

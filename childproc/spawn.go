@@ -190,10 +190,16 @@ func (c *Context) adoptLocked(pid, pidfd int, onExit func(*Child, Status)) (*Chi
 	return ch, nil
 }
 
-// defaultSpawn keeps syscall.ForkExec's contract (exec failures returned,
-// the failed child reaped) without its exec-status pipe where it can; see
-// internal/spawn.
-func defaultSpawn(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+// ForkExec is the spawn function contexts use unless ChildHooks.Spawn
+// replaces it; a replacement can call it to keep its speed. It has
+// syscall.ForkExec's signature and contract (it returns once the child has
+// exec'd; an exec failure is returned, naming the failing call, with the
+// child already reaped) but, on linux/amd64 and linux/arm64, no exec-status
+// pipe: the vfork child reports a failure through memory it shares with
+// the suspended parent. SysProcAttr fields other than Setsid, Setpgid, Pgid
+// and PidFD, other platforms, and a Go-raised RLIMIT_NOFILE go to
+// syscall.ForkExec; see the README's Known limits.
+func ForkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error) {
 	return spawn.ForkExec(argv0, argv, attr)
 }
 

@@ -106,12 +106,9 @@ type ChildHooks struct {
 	// Mode chooses who handles SIGCHLD; the zero value is LibraryOwned.
 	Mode ChildMode
 
-	// Spawn, when not nil, replaces the library's default spawn for every
-	// child the context spawns. The default is syscall.ForkExec's contract
-	// without its exec-status pipe (a vfork-style clone that reports exec
-	// failures through shared memory) on linux/amd64 and linux/arm64, and
-	// syscall.ForkExec itself elsewhere or for SysProcAttr fields it does
-	// not implement.
+	// Spawn, when not nil, replaces the library's default spawn
+	// (childproc.ForkExec: syscall.ForkExec's contract without its
+	// exec-status pipe) for every child the context spawns.
 	Spawn SpawnFunc
 
 	// ForeignChild receives, in Always mode, the status of each child the
