@@ -21,7 +21,7 @@ func BenchmarkBareVfork(b *testing.B) {
 	for range b.N {
 		p := &program{probe: true, pidfd: -1}
 		gate.acquire()
-		pid, errno := vforkRun(p, cloneFlags, 0)
+		pid, errno := vforkRun(p, cloneFlags)
 		gate.release()
 		if errno != 0 {
 			b.Fatal(syscall.Errno(errno))

@@ -11,9 +11,11 @@ import (
 // child's pid once the child has exec'd, or the error that stopped it (the
 // failed child already reaped); attr.Files[i] becomes fd i in the child
 // (^uintptr(0) closes it) and every other descriptor is left to
-// close-on-exec. Errors from the child name the failing call
-// (*os.SyscallError), so errors.Is(err, syscall.ENOENT) and
-// errors.Is(err, fs.ErrNotExist) work as with syscall.ForkExec.
+// close-on-exec; after a failure *attr.Sys.PidFD is -1. One difference: on
+// the fast path an error is an *os.SyscallError naming the failing call
+// ("execve: no such file or directory"), not a bare syscall.Errno, so
+// compare with errors.Is(err, syscall.ENOENT) or errors.Is(err,
+// fs.ErrNotExist), not ==.
 //
 // The fast path (linux/amd64, linux/arm64) takes syscall.ForkLock for
 // writing, shared with other forks of this package as syscall.ForkExec shares

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -545,4 +546,100 @@ func TestConcurrentNoLeaks(t *testing.T) {
 		t.Errorf("%d of %d children had unexpected fds, e.g. %q, want %v", len(leaks), n, leaks[0], want)
 	}
 	assertNoChildren(t)
+}
+
+// grow uses about n×256 bytes of stack and returns, leaving the goroutine's
+// stack large and mostly unused, so the next GC may shrink (move) it.
+//
+//go:noinline
+func grow(n int) int {
+	var buf [256]byte
+	buf[n%256] = byte(n)
+	if n == 0 {
+		return int(buf[0])
+	}
+	return grow(n-1) + int(buf[n%256])
+}
+
+// TestPidfdAfterStackMove: the spawner parks (ForkLock held by a reader)
+// while the GC shrinks its stack; the pidfd the kernel writes at clone time
+// must still land in the moved record and be returned.
+func TestPidfdAfterStackMove(t *testing.T) {
+	needFast(t)
+	for range 10 {
+		syscall.ForkLock.RLock()
+		type result struct {
+			pid, pidfd int
+			err        error
+		}
+		done := make(chan result, 1)
+		parked := make(chan struct{})
+		go func() {
+			grow(400)
+			pidfd := -1
+			attr := &syscall.ProcAttr{Sys: &syscall.SysProcAttr{PidFD: &pidfd}}
+			close(parked)
+			pid, err := ForkExec("/bin/true", []string{"true"}, attr)
+			done <- result{pid, pidfd, err}
+		}()
+		<-parked
+		// Give the spawner time to block in the gate; whether it has or
+		// not, the result must be right (this only raises the odds of a
+		// stack move while it waits).
+		time.Sleep(5 * time.Millisecond)
+		runtime.GC()
+		runtime.GC()
+		syscall.ForkLock.RUnlock()
+		r := <-done
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r.pidfd < 0 {
+			wait(t, r.pid)
+			t.Fatal("no pidfd returned after the spawner's stack moved")
+		}
+		var info unix.Siginfo
+		if err := unix.Waitid(unix.P_PIDFD, r.pidfd, &info, unix.WEXITED, nil); err != nil {
+			t.Errorf("waitid(P_PIDFD): %v", err)
+		}
+		syscall.Close(r.pidfd)
+	}
+	assertNoChildren(t)
+}
+
+// TestPidfdClearedOnFailure: as with syscall.ForkExec, a failed spawn
+// leaves *PidFD at -1 and no pidfd open.
+func TestPidfdClearedOnFailure(t *testing.T) {
+	needFast(t)
+	before := countPidfds(t)
+	for _, f := range []func(string, []string, *syscall.ProcAttr) (int, error){ForkExec, syscall.ForkExec} {
+		pidfd := 0 // what os.StartProcess starts with
+		_, err := f("/nonexistent", []string{"x"}, &syscall.ProcAttr{Sys: &syscall.SysProcAttr{PidFD: &pidfd}})
+		if err == nil || pidfd != -1 {
+			t.Errorf("failed spawn: err %v, *PidFD %d; want an error and -1", err, pidfd)
+		}
+	}
+	if after := countPidfds(t); after != before {
+		t.Errorf("%d pidfds open after failed spawns, %d before", after, before)
+	}
+	// Only -1 means "close this slot"; other negative values are bad fds.
+	if _, err := ForkExec("/bin/true", []string{"true"}, &syscall.ProcAttr{Files: []uintptr{0, 1, 2, ^uintptr(1)}}); !errors.Is(err, syscall.EBADF) {
+		t.Errorf("Files entry -2: %v, want EBADF", err)
+	}
+	assertNoChildren(t)
+}
+
+func countPidfds(t *testing.T) int {
+	t.Helper()
+	fds, err := openFDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, fd := range fds {
+		if l, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd)); l == "anon_inode:[pidfd]" {
+			n++
+		}
+	}
+	return n
 }

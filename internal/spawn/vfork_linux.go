@@ -7,20 +7,21 @@ import (
 	"reflect"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
 
-// program is everything the child needs, prepared by the parent. The child
-// shares the parent's memory (CLONE_VM) while the parent is suspended
-// (CLONE_VFORK), so it reads this directly and reports a failure by writing
-// errno and stage before it exits.
+// program is everything the child needs, prepared by the parent (it may
+// live on the parent's stack). The child shares the parent's memory
+// (CLONE_VM) while the parent is suspended (CLONE_VFORK), so it reads this
+// directly and reports a failure by writing errno and stage before it exits.
 type program struct {
 	path    *byte  // NUL-terminated executable path
 	argv    **byte // nil-terminated
 	envv    **byte // nil-terminated
 	dir     *byte  // NUL-terminated, or nil
-	fds     []int  // fds[i] becomes fd i; -1 closes i; rewritten by the child
+	fds     []int  // fds[i] becomes fd i; -1 closes i (other negatives fail with EBADF, as in syscall.ForkExec); rewritten by the child
 	setsid  bool
 	setpgid bool
 	pgid    int
@@ -71,23 +72,50 @@ func fastEligible(attr *syscall.ProcAttr) bool {
 // probeMark is what a probing child writes into the shared record.
 const probeMark = syscall.Errno(0x5ea1ed)
 
-// sharesMemory reports, once per process, whether a CLONE_VM|CLONE_VFORK
-// child really shares the parent's memory. User-mode emulators such as
-// qemu-user turn vfork into fork, so the child's error record would never
-// reach the parent. The probe child has no exit signal, so it is invisible to
-// wait4(-1) without __WALL (other reapers in the process, os/exec's waits)
-// and raises no SIGCHLD.
-var sharesMemory = sync.OnceValue(func() bool {
+// sharesMemory reports whether a CLONE_VM|CLONE_VFORK child really shares
+// the parent's memory. User-mode emulators such as qemu-user turn vfork into
+// fork, so the child's error record would never reach the parent. The probe
+// child has no exit signal, so it is invisible to wait4(-1) without __WALL
+// (other reapers in the process, os/exec's waits) and raises no SIGCHLD.
+// A definite answer is kept for the life of the process; a probe that could
+// not run (clone failing with EAGAIN, say) answers false for this call only.
+func sharesMemory() bool {
+	if v := probed.Load(); v != 0 {
+		return v == probeYes
+	}
+	probeMu.Lock()
+	defer probeMu.Unlock()
+	if v := probed.Load(); v != 0 {
+		return v == probeYes
+	}
 	p := &program{probe: true, pidfd: -1}
 	gate.acquire()
-	pid, errno := vforkRun(p, syscall.CLONE_VM|syscall.CLONE_VFORK, 0)
+	pid, errno := vforkRun(p, syscall.CLONE_VM|syscall.CLONE_VFORK)
 	gate.release()
 	if errno != 0 {
 		return false
 	}
-	reap(int(pid), syscall.WALL)
+	ws := reap(int(pid), syscall.WALL)
+	switch {
+	case p.errno == uintptr(probeMark):
+		probed.Store(probeYes)
+	case ws.Exited() && ws.ExitStatus() == 127:
+		// The child ran to its exit, but its record stayed in its own copy.
+		probed.Store(probeNo)
+	}
 	return p.errno == uintptr(probeMark)
-})
+}
+
+// Probe outcomes kept in probed (zero: not known yet).
+const (
+	probeYes int32 = 1 + iota
+	probeNo
+)
+
+var (
+	probeMu sync.Mutex
+	probed  atomic.Int32
+)
 
 func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
 	p := &program{pidfd: -1}
@@ -113,18 +141,17 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error)
 	for i, f := range attr.Files {
 		p.fds[i] = int(f)
 	}
-	flags, ptid := cloneFlags, uintptr(0)
+	flags := cloneFlags
 	sys := attr.Sys
 	if sys != nil {
 		p.setsid, p.setpgid, p.pgid = sys.Setsid, sys.Setpgid, sys.Pgid
 		if sys.PidFD != nil {
 			flags |= syscall.CLONE_PIDFD
-			ptid = uintptr(unsafe.Pointer(&p.pidfd))
 		}
 	}
 
 	gate.acquire()
-	pid, errno := vforkRun(p, flags, ptid)
+	pid, errno := vforkRun(p, flags)
 	gate.release()
 	// The child read these until it exec'd or exited; the parent was
 	// suspended until then, so they only need to live this long.
@@ -133,6 +160,7 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error)
 	runtime.KeepAlive(envp)
 
 	if errno != 0 {
+		clearPidfd(sys)
 		return 0, os.NewSyscallError("clone", syscall.Errno(errno))
 	}
 	if p.errno != 0 {
@@ -140,6 +168,7 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error)
 		if p.pidfd >= 0 {
 			syscall.Close(int(p.pidfd))
 		}
+		clearPidfd(sys)
 		return 0, os.NewSyscallError(p.stage.String(), syscall.Errno(p.errno))
 	}
 	if sys != nil && sys.PidFD != nil {
@@ -148,13 +177,21 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error)
 	return int(pid), nil
 }
 
+// clearPidfd reports "no pidfd" after a failed spawn, as syscall.ForkExec
+// does (os.StartProcess starts *PidFD at 0, so leaving it would name stdin).
+func clearPidfd(sys *syscall.SysProcAttr) {
+	if sys != nil && sys.PidFD != nil {
+		*sys.PidFD = -1
+	}
+}
+
 // reap waits for a child that has exited or is about to (a failed spawn or
-// the probe), so that it leaves no zombie.
-func reap(pid, options int) {
+// the probe), so that it leaves no zombie, and returns its status.
+func reap(pid, options int) syscall.WaitStatus {
 	var ws syscall.WaitStatus
 	for {
 		if _, err := syscall.Wait4(pid, &ws, options, nil); err != syscall.EINTR {
-			return
+			return ws
 		}
 	}
 }
@@ -168,10 +205,18 @@ func vforkClone(flags, ptid uintptr) (pid, errno uintptr)
 // overwrites them with its own, so nothing else is kept here across the
 // clone.
 //
+// p may live on the caller's stack, so the address CLONE_PIDFD writes to is
+// taken only here, after BeforeFork: from then on the stack cannot grow or
+// be moved until the kernel has written it.
+//
 //go:norace
 //go:noinline
-func vforkRun(p *program, flags, ptid uintptr) (pid, errno uintptr) {
+func vforkRun(p *program, flags uintptr) (pid, errno uintptr) {
 	BeforeFork()
+	var ptid uintptr
+	if flags&syscall.CLONE_PIDFD != 0 {
+		ptid = uintptr(unsafe.Pointer(&p.pidfd))
+	}
 	pid, errno = vforkClone(flags, ptid)
 	if errno == 0 && pid == 0 {
 		runChild(p)
@@ -224,7 +269,7 @@ func runChild(p *program) {
 	for i := 0; i < n; i++ {
 		fd := p.fds[i]
 		switch {
-		case fd < 0:
+		case fd == -1:
 			syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(i), 0, 0)
 		case fd == i:
 			// Already in place; it only has to survive exec.
