@@ -28,6 +28,7 @@ type Context struct {
 	reaper   reaper         // finds exited children; guarded by mu
 	spare    []exit         // dispatch buffer reused across wake-ups; guarded by mu
 	forking  int            // spawns forking without mu (see startUnlocked); guarded by mu
+	forked   sync.Cond      // broadcast when forking drops to 0; L is &mu
 	passes   uint64         // collect passes so far; guarded by mu
 }
 
@@ -78,6 +79,7 @@ func New(ev hooks.OSEvents, ch hooks.ChildHooks, opts ...Option) (*Context, erro
 		gen:      currentForkGen(),
 		children: make(map[int]*Child),
 	}
+	c.forked.L = &c.mu
 	for _, o := range opts {
 		o(c)
 	}
@@ -245,7 +247,8 @@ func (c *Context) dispatch(ex []exit) {
 
 // Close ends the context. Children still running are sent SIGKILL and reaped
 // before Close returns, so none is left as a zombie; their death callbacks
-// are not run. The SIGCHLD self-pipe is deregistered and closed, every fd
+// are not run. A Spawn still forking when Close starts is waited for; it
+// returns ErrClosed and its child is killed and reaped before Close returns. The SIGCHLD self-pipe is deregistered and closed, every fd
 // and timeout registration is withdrawn from the loop, and in Always mode the
 // process may create a new Always context afterwards.
 //
@@ -264,6 +267,11 @@ func (c *Context) Close() error {
 		return nil
 	}
 	c.closed.Store(true)
+	// Spawns forking without mu see closed when they return, and kill
+	// their child themselves; wait for that so none outlives Close.
+	for c.forking > 0 {
+		c.forked.Wait()
+	}
 	for _, ch := range c.children {
 		c.forgetLocked(ch, killAndReap(ch))
 	}

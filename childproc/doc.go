@@ -56,8 +56,14 @@
 // drain leaves a byte that causes another pass; one arriving before it is
 // covered by the pass that follows. A context joins the SIGCHLD user list
 // (self-pipe registered in the loop, snapshot published) before its first
-// fork, and forks with its mutex held, so a child can neither exit unseen
-// nor be reaped before it is recorded. A status that cannot be collected
+// fork. Where another reaper could take an unrecorded child (Always mode's
+// wait4(-1), Mainloop's application reaper) it forks with its mutex held, so
+// a child cannot be reaped before it is recorded. Otherwise it forks without
+// the mutex, so the loop goes on reaping meanwhile: a pidfd stays readable
+// until reaped, and with the per-pid scan a collect pass that ran during the
+// fork is noticed afterwards and answered with one more self-pipe wake-up;
+// forks in flight keep the context subscribed to SIGCHLD, and Close waits
+// for them. A status that cannot be collected
 // because someone else reaped the child (ECHILD) is reported to the callback
 // with ErrStatusLost, never dropped.
 //

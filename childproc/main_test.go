@@ -14,6 +14,7 @@ import (
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/spawn"
 	"github.com/childloop/childloop/loop"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
@@ -24,6 +25,12 @@ import (
 func TestMain(m *testing.M) {
 	if h := os.Getenv("CHILDPROC_HELPER"); h != "" {
 		os.Exit(runHelper(h))
+	}
+	// Where the Go runtime raised RLIMIT_NOFILE, spawns would otherwise all
+	// take the syscall.ForkExec fallback (see internal/spawn).
+	if err := spawn.NofileToHard(); err != nil {
+		fmt.Fprintln(os.Stderr, "setrlimit:", err)
+		os.Exit(2)
 	}
 	goleak.VerifyTestMain(m)
 }

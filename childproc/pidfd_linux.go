@@ -82,8 +82,9 @@ func newPidfdReaper(c *Context) (reaper, error) {
 func (r *pidfdReaper) wantsPidfd() bool { return true }
 
 // forksUnlocked: the pidfd is level-triggered, so an exit before the child
-// is recorded stays visible.
-func (r *pidfdReaper) forksUnlocked() bool { return true }
+// is recorded stays visible. Not in Mainloop mode, where the application may
+// reap with wait4(-1) and hand Reaped a pid not yet recorded.
+func (r *pidfdReaper) forksUnlocked() bool { return r.c.mode != Mainloop }
 
 func (r *pidfdReaper) needsSigchld() bool { return false }
 

@@ -83,13 +83,17 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 	if err := c.joinLocked(); err != nil {
 		return nil, err
 	}
+	pidfd := -1
+	if c.reaper.wantsPidfd() {
+		requestPidfd(attr, &pidfd)
+	}
 	pid, err := c.spawnFn(path, argv, attr)
 	runtime.KeepAlive(keep)
 	if err != nil {
 		c.maybeLeaveLocked()
 		return nil, fmt.Errorf("childproc: spawn %s: %w", path, err)
 	}
-	return c.adoptLocked(pid, -1, onExit)
+	return c.adoptLocked(pid, pidfd, onExit)
 }
 
 // startUnlocked is start without c.mu across the fork. With pidfds an exit
@@ -121,7 +125,9 @@ func (c *Context) startUnlocked(path string, argv []string, attr *syscall.ProcAt
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.forking--
+	if c.forking--; c.forking == 0 {
+		c.forked.Broadcast()
+	}
 	if err != nil {
 		c.maybeLeaveLocked()
 		return nil, fmt.Errorf("childproc: spawn %s: %w", path, err)

@@ -3,6 +3,7 @@
 package childproc_test
 
 import (
+	"errors"
 	"fmt"
 	"syscall"
 	"testing"
@@ -103,6 +104,115 @@ func TestLastExitDuringFork(t *testing.T) {
 			t.Fatal(err)
 		}
 		rec.wait(t, 2)
+	})
+	assertNoZombies(t)
+}
+
+// TestMainloopPidfdForksLocked: in Mainloop mode the application may reap
+// with wait4(-1) and pass the status to Reaped. A child that exits before
+// Spawn records it must not be lost to that race: Reaped has to wait for
+// the record (the context forks with its mutex held in this mode).
+func TestMainloopPidfdForksLocked(t *testing.T) {
+	if !pidfdOK() {
+		t.Skip("no pidfds")
+	}
+	l := startLoop(t)
+	var c *childproc.Context
+	reaped := make(chan error, 1)
+	hook := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+		pid, err := syscall.ForkExec(argv0, argv, attr)
+		if err != nil {
+			return 0, err
+		}
+		var info unix.Siginfo
+		for unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil) == unix.EINTR {
+		}
+		// The application's SIGCHLD handling runs now, while the child is
+		// not yet recorded.
+		go func() {
+			var ws syscall.WaitStatus
+			wpid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+			if err != nil || wpid != pid {
+				reaped <- fmt.Errorf("application's wait4(-1) = %d, %v; want %d", wpid, err, pid)
+				return
+			}
+			reaped <- c.Reaped(wpid, ws)
+		}()
+		select {
+		case err := <-reaped:
+			// Reaped ran before Spawn could record the child: only
+			// possible if Spawn forked without the mutex.
+			reaped <- err
+			return pid, errors.New("Reaped returned before the child was recorded")
+		case <-time.After(50 * time.Millisecond):
+		}
+		return pid, nil
+	}
+	var err error
+	c, err = childproc.New(l, hooks.ChildHooks{Mode: childproc.Mainloop, Spawn: hook}, childproc.WithReapStrategy(childproc.ReapPidfd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	rec := newRecorder()
+	if _, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: rec.onExit(c)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-reaped; err != nil {
+		t.Fatalf("Reaped: %v", err)
+	}
+	rec.wait(t, 1)
+	for _, rs := range rec.got {
+		if !rs[0].st.Success() {
+			t.Errorf("status %+v, want exit 0 (the real status, not ErrStatusLost)", rs[0].st)
+		}
+	}
+}
+
+// TestCloseWaitsForFork: Close must not return while a Spawn is still
+// forking, or that Spawn's child would outlive it.
+func TestCloseWaitsForFork(t *testing.T) {
+	forVariants(t, func(t *testing.T, v variant) {
+		l := startLoop(t)
+		forked, release := make(chan int, 1), make(chan struct{})
+		hook := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+			pid, err := syscall.ForkExec(argv0, argv, attr)
+			if err == nil {
+				forked <- pid
+				<-release
+			}
+			return pid, err
+		}
+		c, err := childproc.New(l, hooks.ChildHooks{Spawn: hook}, childproc.WithReapStrategy(v.strategy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spawned := make(chan error, 1)
+		go func() {
+			_, err := c.Spawn(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "60"}, OnExit: func(*childproc.Child, childproc.Status) {}})
+			spawned <- err
+		}()
+		pid := <-forked
+		closed := make(chan struct{})
+		go func() {
+			c.Close()
+			close(closed)
+		}()
+		select {
+		case <-closed:
+			close(release)
+			<-spawned
+			t.Fatal("Close returned while a Spawn was still forking")
+		case <-time.After(100 * time.Millisecond):
+		}
+		close(release)
+		<-closed
+		if err := <-spawned; !errors.Is(err, childproc.ErrClosed) {
+			t.Errorf("Spawn during Close: %v, want ErrClosed", err)
+		}
+		if err := unix.Kill(pid, 0); err != unix.ESRCH {
+			t.Errorf("kill(%d, 0) after Close: %v, want ESRCH (killed and reaped)", pid, err)
+		}
 	})
 	assertNoZombies(t)
 }

@@ -20,13 +20,9 @@ func TestMain(m *testing.M) {
 	if h := os.Getenv("SPAWN_HELPER"); h != "" {
 		os.Exit(runHelper(h))
 	}
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Max > 0 && lim.Cur == lim.Max-1 {
-		lim.Cur = lim.Max
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			fmt.Fprintln(os.Stderr, "setrlimit:", err)
-			os.Exit(2)
-		}
+	if err := NofileToHard(); err != nil {
+		fmt.Fprintln(os.Stderr, "setrlimit:", err)
+		os.Exit(2)
 	}
 	os.Exit(m.Run())
 }
