@@ -227,7 +227,9 @@ func vforkRun(p *program, flags uintptr) (pid, errno uintptr) {
 
 // runChild is the child's life until execve. It runs on the parent's stack
 // with signals blocked and stack growth disabled, so it calls only nosplit
-// functions and raw system calls, and allocates nothing.
+// functions and raw system calls, allocates nothing and stores no pointers
+// (no write barriers). One exception is outside our control: `go test
+// -cover` adds atomic counter updates here (they do not lock, and pass).
 //
 //go:nosplit
 //go:norace
