@@ -54,6 +54,26 @@ func runHelper(h string) int {
 		}
 		fmt.Println(strings.Join(names, " "))
 		return 0
+	case "pdeath":
+		// Start two sleepers, one with a parent-death signal, print their
+		// pids and whether the fast path ran, and exit: the thread that
+		// forked them dies with this process.
+		if err := NofileToHard(); err != nil {
+			fmt.Println("error", err)
+			return 2
+		}
+		var pids []string
+		for _, sig := range []syscall.Signal{syscall.SIGKILL, 0} {
+			attr := &syscall.ProcAttr{Files: []uintptr{0, 2, 2}, Sys: &syscall.SysProcAttr{Pdeathsig: sig}}
+			pid, err := ForkExec("/bin/sleep", []string{"sleep", "60"}, attr)
+			if err != nil {
+				fmt.Println("error", err)
+				return 2
+			}
+			pids = append(pids, strconv.Itoa(pid))
+		}
+		fmt.Println(strings.Join(pids, " "), fastSpawns.Load())
+		return 0
 	case "stdio":
 		// Report through fd 0 what fds 1 and 2 are.
 		for _, fd := range []string{"1", "2"} {

@@ -4,7 +4,9 @@ package spawn
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -401,7 +403,10 @@ func TestParityWithSyscallForkExec(t *testing.T) {
 
 func TestFallback(t *testing.T) {
 	t.Run("unsupported SysProcAttr field", func(t *testing.T) {
-		attr := &syscall.ProcAttr{Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}}
+		// Setting our own ids is allowed unprivileged; the fast path does
+		// not implement Credential.
+		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
+		attr := &syscall.ProcAttr{Sys: &syscall.SysProcAttr{Credential: cred}}
 		var ws syscall.WaitStatus
 		fast, slow := counted(func() { _, ws = run(t, ForkExec, "/bin/true", []string{"true"}, attr) })
 		if fast != 0 || slow != 1 || ws.ExitStatus() != 0 {
@@ -642,4 +647,43 @@ func countPidfds(t *testing.T) int {
 		}
 	}
 	return n
+}
+
+// TestPdeathsig: a helper process spawns two sleepers, one with Pdeathsig
+// SIGKILL, and exits. The one with the signal must die with it; the other,
+// the control, must outlive it (and is killed here).
+func TestPdeathsig(t *testing.T) {
+	needFast(t)
+	out, ws := run(t, ForkExec, os.Args[0], []string{"helper"}, helperAttr("pdeath"))
+	var withSig, without int
+	var fast uint64
+	if n, _ := fmt.Sscan(out, &withSig, &without, &fast); n != 3 || ws.ExitStatus() != 0 {
+		t.Fatalf("helper: %v, output %q", ws, out)
+	}
+	defer syscall.Kill(without, syscall.SIGKILL)
+	if fast != 2 {
+		t.Fatalf("helper's spawns took the fast path %d times, want 2", fast)
+	}
+	deadline := time.Now().Add(hangGuard)
+	for alive(withSig) {
+		if time.Now().After(deadline) {
+			t.Fatalf("child %d with Pdeathsig outlived its parent", withSig)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !alive(without) {
+		t.Errorf("control child %d without Pdeathsig died too", without)
+	}
+}
+
+// alive reports whether pid runs (a zombie, waiting for its new parent to
+// reap it, counts as dead).
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command name.
+	i := bytes.LastIndexByte(b, ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
 }

@@ -25,10 +25,12 @@ type program struct {
 	setsid  bool
 	setpgid bool
 	pgid    int
-	probe   bool    // only report probeMark and exit (see sharesMemory)
-	pidfd   int32   // CLONE_PIDFD stores the pidfd here
-	errno   uintptr // written by a failing child
-	stage   stage   // written by a failing child
+	pdeath  syscall.Signal // parent-death signal, or 0
+	ppid    int            // the parent's pid, to notice it already died
+	probe   bool           // only report probeMark and exit (see sharesMemory)
+	pidfd   int32          // CLONE_PIDFD stores the pidfd here
+	errno   uintptr        // written by a failing child
+	stage   stage          // written by a failing child
 }
 
 // stage names the call that failed in the child.
@@ -38,13 +40,14 @@ const (
 	stageNone stage = iota
 	stageSetsid
 	stageSetpgid
+	stagePrctl
 	stageChdir
 	stageFcntl
 	stageDup3
 	stageExecve
 )
 
-var stageNames = [...]string{"", "setsid", "setpgid", "chdir", "fcntl", "dup3", "execve"}
+var stageNames = [...]string{"", "setsid", "setpgid", "prctl", "chdir", "fcntl", "dup3", "execve"}
 
 func (s stage) String() string { return stageNames[s] }
 
@@ -57,7 +60,7 @@ func fastEligible(attr *syscall.ProcAttr) bool {
 	}
 	if sys := attr.Sys; sys != nil {
 		rest := *sys
-		rest.Setsid, rest.Setpgid, rest.Pgid, rest.PidFD = false, false, 0, nil
+		rest.Setsid, rest.Setpgid, rest.Pgid, rest.Pdeathsig, rest.PidFD = false, false, 0, 0, nil
 		if !reflect.ValueOf(&rest).Elem().IsZero() {
 			return false
 		}
@@ -145,6 +148,9 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error)
 	sys := attr.Sys
 	if sys != nil {
 		p.setsid, p.setpgid, p.pgid = sys.Setsid, sys.Setpgid, sys.Pgid
+		if sys.Pdeathsig != 0 {
+			p.pdeath, p.ppid = sys.Pdeathsig, os.Getpid()
+		}
 		if sys.PidFD != nil {
 			flags |= syscall.CLONE_PIDFD
 		}
@@ -247,6 +253,17 @@ func runChild(p *program) {
 	if p.setpgid {
 		if _, _, e = syscall.RawSyscall(syscall.SYS_SETPGID, 0, uintptr(p.pgid), 0); e != 0 {
 			childFail(p, stageSetpgid, e)
+		}
+	}
+	if p.pdeath != 0 {
+		if _, _, e = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(p.pdeath), 0); e != 0 {
+			childFail(p, stagePrctl, e)
+		}
+		// The signal is only armed for a parent that dies from now on; if
+		// the parent (thread) died already, deliver it now.
+		if ppid, _, _ := syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0); int(ppid) != p.ppid {
+			self, _, _ := syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0)
+			syscall.RawSyscall(syscall.SYS_KILL, self, uintptr(p.pdeath), 0)
 		}
 	}
 	if p.dir != nil {
