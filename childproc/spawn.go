@@ -203,7 +203,7 @@ func (c *Context) adoptLocked(pid, pidfd int, onExit func(*Child, Status)) (*Chi
 // child already reaped) but, on linux/amd64 and linux/arm64, no exec-status
 // pipe: the vfork child reports a failure through memory it shares with
 // the suspended parent. SysProcAttr fields other than Setsid, Setpgid, Pgid,
-// Pdeathsig and PidFD, other platforms, and a Go-raised RLIMIT_NOFILE go to
+// Credential, Pdeathsig and PidFD, other platforms, and a Go-raised RLIMIT_NOFILE go to
 // syscall.ForkExec; see the README's Known limits.
 func ForkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error) {
 	return spawn.ForkExec(argv0, argv, attr)

@@ -15,7 +15,7 @@
 // vfork wake-up; there is no pipe and one sleep per spawn.
 //
 // Only what the child needs is implemented: Dir, Env, Files and, of
-// SysProcAttr, Setsid, Setpgid/Pgid, Pdeathsig and PidFD. For any other SysProcAttr field,
+// SysProcAttr, Setsid, Setpgid/Pgid, Credential, Pdeathsig and PidFD. For any other SysProcAttr field,
 // on systems other than linux/amd64 and linux/arm64, and while Go's raised
 // RLIMIT_NOFILE is in effect (see ForkExec), ForkExec falls back to
 // syscall.ForkExec.

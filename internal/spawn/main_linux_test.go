@@ -65,6 +65,11 @@ func runHelper(h string) int {
 		var pids []string
 		for _, sig := range []syscall.Signal{syscall.SIGKILL, 0} {
 			attr := &syscall.ProcAttr{Files: []uintptr{0, 2, 2}, Sys: &syscall.SysProcAttr{Pdeathsig: sig}}
+			if os.Getuid() == 0 {
+				// Changing ids clears the parent-death signal: it must
+				// be set after them.
+				attr.Sys.Credential = &syscall.Credential{Uid: 65534, Gid: 65534, NoSetGroups: true}
+			}
 			pid, err := ForkExec("/bin/sleep", []string{"sleep", "60"}, attr)
 			if err != nil {
 				fmt.Println("error", err)

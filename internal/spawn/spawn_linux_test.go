@@ -403,10 +403,9 @@ func TestParityWithSyscallForkExec(t *testing.T) {
 
 func TestFallback(t *testing.T) {
 	t.Run("unsupported SysProcAttr field", func(t *testing.T) {
-		// Setting our own ids is allowed unprivileged; the fast path does
-		// not implement Credential.
-		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
-		attr := &syscall.ProcAttr{Sys: &syscall.SysProcAttr{Credential: cred}}
+		// A field the fast path does not implement, chosen because it is
+		// a documented no-op without GidMappings, so the child still runs.
+		attr := &syscall.ProcAttr{Sys: &syscall.SysProcAttr{GidMappingsEnableSetgroups: true}}
 		var ws syscall.WaitStatus
 		fast, slow := counted(func() { _, ws = run(t, ForkExec, "/bin/true", []string{"true"}, attr) })
 		if fast != 0 || slow != 1 || ws.ExitStatus() != 0 {
@@ -686,4 +685,53 @@ func alive(pid int) bool {
 	// The state follows the parenthesised command name.
 	i := bytes.LastIndexByte(b, ')')
 	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
+}
+
+// TestCredential: the ids and groups an exec'd program runs with equal
+// syscall.ForkExec's for the same Credential, and chdir happens with the
+// new ids (as root: into a directory only root may enter, it fails).
+func TestCredential(t *testing.T) {
+	needFast(t)
+	ids := func(status string) string {
+		var keep []string
+		for _, line := range strings.Split(status, "\n") {
+			if strings.HasPrefix(line, "Uid:") || strings.HasPrefix(line, "Gid:") || strings.HasPrefix(line, "Groups:") {
+				keep = append(keep, strings.Join(strings.Fields(line), " "))
+			}
+		}
+		return strings.Join(keep, "; ")
+	}
+	cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
+	want := ""
+	if os.Getuid() == 0 {
+		cred = &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{65534, 100}}
+		want = "Uid: 65534 65534 65534 65534; Gid: 65534 65534 65534 65534; Groups: 100 65534"
+	}
+	attr := &syscall.ProcAttr{Env: []string{}, Sys: &syscall.SysProcAttr{Credential: cred}}
+	var got string
+	fast, _ := counted(func() { got, _ = run(t, ForkExec, "/bin/cat", []string{"cat", "/proc/self/status"}, attr) })
+	if fast != 1 {
+		t.Fatal("fast path not taken")
+	}
+	ref, _ := run(t, syscall.ForkExec, "/bin/cat", []string{"cat", "/proc/self/status"}, attr)
+	if ids(got) != ids(ref) || ids(got) == "" {
+		t.Errorf("ids: fast spawn %q, syscall.ForkExec %q", ids(got), ids(ref))
+	}
+	if want != "" && ids(got) != want {
+		t.Errorf("ids %q, want %q", ids(got), want)
+	}
+	if os.Getuid() != 0 {
+		return
+	}
+	private := t.TempDir() // 0700, root's
+	attr.Dir = private
+	_, err := ForkExec("/bin/true", []string{"true"}, attr)
+	var se *os.SyscallError
+	if !errors.As(err, &se) || se.Syscall != "chdir" || !errors.Is(err, syscall.EACCES) {
+		t.Errorf("chdir into a root-only directory as 65534: %v, want chdir: EACCES", err)
+	}
+	if _, ref := syscall.ForkExec("/bin/true", []string{"true"}, attr); !errors.Is(ref, syscall.EACCES) {
+		t.Errorf("syscall.ForkExec gives %v", ref)
+	}
+	assertNoChildren(t)
 }

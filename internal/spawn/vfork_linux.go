@@ -25,6 +25,12 @@ type program struct {
 	setsid  bool
 	setpgid bool
 	pgid    int
+	cred    bool // set the ids below
+	setgrps bool // also setgroups(ngroups, groups)
+	uid     uint32
+	gid     uint32
+	groups  *uint32 // first of ngroups supplementary groups, or nil
+	ngroups int
 	pdeath  syscall.Signal // parent-death signal, or 0
 	ppid    int            // the parent's pid, to notice it already died
 	probe   bool           // only report probeMark and exit (see sharesMemory)
@@ -40,6 +46,9 @@ const (
 	stageNone stage = iota
 	stageSetsid
 	stageSetpgid
+	stageSetgroups
+	stageSetgid
+	stageSetuid
 	stagePrctl
 	stageChdir
 	stageFcntl
@@ -47,7 +56,7 @@ const (
 	stageExecve
 )
 
-var stageNames = [...]string{"", "setsid", "setpgid", "prctl", "chdir", "fcntl", "dup3", "execve"}
+var stageNames = [...]string{"", "setsid", "setpgid", "setgroups", "setgid", "setuid", "prctl", "chdir", "fcntl", "dup3", "execve"}
 
 func (s stage) String() string { return stageNames[s] }
 
@@ -60,7 +69,7 @@ func fastEligible(attr *syscall.ProcAttr) bool {
 	}
 	if sys := attr.Sys; sys != nil {
 		rest := *sys
-		rest.Setsid, rest.Setpgid, rest.Pgid, rest.Pdeathsig, rest.PidFD = false, false, 0, 0, nil
+		rest.Setsid, rest.Setpgid, rest.Pgid, rest.Credential, rest.Pdeathsig, rest.PidFD = false, false, 0, nil, 0, nil
 		if !reflect.ValueOf(&rest).Elem().IsZero() {
 			return false
 		}
@@ -148,6 +157,12 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error)
 	sys := attr.Sys
 	if sys != nil {
 		p.setsid, p.setpgid, p.pgid = sys.Setsid, sys.Setpgid, sys.Pgid
+		if cr := sys.Credential; cr != nil {
+			p.cred, p.uid, p.gid, p.setgrps = true, cr.Uid, cr.Gid, !cr.NoSetGroups
+			if len(cr.Groups) > 0 {
+				p.groups, p.ngroups = &cr.Groups[0], len(cr.Groups)
+			}
+		}
 		if sys.Pdeathsig != 0 {
 			p.pdeath, p.ppid = sys.Pdeathsig, os.Getpid()
 		}
@@ -255,20 +270,35 @@ func runChild(p *program) {
 			childFail(p, stageSetpgid, e)
 		}
 	}
-	if p.pdeath != 0 {
-		if _, _, e = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(p.pdeath), 0); e != 0 {
-			childFail(p, stagePrctl, e)
+	if p.cred {
+		// Groups first: after setuid we may no longer be allowed to.
+		if p.setgrps {
+			if _, _, e = syscall.RawSyscall(syscall.SYS_SETGROUPS, uintptr(p.ngroups), uintptr(unsafe.Pointer(p.groups)), 0); e != 0 {
+				childFail(p, stageSetgroups, e)
+			}
 		}
-		// The signal is only armed for a parent that dies from now on; if
-		// the parent (thread) died already, deliver it now.
-		if ppid, _, _ := syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0); int(ppid) != p.ppid {
-			self, _, _ := syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0)
-			syscall.RawSyscall(syscall.SYS_KILL, self, uintptr(p.pdeath), 0)
+		if _, _, e = syscall.RawSyscall(syscall.SYS_SETGID, uintptr(p.gid), 0, 0); e != 0 {
+			childFail(p, stageSetgid, e)
+		}
+		if _, _, e = syscall.RawSyscall(syscall.SYS_SETUID, uintptr(p.uid), 0, 0); e != 0 {
+			childFail(p, stageSetuid, e)
 		}
 	}
 	if p.dir != nil {
 		if _, _, e = syscall.RawSyscall(syscall.SYS_CHDIR, uintptr(unsafe.Pointer(p.dir)), 0, 0); e != 0 {
 			childFail(p, stageChdir, e)
+		}
+	}
+	if p.pdeath != 0 {
+		if _, _, e = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(p.pdeath), 0); e != 0 {
+			childFail(p, stagePrctl, e)
+		}
+		// After the id changes, which clear it. It is only armed for a
+		// parent that dies from now on; if the parent (thread) died
+		// already, deliver it now.
+		if ppid, _, _ := syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0); int(ppid) != p.ppid {
+			self, _, _ := syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0)
+			syscall.RawSyscall(syscall.SYS_KILL, self, uintptr(p.pdeath), 0)
 		}
 	}
 	// First move every source that sits on a target slot of another entry
