@@ -21,9 +21,9 @@ import (
 // writing, shared with other forks of this package as syscall.ForkExec shares
 // it among its own. Everything else goes to syscall.ForkExec: SysProcAttr
 // fields other than Setsid, Setpgid, Pgid, Credential, Pdeathsig and PidFD,
-// other
-// platforms, and a soft RLIMIT_NOFILE of exactly hard−1. That last value is the one the Go
-// runtime sets at start-up when it raises the soft limit; syscall.ForkExec
+// other platforms, and a soft RLIMIT_NOFILE of exactly hard−1. That last
+// value is the one the Go runtime sets at start-up when it raises the soft
+// limit; syscall.ForkExec
 // then gives children the original soft limit, which only it knows. A program
 // that sets RLIMIT_NOFILE itself (syscall.Setrlimit) tells syscall.ForkExec
 // to leave children's limits alone, and gets the fast path.
