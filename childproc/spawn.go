@@ -71,12 +71,22 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 // in parallel while this one waits for its child to exec; otherwise c.mu is
 // held throughout, so that the loop cannot miss the exit of (or, in Always
 // mode, claim as foreign) a pid not yet recorded.
+//
+// Without c.mu: with pidfds an exit before recording stays visible on the
+// level-triggered pidfd; with the per-pid scan, a collect pass that runs
+// while the child is unrecorded may consume its SIGCHLD and skip it, which
+// c.passes reveals and a self-pipe wake-up repairs. c.forking keeps the
+// SIGCHLD subscription alive meanwhile (maybeLeaveLocked) and makes Close
+// wait.
 func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
-	if c.reaper.forksUnlocked() {
-		return c.startUnlocked(path, argv, attr, onExit, keep)
-	}
+	unlocked := c.reaper.forksUnlocked()
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	held := true
+	defer func() {
+		if held {
+			c.mu.Unlock()
+		}
+	}()
 	if err := c.usableLocked(); err != nil {
 		return nil, err
 	}
@@ -87,54 +97,28 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 	if c.reaper.wantsPidfd() {
 		requestPidfd(attr, &pidfd)
 	}
-	pid, err := c.spawnFn(path, argv, attr)
-	runtime.KeepAlive(keep)
-	if err != nil {
-		c.maybeLeaveLocked()
-		return nil, fmt.Errorf("childproc: spawn %s: %w", path, err)
-	}
-	return c.adoptLocked(pid, pidfd, onExit)
-}
-
-// startUnlocked is start without c.mu across the fork. With pidfds an exit
-// before recording stays visible on the level-triggered pidfd. With the
-// per-pid scan, a collect pass that runs while the child is unrecorded may
-// consume its SIGCHLD and skip it; c.passes tells, and a self-pipe wake-up
-// makes the loop look again. c.forking keeps the SIGCHLD subscription
-// alive meanwhile (maybeLeaveLocked).
-func (c *Context) startUnlocked(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
-	c.mu.Lock()
-	err := c.usableLocked()
-	if err == nil {
-		err = c.joinLocked()
-	}
-	if err != nil {
-		c.mu.Unlock()
-		return nil, err
-	}
-	c.forking++
 	passes := c.passes
-	c.mu.Unlock()
-
-	pidfd := -1
-	if c.reaper.wantsPidfd() {
-		requestPidfd(attr, &pidfd)
+	if unlocked {
+		c.forking++
+		c.mu.Unlock()
+		held = false
 	}
 	pid, err := c.spawnFn(path, argv, attr)
 	runtime.KeepAlive(keep)
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.forking--; c.forking == 0 {
-		c.forked.Broadcast()
+	if unlocked {
+		c.mu.Lock()
+		held = true
+		if c.forking--; c.forking == 0 {
+			c.forked.Broadcast()
+		}
 	}
 	if err != nil {
 		c.maybeLeaveLocked()
 		return nil, fmt.Errorf("childproc: spawn %s: %w", path, err)
 	}
 	if err := c.usableLocked(); err != nil {
-		// Closed (or forked away) while we forked: the child must not
-		// outlive the context unseen.
+		// Closed (or forked away) while we forked without c.mu: the
+		// child must not outlive the context unseen.
 		ch := &Child{pid: pid, ctx: c, pidfd: pidfd}
 		killAndReap(ch)
 		closePidfd(ch)
