@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -22,6 +23,7 @@ type Env struct {
 	Kernel     string            `json:"kernel"`    // uname -srm
 	CPUModel   string            `json:"cpu_model"` // from /proc/cpuinfo
 	Runtimes   map[string]string `json:"runtimes"`  // peer runtime → version, or "not installed"
+	Nofile     [2]uint64         `json:"nofile"`    // RLIMIT_NOFILE soft, hard during the run
 }
 
 // gatherEnv collects Env.
@@ -39,6 +41,10 @@ func gatherEnv(ctx context.Context) Env {
 	}
 	for _, rt := range []string{"node", "python3"} {
 		e.Runtimes[rt] = runtimeVersion(ctx, rt)
+	}
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil {
+		e.Nofile = [2]uint64{lim.Cur, lim.Max}
 	}
 	return e
 }

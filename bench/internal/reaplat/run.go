@@ -13,6 +13,7 @@ import (
 
 	"github.com/childloop/childloop/bench/internal/harness"
 	"github.com/childloop/childloop/bench/internal/stats"
+	"github.com/childloop/childloop/internal/spawn"
 )
 
 // Main runs the command with args (without the program name), printing
@@ -27,17 +28,29 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "reaplat:", err)
 		return 2
 	}
+	// Where the Go runtime raised RLIMIT_NOFILE at start-up, childloop's
+	// spawn would fall back to syscall.ForkExec (see internal/spawn); set
+	// the soft limit ourselves so the childloop rows measure the library's
+	// default path. Every row's children then inherit the same limit.
+	if err := spawn.NofileToHard(); err != nil {
+		fmt.Fprintln(stderr, "reaplat: setrlimit(RLIMIT_NOFILE):", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := Run(ctx, opts, stderr)
+	res, runErr := Run(ctx, opts, stderr)
 	if res != nil {
 		PrintTables(stdout, res)
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "reaplat:", err)
+	code := 0
+	if res != nil {
+		// Write what was measured even when a row failed.
+		code = writeOutputs(opts, res, stdout, stderr)
+	}
+	if runErr != nil {
+		fmt.Fprintln(stderr, "reaplat:", runErr)
 		return 1
 	}
-	return writeOutputs(opts, res, stdout, stderr)
+	return code
 }
 
 // writeOutputs writes the JSON and PNG files that opts asks for.
@@ -212,6 +225,7 @@ func runThroughput(ctx context.Context, opts Options, methods []harness.Method, 
 			return false
 		case d <= 0:
 			e.row.Error = "no elapsed time measured"
+			errs = append(errs, fmt.Errorf("throughput: %s: %s", e.row.Method, e.row.Error))
 			return false
 		}
 		e.row.ElapsedNS += int64(d)
