@@ -48,12 +48,25 @@ func ratio(x, floor time.Duration) string {
 	return fmt.Sprintf("%.2fx", r)
 }
 
+// ratioOf formats x/ref for rates, or "n/a" without a reference.
+func ratioOf(x, ref float64) string {
+	if ref <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2fx", x/ref)
+}
+
 // note is the text shown instead of numbers for a row that did not run.
 func note(s RowStatus) string {
 	if s.Skipped != "" {
 		return "skipped: " + s.Skipped
 	}
 	return "error: " + s.Error
+}
+
+// noteLine is a row's note as printed under its table.
+func noteLine(width int, r Row) string {
+	return fmt.Sprintf("%-*s  %s", width, r.Method, note(r.RowStatus))
 }
 
 func printLatency(w io.Writer, r *Result) {
@@ -71,14 +84,14 @@ func printLatency(w io.Writer, r *Result) {
 	var notes []string
 	for _, row := range r.Latency {
 		if row.Skipped != "" || (row.Error != "" && row.Summary.N == 0) {
-			notes = append(notes, fmt.Sprintf("%-*s  %s", width, row.Method, note(row.RowStatus)))
+			notes = append(notes, noteLine(width, row.Row))
 			continue
 		}
 		s := row.Summary
 		fmt.Fprintf(tw, "%-*s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", width, row.Method, s.N, us(s.P50), us(s.P90),
 			us(s.P99), us(s.P999), us(s.Max), ratio(s.P50, floor.P50), ratio(s.P99, floor.P99))
 		if row.Error != "" {
-			notes = append(notes, fmt.Sprintf("%-*s  %s", width, row.Method, note(row.RowStatus)))
+			notes = append(notes, noteLine(width, row.Row))
 		}
 	}
 	tw.Flush()
@@ -107,7 +120,7 @@ func printScale(w io.Writer, r *Result) {
 	var notes []string
 	for _, row := range r.Scale {
 		if row.Skipped != "" || row.Error != "" {
-			notes = append(notes, fmt.Sprintf("%-*s  %s", width, row.Method, note(row.RowStatus)))
+			notes = append(notes, noteLine(width, row.Row))
 		}
 		if row.Skipped != "" {
 			continue
@@ -147,16 +160,10 @@ func printThroughput(w io.Writer, r *Result) {
 	width := nameWidth(len(r.Throughput), func(i int) string { return r.Throughput[i].Method })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-*s\tchildren/s\trounds min–max\tvs pidfd row\tvs exec.Cmd\tCPU µs/child: self\tchildren\t\n", width, "method")
-	ratio := func(x, ref float64) string {
-		if ref <= 0 {
-			return "n/a"
-		}
-		return fmt.Sprintf("%.2fx", x/ref)
-	}
 	var notes []string
 	for _, row := range r.Throughput {
 		if row.Skipped != "" || row.Error != "" {
-			notes = append(notes, fmt.Sprintf("%-*s  %s", width, row.Method, note(row.RowStatus)))
+			notes = append(notes, noteLine(width, row.Row))
 			continue
 		}
 		self := us(time.Duration(row.SelfCPUNS))
@@ -164,7 +171,7 @@ func printThroughput(w io.Writer, r *Result) {
 			self = "(peer)"
 		}
 		fmt.Fprintf(tw, "%-*s\t%.0f\t%.0f–%.0f\t%s\t%s\t%s\t%s\t\n", width, row.Method, row.PerSecond,
-			slices.Min(row.Rounds), slices.Max(row.Rounds), ratio(row.PerSecond, floor), ratio(row.PerSecond, osExec),
+			slices.Min(row.Rounds), slices.Max(row.Rounds), ratioOf(row.PerSecond, floor), ratioOf(row.PerSecond, osExec),
 			self, us(time.Duration(row.ChildCPUNS)))
 	}
 	tw.Flush()
