@@ -243,22 +243,33 @@ func children() map[int]int {
 	me := os.Getpid()
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue // not a process, or gone
+		if _, ppid, pgrp, ok := procStat(e.Name()); ok && ppid == me {
+			pid, _ := strconv.Atoi(e.Name())
+			out[pid] = pgrp
 		}
-		// "pid (comm) state ppid pgrp ...": comm may hold spaces.
-		var state byte
-		var ppid, pgrp int
-		if i := bytes.LastIndexByte(b, ')'); i < 0 {
-			continue
-		} else if _, err := fmt.Sscanf(string(b[i+1:]), " %c %d %d", &state, &ppid, &pgrp); err != nil || ppid != me {
-			continue
-		}
-		pid, _ := strconv.Atoi(e.Name())
-		out[pid] = pgrp
 	}
 	return out
+}
+
+// procStat returns a process's state letter, ppid and process group from
+// /proc/PID/stat; ok is false for a name that is not a live process.
+func procStat(pid string) (state byte, ppid, pgrp int, ok bool) {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	// "pid (comm) state ppid pgrp ...": comm may hold spaces and parens.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 3 {
+		return 0, 0, 0, false
+	}
+	ppid, err1 := strconv.Atoi(f[1])
+	pgrp, err2 := strconv.Atoi(f[2])
+	return f[0][0], ppid, pgrp, err1 == nil && err2 == nil
 }
 
 // serveStatus listens on a unix socket, mode 0600 in a private directory,

@@ -16,21 +16,6 @@ import (
 	"github.com/childloop/childloop/examples/internal/extest"
 )
 
-// procStat returns a process's state letter, ppid and process group.
-func procStat(pid string) (state byte, ppid, pgrp int, ok bool) {
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return 0, 0, 0, false
-	}
-	// pid (comm) state ppid pgrp ...; comm may contain spaces.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(f) < 3 {
-		return 0, 0, 0, false
-	}
-	ppid, _ = strconv.Atoi(f[1])
-	pgrp, _ = strconv.Atoi(f[2])
-	return f[0][0], ppid, pgrp, true
-}
 
 // scan returns the zombie children of parent and the pids of all processes
 // whose process group is in groups.
