@@ -98,7 +98,7 @@ func killAndReap(ch *Child) Status {
 		case unix.EINTR:
 			continue
 		default:
-			return Status{Err: fmt.Errorf("%w: %v", ErrStatusLost, os.NewSyscallError("wait4", err))}
+			return lostStatus("wait4", err)
 		}
 	}
 }

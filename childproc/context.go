@@ -184,18 +184,17 @@ func (c *Context) sigchldReady(fd int, _ hooks.Events) {
 	// Drain before reaping: a SIGCHLD that lands after the drain leaves a
 	// byte behind and causes another (perhaps empty) pass, never a loss.
 	c.pipe.Drain()
-	ex := c.collectLocked()
-	c.mu.Unlock()
-	c.dispatch(ex)
+	c.collectUnlock()
 }
 
-// collectLocked reaps what is ready and returns the exits to dispatch; the
-// caller passes them to dispatch once it has released mu.
-func (c *Context) collectLocked() []exit {
+// collectUnlock reaps what is ready, releases c.mu (held on entry) and runs
+// the death callbacks: one pass of every way the context learns of exits.
+func (c *Context) collectUnlock() {
 	ex := c.reaper.collect(c.spare[:0])
 	c.spare = nil
 	c.passes++
-	return ex
+	c.mu.Unlock()
+	c.dispatch(ex)
 }
 
 // record adds a freshly spawned or adopted child. mu held.
@@ -252,9 +251,10 @@ func (c *Context) dispatch(ex []exit) {
 // and timeout registration is withdrawn from the loop, and in Always mode the
 // process may create a new Always context afterwards.
 //
-// Close is idempotent and may be called from a death callback; a callback
-// already running on another goroutine may still finish after Close returns,
-// but no new one starts. It blocks while a child refuses to die (for example
+// Close is idempotent and may be called from a death callback. Callbacks
+// are not waited for: one already running on another goroutine may finish
+// after Close returns, and one whose dispatch had passed its closed check
+// when Close began may still start; none is dispatched after that. It blocks while a child refuses to die (for example
 // in uninterruptible sleep).
 func (c *Context) Close() error {
 	c.mu.Lock()
@@ -305,7 +305,5 @@ func (c *Context) pidfdReady(int, hooks.Events) {
 		c.mu.Unlock()
 		return
 	}
-	ex := c.collectLocked()
-	c.mu.Unlock()
-	c.dispatch(ex)
+	c.collectUnlock()
 }

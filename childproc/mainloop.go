@@ -19,9 +19,7 @@ func (c *Context) SigchldOccurred() error {
 	if err := c.lockMainloop(); err != nil {
 		return err
 	}
-	ex := c.collectLocked()
-	c.mu.Unlock()
-	c.dispatch(ex)
+	c.collectUnlock()
 	return nil
 }
 

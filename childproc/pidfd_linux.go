@@ -17,7 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var errPidfdUnsupported = errors.New("needs Linux 5.4 or later (pidfd_open and waitid P_PIDFD)")
+var errPidfdUnsupported = fmt.Errorf("needs Linux 5.4 or later (pidfd_open and waitid P_PIDFD): %w", errors.ErrUnsupported)
 
 // pidfdSupported probes pidfd_open on ourselves and waitid(P_PIDFD), which
 // answers ECHILD (we are not our own child) where P_PIDFD exists and EINVAL
@@ -96,7 +96,6 @@ func (r *pidfdReaper) added(ch *Child) error {
 		if err != nil {
 			return os.NewSyscallError("pidfd_open", err)
 		}
-		unix.CloseOnExec(fd) // pidfds are always O_CLOEXEC; belt and braces
 		ch.pidfd = fd
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(ch.pid)}
@@ -114,7 +113,7 @@ func (r *pidfdReaper) removed(ch *Child) {
 	if ch.pidfd < 0 {
 		return
 	}
-	r.done = append(r.done, doneChild{pid: 0, pidfd: ch.pidfd}) // collect sets pid when flush must reap
+	r.done = append(r.done, doneChild{pid: 0, pidfd: ch.pidfd}) // not peeked: nothing to reap
 	ch.pidfd = -1
 }
 
@@ -152,7 +151,7 @@ func peek(pidfd int) (st Status, done bool) {
 		case err == unix.EINTR:
 			continue
 		case err != nil:
-			return Status{Err: fmt.Errorf("%w: %v", ErrStatusLost, os.NewSyscallError("waitid", err))}, true
+			return lostStatus("waitid", err), true
 		}
 		pid, st := siginfoChild(&info)
 		return st, pid != 0
@@ -186,10 +185,15 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 			continue
 		}
 		if st, done := peek(ch.pidfd); done {
-			r.c.forgetLocked(ch, st)
+			// Take the pidfd over from removed: a peeked child is still a
+			// zombie, and flush must reap it as well as close the pidfd.
+			d := doneChild{pidfd: ch.pidfd}
 			if st.Err == nil {
-				r.done[len(r.done)-1].pid = ch.pid // peeked, still a zombie: flush reaps it
+				d.pid = ch.pid
 			}
+			ch.pidfd = -1
+			r.c.forgetLocked(ch, st)
+			r.done = append(r.done, d)
 			out = append(out, exit{ch: ch, pid: ch.pid, st: st})
 		}
 	}

@@ -82,6 +82,13 @@ func newReaper(c *Context) (reaper, error) {
 	return nil, fmt.Errorf("%w: unknown reap strategy %d", ErrBadConfig, int(c.strategy))
 }
 
+// lostStatus is the status of a child whose exit status a wait call could
+// not collect (ECHILD: someone else reaped it). Both ErrStatusLost and the
+// errno stay in the chain for errors.Is.
+func lostStatus(call string, err error) Status {
+	return Status{Err: fmt.Errorf("%w: %w", ErrStatusLost, os.NewSyscallError(call, err))}
+}
+
 // reapPid collects pid's status without blocking. done is false while the
 // child runs. ECHILD (something else reaped it) is a status of its own:
 // never a silent drop.
@@ -93,7 +100,7 @@ func reapPid(pid int) (st Status, done bool) {
 		case err == unix.EINTR:
 			continue
 		case err != nil:
-			return Status{Err: fmt.Errorf("%w: %v", ErrStatusLost, os.NewSyscallError("wait4", err))}, true
+			return lostStatus("wait4", err), true
 		case wpid == 0:
 			return Status{}, false
 		}

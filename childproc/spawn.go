@@ -124,7 +124,7 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 		closePidfd(ch)
 		return nil, err
 	}
-	ch, err := c.adoptLocked(pid, pidfd, onExit)
+	ch, err := c.adoptLocked(pid, pidfd, true, onExit)
 	if err == nil && c.passes != passes && c.pipe != nil {
 		c.pipe.Wake()
 	}
@@ -135,6 +135,11 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 // forked with ForkNoexec, or started by a SpawnFunc outside Spawn) a child of
 // the context: its exit is then reported to onExit like a spawned child's.
 // The caller must not wait for pid itself. Adopt panics if onExit is nil.
+//
+// The child may have exited already. A context with a loop is woken to look;
+// a Mainloop context, which learns of exits only when told, makes that pass
+// itself before Adopt returns, running the callback (if the child is gone)
+// on the calling goroutine as SigchldOccurred would.
 func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 	if onExit == nil {
 		panic("childproc: Adopt with nil callback")
@@ -143,7 +148,17 @@ func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 		return nil, fmt.Errorf("childproc: adopt: invalid pid %d", pid)
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	ch, err := c.adoptPidLocked(pid, onExit)
+	if err != nil || c.mode != Mainloop {
+		c.mu.Unlock()
+		return ch, err
+	}
+	c.collectUnlock()
+	return ch, nil
+}
+
+// adoptPidLocked is Adopt's bookkeeping, with c.mu held.
+func (c *Context) adoptPidLocked(pid int, onExit func(*Child, Status)) (*Child, error) {
 	if err := c.usableLocked(); err != nil {
 		return nil, err
 	}
@@ -156,24 +171,28 @@ func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 	if err := c.joinLocked(); err != nil {
 		return nil, err
 	}
-	ch, err := c.adoptLocked(pid, -1, onExit)
+	ch, err := c.adoptLocked(pid, -1, false, onExit)
 	if err != nil {
 		return nil, err
 	}
-	// The child may have exited before it was recorded: make the loop look.
 	if c.pipe != nil {
 		c.pipe.Wake()
 	}
 	return ch, nil
 }
 
-func (c *Context) adoptLocked(pid, pidfd int, onExit func(*Child, Status)) (*Child, error) {
+// adoptLocked records a child. If the reaper cannot watch it, a child we
+// spawned is taken down again rather than left unreported; an adopted one
+// belongs to the caller and is only let go.
+func (c *Context) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, Status)) (*Child, error) {
 	ch := &Child{pid: pid, ctx: c, onExit: onExit, pidfd: pidfd}
 	c.recordLocked(ch)
 	if err := c.reaper.added(ch); err != nil {
-		// The child runs but cannot be watched: take it down again rather
-		// than leave an unreported process behind.
-		c.forgetLocked(ch, killAndReap(ch))
+		st := Status{Err: err}
+		if spawned {
+			st = killAndReap(ch)
+		}
+		c.forgetLocked(ch, st)
 		c.maybeLeaveLocked()
 		return nil, err
 	}

@@ -14,9 +14,8 @@ import (
 var (
 	// current is the address of element 0 of the live snapshot array
 	// {n, fd0, …, fdn-1}, or 0 for "no fds". Written by Publish (under
-	// pubMu) and by resetInChild; read by the handler. It is a uintptr, not a
-	// pointer, so that resetInChild can clear it without a write barrier;
-	// live and retired keep the arrays reachable.
+	// pubMu); read by the handler, which cannot follow a Go pointer's write
+	// barrier rules anyway. live and retired keep the arrays reachable.
 	current uintptr
 
 	// epoch selects the active counter new handler invocations increment
@@ -26,8 +25,7 @@ var (
 
 	// active counts handler invocations between their increment (before
 	// they load current) and their decrement (after their last write).
-	// Modified by the handler; read by Publish and Quiesce; cleared by
-	// resetInChild.
+	// Modified by the handler; read by Publish and Quiesce.
 	active [2]uintptr
 )
 
