@@ -93,8 +93,8 @@ type IsFloor interface {
 var ErrNotInstalled = errors.New("not installed")
 
 // OutOfProcess may be implemented by methods measured in another process
-// (the Node.js and Python peers). The testing.B benchmarks in bench/ and
-// the scale section run only in-process methods.
+// (the Node.js and Python peers). The testing.B benchmarks in bench/ run
+// only in-process methods; the scale section runs the Scalers.
 type OutOfProcess interface {
 	OutOfProcess() bool
 }

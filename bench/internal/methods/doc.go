@@ -1,7 +1,7 @@
-// Package methods registers the comparison rows of reaplat that do not
-// depend on childloop: os/exec, raw pidfd+epoll (the floor), a go-reap
-// style wait4(-1) reaper, the naive signal.Notify → self-pipe relay, and
-// the Node.js and Python peers. Import it for its side effect:
+// Package methods registers the comparison rows of reaplat: childloop's
+// paths (childloop_linux.go), os/exec, raw pidfd+epoll (the floor), a
+// go-reap style wait4(-1) reaper, the naive signal.Notify → self-pipe
+// relay, and the Node.js and Python peers. Import it for its side effect:
 //
 //	import _ "github.com/childloop/childloop/bench/internal/methods"
 //

@@ -1,8 +1,8 @@
 package methods
 
-// Row order of this package's methods; childloop rows added later slot in
-// between with their own Order (the default, 100, puts them after these
-// in-process rows and before the peers).
+// Row order of this package's methods: the floor first, then childloop's
+// rows (11 upwards, see childloop_linux.go), then os/exec, the other
+// in-process rows and the peers.
 const (
 	orderFloor      = 10
 	orderExec       = 20
