@@ -114,24 +114,11 @@ func (goReap) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness
 func (goReap) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
 	r := startReaper()
 	defer r.Stop()
-	start := time.Now()
-	spawned, reaped := 0, 0
-	var firstErr error
-	for reaped < spawned || (spawned < cfg.Total && firstErr == nil) {
-		for firstErr == nil && spawned-reaped < cfg.Concurrency && spawned < cfg.Total {
-			if firstErr = ctx.Err(); firstErr != nil {
-				break
-			}
-			if _, _, err := child.SpawnTrue(false); err != nil {
-				firstErr = err
-				break
-			}
-			spawned++
-		}
-		if reaped < spawned {
-			<-r.exits
-			reaped++
-		}
-	}
-	return time.Since(start), firstErr
+	return bounded(ctx, cfg, func() error {
+		_, _, err := child.SpawnTrue(false)
+		return err
+	}, func() (int, error) {
+		<-r.exits
+		return 1, nil
+	})
 }

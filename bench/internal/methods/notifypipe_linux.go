@@ -161,32 +161,22 @@ func (notifyPipe) Throughput(ctx context.Context, cfg harness.ThroughputConfig) 
 		return 0, err
 	}
 	defer l.Close()
-	start := time.Now()
 	inflight := make(map[int]struct{}, cfg.Concurrency)
-	spawned := 0
-	var firstErr error
-	for len(inflight) > 0 || (spawned < cfg.Total && firstErr == nil) {
-		for firstErr == nil && len(inflight) < cfg.Concurrency && spawned < cfg.Total {
-			if firstErr = ctx.Err(); firstErr != nil {
-				break
-			}
-			pid, _, err := child.SpawnTrue(false)
-			if err != nil {
-				firstErr = err
-				break
-			}
+	return bounded(ctx, cfg, func() error {
+		pid, _, err := child.SpawnTrue(false)
+		if err == nil {
 			inflight[pid] = struct{}{}
-			spawned++
 		}
-		if len(inflight) == 0 {
-			break
-		}
+		return err
+	}, func() (int, error) {
 		if err := l.wait(); err != nil {
 			for pid := range inflight {
 				child.Reap(pid)
 			}
-			return time.Since(start), err
+			return 0, err
 		}
+		n := 0
+		var firstErr error
 		for pid := range inflight { // the naive O(n) per-pid scan
 			done, err := reaped(pid)
 			if err != nil && firstErr == nil {
@@ -194,8 +184,9 @@ func (notifyPipe) Throughput(ctx context.Context, cfg harness.ThroughputConfig) 
 			}
 			if done || err != nil {
 				delete(inflight, pid)
+				n++
 			}
 		}
-	}
-	return time.Since(start), firstErr
+		return n, firstErr
+	})
 }

@@ -102,51 +102,37 @@ func (pidfdEpoll) Throughput(ctx context.Context, cfg harness.ThroughputConfig) 
 	}
 	defer unix.Close(ep)
 	events := make([]unix.EpollEvent, 64)
-	start := time.Now()
-	spawned, inflight := 0, 0
-	var firstErr error
-	for spawned < cfg.Total || inflight > 0 {
-		for firstErr == nil && inflight < cfg.Concurrency && spawned < cfg.Total {
-			if firstErr = ctx.Err(); firstErr != nil {
-				break
-			}
-			_, pidfd, err := child.SpawnTrue(true)
-			if err != nil {
-				firstErr = err
-				break
-			}
-			ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(pidfd)}
-			if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, pidfd, &ev); err != nil {
-				// Cannot watch it: reap it here, synchronously.
-				reapPidfd(pidfd)
-				unix.Close(pidfd)
-				firstErr = os.NewSyscallError("epoll_ctl", err)
-				break
-			}
-			spawned++
-			inflight++
-		}
-		if firstErr != nil {
-			spawned = cfg.Total // stop spawning, drain what is in flight
-		}
-		if inflight == 0 {
-			break
-		}
-		n, err := unix.EpollWait(ep, events, -1)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
+	return bounded(ctx, cfg, func() error {
+		_, pidfd, err := child.SpawnTrue(true)
 		if err != nil {
-			return time.Since(start), os.NewSyscallError("epoll_wait", err)
+			return err
 		}
-		for _, e := range events[:n] {
-			fd := int(e.Fd)
-			if err := reapPidfd(fd); err != nil && firstErr == nil {
-				firstErr = err
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(pidfd)}
+		if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, pidfd, &ev); err != nil {
+			// Cannot watch it: reap it here, synchronously.
+			reapPidfd(pidfd)
+			unix.Close(pidfd)
+			return os.NewSyscallError("epoll_ctl", err)
+		}
+		return nil
+	}, func() (int, error) {
+		for {
+			n, err := unix.EpollWait(ep, events, -1)
+			if errors.Is(err, unix.EINTR) {
+				continue
 			}
-			unix.Close(fd) // also removes it from the epoll set
-			inflight--
+			if err != nil {
+				return 0, os.NewSyscallError("epoll_wait", err)
+			}
+			var firstErr error
+			for _, e := range events[:n] {
+				fd := int(e.Fd)
+				if err := reapPidfd(fd); err != nil && firstErr == nil {
+					firstErr = err
+				}
+				unix.Close(fd) // also removes it from the epoll set
+			}
+			return n, firstErr
 		}
-	}
-	return time.Since(start), firstErr
+	})
 }

@@ -50,3 +50,38 @@ func catExit(c *child.Cat, await func() (t1 time.Time, err error)) (harness.Samp
 	}
 	return harness.Sample{Pid: c.Pid, Latency: t1.Sub(t0)}, nil
 }
+
+// bounded runs the throughput protocol of the hand-written rows: keep up to
+// cfg.Concurrency children running until cfg.Total have been spawned, and
+// return once every spawned child is reaped. spawn starts one child; reap
+// blocks until at least one exit and returns how many children it reaped.
+// After an error (or cancellation) no more children start, but those in
+// flight are still reaped; a reap that reaps nothing and fails ends the run
+// at once, and must then have cleaned up what it could.
+func bounded(ctx context.Context, cfg harness.ThroughputConfig, spawn func() error, reap func() (int, error)) (time.Duration, error) {
+	start := time.Now()
+	spawned, done := 0, 0
+	var firstErr error
+	for {
+		for firstErr == nil && spawned-done < cfg.Concurrency && spawned < cfg.Total {
+			if firstErr = ctx.Err(); firstErr != nil {
+				break
+			}
+			if firstErr = spawn(); firstErr != nil {
+				break
+			}
+			spawned++
+		}
+		if done == spawned {
+			return time.Since(start), firstErr
+		}
+		n, err := reap()
+		if err != nil && n == 0 {
+			return time.Since(start), err
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		done += n
+	}
+}
