@@ -27,10 +27,27 @@ func TestPipeFlags(t *testing.T) {
 	}
 }
 
+// TestWaker runs both constructors: the eventfd one (Linux) and the pipe
+// one the SIGCHLD self-pipe uses, whose 100000 wakes go well past a pipe's
+// capacity, so Wake must treat EAGAIN as success.
 func TestWaker(t *testing.T) {
-	w, err := NewWaker()
+	for _, tc := range []struct {
+		name string
+		new  func() (Waker, error)
+	}{{"NewWaker", NewWaker}, {"NewPipeWaker", NewPipeWaker}} {
+		t.Run(tc.name, func(t *testing.T) { testWaker(t, tc.new) })
+	}
+}
+
+func testWaker(t *testing.T, newWaker func() (Waker, error)) {
+	w, err := newWaker()
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, fd := range []int{w.R, w.W} {
+		if fdf, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil || fdf&unix.FD_CLOEXEC == 0 {
+			t.Errorf("fd %d: not close-on-exec (%#x, %v)", fd, fdf, err)
+		}
 	}
 	readable := func() bool {
 		fds := []unix.PollFd{{Fd: int32(w.R), Events: unix.POLLIN}}
@@ -40,7 +57,7 @@ func TestWaker(t *testing.T) {
 	if readable() {
 		t.Fatal("new waker is readable")
 	}
-	for i := 0; i < 100000; i++ { // past a pipe's capacity: EAGAIN is success
+	for i := 0; i < 100000; i++ {
 		if err := w.Wake(); err != nil {
 			t.Fatalf("wake %d: %v", i, err)
 		}
