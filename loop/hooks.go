@@ -55,17 +55,18 @@ func (l *Loop) RegisterTimeout(deadline time.Time, target hooks.TimeoutTarget) (
 	return t, nil
 }
 
-// ModifyTimeout implements [hooks.OSEvents] with [Timer.Reset]. A timeout
-// that fired while the caller was modifying it is armed again, so it fires
-// once more with the new deadline (the library ignores whichever occurrence
-// is stale); a timeout expired in the iteration in progress but not yet
-// fired fires only with the new deadline.
+// ModifyTimeout implements [hooks.OSEvents] with [Timer.Reset], except that
+// a timeout which already fired (or was deregistered) is not armed again:
+// it returns ErrNotArmed, as osevent's PollArray does. Re-arming it would
+// leave a timer the library never deregisters, alive in the loop until its
+// deadline even after the library closed. A timeout expired in the
+// iteration in progress but not yet fired fires only with the new deadline.
 func (l *Loop) ModifyTimeout(reg hooks.Registration, deadline time.Time) (hooks.Registration, error) {
 	t, ok := reg.(*Timer)
 	if !ok || t.loop != l {
 		return reg, fmt.Errorf("%w: registration %T", ErrInvalid, reg)
 	}
-	return reg, t.Reset(deadline)
+	return reg, t.reset(deadline, false)
 }
 
 // DeregisterTimeout implements [hooks.OSEvents] with [Timer.Cancel]: a

@@ -155,3 +155,34 @@ func TestModifyExpiredTimeout(t *testing.T) {
 	runOnce(t, l, false)
 	r.expect(t, false, "second")
 }
+
+// TestModifyFiredTimeout: through the hooks, a timeout that already fired
+// (or was deregistered) is not armed again, so nothing the library no
+// longer tracks stays in the loop.
+func TestModifyFiredTimeout(t *testing.T) {
+	l := newLoop(t, BackendDefault)
+	var r rec
+	reg, err := l.RegisterTimeout(hooks.ASAP, timeoutFunc(r.timer("fired")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, l, false)
+	r.expect(t, false, "fired")
+	if _, err := l.ModifyTimeout(reg, time.Now().Add(time.Hour)); !errors.Is(err, ErrNotArmed) {
+		t.Errorf("ModifyTimeout after it fired: %v, want ErrNotArmed", err)
+	}
+	reg2, err := l.RegisterTimeout(time.Now().Add(time.Hour), timeoutFunc(r.timer("never")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.DeregisterTimeout(reg2)
+	if _, err := l.ModifyTimeout(reg2, hooks.ASAP); !errors.Is(err, ErrNotArmed) {
+		t.Errorf("ModifyTimeout after deregistration: %v, want ErrNotArmed", err)
+	}
+	l.mu.Lock()
+	n := len(l.timers)
+	l.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d timers armed in the loop, want 0", n)
+	}
+}

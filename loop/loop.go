@@ -19,6 +19,10 @@ var ErrClosed = errors.New("loop: closed")
 // [hooks.Requestable], a stopped watcher, a foreign registration.
 var ErrInvalid = errors.New("loop: invalid argument")
 
+// ErrNotArmed is returned by ModifyTimeout for a timeout that already fired
+// or was deregistered.
+var ErrNotArmed = errors.New("loop: timeout not armed (fired or deregistered)")
+
 // ErrUnsupported is returned by [New] for a backend this system lacks.
 var ErrUnsupported = errors.New("loop: backend not supported on this system")
 

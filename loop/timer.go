@@ -46,11 +46,20 @@ func (l *Loop) AddTimer(deadline time.Time, fn TimerFunc) (*Timer, error) {
 // Reset (re-)arms the timer for deadline, whether it is armed, expired in
 // the iteration in progress, fired or cancelled. It fires once.
 func (t *Timer) Reset(deadline time.Time) error {
+	return t.reset(deadline, true)
+}
+
+// reset is Reset; with idleToo false it refuses (ErrNotArmed) a timer that
+// fired or was cancelled.
+func (t *Timer) reset(deadline time.Time, idleToo bool) error {
 	l := t.loop
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed.Load() {
 		return ErrClosed
+	}
+	if !idleToo && t.state == timerIdle {
+		return ErrNotArmed
 	}
 	l.rearmLocked(t, deadline)
 	l.changedLocked(t.index == 0)

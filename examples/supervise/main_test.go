@@ -16,7 +16,6 @@ import (
 	"github.com/childloop/childloop/examples/internal/extest"
 )
 
-
 // scan returns the zombie children of parent and the pids of all processes
 // whose process group is in groups.
 func scan(parent int, groups map[int]bool) (zombies, inGroups map[int]bool) {
