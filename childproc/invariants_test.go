@@ -3,9 +3,7 @@
 package childproc_test
 
 import (
-	"bytes"
 	"errors"
-	"runtime"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -14,18 +12,10 @@ import (
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/childloop/childloop/loop"
 	"golang.org/x/sys/unix"
 )
-
-// goid is the current goroutine's id, parsed from runtime.Stack (tests only).
-func goid() int {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	id, _ := strconv.Atoi(string(b[:bytes.IndexByte(b, ' ')]))
-	return id
-}
 
 // TestCallbacksOnLoopGoroutine guards DESIGN §4.6: death callbacks run on
 // the goroutine that drives the loop, never on the signal path (the relay
@@ -42,12 +32,12 @@ func TestCallbacksOnLoopGoroutine(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		me := goid()
+		me := testutil.GoID()
 		const n = 20
 		got, wrong := 0, 0
 		onExit := func(*childproc.Child, childproc.Status) {
 			got++
-			if goid() != me {
+			if testutil.GoID() != me {
 				wrong++
 			}
 		}

@@ -1,0 +1,54 @@
+package osevent
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/testutil"
+)
+
+// TestCallbacksOnDeliveringGoroutine guards DESIGN §4.6 for osevent:
+// callbacks registered from another goroutine run on the goroutine that
+// delivers the occurrence (here the one calling AfterPoll), synchronously.
+func TestCallbacksOnDeliveringGoroutine(t *testing.T) {
+	p, r := newPollRegistry(t)
+	var fds [2]int
+	require.NoError(t, unix.Pipe2(fds[:], unix.O_CLOEXEC|unix.O_NONBLOCK))
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	var mu sync.Mutex
+	var ran []int
+	record := func() {
+		mu.Lock()
+		ran = append(ran, testutil.GoID())
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // registrations from another goroutine
+		defer wg.Done()
+		if _, err := r.RegisterFD(fds[0], hooks.In, func(int, hooks.Events) { record() }); err != nil {
+			t.Error(err)
+		}
+		if _, err := r.RegisterTimeout(hooks.ASAP, func() { record() }); err != nil {
+			t.Error(err)
+		}
+	}()
+	wg.Wait()
+	_, err := unix.Write(fds[1], []byte{1})
+	require.NoError(t, err)
+	arr, _ := p.BeforePoll(nil, -1, time.Now())
+	pollOnce(t, arr, 0)
+	require.NoError(t, p.AfterPoll(arr, time.Now()))
+	me := testutil.GoID()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ran) != 2 || ran[0] != me || ran[1] != me {
+		t.Errorf("callbacks ran on goroutines %v, want two on %d (the AfterPoll caller)", ran, me)
+	}
+}
