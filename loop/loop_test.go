@@ -385,6 +385,7 @@ var behaviour = []struct {
 		<-done
 	}},
 	{"WakeCollapses", func(t *testing.T, l *Loop) {
+		watchdog(t, l)
 		for range 100 {
 			if err := l.Wake(); err != nil {
 				t.Fatal(err)

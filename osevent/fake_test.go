@@ -20,7 +20,6 @@ type fakeHooks struct {
 	failNext   error                 // returned by the next Register/Modify hook, then cleared
 	inHook     func(op string)       // called inside every hook, without mu
 	violations []string
-	calls      int // hook calls
 
 	lastFD      *fakeFD      // the most recent fd registration
 	lastTimeout *fakeTimeout // the most recent timeout registration
@@ -48,7 +47,6 @@ func newFakeHooks() *fakeHooks {
 func (h *fakeHooks) enter(op string) error {
 	h.mu.Lock()
 	fn := h.inHook
-	h.calls++
 	h.mu.Unlock()
 	if fn != nil {
 		fn(op)

@@ -32,10 +32,10 @@ type PollArray struct {
 
 	// The snapshot taken by the last BeforePoll: the application's array
 	// had base entries, then the wake fd, then one entry per slot.
-	inPoll bool       // between BeforePoll and AfterPoll; guarded by mu
-	base   int        // index of the wake fd entry; guarded by mu
-	slots  []pollSlot // the registration behind entry base+1+i; guarded by mu
-	round  uint64     // counts BeforePoll calls, detects nested rounds; guarded by mu
+	inPoll bool      // between BeforePoll and AfterPoll; guarded by mu
+	base   int       // index of the wake fd entry; guarded by mu
+	slots  []*pollFD // the registration behind entry base+1+i; guarded by mu
+	round  uint64    // counts BeforePoll calls, detects nested rounds; guarded by mu
 }
 
 // pollFD is the PollArray's Registration for one fd registration.
@@ -46,12 +46,6 @@ type pollFD struct {
 	events hooks.Events // current mask; guarded by PollArray.mu
 	live   bool         // not yet deregistered; guarded by PollArray.mu
 	idx    int          // position in PollArray.fds while live; guarded by PollArray.mu
-}
-
-// pollSlot records which registration an appended array entry belongs to.
-type pollSlot struct {
-	f  *pollFD // the registration as of BeforePoll
-	fd int32   // the fd number BeforePoll put in the entry
 }
 
 // NewPollArray returns an empty PollArray with its own close-on-exec,

@@ -37,7 +37,7 @@ func (p *PollArray) BeforePoll(fds []unix.PollFd, timeoutMs int, now time.Time) 
 			continue
 		}
 		fds = append(fds, unix.PollFd{Fd: int32(f.fd), Events: int16(f.events)})
-		p.slots = append(p.slots, pollSlot{f: f, fd: int32(f.fd)})
+		p.slots = append(p.slots, f)
 	}
 	if len(p.timers) > 0 {
 		timeoutMs = lowerTimeout(timeoutMs, p.timers[0].deadline, now)
@@ -111,16 +111,15 @@ func (p *PollArray) AfterPoll(fds []unix.PollFd, now time.Time) error {
 // the slot's registration is still live and the entry still names its fd.
 func (p *PollArray) dispatchSlot(i int, round uint64, pfd *unix.PollFd) error {
 	p.mu.Lock()
-	if p.round != round || p.closed || i >= len(p.slots) {
+	if p.round != round || p.closed {
 		// A callback ran a nested BeforePoll or closed the array:
 		// the snapshot is gone, and so is any claim to these results.
 		p.mu.Unlock()
 		return nil
 	}
-	s := p.slots[i]
-	f := s.f
+	f := p.slots[i] // slots only change in BeforePoll, which bumps round
 	revents := hooks.Events(pfd.Revents) & (f.events | hooks.Err | hooks.Hup | hooks.Nval)
-	if !f.live || f.events == 0 || pfd.Fd != s.fd || revents == 0 {
+	if !f.live || f.events == 0 || pfd.Fd != int32(f.fd) || revents == 0 {
 		p.mu.Unlock()
 		return nil
 	}
@@ -135,6 +134,10 @@ func (p *PollArray) dispatchSlot(i int, round uint64, pfd *unix.PollFd) error {
 func (p *PollArray) fireTimeouts(now time.Time) error {
 	p.mu.Lock()
 	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	if len(p.timers) == 0 || p.timers[0].deadline.After(now) {
 		p.mu.Unlock()
 		return nil
 	}
