@@ -29,6 +29,8 @@ package loop
 import (
 	"errors"
 	"time"
+
+	"github.com/childloop/childloop/internal/sysfd"
 )
 
 // Run runs iterations until Stop is called, the loop is closed, or a
@@ -199,16 +201,5 @@ func (l *Loop) timeoutLocked() int {
 	if len(l.timers) == 0 {
 		return -1
 	}
-	d := time.Until(l.timers[0].deadline)
-	if d <= 0 {
-		return 0
-	}
-	ms := (d + time.Millisecond - 1) / time.Millisecond
-	if ms > maxTimeoutMs {
-		return maxTimeoutMs
-	}
-	return int(ms)
+	return sysfd.PollTimeoutMs(time.Until(l.timers[0].deadline))
 }
-
-// maxTimeoutMs bounds one wait (about 24 days); the loop recomputes after.
-const maxTimeoutMs = 1<<31 - 1

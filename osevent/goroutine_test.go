@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 	"github.com/childloop/childloop/internal/testutil"
 )
 
@@ -18,7 +19,9 @@ import (
 func TestCallbacksOnDeliveringGoroutine(t *testing.T) {
 	p, r := newPollRegistry(t)
 	var fds [2]int
-	require.NoError(t, unix.Pipe2(fds[:], unix.O_CLOEXEC|unix.O_NONBLOCK))
+	var err error
+	fds[0], fds[1], err = sysfd.Pipe(true)
+	require.NoError(t, err)
 	defer unix.Close(fds[0])
 	defer unix.Close(fds[1])
 	var mu sync.Mutex
@@ -40,7 +43,7 @@ func TestCallbacksOnDeliveringGoroutine(t *testing.T) {
 		}
 	}()
 	wg.Wait()
-	_, err := unix.Write(fds[1], []byte{1})
+	_, err = unix.Write(fds[1], []byte{1})
 	require.NoError(t, err)
 	arr, _ := p.BeforePoll(nil, -1, time.Now())
 	pollOnce(t, arr, 0)

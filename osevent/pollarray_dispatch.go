@@ -3,10 +3,10 @@
 package osevent
 
 import (
-	"math"
 	"time"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,10 +49,7 @@ func (p *PollArray) BeforePoll(fds []unix.PollFd, timeoutMs int, now time.Time) 
 // now to deadline, rounded up to whole milliseconds so that the poll does
 // not return just before the deadline and spin.
 func lowerTimeout(ms int, deadline, now time.Time) int {
-	want := 0
-	if d := deadline.Sub(now); d > 0 {
-		want = int(min((d+time.Millisecond-1)/time.Millisecond, math.MaxInt32))
-	}
+	want := sysfd.PollTimeoutMs(deadline.Sub(now))
 	if ms < 0 || want < ms {
 		return want
 	}

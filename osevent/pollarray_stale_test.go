@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 )
 
 // readablePipes returns the read ends of n pipes, each with one byte in it.
@@ -16,12 +17,12 @@ func readablePipes(t *testing.T, n int) []int {
 	t.Helper()
 	var rs []int
 	for range n {
-		var p [2]int
-		require.NoError(t, unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK))
-		t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
-		_, err := unix.Write(p[1], []byte{1})
+		r, w, err := sysfd.Pipe(true)
 		require.NoError(t, err)
-		rs = append(rs, p[0])
+		t.Cleanup(func() { unix.Close(r); unix.Close(w) })
+		_, err = unix.Write(w, []byte{1})
+		require.NoError(t, err)
+		rs = append(rs, r)
 	}
 	return rs
 }

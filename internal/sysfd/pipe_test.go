@@ -2,6 +2,7 @@ package sysfd
 
 import (
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -74,5 +75,16 @@ func testWaker(t *testing.T, newWaker func() (Waker, error)) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+func TestPollTimeoutMs(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want int
+	}{{-time.Second, 0}, {0, 0}, {1, 1}, {time.Millisecond, 1}, {time.Millisecond + 1, 2}, {1 << 62, 1<<31 - 1}} {
+		if got := PollTimeoutMs(tc.d); got != tc.want {
+			t.Errorf("PollTimeoutMs(%v) = %d, want %d", tc.d, got, tc.want)
+		}
 	}
 }

@@ -44,7 +44,7 @@ func gatherEnv(ctx context.Context) Env {
 	}
 	var lim syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil {
-		e.Nofile = [2]uint64{lim.Cur, lim.Max}
+		e.Nofile = [2]uint64{uint64(lim.Cur), uint64(lim.Max)} // int64 on some BSDs
 	}
 	return e
 }
