@@ -3,6 +3,7 @@
 package osevent
 
 import (
+	"container/heap"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -172,7 +173,7 @@ func (p *PollArray) RegisterTimeout(deadline time.Time, target hooks.TimeoutTarg
 	}
 	t := &pollTimeout{target: target, deadline: deadline, seq: p.seq}
 	p.seq++
-	p.timers.push(t)
+	heap.Push(&p.timers, t)
 	p.wakeLocked()
 	return t, nil
 }
@@ -197,9 +198,9 @@ func (p *PollArray) ModifyTimeout(reg hooks.Registration, deadline time.Time) (h
 	if t.state == timeoutDue {
 		t.state = timeoutArmed
 		p.nDue--
-		p.timers.push(t)
+		heap.Push(&p.timers, t)
 	} else {
-		p.timers.fix(t.idx)
+		heap.Fix(&p.timers, t.idx)
 	}
 	p.wakeLocked()
 	return t, nil
@@ -216,7 +217,7 @@ func (p *PollArray) DeregisterTimeout(reg hooks.Registration) {
 	}
 	switch t.state {
 	case timeoutArmed:
-		p.timers.remove(t.idx)
+		heap.Remove(&p.timers, t.idx)
 	case timeoutDue:
 		p.nDue--
 	}

@@ -3,6 +3,7 @@
 package osevent
 
 import (
+	"container/heap"
 	"time"
 
 	"github.com/childloop/childloop/hooks"
@@ -141,7 +142,7 @@ func (p *PollArray) fireTimeouts(now time.Time) error {
 	due := p.due[:0]
 	p.due = nil // lent out: a nested AfterPoll allocates its own
 	for len(p.timers) > 0 && !p.timers[0].deadline.After(now) {
-		t := p.timers.remove(0)
+		t := heap.Pop(&p.timers).(*pollTimeout)
 		t.state = timeoutDue
 		p.nDue++
 		due = append(due, t)
