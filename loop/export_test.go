@@ -32,7 +32,7 @@ func (l *Loop) pendingWakeWrites() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := readWakeCount(l.wake.R)
-	l.woken.Store(false)
+	l.wake.Drain() // already empty: only re-enables writes
 	return n
 }
 

@@ -72,8 +72,7 @@ type Loop struct {
 
 	poller  poller           // guarded by mu for updates; wait runs without mu on the loop goroutine
 	backend Backend          // immutable after New
-	wake    sysfd.Waker      // fds set to -1 by Close; guarded by mu
-	woken   atomic.Bool      // a wake write is pending and not yet drained: collapses Wake
+	wake    sysfd.Collapsing // fds set to -1 by Close; guarded by mu (Pending is lock-free)
 	stopReq atomic.Bool      // Stop was called and Run has not yet seen it
 	running atomic.Bool      // Run or RunOnce is executing (misuse check)
 	closed  atomic.Bool      // set once by Close, under mu
@@ -110,7 +109,7 @@ func New(opts ...Option) (*Loop, error) {
 	default:
 		return nil, fmt.Errorf("%w: backend %v", ErrInvalid, c.backend)
 	}
-	if l.wake, err = sysfd.NewWaker(); err != nil {
+	if l.wake.Waker, err = sysfd.NewWaker(); err != nil {
 		return nil, err
 	}
 	if l.backend == BackendEpoll {
@@ -135,7 +134,7 @@ func (l *Loop) Wake() error {
 	if l.closed.Load() {
 		return ErrClosed
 	}
-	if l.woken.Load() {
+	if l.wake.Pending() {
 		return nil
 	}
 	l.mu.Lock()
@@ -148,16 +147,7 @@ func (l *Loop) Wake() error {
 
 // wakeLocked writes to the wake fd unless a write is already pending.
 // Caller holds mu (so that Close cannot release the fd meanwhile).
-func (l *Loop) wakeLocked() error {
-	if !l.woken.CompareAndSwap(false, true) {
-		return nil
-	}
-	err := l.wake.Wake()
-	if err != nil {
-		l.woken.Store(false) // nothing was written: let the next Wake try
-	}
-	return err
-}
+func (l *Loop) wakeLocked() error { return l.wake.Wake() }
 
 // changedLocked is called after every registration change that the loop
 // must see before its next wait (needWake): if the loop goroutine is

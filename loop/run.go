@@ -107,10 +107,9 @@ func (l *Loop) iterate(block bool) error {
 	for i := 0; i < n; i++ {
 		fd, gen, revents := l.poller.event(i)
 		if gen == 0 {
-			// Drain, then re-enable writes. Every write happens
-			// under mu, which we hold, so none can slip in between.
+			// Every write happens under mu, which we hold, so none
+			// can slip in while Drain re-enables them.
 			l.wake.Drain()
-			l.woken.Store(false)
 			continue
 		}
 		e := l.fds[fd]

@@ -5,7 +5,6 @@ package osevent
 import (
 	"container/heap"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/childloop/childloop/hooks"
@@ -19,10 +18,9 @@ import (
 // its hooks. BeforePoll and AfterPoll belong to the application's loop
 // goroutine; the hook methods may be called from any goroutine.
 type PollArray struct {
-	mu sync.Mutex // guards the fields below except wakePending
+	mu sync.Mutex // guards the fields below
 
-	wake        sysfd.Waker // wake fd(s); -1 after Close; guarded by mu
-	wakePending atomic.Bool // a wake write is outstanding and not yet drained
+	wake sysfd.Collapsing // wake fd(s); -1 after Close
 
 	closed bool           // set once by Close; guarded by mu
 	fds    []*pollFD      // live fd registrations, pollFD.idx is the position; guarded by mu
@@ -56,7 +54,9 @@ func NewPollArray() (*PollArray, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PollArray{wake: w}, nil
+	p := &PollArray{}
+	p.wake.Waker = w
+	return p, nil
 }
 
 // Close closes the wake fd. Afterwards the Register and Modify hooks fail
@@ -87,13 +87,8 @@ func (p *PollArray) Counts() (fds, timeouts int) {
 // the next BeforePoll sees a change. Writes collapse: only the first wake
 // after a drain writes. p.mu must be held.
 func (p *PollArray) wakeLocked() {
-	if !p.inPoll || !p.wakePending.CompareAndSwap(false, true) {
-		return
-	}
-	if p.wake.Wake() != nil {
-		// The write failed for a reason other than a full buffer:
-		// forget the flag so that a later change tries again.
-		p.wakePending.Store(false)
+	if p.inPoll {
+		_ = p.wake.Wake() // a failed write is retried by the next change
 	}
 }
 

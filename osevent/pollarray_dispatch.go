@@ -84,7 +84,6 @@ func (p *PollArray) AfterPoll(fds []unix.PollFd, now time.Time) error {
 			return ErrPollMismatch
 		}
 		if fds[base].Revents != 0 {
-			p.wakePending.Store(false)
 			p.wake.Drain()
 		}
 		p.mu.Unlock()

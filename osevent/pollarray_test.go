@@ -356,7 +356,7 @@ func TestPollArrayWakesBlockedPoll(t *testing.T) {
 	}
 	require.NoError(t, p.AfterPoll(arr, time.Now()))
 	assert.Empty(t, got)
-	assert.False(t, p.wakePending.Load())
+	assert.False(t, p.wake.Pending())
 
 	arr, ms = p.BeforePoll(arr[:0], -1, time.Now())
 	require.Equal(t, 4, len(arr))

@@ -88,3 +88,46 @@ func TestPollTimeoutMs(t *testing.T) {
 		}
 	}
 }
+
+func TestCollapsing(t *testing.T) {
+	var c Collapsing
+	var err error
+	if c.Waker, err = NewPipeWaker(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// pending reads what is in the pipe (and puts it back).
+	pending := func() int {
+		var b [16]byte
+		n, err := unix.Read(c.R, b[:])
+		if err == unix.EAGAIN {
+			return 0
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := unix.Write(c.W, b[:n]); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := c.Wake(); err != nil {
+		t.Fatal(err)
+	}
+	one := pending() // what one wake writes
+	for range 3 {
+		if err := c.Wake(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !c.Pending() || one == 0 || pending() != one {
+		t.Fatalf("after 4 wakes: Pending %v, %d bytes written; want true and one wake's %d", c.Pending(), pending(), one)
+	}
+	c.Drain()
+	if c.Pending() || pending() != 0 {
+		t.Fatalf("after Drain: Pending %v, %d bytes; want false, 0", c.Pending(), pending())
+	}
+	if err := c.Wake(); err != nil || pending() != one {
+		t.Fatalf("wake after Drain: %v, %d bytes; want a write", err, pending())
+	}
+}

@@ -2,6 +2,7 @@ package sysfd
 
 import (
 	"os"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -73,3 +74,34 @@ func NewPipeWaker() (Waker, error) {
 	}
 	return Waker{r, w}, nil
 }
+
+// Collapsing is a Waker whose wakes collapse: only the first Wake after a
+// Drain writes, so any number of wakes between two waits costs one write.
+// The loop and the PollArray use it; the SIGCHLD self-pipe, written from a
+// signal handler, uses the bare Waker.
+type Collapsing struct {
+	Waker
+	pending atomic.Bool // a write is outstanding and not yet drained
+}
+
+// Wake writes unless a write is already pending. If the write fails
+// (other than for a full buffer), the next Wake tries again.
+func (c *Collapsing) Wake() error {
+	if !c.pending.CompareAndSwap(false, true) {
+		return nil
+	}
+	err := c.Waker.Wake()
+	if err != nil {
+		c.pending.Store(false)
+	}
+	return err
+}
+
+// Drain consumes the pending wake-ups and lets the next Wake write again.
+func (c *Collapsing) Drain() {
+	c.pending.Store(false)
+	c.Waker.Drain()
+}
+
+// Pending reports whether a wake is written and not yet drained.
+func (c *Collapsing) Pending() bool { return c.pending.Load() }
