@@ -9,22 +9,13 @@ import (
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
-	"golang.org/x/sys/unix"
 )
 
 // waitExited blocks until pid has exited, leaving it unreaped.
 func waitExited(t *testing.T, pid int) {
 	t.Helper()
-	var info unix.Siginfo
-	for {
-		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			t.Fatalf("waitid(%d): %v", pid, err)
-		}
-		return
+	if err := zombie(pid); err != nil {
+		t.Fatalf("waitid(%d): %v", pid, err)
 	}
 }
 

@@ -7,8 +7,10 @@ import (
 	"os/exec"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"golang.org/x/sys/unix"
 )
 
 // TestCoexistWithOsExec runs 200 exec.Cmds (Start, ~2 ms of work, Wait)
@@ -30,10 +32,27 @@ func TestCoexistWithOsExec(t *testing.T) {
 			go func(g int) {
 				defer wg.Done()
 				for i := g; i < nExec; i += 8 {
-					cmd := exec.Command("/bin/sh", "-c", fmt.Sprintf("sleep 0.002; exit %d", i%7))
+					cmd := exec.Command("/bin/sh", "-c", fmt.Sprintf("exit %d", i%7))
 					if err := cmd.Start(); err != nil {
 						execErrs <- err
 						continue
+					}
+					// Make a theft certain if the library would steal:
+					// once the child is a zombie, make the loop run a
+					// pass (one more library child exits and is
+					// reported) before Wait collects it.
+					if err := zombie(cmd.Process.Pid); err != nil {
+						execErrs <- err
+					}
+					passed := make(chan struct{})
+					if _, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: func(*childproc.Child, childproc.Status) { close(passed) }}); err != nil {
+						execErrs <- err
+					} else {
+						select {
+						case <-passed:
+						case <-time.After(hangGuard):
+							execErrs <- fmt.Errorf("exec.Cmd %d: the library's child was never reported", i)
+						}
 					}
 					err := cmd.Wait()
 					if code := cmd.ProcessState.ExitCode(); code != i%7 {
@@ -78,4 +97,15 @@ func TestCoexistWithOsExec(t *testing.T) {
 			t.Errorf("%d callbacks, want %d", rec.n, nLib)
 		}
 	})
+}
+
+// zombie waits until pid has exited, without reaping it.
+func zombie(pid int) error {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != unix.EINTR {
+			return err
+		}
+	}
 }

@@ -10,9 +10,11 @@ import (
 
 // TestWakeAllDoesNotAllocate guards DESIGN §4.3 for the relay source: the
 // write loop over a published snapshot allocates nothing (the raw source is
-// assembly and cannot), and a full pipe does not block it.
+// assembly and cannot), and a full pipe neither blocks it nor starves the
+// pipes after it.
 func TestWakeAllDoesNotAllocate(t *testing.T) {
 	var fds []int32
+	var pipes []*selfPipe
 	for i := 0; i < 3; i++ {
 		p, err := newSelfPipe()
 		if err != nil {
@@ -20,6 +22,7 @@ func TestWakeAllDoesNotAllocate(t *testing.T) {
 		}
 		defer p.Close()
 		fds = append(fds, int32(p.W))
+		pipes = append(pipes, p)
 	}
 	// Fill the first pipe: EAGAIN must not block the others.
 	buf := make([]byte, 4096)
@@ -32,5 +35,13 @@ func TestWakeAllDoesNotAllocate(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { wakeAll(fds) }); n != 0 {
 		t.Errorf("wakeAll allocates %v times per call", n)
+	}
+	for _, p := range pipes[1:] {
+		p.Drain()
+		wakeAll(fds)
+		pfd := []unix.PollFd{{Fd: int32(p.R), Events: unix.POLLIN}}
+		if n, err := unix.Poll(pfd, 0); err != nil || n != 1 {
+			t.Errorf("pipe after the full one not readable after wakeAll (%d, %v)", n, err)
+		}
 	}
 }
