@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/childloop/childloop/childproc"
@@ -55,7 +56,13 @@ func TestCallbacksOnLoopGoroutine(t *testing.T) {
 		if err := <-spawned; err != nil {
 			t.Fatal(err)
 		}
+		var expired atomic.Bool
+		guard := time.AfterFunc(hangGuard, func() { expired.Store(true); l.Wake() })
+		defer guard.Stop()
 		for got < n {
+			if expired.Load() {
+				t.Fatalf("only %d of %d callbacks after %v", got, n, hangGuard)
+			}
 			if err := l.RunOnce(true); err != nil {
 				t.Fatal(err)
 			}

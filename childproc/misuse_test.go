@@ -5,6 +5,7 @@ package childproc_test
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -25,8 +26,8 @@ func TestBadInput(t *testing.T) {
 		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/nonexistent/binary"}, OnExit: nop}); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("missing executable: %v, want ErrNotExist", err)
 		}
-		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"no-such-command-childloop"}, OnExit: nop}); err == nil {
-			t.Error("missing command in PATH: no error")
+		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"no-such-command-childloop"}, OnExit: nop}); !errors.Is(err, exec.ErrNotFound) {
+			t.Errorf("missing command in PATH: %v, want exec.ErrNotFound", err)
 		}
 		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/etc/passwd"}, OnExit: nop}); !errors.Is(err, os.ErrPermission) {
 			t.Errorf("non-executable: %v, want ErrPermission", err)

@@ -119,10 +119,7 @@ func TestMainloopReaped(t *testing.T) {
 // TestAlwaysForeign: an Always context reaps children it did not spawn and
 // reports them through ForeignChild; its own children go to their callbacks.
 func TestAlwaysForeign(t *testing.T) {
-	forVariants(t, func(t *testing.T, v variant) {
-		if v.strategy == childproc.ReapPidfd {
-			t.Skip("Always mode reaps with wait4(-1) whatever the strategy")
-		}
+	forSignalVariants(t, func(t *testing.T, v variant) { // Always mode ignores the strategy
 		l := startLoop(t)
 		var mu sync.Mutex
 		foreignGot := map[int]childproc.Status{}

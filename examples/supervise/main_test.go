@@ -48,9 +48,11 @@ var (
 func TestSupervise(t *testing.T) {
 	bin := extest.Build(t)
 	p := extest.Start(t, bin,
+		// -stable is generous so that cmd1's immediate failure cannot look
+		// stable on a loaded machine (that would reset its backoff).
 		"-cmd", "(sleep 0.3 &) ; exit 1", // fails at once, leaves an orphan
-		"-cmd", "sleep 0.3; exit 2", // fails, but after a stable run
-		"-initial", "100ms", "-max", "400ms", "-stable", "250ms")
+		"-cmd", "sleep 1.2; exit 2", // fails, but after a stable run
+		"-initial", "100ms", "-max", "400ms", "-stable", "1s")
 	sup := p.Cmd.Process.Pid
 	// Stop it cleanly if the test fails half-way: its children live in
 	// their own process groups, beyond extest's group kill.

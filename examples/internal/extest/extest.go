@@ -32,7 +32,7 @@ func Build(t testing.TB) string {
 		if gr := os.Getenv("GOROOT"); gr != "" {
 			goTool = filepath.Join(gr, "bin", "go")
 		} else {
-			t.Skip("go tool not found:", err)
+			t.Fatal("go tool not found:", err)
 		}
 	}
 	bin := filepath.Join(t.TempDir(), "example")
