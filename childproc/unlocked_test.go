@@ -11,39 +11,44 @@ import (
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/loop"
 	"golang.org/x/sys/unix"
 )
 
 // TestExitBeforeRecorded: contexts that fork without their mutex must
 // report a child that exits, and whose SIGCHLD the loop has already handled,
-// before Spawn records it. The spawn hook widens that window on purpose: it
-// returns only after the child has exited (waitid WNOWAIT) and the loop has
-// had a moment to run its pass. A lost exit never arrives, so recorder.wait
-// fails at its hang guard.
+// before Spawn records it. The spawn hook holds the child back until it has
+// exited (waitid WNOWAIT) and, with the per-pid scan, until the loop has
+// finished a pass over the self-pipe (seen through wrapped hooks); pidfds
+// cannot be consumed that way, so there it only waits for the exit. A lost
+// exit never arrives, so recorder.wait fails at its hang guard.
 func TestExitBeforeRecorded(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		for _, mode := range []childproc.Mode{childproc.LibraryOwned, childproc.AlwaysSelective} {
 			t.Run(fmt.Sprint(mode), func(t *testing.T) {
-				l := startLoop(t)
+				ev := passHooks{Loop: startLoop(t), passed: make(chan struct{}, 1)}
 				slowSpawn := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+					select { // forget passes of earlier rounds
+					case <-ev.passed:
+					default:
+					}
 					pid, err := syscall.ForkExec(argv0, argv, attr)
 					if err != nil {
 						return 0, err
 					}
-					var info unix.Siginfo
-					for {
-						err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-						if err != unix.EINTR {
-							if err != nil {
-								t.Errorf("waitid: %v", err)
-							}
-							break
+					if err := zombie(pid); err != nil {
+						t.Errorf("waitid: %v", err)
+					}
+					if v.strategy != childproc.ReapPidfd {
+						select {
+						case <-ev.passed:
+						case <-time.After(hangGuard):
+							t.Error("no pass over the self-pipe after the child's exit")
 						}
 					}
-					time.Sleep(time.Millisecond) // let the loop run its pass first
 					return pid, nil
 				}
-				c, err := childproc.New(l, hooks.ChildHooks{Mode: mode, Spawn: slowSpawn}, childproc.WithReapStrategy(v.strategy))
+				c, err := childproc.New(ev, hooks.ChildHooks{Mode: mode, Spawn: slowSpawn}, childproc.WithReapStrategy(v.strategy))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -124,8 +129,8 @@ func TestMainloopPidfdForksLocked(t *testing.T) {
 		if err != nil {
 			return 0, err
 		}
-		var info unix.Siginfo
-		for unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil) == unix.EINTR {
+		if err := zombie(pid); err != nil {
+			return 0, err
 		}
 		// The application's SIGCHLD handling runs now, while the child is
 		// not yet recorded.
@@ -215,4 +220,30 @@ func TestCloseWaitsForFork(t *testing.T) {
 		}
 	})
 	assertNoZombies(t)
+}
+
+// passHooks is the reference loop with every fd target wrapped, so that a
+// test learns when the library has finished handling an occurrence (for the
+// SIGCHLD self-pipe: a whole collect-and-dispatch pass).
+type passHooks struct {
+	*loop.Loop
+	passed chan struct{} // gets a token (if empty) after each occurrence
+}
+
+func (h passHooks) RegisterFD(fd int, ev hooks.Events, t hooks.FDTarget) (hooks.Registration, error) {
+	return h.Loop.RegisterFD(fd, ev, passTarget{t, h.passed})
+}
+
+type passTarget struct {
+	hooks.FDTarget
+	passed chan struct{}
+}
+
+func (p passTarget) FDOccurred(fd int, ev hooks.Events) error {
+	err := p.FDTarget.FDOccurred(fd, ev)
+	select {
+	case p.passed <- struct{}{}:
+	default:
+	}
+	return err
 }
