@@ -2,10 +2,15 @@
 // loop and the childloop library that wants to watch file descriptors, arm
 // timeouts and learn about child processes inside that loop.
 //
-// The package holds types and documentation only. An application implements
-// [OSEvents] (or uses the reference loop in package loop, which implements it)
-// and chooses a [ChildMode]; package osevent and package childproc call the
-// hooks and receive occurrences back through [FDTarget] and [TimeoutTarget].
+// The package holds the contract's types, its two errors and documentation
+// only. An application implements [OSEvents] (or uses the reference loop in
+// package loop, which implements it); package osevent and package childproc
+// call the hooks and receive occurrences back through [FDTarget] and
+// [TimeoutTarget]. How children are handled (who reaps what, who catches
+// SIGCHLD) is configured in package childproc, not here.
+//
+// In libxl, whose design this follows, OSEvents is libxl_osevent_hooks and
+// the targets are the for_libxl cookies handed to its fd and timeout hooks.
 //
 // # Registrations
 //
@@ -68,8 +73,9 @@
 //
 //  1. A hook must not call back into the library: not an occurrence entry
 //     point, not a context method. The library detects an occurrence
-//     delivered from inside a hook on the same goroutine and returns
-//     osevent.ErrReentrant instead of corrupting its state or deadlocking.
+//     delivered from inside a hook on the same goroutine and returns an
+//     error wrapping [ErrReentrant] instead of corrupting its state or
+//     deadlocking.
 //  2. The application must not hold a lock that its hooks take while it
 //     calls into the library (for example while delivering an occurrence):
 //     the library may call a hook from that call, and the hook would then wait

@@ -10,26 +10,23 @@ import (
 // the EPOLL* bits of the same names.
 type Events uint16
 
-// Event bits. In, Pri and Out may be requested; Err, Hup and Nval are only
-// ever reported.
+// Event bits. A registration may ask for In, Pri and Out; Fault, Hup and
+// Nval are only ever reported.
 const (
-	In   Events = 0x0001 // readable (POLLIN)
-	Pri  Events = 0x0002 // urgent data (POLLPRI)
-	Out  Events = 0x0004 // writable (POLLOUT)
-	Err  Events = 0x0008 // error condition (POLLERR), reported only
-	Hup  Events = 0x0010 // hang-up (POLLHUP), reported only
-	Nval Events = 0x0020 // fd not open (POLLNVAL), reported only
+	In    Events = 0x0001 // readable (POLLIN)
+	Pri   Events = 0x0002 // urgent data (POLLPRI)
+	Out   Events = 0x0004 // writable (POLLOUT)
+	Fault Events = 0x0008 // error condition on the fd (POLLERR), reported only
+	Hup   Events = 0x0010 // hang-up: the peer closed (POLLHUP), reported only
+	Nval  Events = 0x0020 // fd not open (POLLNVAL), reported only
 )
-
-// Requestable is the set of bits a registration may ask for.
-const Requestable = In | Pri | Out
 
 // String returns the set bits as "In|Out" etc., or "0" for an empty mask.
 func (e Events) String() string {
 	if e == 0 {
 		return "0"
 	}
-	names := [...]string{"In", "Pri", "Out", "Err", "Hup", "Nval"}
+	names := [...]string{"In", "Pri", "Out", "Fault", "Hup", "Nval"}
 	var b []byte
 	for i, n := range names {
 		if e&(1<<i) != 0 {
@@ -67,9 +64,10 @@ type Registration any
 // loop when the fd is ready.
 type FDTarget interface {
 	// FDOccurred reports that fd is ready with revents (the bits poll or
-	// epoll returned, possibly including Err, Hup or Nval). It returns a
-	// non-nil error only when the call itself was illegal (delivered from
-	// inside a hook); a stale occurrence is ignored and returns nil.
+	// epoll returned, possibly including Fault, Hup or Nval). It returns a
+	// non-nil error (wrapping ErrReentrant) only when the call itself was
+	// illegal, made from inside a hook; a stale occurrence is ignored and
+	// returns nil.
 	FDOccurred(fd int, revents Events) error
 }
 
@@ -81,18 +79,14 @@ type TimeoutTarget interface {
 	TimeoutOccurred() error
 }
 
-// ASAP, as a deadline, means "fire as soon as possible": the application
-// should deliver the timeout on its next loop iteration without sleeping.
-// It is the zero time.Time.
-var ASAP time.Time
-
 // OSEvents are the hooks through which the library registers fds and
 // timeouts in the application's loop. See the package documentation for the
 // rules every implementation must follow.
 //
 // Deadlines are absolute times taken from [time.Now] (they carry a monotonic
-// clock reading, so wall-clock jumps do not move them); the zero time,
-// [ASAP], means "as soon as possible".
+// clock reading, so wall-clock jumps do not move them); the zero time.Time
+// means "as soon as possible": deliver the timeout on the next loop
+// iteration without sleeping.
 type OSEvents interface {
 	// RegisterFD asks the application to watch fd for events and to
 	// report readiness to target. events may be empty.
@@ -110,8 +104,10 @@ type OSEvents interface {
 	// RegisterTimeout arms a one-shot timeout for deadline.
 	RegisterTimeout(deadline time.Time, target TimeoutTarget) (Registration, error)
 
-	// ModifyTimeout moves the deadline of an armed timeout (ASAP: fire
-	// now). On error the old deadline stands.
+	// ModifyTimeout moves the deadline of an armed timeout (the zero time:
+	// fire now). On error the old deadline stands; a timeout that already
+	// fired or was deregistered is not armed again: the error wraps
+	// ErrNotArmed.
 	ModifyTimeout(reg Registration, deadline time.Time) (Registration, error)
 
 	// DeregisterTimeout disarms a timeout. It must tolerate a timeout

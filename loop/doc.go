@@ -13,7 +13,7 @@
 //	}
 //	defer l.Close()
 //	w, err := l.Watch(fd, hooks.In, func(fd int, ev hooks.Events) error {
-//		// fd is readable (or ev has Err/Hup).
+//		// fd is readable (or ev has Fault/Hup).
 //		return nil
 //	})
 //	...
@@ -26,10 +26,10 @@
 // # Semantics
 //
 // Watchers are level-triggered. Several watchers may watch one fd; each gets
-// the events its own mask asks for, plus Err and Hup (Nval for the poll
+// the events its own mask asks for, plus Fault and Hup (Nval for the poll
 // backend), and a watcher whose mask is empty gets nothing. Timers are
 // one-shot, ordered by deadline on the monotonic clock; a zero deadline
-// ([hooks.ASAP]) or one in the past fires on the next iteration without
+// (time.Time{}) or one in the past fires on the next iteration without
 // sleeping.
 //
 // Stale events are dropped: an event collected by one wait is delivered to a

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/childloop/childloop/hooks"
 )
 
 // waitPolling returns once the loop goroutine is in (or about to enter)
@@ -60,4 +62,11 @@ func (p *hookedPoller) wait(ms int) (int, error) {
 	n, err := p.poller.wait(ms)
 	p.after()
 	return n, err
+}
+
+// events returns the watcher's current mask.
+func (w *Watcher) events() hooks.Events {
+	w.loop.mu.Lock()
+	defer w.loop.mu.Unlock()
+	return w.mask
 }

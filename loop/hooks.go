@@ -1,7 +1,6 @@
 package loop
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/childloop/childloop/hooks"
@@ -14,7 +13,7 @@ import (
 // target.FDOccurred. The Registration is the *Watcher.
 func (l *Loop) RegisterFD(fd int, events hooks.Events, target hooks.FDTarget) (hooks.Registration, error) {
 	if target == nil {
-		return nil, fmt.Errorf("%w: nil target", ErrInvalid)
+		return nil, invalid("nil target")
 	}
 	w, err := l.Watch(fd, events, target.FDOccurred)
 	if err != nil {
@@ -27,7 +26,7 @@ func (l *Loop) RegisterFD(fd int, events hooks.Events, target hooks.FDTarget) (h
 func (l *Loop) ModifyFD(reg hooks.Registration, fd int, events hooks.Events) (hooks.Registration, error) {
 	w, ok := reg.(*Watcher)
 	if !ok || w.loop != l || w.fd != fd {
-		return reg, fmt.Errorf("%w: registration %T for fd %d", ErrInvalid, reg, fd)
+		return reg, invalid("registration %T for fd %d", reg, fd)
 	}
 	return reg, w.Modify(events)
 }
@@ -46,7 +45,7 @@ func (l *Loop) DeregisterFD(reg hooks.Registration, fd int) {
 // Registration is the *Timer.
 func (l *Loop) RegisterTimeout(deadline time.Time, target hooks.TimeoutTarget) (hooks.Registration, error) {
 	if target == nil {
-		return nil, fmt.Errorf("%w: nil target", ErrInvalid)
+		return nil, invalid("nil target")
 	}
 	t, err := l.AddTimer(deadline, target.TimeoutOccurred)
 	if err != nil {
@@ -57,14 +56,14 @@ func (l *Loop) RegisterTimeout(deadline time.Time, target hooks.TimeoutTarget) (
 
 // ModifyTimeout implements [hooks.OSEvents] with [Timer.Reset], except that
 // a timeout which already fired (or was deregistered) is not armed again:
-// it returns ErrNotArmed, as osevent's PollArray does. Re-arming it would
+// it returns errNotArmed, as osevent's PollArray does. Re-arming it would
 // leave a timer the library never deregisters, alive in the loop until its
 // deadline even after the library closed. A timeout expired in the
 // iteration in progress but not yet fired fires only with the new deadline.
 func (l *Loop) ModifyTimeout(reg hooks.Registration, deadline time.Time) (hooks.Registration, error) {
 	t, ok := reg.(*Timer)
 	if !ok || t.loop != l {
-		return reg, fmt.Errorf("%w: registration %T", ErrInvalid, reg)
+		return reg, invalid("registration %T", reg)
 	}
 	return reg, t.reset(deadline, false)
 }

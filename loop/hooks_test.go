@@ -2,6 +2,7 @@ package loop
 
 import (
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -97,10 +98,10 @@ func TestOSEventsFD(t *testing.T) {
 		}
 		runOnce(t, l, false)
 		r.expect(t, false, "t:Out")
-		if _, err := ev.ModifyFD(reg, s[1], hooks.In); !errors.Is(err, ErrInvalid) {
+		if _, err := ev.ModifyFD(reg, s[1], hooks.In); !errors.Is(err, os.ErrInvalid) {
 			t.Errorf("ModifyFD with the wrong fd = %v", err)
 		}
-		if _, err := ev.ModifyFD("junk", s[0], hooks.In); !errors.Is(err, ErrInvalid) {
+		if _, err := ev.ModifyFD("junk", s[0], hooks.In); !errors.Is(err, os.ErrInvalid) {
 			t.Errorf("ModifyFD with a foreign registration = %v", err)
 		}
 		ev.DeregisterFD("junk", s[0])
@@ -109,10 +110,10 @@ func TestOSEventsFD(t *testing.T) {
 		ev.DeregisterFD(reg, s[0])
 		runOnce(t, l, false)
 		r.expect(t, false)
-		if _, err := ev.RegisterFD(s[0], hooks.In, nil); !errors.Is(err, ErrInvalid) {
+		if _, err := ev.RegisterFD(s[0], hooks.In, nil); !errors.Is(err, os.ErrInvalid) {
 			t.Errorf("RegisterFD(nil target) = %v", err)
 		}
-		if _, err := ev.RegisterTimeout(hooks.ASAP, nil); !errors.Is(err, ErrInvalid) {
+		if _, err := ev.RegisterTimeout(time.Time{}, nil); !errors.Is(err, os.ErrInvalid) {
 			t.Errorf("RegisterTimeout(nil target) = %v", err)
 		}
 	})
@@ -120,7 +121,7 @@ func TestOSEventsFD(t *testing.T) {
 
 // A target's error (the library's reentrancy error, say) ends Run.
 func TestOSEventsTargetError(t *testing.T) {
-	l := newLoop(t, BackendDefault)
+	l := testLoop(t, backendDefault)
 	boom := errors.New("reentrant")
 	p := pipe(t)
 	write1(t, p[1])
@@ -136,7 +137,7 @@ func TestOSEventsTargetError(t *testing.T) {
 // ModifyTimeout on a timeout that expired in this round but whose turn has
 // not come moves it: it fires once, at the new deadline.
 func TestModifyExpiredTimeout(t *testing.T) {
-	l := newLoop(t, BackendDefault)
+	l := testLoop(t, backendDefault)
 	var r rec
 	var second hooks.Registration
 	if _, err := l.RegisterTimeout(time.Now().Add(-2*time.Second), timeoutFunc(func() error {
@@ -149,7 +150,7 @@ func TestModifyExpiredTimeout(t *testing.T) {
 	second, _ = l.RegisterTimeout(time.Now().Add(-time.Second), timeoutFunc(r.timer("second")))
 	runOnce(t, l, false)
 	r.expect(t, false, "first")
-	if _, err := l.ModifyTimeout(second, hooks.ASAP); err != nil {
+	if _, err := l.ModifyTimeout(second, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	runOnce(t, l, false)
@@ -160,24 +161,24 @@ func TestModifyExpiredTimeout(t *testing.T) {
 // (or was deregistered) is not armed again, so nothing the library no
 // longer tracks stays in the loop.
 func TestModifyFiredTimeout(t *testing.T) {
-	l := newLoop(t, BackendDefault)
+	l := testLoop(t, backendDefault)
 	var r rec
-	reg, err := l.RegisterTimeout(hooks.ASAP, timeoutFunc(r.timer("fired")))
+	reg, err := l.RegisterTimeout(time.Time{}, timeoutFunc(r.timer("fired")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	runOnce(t, l, false)
 	r.expect(t, false, "fired")
-	if _, err := l.ModifyTimeout(reg, time.Now().Add(time.Hour)); !errors.Is(err, ErrNotArmed) {
-		t.Errorf("ModifyTimeout after it fired: %v, want ErrNotArmed", err)
+	if _, err := l.ModifyTimeout(reg, time.Now().Add(time.Hour)); !errors.Is(err, hooks.ErrNotArmed) {
+		t.Errorf("ModifyTimeout after it fired: %v, want hooks.ErrNotArmed", err)
 	}
 	reg2, err := l.RegisterTimeout(time.Now().Add(time.Hour), timeoutFunc(r.timer("never")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	l.DeregisterTimeout(reg2)
-	if _, err := l.ModifyTimeout(reg2, hooks.ASAP); !errors.Is(err, ErrNotArmed) {
-		t.Errorf("ModifyTimeout after deregistration: %v, want ErrNotArmed", err)
+	if _, err := l.ModifyTimeout(reg2, time.Time{}); !errors.Is(err, hooks.ErrNotArmed) {
+		t.Errorf("ModifyTimeout after deregistration: %v, want hooks.ErrNotArmed", err)
 	}
 	l.mu.Lock()
 	n := len(l.timers)

@@ -43,7 +43,7 @@ func TestNoFDLeak(t *testing.T) {
 			p := pipe(t)
 			write1(t, p[1])
 			before := openFDs(t)
-			l, err := New(WithBackend(b))
+			l, err := newLoop(b)
 			if err != nil {
 				t.Fatal(err)
 			}

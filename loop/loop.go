@@ -3,6 +3,8 @@ package loop
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -10,58 +12,44 @@ import (
 	"github.com/childloop/childloop/internal/sysfd"
 )
 
-// ErrClosed is returned by methods of a Loop (and of its watchers and
-// timers) after [Loop.Close].
-var ErrClosed = errors.New("loop: closed")
+// Errors. Methods of a closed Loop (and of its watchers and timers) return
+// errClosed, which wraps fs.ErrClosed; bad arguments (a nil callback, a
+// negative fd, an event mask asking for more than In, Pri and Out, a stopped
+// watcher, a foreign registration) return errors wrapping os.ErrInvalid;
+// ModifyTimeout of a timeout that fired or was deregistered returns an
+// error wrapping hooks.ErrNotArmed.
+var (
+	errClosed   = fmt.Errorf("loop: %w", fs.ErrClosed)
+	errNotArmed = fmt.Errorf("loop: %w", hooks.ErrNotArmed)
+)
 
-// ErrInvalid is wrapped by the errors returned for bad arguments: a nil
-// callback, a negative fd, an event mask with bits other than
-// [hooks.Requestable], a stopped watcher, a foreign registration.
-var ErrInvalid = errors.New("loop: invalid argument")
+// invalid returns an error wrapping os.ErrInvalid.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("loop: %w: %s", os.ErrInvalid, fmt.Sprintf(format, args...))
+}
 
-// ErrNotArmed is returned by ModifyTimeout for a timeout that already fired
-// or was deregistered.
-var ErrNotArmed = errors.New("loop: timeout not armed (fired or deregistered)")
-
-// ErrUnsupported is returned by [New] for a backend this system lacks.
-var ErrUnsupported = errors.New("loop: backend not supported on this system")
-
-// Backend selects the system call the loop waits in.
-type Backend int
+// backend is the system call the loop waits in. Applications get the
+// platform's best (epoll on Linux, poll elsewhere); tests run every
+// backend.
+type backend int
 
 const (
-	// BackendDefault is epoll on Linux and poll elsewhere.
-	BackendDefault Backend = iota
-	// BackendEpoll uses epoll(7); Linux only.
-	BackendEpoll
-	// BackendPoll uses poll(2); every unix system.
-	BackendPoll
+	backendDefault backend = iota
+	backendEpoll           // epoll(7); Linux only
+	backendPoll            // poll(2); every unix system
 )
 
 // String returns the backend's name.
-func (b Backend) String() string {
+func (b backend) String() string {
 	switch b {
-	case BackendDefault:
+	case backendDefault:
 		return "default"
-	case BackendEpoll:
+	case backendEpoll:
 		return "epoll"
-	case BackendPoll:
+	case backendPoll:
 		return "poll"
 	}
-	return fmt.Sprintf("Backend(%d)", int(b))
-}
-
-// Option configures [New].
-type Option func(*config)
-
-// config is what the options set; used only inside New.
-type config struct {
-	backend Backend
-}
-
-// WithBackend chooses the backend (default: [BackendDefault]).
-func WithBackend(b Backend) Option {
-	return func(c *config) { c.backend = b }
+	return fmt.Sprintf("backend(%d)", int(b))
 }
 
 // Loop is a single-goroutine event loop. Create it with [New]; the zero
@@ -71,7 +59,7 @@ type Loop struct {
 	cond sync.Cond  // signalled (with mu) when the loop leaves its wait; Close waits on it
 
 	poller  poller           // guarded by mu for updates; wait runs without mu on the loop goroutine
-	backend Backend          // immutable after New
+	backend backend          // immutable after New
 	wake    sysfd.Collapsing // fds set to -1 by Close; guarded by mu (Pending is lock-free)
 	stopReq atomic.Bool      // Stop was called and Run has not yet seen it
 	running atomic.Bool      // Run or RunOnce is executing (misuse check)
@@ -93,26 +81,25 @@ var _ hooks.OSEvents = (*Loop)(nil)
 
 // New creates a loop. Its fds (the epoll instance, the wake eventfd or pipe)
 // are close-on-exec from creation. Release them with [Loop.Close].
-func New(opts ...Option) (*Loop, error) {
-	var c config
-	for _, o := range opts {
-		o(&c)
-	}
+func New() (*Loop, error) { return newLoop(backendDefault) }
+
+// newLoop creates a loop on backend b.
+func newLoop(b backend) (*Loop, error) {
 	l := &Loop{fds: make(map[int]*fdEntry)}
 	l.cond.L = &l.mu
 	var err error
-	switch c.backend {
-	case BackendDefault:
+	switch b {
+	case backendDefault:
 		l.backend = defaultBackend
-	case BackendEpoll, BackendPoll:
-		l.backend = c.backend
+	case backendEpoll, backendPoll:
+		l.backend = b
 	default:
-		return nil, fmt.Errorf("%w: backend %v", ErrInvalid, c.backend)
+		return nil, invalid("backend %v", b)
 	}
 	if l.wake.Waker, err = sysfd.NewWaker(); err != nil {
 		return nil, err
 	}
-	if l.backend == BackendEpoll {
+	if l.backend == backendEpoll {
 		l.poller, err = newEpollPoller(l.wake.R)
 	} else {
 		l.poller, err = newPollPoller(l.wake.R)
@@ -124,15 +111,12 @@ func New(opts ...Option) (*Loop, error) {
 	return l, nil
 }
 
-// Backend reports the backend in use.
-func (l *Loop) Backend() Backend { return l.backend }
-
 // Wake makes the loop's current or next wait return at once. It may be
 // called from any goroutine; calls made before the loop gets round to
 // waking collapse into one write.
 func (l *Loop) Wake() error {
 	if l.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	if l.wake.Pending() {
 		return nil
@@ -140,7 +124,7 @@ func (l *Loop) Wake() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	return l.wakeLocked()
 }
@@ -164,19 +148,21 @@ func (l *Loop) changedLocked(needWake bool) {
 // goroutine, including callbacks.
 func (l *Loop) Stop() {
 	l.stopReq.Store(true)
-	_ = l.Wake() // ErrClosed: Run returns anyway
+	_ = l.Wake() // errClosed: Run returns anyway
 }
 
 // Close releases the loop's fds, stops every watcher and disarms every
 // timer. It may be called from any goroutine, including a callback (the
 // rest of that iteration's events are then dropped). If the loop goroutine
 // is blocked waiting, Close wakes it and waits until it has left the wait.
-// Later calls, and most methods, return ErrClosed.
+// Close is idempotent: a later call does nothing and returns nil. After
+// Close, the loop's other methods (and those of its watchers and timers)
+// return an error wrapping fs.ErrClosed.
 func (l *Loop) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed.Load() {
-		return ErrClosed
+		return nil
 	}
 	l.closed.Store(true)
 	if l.polling {

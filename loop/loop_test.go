@@ -3,6 +3,8 @@ package loop
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -26,12 +28,12 @@ func (r *rec) add(format string, a ...any) {
 }
 
 // fd returns a watcher callback recording "name:revents".
-func (r *rec) fd(name string) FDFunc {
+func (r *rec) fd(name string) func(fd int, revents hooks.Events) error {
 	return func(_ int, ev hooks.Events) error { r.add("%s:%v", name, ev); return nil }
 }
 
 // timer returns a timer callback recording name.
-func (r *rec) timer(name string) TimerFunc {
+func (r *rec) timer(name string) func() error {
 	return func() error { r.add("%s", name); return nil }
 }
 
@@ -103,10 +105,10 @@ var behaviour = []struct {
 		}
 		runOnce(t, l, false)
 		r.expect(t, false, "w:In|Out")
-		if err := w.Modify(hooks.Err); !errors.Is(err, ErrInvalid) {
-			t.Errorf("Modify(Err) = %v, want ErrInvalid", err)
+		if err := w.Modify(hooks.Fault); !errors.Is(err, os.ErrInvalid) {
+			t.Errorf("Modify(Err) = %v, want os.ErrInvalid", err)
 		}
-		if got := w.Events(); got != hooks.In|hooks.Out {
+		if got := w.events(); got != hooks.In|hooks.Out {
 			t.Errorf("Events after a failed Modify = %v", got)
 		}
 	}},
@@ -119,8 +121,8 @@ var behaviour = []struct {
 		w.Stop()
 		runOnce(t, l, false)
 		r.expect(t, false)
-		if err := w.Modify(hooks.In); !errors.Is(err, ErrInvalid) {
-			t.Errorf("Modify after Stop = %v, want ErrInvalid", err)
+		if err := w.Modify(hooks.In); !errors.Is(err, os.ErrInvalid) {
+			t.Errorf("Modify after Stop = %v, want os.ErrInvalid", err)
 		}
 		if fds, _ := l.registered(); fds != 0 {
 			t.Errorf("%d fds registered after Stop", fds)
@@ -288,7 +290,7 @@ var behaviour = []struct {
 			must[*Timer](t)(l.AddTimer(now.Add(ms(d)), r.timer(fmt.Sprint(d))))
 		}
 		for i := range 6 {
-			must[*Timer](t)(l.AddTimer(hooks.ASAP, r.timer(fmt.Sprint("asap", i))))
+			must[*Timer](t)(l.AddTimer(time.Time{}, r.timer(fmt.Sprint("asap", i))))
 		}
 		must[*Timer](t)(l.AddTimer(now.Add(ms(40)), func() error { l.Stop(); return nil }))
 		watchdog(t, l)
@@ -322,7 +324,7 @@ var behaviour = []struct {
 	{"TimerReset", func(t *testing.T, l *Loop) {
 		var r rec
 		tm := must[*Timer](t)(l.AddTimer(time.Now().Add(time.Hour), r.timer("t")))
-		if err := tm.Reset(hooks.ASAP); err != nil {
+		if err := tm.Reset(time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		watchdog(t, l)
@@ -333,7 +335,7 @@ var behaviour = []struct {
 		}
 		// Re-arm after firing; moving a due timer later defers it.
 		must[*Timer](t)(l.AddTimer(time.Now().Add(ms(10)), r.timer("mark")))
-		tm.Reset(hooks.ASAP)
+		tm.Reset(time.Time{})
 		tm.Reset(time.Now().Add(ms(20)))
 		must[*Timer](t)(l.AddTimer(time.Now().Add(ms(30)), func() error { l.Stop(); return nil }))
 		if err := l.Run(); err != nil {
@@ -343,7 +345,7 @@ var behaviour = []struct {
 	}},
 	{"TimerASAPAndPast", func(t *testing.T, l *Loop) {
 		var r rec
-		must[*Timer](t)(l.AddTimer(hooks.ASAP, r.timer("asap")))
+		must[*Timer](t)(l.AddTimer(time.Time{}, r.timer("asap")))
 		must[*Timer](t)(l.AddTimer(time.Now().Add(-time.Hour), r.timer("past")))
 		must[*Timer](t)(l.AddTimer(time.Now().Add(time.Hour), r.timer("later")))
 		watchdog(t, l)
@@ -422,22 +424,24 @@ var behaviour = []struct {
 		if err := l.Close(); err != nil {
 			t.Fatal(err)
 		}
+		if err := l.Close(); err != nil {
+			t.Errorf("second Close = %v, want nil (idempotent)", err)
+		}
 		for name, err := range map[string]error{
-			"Close":   l.Close(),
 			"Run":     l.Run(),
 			"RunOnce": l.RunOnce(false),
 			"Wake":    l.Wake(),
 			"Modify":  w.Modify(hooks.Out),
-			"Reset":   tm.Reset(hooks.ASAP),
+			"Reset":   tm.Reset(time.Time{}),
 		} {
-			if err != ErrClosed {
-				t.Errorf("%s after Close = %v, want ErrClosed", name, err)
+			if !errors.Is(err, fs.ErrClosed) {
+				t.Errorf("%s after Close = %v, want fs.ErrClosed", name, err)
 			}
 		}
-		if _, err := l.Watch(p[0], hooks.In, func(int, hooks.Events) error { return nil }); err != ErrClosed {
+		if _, err := l.Watch(p[0], hooks.In, func(int, hooks.Events) error { return nil }); !errors.Is(err, fs.ErrClosed) {
 			t.Errorf("Watch after Close = %v", err)
 		}
-		if _, err := l.AddTimer(hooks.ASAP, func() error { return nil }); err != ErrClosed {
+		if _, err := l.AddTimer(time.Time{}, func() error { return nil }); !errors.Is(err, fs.ErrClosed) {
 			t.Errorf("AddTimer after Close = %v", err)
 		}
 		if tm.Cancel() {
@@ -483,7 +487,7 @@ var behaviour = []struct {
 		write1(t, p[1])
 		write1(t, q[1])
 		var tm *Timer
-		closer := func(name string) FDFunc {
+		closer := func(name string) func(fd int, revents hooks.Events) error {
 			return func(int, hooks.Events) error {
 				r.add("%s", name)
 				err := l.Close()
@@ -495,7 +499,7 @@ var behaviour = []struct {
 		}
 		must[*Watcher](t)(l.Watch(p[0], hooks.In, closer("p")))
 		must[*Watcher](t)(l.Watch(q[0], hooks.In, closer("q")))
-		tm = must[*Timer](t)(l.AddTimer(hooks.ASAP, r.timer("timer")))
+		tm = must[*Timer](t)(l.AddTimer(time.Time{}, r.timer("timer")))
 		watchdog(t, l)
 		if err := l.Run(); err != nil {
 			t.Fatal(err)
@@ -520,14 +524,14 @@ var behaviour = []struct {
 	}},
 	{"CallbackError", func(t *testing.T, l *Loop) {
 		e1, e2 := errors.New("e1"), errors.New("e2")
-		must[*Timer](t)(l.AddTimer(hooks.ASAP, func() error { return e1 }))
-		must[*Timer](t)(l.AddTimer(hooks.ASAP, func() error { return e2 }))
-		must[*Timer](t)(l.AddTimer(hooks.ASAP, func() error { return nil }))
+		must[*Timer](t)(l.AddTimer(time.Time{}, func() error { return e1 }))
+		must[*Timer](t)(l.AddTimer(time.Time{}, func() error { return e2 }))
+		must[*Timer](t)(l.AddTimer(time.Time{}, func() error { return nil }))
 		err := l.RunOnce(false)
 		if !errors.Is(err, e1) || !errors.Is(err, e2) {
 			t.Errorf("RunOnce = %v, want e1 and e2", err)
 		}
-		must[*Timer](t)(l.AddTimer(hooks.ASAP, func() error { return e1 }))
+		must[*Timer](t)(l.AddTimer(time.Time{}, func() error { return e1 }))
 		if err := l.Run(); err != e1 {
 			t.Errorf("Run = %v, want e1", err)
 		}
@@ -538,10 +542,10 @@ var behaviour = []struct {
 		for _, c := range []struct {
 			fd int
 			ev hooks.Events
-			fn FDFunc
+			fn func(fd int, revents hooks.Events) error
 		}{{-1, hooks.In, nop}, {p[0], hooks.In, nil}, {p[0], hooks.Hup, nop}} {
-			if _, err := l.Watch(c.fd, c.ev, c.fn); !errors.Is(err, ErrInvalid) {
-				t.Errorf("Watch(%d, %v, fn==nil %v) = %v, want ErrInvalid", c.fd, c.ev, c.fn == nil, err)
+			if _, err := l.Watch(c.fd, c.ev, c.fn); !errors.Is(err, os.ErrInvalid) {
+				t.Errorf("Watch(%d, %v, fn==nil %v) = %v, want os.ErrInvalid", c.fd, c.ev, c.fn == nil, err)
 			}
 		}
 		unix.Close(p[0])
@@ -551,7 +555,7 @@ var behaviour = []struct {
 			}
 		}
 		p[0] = -1
-		if _, err := l.AddTimer(hooks.ASAP, nil); !errors.Is(err, ErrInvalid) {
+		if _, err := l.AddTimer(time.Time{}, nil); !errors.Is(err, os.ErrInvalid) {
 			t.Errorf("AddTimer(nil) = %v", err)
 		}
 		if fds, timers := l.registered(); fds+timers != 0 {
@@ -612,8 +616,8 @@ func TestBehaviour(t *testing.T) {
 }
 
 func TestRunOnceFromCallbackPanics(t *testing.T) {
-	l := newLoop(t, BackendDefault)
-	must[*Timer](t)(l.AddTimer(hooks.ASAP, func() error {
+	l := testLoop(t, backendDefault)
+	must[*Timer](t)(l.AddTimer(time.Time{}, func() error {
 		defer func() {
 			if recover() == nil {
 				t.Error("nested RunOnce did not panic")
@@ -625,9 +629,9 @@ func TestRunOnceFromCallbackPanics(t *testing.T) {
 }
 
 func TestPanickingCallbackKeepsTimers(t *testing.T) {
-	l := newLoop(t, BackendDefault)
+	l := testLoop(t, backendDefault)
 	var r rec
-	must[*Timer](t)(l.AddTimer(hooks.ASAP, func() error { panic("boom") }))
+	must[*Timer](t)(l.AddTimer(time.Time{}, func() error { panic("boom") }))
 	must[*Timer](t)(l.AddTimer(time.Now().Add(-time.Second), r.timer("after")))
 	func() {
 		defer func() { recover() }()
@@ -638,12 +642,12 @@ func TestPanickingCallbackKeepsTimers(t *testing.T) {
 }
 
 func TestNewBadBackend(t *testing.T) {
-	if _, err := New(WithBackend(Backend(42))); !errors.Is(err, ErrInvalid) {
-		t.Errorf("New(Backend(42)) = %v", err)
+	if _, err := newLoop((backend(42))); !errors.Is(err, os.ErrInvalid) {
+		t.Errorf("New(backend(42)) = %v", err)
 	}
-	if defaultBackend != BackendEpoll {
-		if _, err := New(WithBackend(BackendEpoll)); err != ErrUnsupported {
-			t.Errorf("New(BackendEpoll) without epoll = %v, want ErrUnsupported", err)
+	if defaultBackend != backendEpoll {
+		if _, err := newLoop(backendEpoll); !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("New(backendEpoll) without epoll = %v, want errors.ErrUnsupported", err)
 		}
 	}
 }

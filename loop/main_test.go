@@ -30,23 +30,23 @@ func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond * time
 // failAfter bounds any wait that a correct loop ends much sooner.
 var failAfter = 10 * time.Second * timeScale
 
-func backends() []Backend {
-	if defaultBackend == BackendEpoll {
-		return []Backend{BackendEpoll, BackendPoll}
+func backends() []backend {
+	if defaultBackend == backendEpoll {
+		return []backend{backendEpoll, backendPoll}
 	}
-	return []Backend{BackendPoll}
+	return []backend{backendPoll}
 }
 
-// newLoop returns a loop with backend b, closed at the end of the test.
-func newLoop(t testing.TB, b Backend) *Loop {
+// testLoop returns a loop with backend b, closed at the end of the test.
+func testLoop(t testing.TB, b backend) *Loop {
 	t.Helper()
-	l, err := New(WithBackend(b))
+	l, err := newLoop(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	if b != BackendDefault && l.Backend() != b {
-		t.Fatalf("New(WithBackend(%v)).Backend() = %v", b, l.Backend())
+	if b != backendDefault && l.backend != b {
+		t.Fatalf("newLoop(%v).backend = %v", b, l.backend)
 	}
 	return l
 }
@@ -55,7 +55,7 @@ func newLoop(t testing.TB, b Backend) *Loop {
 func forBackends(t *testing.T, fn func(t *testing.T, l *Loop)) {
 	t.Helper()
 	for _, b := range backends() {
-		t.Run(b.String(), func(t *testing.T) { fn(t, newLoop(t, b)) })
+		t.Run(b.String(), func(t *testing.T) { fn(t, testLoop(t, b)) })
 	}
 }
 

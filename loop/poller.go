@@ -28,4 +28,4 @@ type poller interface {
 }
 
 // reported are the bits the kernel reports without being asked.
-const reported = hooks.Err | hooks.Hup | hooks.Nval
+const reported = hooks.Fault | hooks.Hup | hooks.Nval

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 )
 
 // epollPoller waits in epoll_wait. Each registered fd carries its entry
@@ -34,13 +35,13 @@ const (
 	_ = uint32(uint32(hooks.Pri) - unix.EPOLLPRI)
 	_ = uint32(unix.EPOLLOUT - uint32(hooks.Out))
 	_ = uint32(uint32(hooks.Out) - unix.EPOLLOUT)
-	_ = uint32(unix.EPOLLERR - uint32(hooks.Err))
-	_ = uint32(uint32(hooks.Err) - unix.EPOLLERR)
+	_ = uint32(unix.EPOLLERR - uint32(hooks.Fault))
+	_ = uint32(uint32(hooks.Fault) - unix.EPOLLERR)
 	_ = uint32(unix.EPOLLHUP - uint32(hooks.Hup))
 	_ = uint32(uint32(hooks.Hup) - unix.EPOLLHUP)
 )
 
-const defaultBackend = BackendEpoll
+const defaultBackend = backendEpoll
 
 func newEpollPoller(wakeFD int) (poller, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
@@ -94,7 +95,7 @@ func (p *epollPoller) wait(timeoutMs int) (int, error) {
 
 func (p *epollPoller) event(i int) (int, uint32, hooks.Events) {
 	ev := &p.events[i]
-	return int(ev.Fd), uint32(ev.Pad), hooks.Events(ev.Events) & (hooks.Requestable | reported)
+	return int(ev.Fd), uint32(ev.Pad), hooks.Events(ev.Events) & (sysfd.Requestable | reported)
 }
 
 func (p *epollPoller) close() error {

@@ -2,6 +2,13 @@
 
 package loop
 
-const defaultBackend = BackendPoll
+import (
+	"errors"
+	"fmt"
+)
 
-func newEpollPoller(int) (poller, error) { return nil, ErrUnsupported }
+const defaultBackend = backendPoll
+
+func newEpollPoller(int) (poller, error) {
+	return nil, fmt.Errorf("loop: epoll: %w", errors.ErrUnsupported)
+}

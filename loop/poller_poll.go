@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 	"golang.org/x/sys/unix"
 )
 
@@ -78,7 +79,7 @@ func (p *pollPoller) wait(timeoutMs int) (int, error) {
 
 func (p *pollPoller) event(i int) (int, uint32, hooks.Events) {
 	pfd := &p.fds[p.got[i]]
-	return int(pfd.Fd), p.gens[p.got[i]], hooks.Events(pfd.Revents) & (hooks.Requestable | reported)
+	return int(pfd.Fd), p.gens[p.got[i]], hooks.Events(pfd.Revents) & (sysfd.Requestable | reported)
 }
 
 func (p *pollPoller) close() error { return nil }

@@ -35,18 +35,18 @@ import (
 
 // Run runs iterations until Stop is called, the loop is closed, or a
 // callback returns an error (which Run returns). It returns nil after Stop
-// or Close during the run, and ErrClosed if the loop was already closed.
+// or Close during the run, and errClosed if the loop was already closed.
 // Run and RunOnce must not run concurrently or be called from a callback;
 // they panic if they are.
 func (l *Loop) Run() error {
 	l.enter()
 	defer l.running.Store(false)
 	if l.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	for !l.stopReq.Swap(false) {
 		if err := l.iterate(true); err != nil {
-			if err == ErrClosed { // closed between iterations
+			if err == errClosed { // closed between iterations
 				return nil
 			}
 			return err
@@ -59,7 +59,7 @@ func (l *Loop) Run() error {
 // until an fd is ready, the earliest timer is due, or Wake, Stop or a
 // registration change from another goroutine; if false, not at all), then
 // runs the callbacks of the ready watchers followed by those of the due
-// timers. It returns the callbacks' errors, ErrClosed if the loop is
+// timers. It returns the callbacks' errors, errClosed if the loop is
 // closed, or the wait's system call error.
 func (l *Loop) RunOnce(block bool) error {
 	l.enter()
@@ -78,7 +78,7 @@ func (l *Loop) iterate(block bool) error {
 	l.mu.Lock()
 	if l.closed.Load() {
 		l.mu.Unlock()
-		return ErrClosed
+		return errClosed
 	}
 	l.requeueLocked()
 	timeout := 0

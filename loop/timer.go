@@ -2,18 +2,14 @@ package loop
 
 import (
 	"container/heap"
-	"fmt"
 	"time"
 )
-
-// TimerFunc is a timer callback. A non-nil error is returned by RunOnce.
-type TimerFunc func() error
 
 // Timer is a one-shot timer of a Loop. It may be re-armed with Reset after
 // it fired or was cancelled.
 type Timer struct {
-	loop *Loop     // immutable after AddTimer
-	fn   TimerFunc // immutable after AddTimer
+	loop *Loop        // immutable after AddTimer
+	fn   func() error // immutable after AddTimer
 
 	deadline time.Time  // guarded by loop.mu
 	index    int        // position in loop.timers, or -1; guarded by loop.mu
@@ -30,11 +26,12 @@ const (
 )
 
 // AddTimer arms a timer calling fn on the loop goroutine once deadline has
-// passed. The zero deadline ([hooks.ASAP]) and past deadlines fire on the
-// next iteration.
-func (l *Loop) AddTimer(deadline time.Time, fn TimerFunc) (*Timer, error) {
+// passed. The zero deadline (time.Time{}: as soon as possible) and past
+// deadlines fire on the next iteration. A non-nil error from fn ends Run
+// (see the package documentation).
+func (l *Loop) AddTimer(deadline time.Time, fn func() error) (*Timer, error) {
 	if fn == nil {
-		return nil, fmt.Errorf("%w: nil callback", ErrInvalid)
+		return nil, invalid("nil callback")
 	}
 	t := &Timer{loop: l, fn: fn, index: -1}
 	if err := t.Reset(deadline); err != nil {
@@ -49,17 +46,17 @@ func (t *Timer) Reset(deadline time.Time) error {
 	return t.reset(deadline, true)
 }
 
-// reset is Reset; with idleToo false it refuses (ErrNotArmed) a timer that
+// reset is Reset; with idleToo false it refuses (errNotArmed) a timer that
 // fired or was cancelled.
 func (t *Timer) reset(deadline time.Time, idleToo bool) error {
 	l := t.loop
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	if !idleToo && t.state == timerIdle {
-		return ErrNotArmed
+		return errNotArmed
 	}
 	l.rearmLocked(t, deadline)
 	l.changedLocked(t.index == 0)
@@ -99,13 +96,6 @@ func (t *Timer) Cancel() bool {
 	t.state = timerIdle
 	// A wait that may now end too early is harmless: no wake needed.
 	return true
-}
-
-// Deadline returns the deadline the timer was last armed with.
-func (t *Timer) Deadline() time.Time {
-	t.loop.mu.Lock()
-	defer t.loop.mu.Unlock()
-	return t.deadline
 }
 
 // expireLocked moves the timers that are due from the heap to l.fire.

@@ -1,25 +1,20 @@
 package loop
 
 import (
-	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 )
-
-// FDFunc is a watcher callback: fd is ready with revents (the requested
-// bits that are ready, plus Err, Hup or Nval when reported). A non-nil
-// error is returned by RunOnce (see the package documentation).
-type FDFunc func(fd int, revents hooks.Events) error
 
 // Watcher is one level-triggered registration of an fd. Several watchers
 // may watch the same fd.
 type Watcher struct {
-	loop *Loop  // immutable after Watch
-	fd   int    // immutable after Watch
-	fn   FDFunc // immutable after Watch
+	loop *Loop                                    // immutable after Watch
+	fd   int                                      // immutable after Watch
+	fn   func(fd int, revents hooks.Events) error // immutable after Watch
 
 	mask   hooks.Events // requested events; guarded by loop.mu
 	active bool         // false once stopped or the loop is closed; guarded by loop.mu
@@ -40,21 +35,23 @@ type readyFD struct {
 }
 
 func checkEvents(ev hooks.Events) error {
-	if ev&^hooks.Requestable != 0 {
-		return fmt.Errorf("%w: events %v", ErrInvalid, ev)
+	if ev&^sysfd.Requestable != 0 {
+		return invalid("events %v", ev)
 	}
 	return nil
 }
 
 // Watch starts watching fd for events (any of [hooks.In], [hooks.Pri],
-// [hooks.Out], or none) and calls fn on the loop goroutine while it is ready.
+// [hooks.Out], or none) and calls fn on the loop goroutine while it is ready,
+// with revents the requested bits that are ready plus Fault, Hup or Nval when
+// reported. A non-nil error from fn ends Run (see the package documentation).
 // The fd stays the caller's: Stop the watcher before closing it.
-func (l *Loop) Watch(fd int, events hooks.Events, fn FDFunc) (*Watcher, error) {
+func (l *Loop) Watch(fd int, events hooks.Events, fn func(fd int, revents hooks.Events) error) (*Watcher, error) {
 	if fn == nil {
-		return nil, fmt.Errorf("%w: nil callback", ErrInvalid)
+		return nil, invalid("nil callback")
 	}
 	if fd < 0 {
-		return nil, fmt.Errorf("%w: fd %d", ErrInvalid, fd)
+		return nil, invalid("fd %d", fd)
 	}
 	if err := checkEvents(events); err != nil {
 		return nil, err
@@ -62,7 +59,7 @@ func (l *Loop) Watch(fd int, events hooks.Events, fn FDFunc) (*Watcher, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed.Load() {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	e := l.fds[fd]
 	if e == nil {
@@ -96,7 +93,7 @@ func (l *Loop) setMaskLocked(fd int, e *fdEntry, mask hooks.Events) error {
 		return err
 	}
 	e.mask = mask
-	l.changedLocked(l.backend == BackendPoll)
+	l.changedLocked(l.backend == backendPoll)
 	return nil
 }
 
@@ -114,16 +111,6 @@ func unionLocked(e *fdEntry, w *Watcher, mask hooks.Events) hooks.Events {
 	return u
 }
 
-// FD returns the watched fd.
-func (w *Watcher) FD() int { return w.fd }
-
-// Events returns the watcher's current mask.
-func (w *Watcher) Events() hooks.Events {
-	w.loop.mu.Lock()
-	defer w.loop.mu.Unlock()
-	return w.mask
-}
-
 // Modify changes the watcher's mask; an empty mask pauses it. On error the
 // old mask stays.
 func (w *Watcher) Modify(events hooks.Events) error {
@@ -134,10 +121,10 @@ func (w *Watcher) Modify(events hooks.Events) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	if !w.active {
-		return fmt.Errorf("%w: watcher stopped", ErrInvalid)
+		return invalid("watcher stopped")
 	}
 	e := l.fds[w.fd]
 	if err := l.setMaskLocked(w.fd, e, unionLocked(e, w, events)); err != nil {

@@ -16,10 +16,14 @@ const (
 	_ = unix.POLLPRI - hooks.Pri
 	_ = hooks.Out - unix.POLLOUT
 	_ = unix.POLLOUT - hooks.Out
-	_ = hooks.Err - unix.POLLERR
-	_ = unix.POLLERR - hooks.Err
+	_ = hooks.Fault - unix.POLLERR
+	_ = unix.POLLERR - hooks.Fault
 	_ = hooks.Hup - unix.POLLHUP
 	_ = unix.POLLHUP - hooks.Hup
 	_ = hooks.Nval - unix.POLLNVAL
 	_ = unix.POLLNVAL - hooks.Nval
 )
+
+// Requestable is the set of hooks.Events bits a registration may ask for;
+// the others are only ever reported.
+const Requestable = hooks.In | hooks.Pri | hooks.Out
