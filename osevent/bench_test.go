@@ -34,7 +34,7 @@ func (c *captureHooks) DeregisterTimeout(hooks.Registration) {}
 
 // newCaptured registers fd 3 for In with fn on a registry over captureHooks
 // and returns the registration and the target the application would call.
-func newCaptured(tb testing.TB, fn FDFunc) (*FD, hooks.FDTarget) {
+func newCaptured(tb testing.TB, fn func(fd int, revents hooks.Events)) (*FD, hooks.FDTarget) {
 	tb.Helper()
 	h := &captureHooks{}
 	r := New(h)

@@ -15,7 +15,7 @@
 // exactly when its target's generation is no longer live (deregistered,
 // fired, or its registry closed), or when it names a different fd than the
 // one registered. Live fd occurrences are masked with the registration's
-// current events plus [hooks.Err], [hooks.Hup] and [hooks.Nval]; a
+// current events plus [hooks.Fault], [hooks.Hup] and [hooks.Nval]; a
 // registration whose mask is empty, or an occurrence whose masked result is
 // zero, delivers nothing. A stale occurrence for a reused fd number cannot
 // reach the new registration, because it arrives on the old target.
@@ -28,7 +28,7 @@
 //
 // A Registry has one mutex, held while its bookkeeping changes and while it
 // calls the application's hooks; this is the documented order "library lock
-// → locks taken inside hooks". Callbacks ([FDFunc], [TimeoutFunc]) run after
+// → locks taken inside hooks". Callbacks (the fn passed to RegisterFD and RegisterTimeout) run after
 // the mutex is released, on the goroutine that delivered the occurrence, so
 // they may register, modify or deregister anything (themselves included) and
 // may close the registry. Every method is safe for concurrent use. A
@@ -46,7 +46,7 @@
 // hook call is in progress (an atomic flag set around every hook call) does
 // the entry point walk its own goroutine's stack, looking for the frame of
 // the out-of-line method through which the registry calls hooks. Found
-// means the call comes from inside a hook: it fails with [ErrReentrant]
+// means the call comes from inside a hook: it fails with [hooks.ErrReentrant]
 // (occurrences, Register, Modify) or panics (methods without an error
 // result). Not found means another goroutine merely holds the lock, and the
 // entry point waits for it as usual. Go has no goroutine id; recording one

@@ -1,29 +1,26 @@
 package osevent
 
-import "errors"
+import (
+	"fmt"
+	"io/fs"
+	"os"
 
-// Errors returned by the registry and the poll array. Hook errors are
-// returned wrapped and can be matched with errors.Is.
+	"github.com/childloop/childloop/hooks"
+)
+
+// The errors the registry and the poll array return. Each wraps a standard
+// or contract sentinel, so callers classify them with errors.Is: a closed
+// Registry or PollArray gives fs.ErrClosed; a bad argument (negative fd,
+// an event mask asking for more than In, Pri and Out, an AfterPoll array
+// that is not the last BeforePoll's) gives os.ErrInvalid; Modify of a
+// registration that fired or was deregistered gives hooks.ErrNotArmed; a
+// call from inside a hook gives hooks.ErrReentrant. Hook errors are
+// returned wrapped, so errors.Is finds them too.
 var (
-	// ErrReentrant reports an entry point called from inside a hook on the
-	// goroutine that is running the hook.
-	ErrReentrant = errors.New("osevent: occurrence delivered from inside a hook")
-
-	// ErrClosed reports use of a closed Registry or PollArray.
-	ErrClosed = errors.New("osevent: registry closed")
-
-	// ErrBadFD reports a negative file descriptor.
-	ErrBadFD = errors.New("osevent: bad file descriptor")
-
-	// ErrBadEvents reports an event mask with bits outside hooks.Requestable.
-	ErrBadEvents = errors.New("osevent: event mask outside hooks.Requestable")
-
-	// ErrNotArmed reports Modify on a registration that is no longer live:
-	// a timeout that already fired, or an fd or timeout that was
-	// deregistered.
-	ErrNotArmed = errors.New("osevent: registration not armed")
-
-	// ErrPollMismatch reports an AfterPoll array shorter than the one the
-	// last BeforePoll returned, or one whose library slots were moved.
-	ErrPollMismatch = errors.New("osevent: AfterPoll array does not match BeforePoll")
+	errReentrant    = fmt.Errorf("osevent: %w", hooks.ErrReentrant)
+	errClosed       = fmt.Errorf("osevent: %w", fs.ErrClosed)
+	errBadFD        = fmt.Errorf("osevent: %w: negative file descriptor", os.ErrInvalid)
+	errBadEvents    = fmt.Errorf("osevent: %w: event mask asks for more than In, Pri and Out", os.ErrInvalid)
+	errNotArmed     = fmt.Errorf("osevent: %w", hooks.ErrNotArmed)
+	errPollMismatch = fmt.Errorf("osevent: %w: AfterPoll array does not match the last BeforePoll", os.ErrInvalid)
 )

@@ -4,19 +4,15 @@ import (
 	"fmt"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 )
-
-// FDFunc is called when a registered fd is ready. revents holds the
-// reported bits within the registration's events plus hooks.Err, hooks.Hup
-// and hooks.Nval; it is never zero.
-type FDFunc func(fd int, revents hooks.Events)
 
 // FD is one fd registration generation, returned by Registry.RegisterFD.
 type FD struct {
-	r      *Registry // immutable
-	fd     int       // immutable
-	fn     FDFunc    // immutable
-	target fdTarget  // immutable; &target is what the application holds
+	r      *Registry                          // immutable
+	fd     int                                // immutable
+	fn     func(fd int, revents hooks.Events) // immutable
+	target fdTarget                           // immutable; &target is what the application holds
 
 	events hooks.Events       // current mask; guarded by r.mu
 	reg    hooks.Registration // the application's handle; guarded by r.mu
@@ -30,19 +26,21 @@ type fdTarget struct {
 }
 
 // RegisterFD asks the application to watch fd for events and to call fn on
-// readiness. events may be empty. It panics if fn is nil; it returns
-// ErrBadFD for a negative fd, ErrBadEvents for bits outside
-// hooks.Requestable, ErrClosed after Close, ErrReentrant from inside a hook,
-// and the hook's error wrapped (nothing is then registered).
-func (r *Registry) RegisterFD(fd int, events hooks.Events, fn FDFunc) (*FD, error) {
+// readiness, with revents the reported bits within the registration's
+// events plus Fault, Hup and Nval (never zero). events may be empty. It
+// panics if fn is nil. Its errors wrap [os.ErrInvalid] for a negative fd or
+// bits other than In, Pri and Out, [fs.ErrClosed] after Close,
+// [hooks.ErrReentrant] from inside a hook, or the hook's error (nothing is
+// then registered).
+func (r *Registry) RegisterFD(fd int, events hooks.Events, fn func(fd int, revents hooks.Events)) (*FD, error) {
 	if fn == nil {
 		panic("osevent: RegisterFD with nil callback")
 	}
 	if fd < 0 {
-		return nil, ErrBadFD
+		return nil, errBadFD
 	}
-	if events&^hooks.Requestable != 0 {
-		return nil, ErrBadEvents
+	if events&^sysfd.Requestable != 0 {
+		return nil, errBadEvents
 	}
 	f := &FD{r: r, fd: fd, fn: fn, events: events}
 	f.target.f = f
@@ -51,7 +49,7 @@ func (r *Registry) RegisterFD(fd int, events hooks.Events, fn FDFunc) (*FD, erro
 	}
 	defer r.unlock()
 	if r.closed {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	reg, err := r.hookRegisterFD(fd, events, &f.target)
 	if err != nil {
@@ -62,24 +60,13 @@ func (r *Registry) RegisterFD(fd int, events hooks.Events, fn FDFunc) (*FD, erro
 	return f, nil
 }
 
-// FD returns the registered file descriptor.
-func (f *FD) FD() int { return f.fd }
-
-// Events returns the current event mask (the last one registered or
-// successfully modified).
-func (f *FD) Events() hooks.Events {
-	f.r.mustLock()
-	defer f.r.unlock()
-	return f.events
-}
-
 // Modify changes the event mask; an empty mask suspends delivery. On a hook
 // error the old mask stays and the error is returned wrapped. It returns
-// ErrBadEvents, ErrClosed after the registry was closed, ErrNotArmed after
-// Deregister, and ErrReentrant from inside a hook.
+// [os.ErrInvalid], [fs.ErrClosed] after the registry was closed, [hooks.ErrNotArmed] after
+// Deregister, and [hooks.ErrReentrant] from inside a hook.
 func (f *FD) Modify(events hooks.Events) error {
-	if events&^hooks.Requestable != 0 {
-		return ErrBadEvents
+	if events&^sysfd.Requestable != 0 {
+		return errBadEvents
 	}
 	r := f.r
 	if err := r.lock(); err != nil {
@@ -88,9 +75,9 @@ func (f *FD) Modify(events hooks.Events) error {
 	defer r.unlock()
 	if !f.live {
 		if r.closed {
-			return ErrClosed
+			return errClosed
 		}
-		return ErrNotArmed
+		return errNotArmed
 	}
 	reg, err := r.hookModifyFD(f.reg, f.fd, events)
 	if err != nil {
@@ -139,7 +126,7 @@ func (t *fdTarget) FDOccurred(fd int, revents hooks.Events) error {
 		r.mu.Unlock()
 		return nil
 	}
-	revents &= f.events | hooks.Err | hooks.Hup | hooks.Nval
+	revents &= f.events | hooks.Fault | hooks.Hup | hooks.Nval
 	r.mu.Unlock()
 	if revents != 0 {
 		f.fn(fd, revents)

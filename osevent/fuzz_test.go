@@ -2,10 +2,12 @@ package osevent
 
 import (
 	"errors"
+	"io/fs"
 	"testing"
 	"time"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
 )
 
 // fuzzFD is the fuzzer's model of one fd registration attempt.
@@ -90,12 +92,12 @@ func (f *fuzzRun) wantErr(what string, err error, fail bool, dead bool) {
 	t := f.t
 	switch {
 	case f.closed && (dead || what == "register"):
-		if !errors.Is(err, ErrClosed) {
-			t.Fatalf("%s after Close: %v, want ErrClosed", what, err)
+		if !errors.Is(err, fs.ErrClosed) {
+			t.Fatalf("%s after Close: %v, want fs.ErrClosed", what, err)
 		}
 	case dead:
-		if !errors.Is(err, ErrNotArmed) {
-			t.Fatalf("%s of dead registration: %v, want ErrNotArmed", what, err)
+		if !errors.Is(err, hooks.ErrNotArmed) {
+			t.Fatalf("%s of dead registration: %v, want hooks.ErrNotArmed", what, err)
 		}
 	case fail:
 		if !errors.Is(err, errHook) {
@@ -110,13 +112,13 @@ func (f *fuzzRun) wantErr(what string, err error, fail bool, dead bool) {
 }
 
 func (f *fuzzRun) registerFD() {
-	m := &fuzzFD{fd: int(f.next() % 6), events: hooks.Events(f.next()) & hooks.Requestable}
+	m := &fuzzFD{fd: int(f.next() % 6), events: hooks.Events(f.next()) & sysfd.Requestable}
 	m.flags = f.next() % 4
 	fail := f.inject(f.next())
 	var err error
 	m.h, err = f.r.RegisterFD(m.fd, m.events, func(fd int, rev hooks.Events) {
 		m.calls++
-		if !m.live || fd != m.fd || rev == 0 || rev&^(m.events|hooks.Err|hooks.Hup|hooks.Nval) != 0 {
+		if !m.live || fd != m.fd || rev == 0 || rev&^(m.events|hooks.Fault|hooks.Hup|hooks.Nval) != 0 {
 			f.t.Fatalf("bad callback: live %v fd %d/%d revents %v events %v", m.live, fd, m.fd, rev, m.events)
 		}
 		if m.flags&1 != 0 {
@@ -145,7 +147,7 @@ func (f *fuzzRun) deliverFD() {
 	if f.next()&1 == 0 {
 		fdArg = m.fd
 	}
-	masked := rev & (m.events | hooks.Err | hooks.Hup | hooks.Nval)
+	masked := rev & (m.events | hooks.Fault | hooks.Hup | hooks.Nval)
 	if m.live && fdArg == m.fd && m.events != 0 && masked != 0 {
 		m.expected++
 	}
@@ -203,7 +205,7 @@ func (f *fuzzRun) step() {
 		f.registerFD()
 	case 1:
 		m := f.pickFD()
-		events := hooks.Events(f.next()) & hooks.Requestable
+		events := hooks.Events(f.next()) & sysfd.Requestable
 		fail := f.inject(f.next())
 		if m == nil {
 			f.h.failNextWith(nil)
@@ -230,7 +232,7 @@ func (f *fuzzRun) step() {
 			f.h.failNextWith(nil)
 			return
 		}
-		f.wantErr("modify timeout", m.h.Modify(hooks.ASAP), fail, !m.live)
+		f.wantErr("modify timeout", m.h.Modify(time.Time{}), fail, !m.live)
 	case 6:
 		if m := f.pickTimeout(); m != nil {
 			if f.next()&1 == 0 {
@@ -255,7 +257,7 @@ func (f *fuzzRun) check() {
 	if len(f.h.violations) > 0 {
 		t.Fatalf("hook contract violations: %v", f.h.violations)
 	}
-	rf, rt := f.r.Counts()
+	rf, rt := f.r.counts()
 	hf, ht := f.h.counts()
 	mf, mt := 0, 0
 	for _, m := range f.fds {
@@ -285,7 +287,7 @@ func FuzzRegistry(f *testing.F) {
 		}
 		run.closeAll()
 		run.check()
-		if rf, rt := run.r.Counts(); rf+rt != 0 {
+		if rf, rt := run.r.counts(); rf+rt != 0 {
 			t.Fatalf("left registered after Close: %d fds, %d timeouts", rf, rt)
 		}
 		for _, m := range run.fds {

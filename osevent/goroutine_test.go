@@ -38,7 +38,7 @@ func TestCallbacksOnDeliveringGoroutine(t *testing.T) {
 		if _, err := r.RegisterFD(fds[0], hooks.In, func(int, hooks.Events) { record() }); err != nil {
 			t.Error(err)
 		}
-		if _, err := r.RegisterTimeout(hooks.ASAP, func() { record() }); err != nil {
+		if _, err := r.RegisterTimeout(time.Time{}, func() { record() }); err != nil {
 			t.Error(err)
 		}
 	}()

@@ -60,8 +60,9 @@ func NewPollArray() (*PollArray, error) {
 }
 
 // Close closes the wake fd. Afterwards the Register and Modify hooks fail
-// with ErrClosed, BeforePoll adds nothing and AfterPoll returns ErrClosed.
-// Close the library context (its Registry) first. Close is idempotent.
+// with an error wrapping [fs.ErrClosed], BeforePoll adds nothing and
+// AfterPoll returns such an error. Close the library context (its Registry)
+// first. Close is idempotent: a later call does nothing and returns nil.
 func (p *PollArray) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -75,9 +76,9 @@ func (p *PollArray) Close() error {
 	return p.wake.Close()
 }
 
-// Counts returns the number of live fd registrations and armed timeouts
+// counts returns the number of live fd registrations and armed timeouts
 // (timeouts taken out by AfterPoll but not yet delivered count as armed).
-func (p *PollArray) Counts() (fds, timeouts int) {
+func (p *PollArray) counts() (fds, timeouts int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.fds), len(p.timers) + p.nDue
@@ -98,15 +99,15 @@ func (p *PollArray) RegisterFD(fd int, events hooks.Events, target hooks.FDTarge
 		panic("osevent: PollArray.RegisterFD with nil target")
 	}
 	if fd < 0 {
-		return nil, ErrBadFD
+		return nil, errBadFD
 	}
-	if events&^hooks.Requestable != 0 {
-		return nil, ErrBadEvents
+	if events&^sysfd.Requestable != 0 {
+		return nil, errBadEvents
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	f := &pollFD{fd: fd, target: target, events: events, live: true, idx: len(p.fds)}
 	p.fds = append(p.fds, f)
@@ -116,20 +117,20 @@ func (p *PollArray) RegisterFD(fd int, events hooks.Events, target hooks.FDTarge
 	return f, nil
 }
 
-// ModifyFD implements hooks.OSEvents. It fails with ErrNotArmed for a
+// ModifyFD implements hooks.OSEvents. It fails with [hooks.ErrNotArmed] for a
 // deregistered registration.
 func (p *PollArray) ModifyFD(reg hooks.Registration, fd int, events hooks.Events) (hooks.Registration, error) {
-	if events&^hooks.Requestable != 0 {
-		return nil, ErrBadEvents
+	if events&^sysfd.Requestable != 0 {
+		return nil, errBadEvents
 	}
 	f, _ := reg.(*pollFD)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	if f == nil || !f.live || f.fd != fd {
-		return nil, ErrNotArmed
+		return nil, errNotArmed
 	}
 	if f.events != events {
 		f.events = events
@@ -164,7 +165,7 @@ func (p *PollArray) RegisterTimeout(deadline time.Time, target hooks.TimeoutTarg
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	t := &pollTimeout{target: target, deadline: deadline, seq: p.seq}
 	p.seq++
@@ -176,16 +177,16 @@ func (p *PollArray) RegisterTimeout(deadline time.Time, target hooks.TimeoutTarg
 // ModifyTimeout implements hooks.OSEvents. A timeout that AfterPoll has
 // taken out but not yet delivered is re-armed with the new deadline and is
 // not delivered in that AfterPoll; one already delivered or deregistered
-// fails with ErrNotArmed.
+// fails with [hooks.ErrNotArmed].
 func (p *PollArray) ModifyTimeout(reg hooks.Registration, deadline time.Time) (hooks.Registration, error) {
 	t, _ := reg.(*pollTimeout)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	if t == nil || t.state == timeoutDead {
-		return nil, ErrNotArmed
+		return nil, errNotArmed
 	}
 	t.deadline = deadline
 	t.seq = p.seq

@@ -18,7 +18,7 @@ import (
 // non-empty mask to fds, after the application's own entries, and returns
 // the extended slice (reallocated by append when its capacity is too small)
 // and timeoutMs lowered to the earliest armed deadline: -1 (infinite) stays
-// -1 without timeouts, and an ASAP or past deadline gives 0. now is the
+// -1 without timeouts, and a zero or past deadline gives 0. now is the
 // current time (time.Now()). It records which registration each appended
 // entry belongs to, for the next AfterPoll.
 func (p *PollArray) BeforePoll(fds []unix.PollFd, timeoutMs int, now time.Time) ([]unix.PollFd, int) {
@@ -66,14 +66,14 @@ func lowerTimeout(ms int, deadline, now time.Time) int {
 // deadline order. Targets are called without the PollArray's lock, so they
 // may change registrations; a registration removed by an earlier callback
 // gets nothing, and a timeout armed or re-armed during this AfterPoll fires
-// in a later round at the earliest. It returns ErrPollMismatch if fds is not
-// the array of the last BeforePoll, ErrClosed after Close, and otherwise
+// in a later round at the earliest. It returns [os.ErrInvalid] if fds is not
+// the array of the last BeforePoll, [fs.ErrClosed] after Close, and otherwise
 // the first error a target returned.
 func (p *PollArray) AfterPoll(fds []unix.PollFd, now time.Time) error {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return ErrClosed
+		return errClosed
 	}
 	var firstErr error
 	if p.inPoll {
@@ -81,7 +81,7 @@ func (p *PollArray) AfterPoll(fds []unix.PollFd, now time.Time) error {
 		base, n, round := p.base, len(p.slots), p.round
 		if len(fds) < base+1+n || fds[base].Fd != int32(p.wake.R) {
 			p.mu.Unlock()
-			return ErrPollMismatch
+			return errPollMismatch
 		}
 		if fds[base].Revents != 0 {
 			p.wake.Drain()
@@ -115,7 +115,7 @@ func (p *PollArray) dispatchSlot(i int, round uint64, pfd *unix.PollFd) error {
 		return nil
 	}
 	f := p.slots[i] // slots only change in BeforePoll, which bumps round
-	revents := hooks.Events(pfd.Revents) & (f.events | hooks.Err | hooks.Hup | hooks.Nval)
+	revents := hooks.Events(pfd.Revents) & (f.events | hooks.Fault | hooks.Hup | hooks.Nval)
 	if !f.live || f.events == 0 || pfd.Fd != int32(f.fd) || revents == 0 {
 		p.mu.Unlock()
 		return nil

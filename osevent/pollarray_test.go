@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io/fs"
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -60,7 +62,7 @@ func newPollRegistry(t testing.TB) (*PollArray, *Registry) {
 	r := New(p)
 	t.Cleanup(func() {
 		r.Close()
-		fds, tos := p.Counts()
+		fds, tos := p.counts()
 		assert.Equal(t, [2]int{0, 0}, [2]int{fds, tos}, "PollArray registrations left after Registry.Close")
 		require.NoError(t, p.Close())
 		require.NoError(t, p.Close())
@@ -78,13 +80,13 @@ func (f rawFDTarget) FDOccurred(fd int, revents hooks.Events) error {
 }
 
 // watcher registers fd for In and returns a function deregistering it.
-type watcher func(fd int, fn FDFunc) (deregister func())
+type watcher func(fd int, fn func(fd int, revents hooks.Events)) (deregister func())
 
 // viaRegistry registers through a Registry (which filters stale
 // occurrences itself); viaRaw registers raw targets on the PollArray, so
 // that only the PollArray's own staleness checks protect them.
 func viaRegistry(t *testing.T, _ *PollArray, r *Registry) watcher {
-	return func(fd int, fn FDFunc) func() {
+	return func(fd int, fn func(fd int, revents hooks.Events)) func() {
 		f, err := r.RegisterFD(fd, hooks.In, fn)
 		require.NoError(t, err)
 		return f.Deregister
@@ -92,7 +94,7 @@ func viaRegistry(t *testing.T, _ *PollArray, r *Registry) watcher {
 }
 
 func viaRaw(t *testing.T, p *PollArray, _ *Registry) watcher {
-	return func(fd int, fn FDFunc) func() {
+	return func(fd int, fn func(fd int, revents hooks.Events)) func() {
 		reg, err := p.RegisterFD(fd, hooks.In, rawFDTarget(fn))
 		require.NoError(t, err)
 		return func() { p.DeregisterFD(reg, fd) }
@@ -239,15 +241,15 @@ func TestAfterPollMismatchAndClosed(t *testing.T) {
 	p, err := NewPollArray()
 	require.NoError(t, err)
 	arr, _ := p.BeforePoll(nil, -1, time.Now())
-	assert.ErrorIs(t, p.AfterPoll(arr[:0], time.Now()), ErrPollMismatch)
+	assert.ErrorIs(t, p.AfterPoll(arr[:0], time.Now()), os.ErrInvalid)
 	require.NoError(t, p.AfterPoll(nil, time.Now()), "no BeforePoll: only timeouts")
 	require.NoError(t, p.Close())
 	arr, ms := p.BeforePoll(nil, 7, time.Now())
 	assert.Equal(t, 0, len(arr))
 	assert.Equal(t, 7, ms)
-	assert.ErrorIs(t, p.AfterPoll(arr, time.Now()), ErrClosed)
+	assert.ErrorIs(t, p.AfterPoll(arr, time.Now()), fs.ErrClosed)
 	_, err = New(p).RegisterFD(0, hooks.In, func(int, hooks.Events) {})
-	assert.ErrorIs(t, err, ErrClosed)
+	assert.ErrorIs(t, err, fs.ErrClosed)
 }
 
 // Bad input to the PollArray's hooks gets an error (or, for a nil target,
@@ -257,22 +259,22 @@ func TestPollArrayBadInput(t *testing.T) {
 	require.NoError(t, err)
 	defer p.Close()
 	assert.Panics(t, func() { _, _ = p.RegisterFD(0, hooks.In, nil) })
-	assert.Panics(t, func() { _, _ = p.RegisterTimeout(hooks.ASAP, nil) })
+	assert.Panics(t, func() { _, _ = p.RegisterTimeout(time.Time{}, nil) })
 	target := rawFDTarget(func(int, hooks.Events) {})
 	_, err = p.RegisterFD(-1, hooks.In, target)
-	assert.ErrorIs(t, err, ErrBadFD)
+	assert.ErrorIs(t, err, os.ErrInvalid)
 	_, err = p.RegisterFD(0, hooks.Hup, target)
-	assert.ErrorIs(t, err, ErrBadEvents)
+	assert.ErrorIs(t, err, os.ErrInvalid)
 	reg, err := p.RegisterFD(0, hooks.In, target)
 	require.NoError(t, err)
-	_, err = p.ModifyFD(reg, 0, hooks.Err)
-	assert.ErrorIs(t, err, ErrBadEvents)
+	_, err = p.ModifyFD(reg, 0, hooks.Fault)
+	assert.ErrorIs(t, err, os.ErrInvalid)
 	_, err = p.ModifyFD(reg, 1, hooks.Out)
-	assert.ErrorIs(t, err, ErrNotArmed, "wrong fd")
+	assert.ErrorIs(t, err, hooks.ErrNotArmed, "wrong fd")
 	_, err = p.ModifyFD("junk", 0, hooks.Out)
-	assert.ErrorIs(t, err, ErrNotArmed)
-	_, err = p.ModifyTimeout("junk", hooks.ASAP)
-	assert.ErrorIs(t, err, ErrNotArmed)
+	assert.ErrorIs(t, err, hooks.ErrNotArmed)
+	_, err = p.ModifyTimeout("junk", time.Time{})
+	assert.ErrorIs(t, err, hooks.ErrNotArmed)
 	p.DeregisterFD("junk", 0)
 	p.DeregisterTimeout("junk")
 	arr, ms := p.BeforePoll(nil, -1, time.Now())
@@ -281,8 +283,8 @@ func TestPollArrayBadInput(t *testing.T) {
 	assert.Equal(t, unix.PollFd{Fd: 0, Events: unix.POLLIN}, arr[1], "mask unchanged")
 	p.DeregisterFD(reg, 0)
 	_, err = p.ModifyFD(reg, 0, hooks.Out)
-	assert.ErrorIs(t, err, ErrNotArmed, "deregistered")
-	fds, tos := p.Counts()
+	assert.ErrorIs(t, err, hooks.ErrNotArmed, "deregistered")
+	fds, tos := p.counts()
 	assert.Equal(t, [2]int{0, 0}, [2]int{fds, tos})
 }
 
@@ -293,8 +295,8 @@ func TestLowerTimeout(t *testing.T) {
 		deadline time.Time
 		want     int
 	}{
-		{-1, hooks.ASAP, 0},
-		{100, hooks.ASAP, 0},
+		{-1, time.Time{}, 0},
+		{100, time.Time{}, 0},
 		{-1, now.Add(-time.Second), 0},
 		{-1, now.Add(150 * time.Millisecond), 150},
 		{1000, now.Add(150 * time.Millisecond), 150},

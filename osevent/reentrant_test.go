@@ -56,21 +56,21 @@ func TestReentrantOccurrenceFromHook(t *testing.T) {
 		}
 		fdErr = target.FDOccurred(3, hooks.In)
 		toErr = tt.TimeoutOccurred()
-		_, regErr = r.RegisterTimeout(hooks.ASAP, func() {})
+		_, regErr = r.RegisterTimeout(time.Time{}, func() {})
 		if f2 != nil {
 			modErr = f2.Modify(hooks.Out)
 		}
-		assert.Panics(t, func() { r.Counts() })
+		assert.Panics(t, func() { r.counts() })
 	})
 	within(t, 10*time.Second, func() {
 		f2, err = r.RegisterFD(4, hooks.In, func(int, hooks.Events) {})
 		_, err = r.RegisterFD(5, hooks.In, func(int, hooks.Events) {})
 	})
 	require.NoError(t, err)
-	assert.ErrorIs(t, fdErr, ErrReentrant)
-	assert.ErrorIs(t, toErr, ErrReentrant)
-	assert.ErrorIs(t, regErr, ErrReentrant)
-	assert.ErrorIs(t, modErr, ErrReentrant)
+	assert.ErrorIs(t, fdErr, hooks.ErrReentrant)
+	assert.ErrorIs(t, toErr, hooks.ErrReentrant)
+	assert.ErrorIs(t, regErr, hooks.ErrReentrant)
+	assert.ErrorIs(t, modErr, hooks.ErrReentrant)
 	assert.Equal(t, 0, called)
 	h.setInHook(nil)
 
@@ -78,7 +78,7 @@ func TestReentrantOccurrenceFromHook(t *testing.T) {
 	require.NoError(t, target.FDOccurred(3, hooks.In))
 	require.NoError(t, h.fire(h.onlyTimeout()))
 	assert.Equal(t, 2, called)
-	fds, tos := r.Counts()
+	fds, tos := r.counts()
 	hf, ht := h.counts()
 	assert.Equal(t, [2]int{hf, ht}, [2]int{fds, tos})
 	assert.Equal(t, [2]int{3, 0}, [2]int{fds, tos})
@@ -98,7 +98,7 @@ func TestReentrantDeregisterFromHookPanics(t *testing.T) {
 	})
 	within(t, 10*time.Second, func() { require.NoError(t, f.Modify(hooks.Out)) })
 	h.setInHook(nil)
-	assert.Equal(t, hooks.Out, f.Events())
+	assert.Equal(t, hooks.Out, f.mask())
 }
 
 // While one goroutine is inside a hook (holding the registry's lock), an

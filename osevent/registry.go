@@ -35,7 +35,7 @@ func New(h hooks.OSEvents) *Registry {
 	return &Registry{h: h}
 }
 
-// lock acquires r.mu, or returns ErrReentrant without blocking if the
+// lock acquires r.mu, or returns [hooks.ErrReentrant] without blocking if the
 // calling goroutine is inside a hook call (and so may be the one holding
 // r.mu). The common path, an uncontended mutex, is one TryLock; the stack
 // walk happens only when the mutex is held and a hook call is in progress.
@@ -44,7 +44,7 @@ func (r *Registry) lock() error {
 		return nil
 	}
 	if r.hooking.Load() && calledFromHook() {
-		return ErrReentrant
+		return errReentrant
 	}
 	r.mu.Lock()
 	return nil
@@ -62,7 +62,7 @@ func (r *Registry) mustLock() {
 func (r *Registry) unlock() { r.mu.Unlock() }
 
 // Close deregisters every fd and timeout still registered, through the
-// hooks, and makes later Register calls fail with ErrClosed. Occurrences
+// hooks, and makes later Register calls fail with [fs.ErrClosed]. Occurrences
 // delivered afterwards to any of the registry's targets are ignored. Close
 // does not close any fd. It is idempotent, and may be called from a
 // callback; it panics if called from inside a hook.
@@ -89,9 +89,9 @@ func (r *Registry) Close() {
 	r.timeouts = r.timeouts[:0]
 }
 
-// Counts returns the number of live fd registrations and armed timeouts. It
+// counts returns the number of live fd registrations and armed timeouts. It
 // is meant for tests and leak checks.
-func (r *Registry) Counts() (fds, timeouts int) {
+func (r *Registry) counts() (fds, timeouts int) {
 	r.mustLock()
 	defer r.unlock()
 	return len(r.fds), len(r.timeouts)

@@ -2,6 +2,8 @@ package osevent
 
 import (
 	"errors"
+	"io/fs"
+	"os"
 	"testing"
 	"time"
 
@@ -15,7 +17,7 @@ type fdCall struct {
 	revents hooks.Events
 }
 
-func recordFD(calls *[]fdCall) FDFunc {
+func recordFD(calls *[]fdCall) func(fd int, revents hooks.Events) {
 	return func(fd int, revents hooks.Events) { *calls = append(*calls, fdCall{fd, revents}) }
 }
 
@@ -29,15 +31,15 @@ func TestRegisterFDBadInput(t *testing.T) {
 	defer r.Close()
 	nop := func(int, hooks.Events) {}
 	assert.Panics(t, func() { _, _ = r.RegisterFD(3, hooks.In, nil) })
-	assert.Panics(t, func() { _, _ = r.RegisterTimeout(hooks.ASAP, nil) })
+	assert.Panics(t, func() { _, _ = r.RegisterTimeout(time.Time{}, nil) })
 	_, err := r.RegisterFD(-1, hooks.In, nop)
-	assert.ErrorIs(t, err, ErrBadFD)
+	assert.ErrorIs(t, err, os.ErrInvalid)
 	_, err = r.RegisterFD(3, hooks.In|hooks.Hup, nop)
-	assert.ErrorIs(t, err, ErrBadEvents)
+	assert.ErrorIs(t, err, os.ErrInvalid)
 	f, err := r.RegisterFD(3, hooks.In, nop)
 	require.NoError(t, err)
-	assert.ErrorIs(t, f.Modify(hooks.Nval), ErrBadEvents)
-	assert.Equal(t, hooks.In, f.Events())
+	assert.ErrorIs(t, f.Modify(hooks.Nval), os.ErrInvalid)
+	assert.Equal(t, hooks.In, f.mask())
 	assert.Equal(t, 0, len(h.violations))
 }
 
@@ -48,7 +50,7 @@ func TestFDDeliveryMasksAndStaleness(t *testing.T) {
 	var calls []fdCall
 	f, err := r.RegisterFD(7, hooks.In, recordFD(&calls))
 	require.NoError(t, err)
-	assert.Equal(t, 7, f.FD())
+	assert.Equal(t, 7, f.fd)
 	reg := h.onlyFD()
 	require.NotNil(t, reg)
 	assert.Equal(t, hooks.In, reg.events)
@@ -71,14 +73,14 @@ func TestFDDeliveryMasksAndStaleness(t *testing.T) {
 	// Empty mask: nothing at all, not even Err/Hup/Nval.
 	require.NoError(t, f.Modify(0))
 	calls = nil
-	require.NoError(t, target.FDOccurred(7, hooks.Err|hooks.Hup|hooks.Nval|hooks.In))
+	require.NoError(t, target.FDOccurred(7, hooks.Fault|hooks.Hup|hooks.Nval|hooks.In))
 	assert.Empty(t, calls)
 
 	// Deregister; the same fd number registered again gets a new target,
 	// and the old target's occurrences never reach the new callback.
 	f.Deregister()
 	f.Deregister() // idempotent
-	assert.ErrorIs(t, f.Modify(hooks.In), ErrNotArmed)
+	assert.ErrorIs(t, f.Modify(hooks.In), hooks.ErrNotArmed)
 	var calls2 []fdCall
 	f2, err := r.RegisterFD(7, hooks.In, recordFD(&calls2))
 	require.NoError(t, err)
@@ -104,7 +106,7 @@ func TestZeroEventRegistration(t *testing.T) {
 	reg := h.onlyFD()
 	require.NotNil(t, reg)
 	assert.Equal(t, hooks.Events(0), reg.events)
-	require.NoError(t, reg.target.FDOccurred(4, hooks.Err|hooks.Hup|hooks.Nval))
+	require.NoError(t, reg.target.FDOccurred(4, hooks.Fault|hooks.Hup|hooks.Nval))
 	assert.False(t, called)
 	require.NoError(t, f.Modify(hooks.In))
 	require.NoError(t, reg.target.FDOccurred(4, hooks.Hup))
@@ -122,7 +124,7 @@ func TestHookFailureLeavesStateUnchanged(t *testing.T) {
 	assert.Nil(t, f)
 	assert.ErrorIs(t, err, errHook)
 	assert.EqualError(t, err, "osevent: register fd 5: fake hook failure")
-	fds, tos := r.Counts()
+	fds, tos := r.counts()
 	assert.Equal(t, [2]int{0, 0}, [2]int{fds, tos})
 
 	f, err = r.RegisterFD(5, hooks.In, nop)
@@ -130,7 +132,7 @@ func TestHookFailureLeavesStateUnchanged(t *testing.T) {
 	h.failNextWith(errHook)
 	err = f.Modify(hooks.Out)
 	assert.ErrorIs(t, err, errHook)
-	assert.Equal(t, hooks.In, f.Events(), "old mask kept")
+	assert.Equal(t, hooks.In, f.mask(), "old mask kept")
 	var got hooks.Events
 	f2, err := r.RegisterFD(6, hooks.In, func(_ int, ev hooks.Events) { got = ev })
 	require.NoError(t, err)
@@ -150,10 +152,10 @@ func TestHookFailureLeavesStateUnchanged(t *testing.T) {
 	tm, err = r.RegisterTimeout(time.Now().Add(time.Hour), func() {})
 	require.NoError(t, err)
 	h.failNextWith(errHook)
-	assert.ErrorIs(t, tm.Modify(hooks.ASAP), errHook)
-	assert.True(t, tm.Armed())
+	assert.ErrorIs(t, tm.Modify(time.Time{}), errHook)
+	assert.True(t, tm.isArmed())
 
-	fds, tos = r.Counts()
+	fds, tos = r.counts()
 	hf, ht := h.counts()
 	assert.Equal(t, [2]int{hf, ht}, [2]int{fds, tos})
 	assert.Equal(t, [2]int{2, 1}, [2]int{fds, tos})
@@ -165,15 +167,15 @@ func TestTimeoutOneShot(t *testing.T) {
 	r := New(h)
 	defer r.Close()
 	fired := 0
-	tm, err := r.RegisterTimeout(hooks.ASAP, func() { fired++ })
+	tm, err := r.RegisterTimeout(time.Time{}, func() { fired++ })
 	require.NoError(t, err)
 	ft := h.onlyTimeout()
 	require.NotNil(t, ft)
 	require.NoError(t, h.fire(ft))
 	require.NoError(t, ft.target.TimeoutOccurred()) // duplicate: stale
 	assert.Equal(t, 1, fired)
-	assert.False(t, tm.Armed())
-	assert.ErrorIs(t, tm.Modify(time.Now()), ErrNotArmed)
+	assert.False(t, tm.isArmed())
+	assert.ErrorIs(t, tm.Modify(time.Now()), hooks.ErrNotArmed)
 	tm.Deregister() // no-op: no hook call for a consumed timeout
 	assert.Empty(t, h.violations)
 
@@ -189,7 +191,7 @@ func TestTimeoutOneShot(t *testing.T) {
 	tm3, err := r.RegisterTimeout(time.Now().Add(time.Hour), func() { fired++ })
 	require.NoError(t, err)
 	ft3 := h.onlyTimeout()
-	require.NoError(t, tm3.Modify(hooks.ASAP))
+	require.NoError(t, tm3.Modify(time.Time{}))
 	assert.True(t, ft3.deadline.IsZero())
 	require.NoError(t, h.fire(ft3))
 	require.NoError(t, ft3.target.TimeoutOccurred())
@@ -203,13 +205,13 @@ func TestTimeoutCallbackTouchesItself(t *testing.T) {
 	defer r.Close()
 	var tm *Timeout
 	var modErr error
-	tm, err := r.RegisterTimeout(hooks.ASAP, func() {
-		modErr = tm.Modify(hooks.ASAP)
+	tm, err := r.RegisterTimeout(time.Time{}, func() {
+		modErr = tm.Modify(time.Time{})
 		tm.Deregister()
 	})
 	require.NoError(t, err)
 	require.NoError(t, h.fire(h.onlyTimeout()))
-	assert.ErrorIs(t, modErr, ErrNotArmed)
+	assert.ErrorIs(t, modErr, hooks.ErrNotArmed)
 	assert.Empty(t, h.violations)
 }
 
@@ -230,9 +232,9 @@ func TestCallbackMayChangeEverything(t *testing.T) {
 	require.NoError(t, innerErr)
 	require.NotNil(t, inner)
 	_, err = r.RegisterFD(5, hooks.In, func(int, hooks.Events) {})
-	assert.ErrorIs(t, err, ErrClosed)
-	assert.ErrorIs(t, inner.Modify(hooks.In), ErrClosed)
-	fds, tos := r.Counts()
+	assert.ErrorIs(t, err, fs.ErrClosed)
+	assert.ErrorIs(t, inner.Modify(hooks.In), fs.ErrClosed)
+	fds, tos := r.counts()
 	assert.Zero(t, fds+tos)
 	hf, ht := h.counts()
 	assert.Zero(t, hf+ht)
@@ -247,7 +249,7 @@ func TestCloseDeregistersEverything(t *testing.T) {
 		_, err := r.RegisterFD(fd, hooks.In, func(int, hooks.Events) { called = true })
 		require.NoError(t, err)
 	}
-	tm, err := r.RegisterTimeout(hooks.ASAP, func() { called = true })
+	tm, err := r.RegisterTimeout(time.Time{}, func() { called = true })
 	require.NoError(t, err)
 	var targets []hooks.FDTarget
 	for reg := range h.fds {
@@ -258,16 +260,16 @@ func TestCloseDeregistersEverything(t *testing.T) {
 	r.Close()
 	hf, ht := h.counts()
 	assert.Zero(t, hf+ht)
-	fds, tos := r.Counts()
+	fds, tos := r.counts()
 	assert.Zero(t, fds+tos)
 	for i, tg := range targets {
 		require.NoError(t, tg.FDOccurred(i, hooks.In|hooks.Nval))
 	}
 	require.NoError(t, ft.target.TimeoutOccurred())
 	assert.False(t, called)
-	assert.False(t, tm.Armed())
-	_, err = r.RegisterTimeout(hooks.ASAP, func() {})
-	assert.True(t, errors.Is(err, ErrClosed))
+	assert.False(t, tm.isArmed())
+	_, err = r.RegisterTimeout(time.Time{}, func() {})
+	assert.True(t, errors.Is(err, fs.ErrClosed))
 	assert.Empty(t, h.violations)
 }
 
@@ -278,7 +280,7 @@ func TestCalledFromHook(t *testing.T) {
 	defer r.Close()
 	var inside bool
 	h.setInHook(func(string) { inside = calledFromHook() })
-	_, err := r.RegisterTimeout(hooks.ASAP, func() {})
+	_, err := r.RegisterTimeout(time.Time{}, func() {})
 	require.NoError(t, err)
 	assert.True(t, inside)
 }

@@ -65,13 +65,13 @@ func TestTimeDereg(t *testing.T) {
 	arm(0)
 	runPollLoop(t, p, func() bool { return len(order) == 2 })
 	assert.Equal(t, []string{"A1", "B1"}, order)
-	fds, tos := r.Counts()
+	fds, tos := r.counts()
 	assert.Equal(t, [2]int{0, 0}, [2]int{fds, tos})
-	pf, pt := p.Counts()
+	pf, pt := p.counts()
 	assert.Equal(t, [2]int{0, 0}, [2]int{pf, pt})
 	for _, set := range sets {
 		for _, tm := range set {
-			assert.False(t, tm.Armed())
+			assert.False(t, tm.isArmed())
 		}
 	}
 }
@@ -89,8 +89,8 @@ func TestTimeoutsChangedWhileFiring(t *testing.T) {
 	x, err := r.RegisterTimeout(now.Add(-3*time.Millisecond), func() {
 		order = append(order, "x")
 		y.Deregister()
-		require.NoError(t, z.Modify(hooks.ASAP))
-		selfErr = x.Modify(hooks.ASAP)
+		require.NoError(t, z.Modify(time.Time{}))
+		selfErr = x.Modify(time.Time{})
 		x.Deregister()
 	})
 	require.NoError(t, err)
@@ -106,16 +106,16 @@ func TestTimeoutsChangedWhileFiring(t *testing.T) {
 	pollOnce(t, arr, ms)
 	require.NoError(t, p.AfterPoll(arr, time.Now()))
 	assert.Equal(t, []string{"x", "w"}, order)
-	assert.ErrorIs(t, selfErr, ErrNotArmed)
-	assert.True(t, z.Armed())
-	assert.False(t, w.Armed())
+	assert.ErrorIs(t, selfErr, hooks.ErrNotArmed)
+	assert.True(t, z.isArmed())
+	assert.False(t, w.isArmed())
 
 	arr, ms = p.BeforePoll(arr[:0], -1, time.Now())
 	assert.Equal(t, 0, ms, "z was modified to ASAP")
 	pollOnce(t, arr, ms)
 	require.NoError(t, p.AfterPoll(arr, time.Now()))
 	assert.Equal(t, []string{"x", "w", "z"}, order)
-	fds, tos := r.Counts()
+	fds, tos := r.counts()
 	assert.Equal(t, [2]int{0, 0}, [2]int{fds, tos})
 }
 
@@ -124,13 +124,13 @@ func TestTimeoutsChangedWhileFiring(t *testing.T) {
 func TestASAPRearmDoesNotLivelock(t *testing.T) {
 	p, r := newPollRegistry(t)
 	n := 0
-	var fn TimeoutFunc
+	var fn func()
 	fn = func() {
 		n++
-		_, err := r.RegisterTimeout(hooks.ASAP, fn)
+		_, err := r.RegisterTimeout(time.Time{}, fn)
 		require.NoError(t, err)
 	}
-	_, err := r.RegisterTimeout(hooks.ASAP, fn)
+	_, err := r.RegisterTimeout(time.Time{}, fn)
 	require.NoError(t, err)
 	for range 3 {
 		arr, ms := p.BeforePoll(nil, -1, time.Now())

@@ -7,14 +7,11 @@ import (
 	"github.com/childloop/childloop/hooks"
 )
 
-// TimeoutFunc is called once when a timeout fires.
-type TimeoutFunc func()
-
 // Timeout is one one-shot timeout registration generation, returned by
 // Registry.RegisterTimeout.
 type Timeout struct {
 	r      *Registry     // immutable
-	fn     TimeoutFunc   // immutable
+	fn     func()        // immutable
 	target timeoutTarget // immutable; &target is what the application holds
 
 	reg   hooks.Registration // the application's handle; guarded by r.mu
@@ -28,10 +25,10 @@ type timeoutTarget struct {
 }
 
 // RegisterTimeout arms a one-shot timeout that calls fn at deadline;
-// hooks.ASAP (the zero time) means as soon as possible. It panics if fn is
-// nil, and returns ErrClosed after Close, ErrReentrant from inside a hook, or
+// the zero time.Time means as soon as possible. It panics if fn is
+// nil, and returns [fs.ErrClosed] after Close, [hooks.ErrReentrant] from inside a hook, or
 // the hook's error wrapped (nothing is then registered).
-func (r *Registry) RegisterTimeout(deadline time.Time, fn TimeoutFunc) (*Timeout, error) {
+func (r *Registry) RegisterTimeout(deadline time.Time, fn func()) (*Timeout, error) {
 	if fn == nil {
 		panic("osevent: RegisterTimeout with nil callback")
 	}
@@ -42,7 +39,7 @@ func (r *Registry) RegisterTimeout(deadline time.Time, fn TimeoutFunc) (*Timeout
 	}
 	defer r.unlock()
 	if r.closed {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	reg, err := r.hookRegisterTimeout(deadline, &t.target)
 	if err != nil {
@@ -53,9 +50,9 @@ func (r *Registry) RegisterTimeout(deadline time.Time, fn TimeoutFunc) (*Timeout
 	return t, nil
 }
 
-// Modify moves the deadline of an armed timeout (hooks.ASAP: fire as soon
-// as possible). It returns ErrNotArmed after the timeout fired or was
-// deregistered, ErrClosed after the registry was closed, ErrReentrant from
+// Modify moves the deadline of an armed timeout (the zero time: fire as soon
+// as possible). It returns [hooks.ErrNotArmed] after the timeout fired or was
+// deregistered, [fs.ErrClosed] after the registry was closed, [hooks.ErrReentrant] from
 // inside a hook, or the hook's error wrapped (the old deadline then stands).
 func (t *Timeout) Modify(deadline time.Time) error {
 	r := t.r
@@ -65,9 +62,9 @@ func (t *Timeout) Modify(deadline time.Time) error {
 	defer r.unlock()
 	if !t.armed {
 		if r.closed {
-			return ErrClosed
+			return errClosed
 		}
-		return ErrNotArmed
+		return errNotArmed
 	}
 	reg, err := r.hookModifyTimeout(t.reg, deadline)
 	if err != nil {
@@ -92,9 +89,9 @@ func (t *Timeout) Deregister() {
 	r.hookDeregisterTimeout(reg)
 }
 
-// Armed reports whether the timeout is still registered: not yet fired,
+// isArmed reports whether the timeout is still registered: not yet fired,
 // not deregistered, and the registry not closed.
-func (t *Timeout) Armed() bool {
+func (t *Timeout) isArmed() bool {
 	t.r.mustLock()
 	defer t.r.unlock()
 	return t.armed
