@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/childloop/childloop/childproc"
-	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/knob"
 )
 
 // waitExited blocks until pid has exited, leaving it unreaped.
@@ -23,12 +23,12 @@ func waitExited(t *testing.T, pid int) {
 // told. A child that exited before Adopt, its SIGCHLD already answered,
 // must still be reported: Adopt makes the pass itself.
 func TestMainloopAdoptExited(t *testing.T) {
-	c, err := childproc.New(nil, hooks.ChildHooks{Mode: childproc.Mainloop})
+	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	pid, err := childproc.ForkNoexec(new(childproc.Steps).Exit(7))
+	pid, err := syscall.ForkExec("/bin/sh", []string{"sh", "-c", "exit 7"}, &syscall.ProcAttr{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestAdoptUnwatchableLeavesChildAlone(t *testing.T) {
 		t.Skip("no pidfds")
 	}
 	l := startLoop(t)
-	c := newCtx(t, l, childproc.LibraryOwned, childproc.ReapPidfd, nil)
+	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
 	pid, err := syscall.ForkExec("/bin/sleep", []string{"sleep", "60"}, &syscall.ProcAttr{Env: []string{}})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestAdoptUnwatchableLeavesChildAlone(t *testing.T) {
 // TestStatusLostKeepsErrno: a child reaped behind the context's back is
 // reported with ErrStatusLost, and the errno stays inspectable.
 func TestStatusLostKeepsErrno(t *testing.T) {
-	c, err := childproc.New(nil, hooks.ChildHooks{Mode: childproc.Mainloop})
+	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
 	if err != nil {
 		t.Fatal(err)
 	}

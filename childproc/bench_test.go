@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/loop"
 )
 
@@ -155,16 +156,16 @@ func BenchmarkSpawnReap(b *testing.B) {
 func BenchmarkExitDispatch(b *testing.B) {
 	for _, v := range variants() {
 		b.Run(v.name, func(b *testing.B) {
-			if err := childproc.SetSignalSource(v.source); err != nil {
+			if err := knob.SetSource(v.source); err != nil {
 				b.Fatal(err)
 			}
-			defer childproc.SetSignalSource(childproc.SourceAuto)
+			defer knob.SetSource(knob.SourceAuto)
 			l, err := loop.New()
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer l.Close()
-			c, err := childproc.New(l, childHooks(childproc.AlwaysSelective), childproc.WithReapStrategy(v.strategy))
+			c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeKeep), v.strategy)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -206,11 +207,11 @@ func BenchmarkExitDispatch(b *testing.B) {
 // benchCtx is a LibraryOwned context of variant v on a reference loop
 // running on its own goroutine; stop closes both and restores the source.
 func benchCtx(b *testing.B, v variant) (*childproc.Context, func()) {
-	if err := childproc.SetSignalSource(v.source); err != nil {
+	if err := knob.SetSource(v.source); err != nil {
 		b.Fatal(err)
 	}
 	l, stopLoop := benchLoop(b)
-	c, err := childproc.New(l, childHooks(childproc.LibraryOwned), childproc.WithReapStrategy(v.strategy))
+	c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeOwn), v.strategy)
 	if err != nil {
 		stopLoop()
 		b.Fatal(err)
@@ -218,6 +219,6 @@ func benchCtx(b *testing.B, v variant) (*childproc.Context, func()) {
 	return c, func() {
 		c.Close()
 		stopLoop()
-		childproc.SetSignalSource(childproc.SourceAuto)
+		knob.SetSource(knob.SourceAuto)
 	}
 }

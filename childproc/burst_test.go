@@ -82,7 +82,7 @@ func TestBurst(t *testing.T) {
 			l := startLoop(t)
 			var ctxs []*childproc.Context
 			for i := 0; i < 3; i++ {
-				c, err := childproc.New(l, childHooks(childproc.AlwaysSelective), childproc.WithReapStrategy(v.strategy))
+				c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeKeep), v.strategy)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -119,7 +119,7 @@ const loopFDs = 2
 func TestPipeFull(t *testing.T) {
 	forSignalVariants(t, func(t *testing.T, v variant) { // pidfd has no self-pipe
 		l := startLoop(t)
-		c := newCtx(t, l, childproc.AlwaysSelective, v.strategy, nil)
+		c := newCtx(t, l, childproc.ModeKeep, v.strategy, nil)
 		fill := func() {
 			w := c.SelfPipeWriteFD()
 			if w < 0 {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/childloop/childloop/hooks"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,7 +23,7 @@ type Child struct {
 func (ch *Child) Pid() int { return ch.pid }
 
 // Signal sends sig to the child. Once the child has been reaped it returns
-// ErrExited instead of signalling a pid that may have been reused. (Between
+// os.ErrProcessDone instead of signalling a pid that may have been reused. (Between
 // the child's exit and its reaping the pid still names the zombie, so the
 // signal cannot reach another process.)
 func (ch *Child) Signal(sig syscall.Signal) error {
@@ -43,7 +42,8 @@ func (ch *Child) Signal(sig syscall.Signal) error {
 }
 
 // whileLive runs fn with the context's mutex held if the child has not been
-// reaped (so its pid still names it, or its zombie); ErrExited otherwise.
+// reaped (so its pid still names it, or its zombie); os.ErrProcessDone
+// otherwise.
 func (ch *Child) whileLive(fn func() error) error {
 	c := ch.ctx
 	c.mu.Lock()
@@ -52,7 +52,7 @@ func (ch *Child) whileLive(fn func() error) error {
 		return ErrForked
 	}
 	if ch.gone {
-		return ErrExited
+		return os.ErrProcessDone
 	}
 	return fn()
 }
@@ -60,7 +60,7 @@ func (ch *Child) whileLive(fn func() error) error {
 // SignalGroup sends sig to the child's process group (kill(-pid, sig)),
 // which reaches grandchildren that stayed in it. It is meant for children
 // that lead their own group (SysProcAttr.Setpgid or Setsid). Like Signal it
-// returns ErrExited once the child has been reaped: until then the zombie
+// returns os.ErrProcessDone once the child has been reaped: until then the zombie
 // keeps the group id from being reused.
 func (ch *Child) SignalGroup(sig syscall.Signal) error {
 	return ch.whileLive(func() error {
@@ -105,7 +105,7 @@ func killAndReap(ch *Child) Status {
 
 // statusOf converts a wait status.
 func statusOf(ws unix.WaitStatus) Status {
-	return hooks.StatusFromWait(syscall.WaitStatus(ws))
+	return statusFromWait(syscall.WaitStatus(ws))
 }
 
 // closePidfd closes a child's pidfd if it has one. ctx.mu held.
@@ -118,8 +118,8 @@ func closePidfd(ch *Child) {
 
 // Disown stops the context from watching the child without signalling it:
 // its death callback will not run, and the caller becomes responsible for
-// reaping the pid (with wait4 or waitid). It returns ErrExited if the child
-// has already been reaped.
+// reaping the pid (with wait4 or waitid). It returns os.ErrProcessDone if
+// the child has already been reaped.
 func (ch *Child) Disown() error {
 	return ch.whileLive(func() error {
 		ch.ctx.forgetLocked(ch, Status{Err: ErrDisowned})

@@ -21,7 +21,7 @@ import (
 func TestCoexistWithOsExec(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := startLoop(t)
-		c := newCtx(t, l, childproc.LibraryOwned, v.strategy, nil)
+		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		rec := newRecorder()
 
 		const nExec, nLib = 200, 500

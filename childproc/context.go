@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/osevent"
 )
 
@@ -13,13 +15,13 @@ import (
 // all its methods are safe for concurrent use from any goroutine; death
 // callbacks run on the goroutine that delivers the loop's occurrences.
 type Context struct {
-	mode     Mode                     // immutable after New
-	spawnFn  hooks.SpawnFunc          // immutable after New
-	foreign  func(pid int, st Status) // immutable after New
-	reg      *osevent.Registry        // immutable after New; internally synchronised
-	strategy ReapStrategy             // immutable after New
-	gen      uint32                   // forkGen at New; immutable
-	closed   atomic.Bool              // set once, under mu; read lock-free by dispatch
+	mode     mode                                                   // immutable after New
+	spawnFn  func(string, []string, *syscall.ProcAttr) (int, error) // immutable after New
+	foreign  func(pid int, st Status)                               // immutable after New
+	reg      *osevent.Registry                                      // immutable after New; internally synchronised
+	strategy knob.Strategy                                          // immutable after New
+	gen      uint32                                                 // forkGen at New; immutable
+	closed   atomic.Bool                                            // set once, under mu; read lock-free by dispatch
 
 	mu       sync.Mutex
 	pipe     *selfPipe      // SIGCHLD self-pipe while a user; guarded by mu
@@ -27,88 +29,80 @@ type Context struct {
 	children map[int]*Child // live (unreaped) children by pid; guarded by mu
 	reaper   reaper         // finds exited children; guarded by mu
 	spare    []exit         // dispatch buffer reused across wake-ups; guarded by mu
-	forking  int            // spawns forking without mu (see startUnlocked); guarded by mu
+	forking  int            // spawns forking without mu (see start); guarded by mu
 	forked   sync.Cond      // broadcast when forking drops to 0; L is &mu
 	passes   uint64         // collect passes so far; guarded by mu
 }
 
-// exit is one collected death: a child of ours (ch != nil) or, in Always
-// mode, a foreign pid.
+// exit is one collected death: a child of ours (ch != nil) or, with
+// ReapAll, a foreign pid.
 type exit struct {
 	ch  *Child
 	pid int
 	st  Status
 }
 
-// Option adjusts a Context at creation.
-type Option func(*Context)
-
-// WithReapStrategy chooses how the context finds which of its children
-// exited. The default, ReapAuto, picks the fastest one the kernel supports.
-func WithReapStrategy(s ReapStrategy) Option {
-	return func(c *Context) { c.strategy = s }
-}
-
 // New creates a context that registers its fds and timeouts through ev (the
 // application's loop, a loop.Loop, or an osevent.PollArray) and handles
-// children as ch says. ev may be nil only in Mainloop mode, for a loop that
-// cannot watch arbitrary fds: the context then reaps with ReapScan when told
-// by SigchldOccurred or Reaped, and a strategy needing an fd fails with
-// ErrBadConfig.
+// children as cfg says; see Config. ev may be nil only with
+// cfg.AppSigchld, for a loop that cannot watch arbitrary fds: the context
+// then checks each of its children with wait4 when told by SigchldOccurred.
+// An invalid Config gives an error wrapping os.ErrInvalid.
 //
-// In Always and AlwaysSelective mode the context becomes a SIGCHLD user at
-// once and stays one until Close; in LibraryOwned mode only while it has
-// children; in Mainloop mode never.
-func New(ev hooks.OSEvents, ch hooks.ChildHooks, opts ...Option) (*Context, error) {
+// With ReapAll or KeepSigchld the context handles SIGCHLD at once and until
+// Close; by default only while it has children (and with pidfds not at all);
+// with AppSigchld never.
+func New(ev hooks.OSEvents, cfg Config) (*Context, error) {
+	return newContext(ev, cfg, knob.CurrentStrategy())
+}
+
+// newContext is New with reap strategy s.
+func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error) {
+	m, err := cfg.check()
+	if err != nil {
+		return nil, err
+	}
 	if ev == nil {
-		if ch.Mode != Mainloop {
-			panic("childproc: New with nil hooks.OSEvents outside Mainloop mode")
+		if m != modeApp {
+			panic("childproc: New with nil hooks.OSEvents without Config.AppSigchld")
 		}
 		ev = noHooks{}
 	}
-	if !ch.Mode.Valid() {
-		return nil, fmt.Errorf("%w: unknown mode %v", ErrBadConfig, ch.Mode)
-	}
-	if ch.Mode == Always && ch.ForeignChild == nil {
-		return nil, fmt.Errorf("%w: Always mode needs a ForeignChild callback", ErrBadConfig)
-	}
 	c := &Context{
-		mode:     ch.Mode,
-		spawnFn:  ch.Spawn,
-		foreign:  ch.ForeignChild,
+		mode:     m,
+		spawnFn:  cfg.Spawn,
+		foreign:  cfg.OnForeignExit,
+		strategy: s,
 		gen:      currentForkGen(),
 		children: make(map[int]*Child),
 	}
 	c.forked.L = &c.mu
-	for _, o := range opts {
-		o(c)
-	}
 	if c.spawnFn == nil {
 		c.spawnFn = ForkExec
 	}
-	if c.mode == Always {
+	if c.mode == modeReapAll {
 		users.mu.Lock()
-		if users.always != nil {
+		if users.reapAll != nil {
 			users.mu.Unlock()
-			return nil, ErrAlwaysTaken
+			return nil, ErrReapAllInUse
 		}
-		users.always = c
+		users.reapAll = c
 		users.mu.Unlock()
 	}
 	c.reg = osevent.New(ev)
 	r, err := newReaper(c)
 	if err != nil {
-		c.releaseAlways()
+		c.releaseReapAll()
 		c.reg.Close()
 		return nil, err
 	}
 	c.reaper = r
-	if c.mode == Always || c.mode == AlwaysSelective {
+	if c.mode == modeReapAll || c.mode == modeKeep {
 		c.mu.Lock()
 		err := c.joinLocked()
 		c.mu.Unlock()
 		if err != nil {
-			c.releaseAlways()
+			c.releaseReapAll()
 			c.reaper.close()
 			c.reg.Close()
 			return nil, err
@@ -117,16 +111,13 @@ func New(ev hooks.OSEvents, ch hooks.ChildHooks, opts ...Option) (*Context, erro
 	return c, nil
 }
 
-// Mode reports the context's ownership mode.
-func (c *Context) Mode() Mode { return c.mode }
-
 // usableLocked reports why the context cannot be used, if it cannot.
 func (c *Context) usableLocked() error {
 	if c.gen != currentForkGen() {
 		return ErrForked
 	}
 	if c.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	return nil
 }
@@ -134,7 +125,7 @@ func (c *Context) usableLocked() error {
 // joinLocked makes the context a SIGCHLD user: self-pipe, loop registration,
 // then publication to the signal source. On error nothing is left behind.
 func (c *Context) joinLocked() error {
-	if c.pipe != nil || c.mode == Mainloop || !c.reaper.needsSigchld() {
+	if c.pipe != nil || c.mode == modeApp || !c.reaper.needsSigchld() {
 		return nil
 	}
 	p, err := newSelfPipe()
@@ -166,10 +157,10 @@ func (c *Context) leaveLocked() {
 	c.pipe, c.pipeReg = nil, nil
 }
 
-// maybeLeaveLocked drops SIGCHLD handling in LibraryOwned mode once no
-// children are left.
+// maybeLeaveLocked drops SIGCHLD handling once no children are left, unless
+// the Config asks to keep it.
 func (c *Context) maybeLeaveLocked() {
-	if c.mode == LibraryOwned && len(c.children) == 0 && c.forking == 0 {
+	if c.mode == modeOwn && len(c.children) == 0 && c.forking == 0 {
 		c.leaveLocked()
 	}
 }
@@ -247,15 +238,18 @@ func (c *Context) dispatch(ex []exit) {
 // Close ends the context. Children still running are sent SIGKILL and reaped
 // before Close returns, so none is left as a zombie; their death callbacks
 // are not run. A Spawn still forking when Close starts is waited for; it
-// returns ErrClosed and its child is killed and reaped before Close returns. The SIGCHLD self-pipe is deregistered and closed, every fd
-// and timeout registration is withdrawn from the loop, and in Always mode the
-// process may create a new Always context afterwards.
+// returns an error wrapping fs.ErrClosed, and its child is killed and reaped
+// before Close returns. The SIGCHLD self-pipe is deregistered and closed,
+// every fd and timeout registration is withdrawn from the loop, and with
+// ReapAll the process may open another ReapAll context afterwards.
 //
-// Close is idempotent and may be called from a death callback. Callbacks
-// are not waited for: one already running on another goroutine may finish
-// after Close returns, and one whose dispatch had passed its closed check
-// when Close began may still start; none is dispatched after that. It blocks while a child refuses to die (for example
-// in uninterruptible sleep).
+// Close is idempotent (a later call does nothing and returns nil) and may
+// be called from a death callback. Callbacks are not waited for: one
+// already running on another goroutine may finish after Close returns, and
+// one whose dispatch had passed its closed check when Close began may still
+// start; none is dispatched after that. Close blocks while a child refuses
+// to die (for example in uninterruptible sleep). After PostforkChildNoexec
+// it returns ErrForked and touches nothing.
 func (c *Context) Close() error {
 	c.mu.Lock()
 	if c.gen != currentForkGen() {
@@ -278,15 +272,15 @@ func (c *Context) Close() error {
 	c.leaveLocked()
 	c.reaper.close()
 	c.mu.Unlock()
-	c.releaseAlways()
+	c.releaseReapAll()
 	c.reg.Close()
 	return nil
 }
 
-func (c *Context) releaseAlways() {
+func (c *Context) releaseReapAll() {
 	users.mu.Lock()
-	if users.always == c {
-		users.always = nil
+	if users.reapAll == c {
+		users.reapAll = nil
 	}
 	users.mu.Unlock()
 }

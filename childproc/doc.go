@@ -3,34 +3,34 @@
 // (through the hooks of package hooks), reaps exactly the children it may
 // reap, and runs each child's death callback on the loop goroutine.
 //
-//	ctx, err := childproc.New(myLoop, hooks.ChildHooks{}) // LibraryOwned mode
+//	ctx, err := childproc.New(myLoop, childproc.Config{})
 //	ch, err := ctx.Spawn(&childproc.Cmd{
 //		Args:   []string{"make", "-j4"},
+//		Stdout: os.Stdout, Stderr: os.Stderr,
 //		OnExit: func(ch *childproc.Child, st childproc.Status) { log.Println(ch, st) },
 //	})
 //
-// # Modes
+// # Who reaps what
 //
-// [hooks.ChildMode] says who handles SIGCHLD and which children are reaped.
-// LibraryOwned (the default) and AlwaysSelective reap only the context's
-// own children, so os/exec and other libraries keep their statuses: this is
-// a deliberate difference from libxl, whose library-owned mode reaps every
-// child of the process. Always reaps every child (subreapers, inits) and
-// passes foreign statuses to ChildHooks.ForeignChild; only one Always
-// context may exist, and it must not share the process with os/exec.
-// Mainloop installs nothing: the application calls SigchldOccurred or
-// Reaped.
+// [Config] says who handles SIGCHLD and which children are reaped. By
+// default a context reaps only its own children, so os/exec and other
+// libraries keep their statuses: a deliberate difference from libxl, whose
+// library-owned mode reaps every child of the process. Config.ReapAll reaps
+// every child (subreapers, inits) and passes foreign statuses to
+// Config.OnForeignExit; only one such context may exist, and it must not
+// share the process with os/exec. Config.AppSigchld installs nothing: the
+// application calls SigchldOccurred or Reaped. Config documents how each
+// field maps to libxl's SIGCHLD owner modes.
 //
 // # Finding the child that exited
 //
-// A [ReapStrategy] decides how a wake-up becomes statuses. ReapPidfd (the
-// default on Linux ≥ 5.4) asks the kernel for a pidfd at fork, keeps the
+// On Linux ≥ 5.4 a context asks the kernel for a pidfd at fork, keeps the
 // pidfds in a private epoll set and registers only that set's fd in the
 // application's loop: an exit makes exactly that pidfd readable, so the cost
 // is O(1) per exit however many children live, and SIGCHLD is not involved.
-// ReapScan, the portable fallback, wakes on SIGCHLD and asks the kernel
-// about each child with wait4(pid, WNOHANG): O(children) per wake-up.
-// Always mode reaps with wait4(-1, WNOHANG) until nothing is ready.
+// Elsewhere, and with AppSigchld, it wakes on SIGCHLD and asks the kernel
+// about each child with wait4(pid, WNOHANG): O(children) per wake-up. A
+// ReapAll context reaps with wait4(-1, WNOHANG) until nothing is ready.
 //
 // # What runs where
 //
@@ -45,8 +45,8 @@
 //     readiness. The context then drains the pipe, reaps under its mutex,
 //     collects every exit into a buffer, releases the mutex and only then
 //     runs the callbacks; so a callback may Spawn, Kill or Close.
-//   - Caller goroutines run Spawn, Signal, Close, SigchldOccurred and
-//     Reaped; all are safe concurrently.
+//   - Caller goroutines run Spawn, ForkNoexec, Signal, Close,
+//     SigchldOccurred and Reaped; all are safe concurrently.
 //
 // # Why no exit is lost
 //
@@ -56,8 +56,8 @@
 // drain leaves a byte that causes another pass; one arriving before it is
 // covered by the pass that follows. A context joins the SIGCHLD user list
 // (self-pipe registered in the loop, snapshot published) before its first
-// fork. Where another reaper could take an unrecorded child (Always mode's
-// wait4(-1), Mainloop's application reaper) it forks with its mutex held, so
+// fork. Where another reaper could take an unrecorded child (ReapAll's
+// wait4(-1), an AppSigchld application's reaper) it forks with its mutex held, so
 // a child cannot be reaped before it is recorded. Otherwise it forks without
 // the mutex, so the loop goes on reaping meanwhile: a pidfd stays readable
 // until reaped, and with the per-pid scan a collect pass that ran during the

@@ -1,35 +1,33 @@
 package childproc
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
 
-// Sentinel errors. Errors returned by the package wrap one of these (or a
-// system-call error naming the call) so callers can test with errors.Is.
+// Sentinel errors. Every error the package returns wraps one of these, a
+// standard sentinel, or an *os.SyscallError naming the failing call, so
+// callers can classify it with errors.Is or errors.As:
+//
+//   - a closed Context: fs.ErrClosed;
+//   - bad input (an invalid Config, empty argv, a nil ExtraFiles entry, a
+//     pid that cannot be adopted, a bad Steps argument, SigchldOccurred or
+//     Reaped on a context whose SIGCHLD the library owns): os.ErrInvalid;
+//   - Signal, Kill or Disown of a child already reaped: os.ErrProcessDone;
+//   - a feature this platform or kernel lacks: errors.ErrUnsupported;
+//   - a missing executable: exec.ErrNotFound (looked up in PATH) or
+//     fs.ErrNotExist (from execve).
 var (
-	// ErrClosed is returned by every method of a closed Context.
-	ErrClosed = errors.New("childproc: context closed")
-
-	// ErrWrongMode is returned by SigchldOccurred and Reaped outside
-	// Mainloop mode, where the library owns SIGCHLD handling.
-	ErrWrongMode = errors.New("childproc: operation needs Mainloop mode")
-
 	// ErrUnknownChild is returned by Reaped for a pid that is not a live
 	// child of the context.
 	ErrUnknownChild = errors.New("childproc: not a child of this context")
 
-	// ErrAlwaysTaken is returned by New for a second Always-mode context
-	// while another one is open: only one context may reap every child.
-	ErrAlwaysTaken = errors.New("childproc: another Always-mode context exists")
-
-	// ErrBadConfig is returned by New for an invalid Config (unknown mode,
-	// Always without a ForeignChild callback).
-	ErrBadConfig = errors.New("childproc: invalid configuration")
-
-	// ErrEmptyArgv is returned by Spawn when Cmd.Args is empty.
-	ErrEmptyArgv = errors.New("childproc: empty argv")
-
-	// ErrExited is returned by Child.Signal once the child has been reaped:
-	// its pid may already belong to another process.
-	ErrExited = errors.New("childproc: child already exited")
+	// ErrReapAllInUse is returned by New for a second context with
+	// Config.ReapAll while another one is open: only one context may reap
+	// every child of the process.
+	ErrReapAllInUse = errors.New("childproc: another context already reaps every child")
 
 	// ErrStatusLost is wrapped in Status.Err when a child's exit status
 	// could not be collected because something outside the library reaped
@@ -39,7 +37,16 @@ var (
 	// ErrDisowned is the Status.Err of a child released with Disown.
 	ErrDisowned = errors.New("childproc: child disowned")
 
-	// ErrForked is returned by every method of a Context that was inherited
-	// across a fork after PostforkChildNoexec: it belongs to the parent.
+	// ErrForked is returned by every method of a Context that was
+	// inherited across a fork after PostforkChildNoexec: it belongs to the
+	// parent.
 	ErrForked = errors.New("childproc: context inherited across fork")
 )
+
+// errClosed is what a closed Context's methods return.
+var errClosed = fmt.Errorf("childproc: context %w", fs.ErrClosed)
+
+// invalid returns an error wrapping os.ErrInvalid.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("childproc: %w: %s", os.ErrInvalid, fmt.Sprintf(format, args...))
+}

@@ -1,5 +1,12 @@
 package childproc
 
+import (
+	"syscall"
+
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/knob"
+)
+
 // SelfPipeWriteFD exposes the context's SIGCHLD self-pipe write end (-1 when
 // the context is not a SIGCHLD user) so tests can fill it.
 func (c *Context) SelfPipeWriteFD() int {
@@ -29,3 +36,53 @@ func (c *Context) StrategyInUse() string {
 // WarmUp opens the process-wide lazily created fds (/dev/null for stdio) so
 // that fd-count baselines taken afterwards are stable.
 func WarmUp() { _, _ = devNull() }
+
+// Mode names the validated Configs, for table-driven tests.
+type Mode = mode
+
+// The four kinds of context: the zero Config, ReapAll, KeepSigchld and
+// AppSigchld.
+const (
+	ModeOwn     = modeOwn
+	ModeReapAll = modeReapAll
+	ModeKeep    = modeKeep
+	ModeApp     = modeApp
+)
+
+// String names the mode as the Config field that selects it.
+func (m mode) String() string {
+	switch m {
+	case modeOwn:
+		return "default"
+	case modeReapAll:
+		return "ReapAll"
+	case modeKeep:
+		return "KeepSigchld"
+	case modeApp:
+		return "AppSigchld"
+	}
+	return "mode(?)"
+}
+
+// ConfigOf builds the Config of mode m.
+func ConfigOf(m Mode, foreign func(int, Status), spawn func(string, []string, *syscall.ProcAttr) (int, error)) Config {
+	return Config{
+		ReapAll:       m == modeReapAll,
+		KeepSigchld:   m == modeKeep,
+		AppSigchld:    m == modeApp,
+		OnForeignExit: foreign,
+		Spawn:         spawn,
+	}
+}
+
+// NewWithStrategy is New with a reap strategy other than the process-wide
+// knob's.
+func NewWithStrategy(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error) {
+	return newContext(ev, cfg, s)
+}
+
+// StatusFromWait converts a wait status, as the reapers do.
+func StatusFromWait(ws syscall.WaitStatus) Status { return statusFromWait(ws) }
+
+// ModeOf reports the context's mode.
+func (c *Context) ModeOf() Mode { return c.mode }

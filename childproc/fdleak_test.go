@@ -23,7 +23,7 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 		l := startLoop(t)
 		var ctxs []*childproc.Context
 		for i := 0; i < 3; i++ {
-			ctxs = append(ctxs, newCtx(t, l, childproc.AlwaysSelective, v.strategy, nil))
+			ctxs = append(ctxs, newCtx(t, l, childproc.ModeKeep, v.strategy, nil))
 		}
 		rec := newRecorder()
 		var wg sync.WaitGroup

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/loop"
 	"golang.org/x/sys/unix"
 )
@@ -180,7 +181,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 
 	var ctxs []*Context
 	for i := 0; i < 3; i++ {
-		c, err := New(l, hooks.ChildHooks{Mode: AlwaysSelective}, WithReapStrategy(ReapScan))
+		c, err := newContext(l, Config{KeepSigchld: true}, knob.StrategyScan)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +197,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	// A fourth context whose Spawn blocks inside the RegisterFD hook:
 	// its mutex and its registry's mutex stay held.
 	bh := &blockingHooks{Loop: l, entered: make(chan struct{}, 1), block: make(chan struct{})}
-	stuck, err := New(bh, hooks.ChildHooks{}, WithReapStrategy(ReapScan))
+	stuck, err := newContext(bh, Config{}, knob.StrategyScan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 
 	prog := callStep(new(Steps), checkChild).Exit(0)
 	for i := 0; i < iters; i++ {
-		pid, err := ForkNoexec(prog)
+		pid, err := forkSteps(prog.steps)
 		if err != nil {
 			t.Fatalf("iteration %d: %v", i, err)
 		}
@@ -297,7 +298,7 @@ func TestHarnessDetectsLockInChild(t *testing.T) {
 		name string
 		fn   func() uintptr
 	}{{"spin", lockInChild}, {"sync.Mutex", lockInChildGo}} {
-		pid, err := ForkNoexec(callStep(new(Steps).Dup2(int(null.Fd()), 2), tc.fn).Exit(0))
+		pid, err := forkSteps(callStep(new(Steps).Dup2(int(null.Fd()), 2), tc.fn).Exit(0).steps)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,7 +315,7 @@ func TestHarnessDetectsLockInChild(t *testing.T) {
 // the grandchild is no longer our child.
 func TestDoubleForkDaemon(t *testing.T) {
 	l := runLoop(t)
-	c, err := New(l, hooks.ChildHooks{})
+	c, err := New(l, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,15 +328,13 @@ func TestDoubleForkDaemon(t *testing.T) {
 	defer r.Close()
 	var s Steps
 	s.Setsid().Fork().Dup2(int(w.Fd()), 1).Exec("/bin/sh", []string{"sh", "-c", "echo $$; exec sleep 30"}, nil)
-	pid, err := ForkNoexec(&s)
+	exited := make(chan Status, 1)
+	ch, err := c.ForkNoexec(&s, func(_ *Child, st Status) { exited <- st })
 	w.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan Status, 1)
-	if _, err := c.Adopt(pid, func(_ *Child, st Status) { exited <- st }); err != nil {
-		t.Fatal(err)
-	}
+	pid := ch.Pid()
 	select {
 	case st := <-exited:
 		if !st.Success() {

@@ -10,24 +10,11 @@ import (
 	"github.com/childloop/childloop/internal/spawn"
 )
 
-// ForkNoexec forks a child that does not run Go code: the child calls
-// PostforkChildNoexec, runs steps with a //go:nosplit interpreter, and exits
-// (with 0 if the steps neither Exec nor Exit). The parent gets the child's
-// pid; pass it to Context.Adopt to have its exit reported like a spawned
-// child's, or wait for it yourself.
-//
-// The child is created with SIGCHLD as its exit signal, so it is an ordinary
-// child for wait4 and pidfds. Forking is serialised with os/exec through
-// syscall.ForkLock.
-func ForkNoexec(steps *Steps) (pid int, err error) {
-	if steps == nil {
-		return 0, errNoSteps
-	}
-	if steps.err != nil {
-		return 0, steps.err
-	}
+// forkSteps forks a child that runs prog; see Context.ForkNoexec. Forking
+// is serialised with os/exec through syscall.ForkLock.
+func forkSteps(prog []step) (pid int, err error) {
 	syscall.ForkLock.Lock()
-	p, errno := forkAndRun(steps.steps)
+	p, errno := forkAndRun(prog)
 	syscall.ForkLock.Unlock()
 	if errno != 0 {
 		return 0, os.NewSyscallError("clone", errno)

@@ -12,7 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/childloop/childloop/childproc"
-	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/internal/testutil"
 	"github.com/childloop/childloop/loop"
 	"golang.org/x/sys/unix"
@@ -28,7 +28,7 @@ func TestCallbacksOnLoopGoroutine(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer l.Close()
-		c, err := childproc.New(l, childHooks(childproc.LibraryOwned), childproc.WithReapStrategy(v.strategy))
+		c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeOwn), v.strategy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func TestSpawnReplacement(t *testing.T) {
 			a.Sys = nil // drop SysProcAttr.PidFD on purpose
 			return childproc.ForkExec(argv0, argv, &a)
 		}
-		c, err := childproc.New(l, hooks.ChildHooks{Spawn: spawn}, childproc.WithReapStrategy(v.strategy))
+		c, err := childproc.NewWithStrategy(l, childproc.Config{Spawn: spawn}, v.strategy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func TestSpawnReplacement(t *testing.T) {
 			}
 		}
 		failing := func(string, []string, *syscall.ProcAttr) (int, error) { return 0, syscall.EAGAIN }
-		f, err := childproc.New(l, hooks.ChildHooks{Spawn: failing}, childproc.WithReapStrategy(v.strategy))
+		f, err := childproc.NewWithStrategy(l, childproc.Config{Spawn: failing}, v.strategy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,13 +131,13 @@ func TestSpawnReplacement(t *testing.T) {
 // is quiet until something replaces SIGCHLD's action behind the library's
 // back (here a raw rt_sigaction to SIG_DFL, put back afterwards).
 func TestCheckSignalSource(t *testing.T) {
-	if err := childproc.SetSignalSource(childproc.SourceRaw); err != nil {
+	if err := knob.SetSource(knob.SourceRaw); err != nil {
 		t.Skip("no raw source on this platform:", err)
 	}
-	defer childproc.SetSignalSource(childproc.SourceAuto)
+	defer knob.SetSource(knob.SourceAuto)
 	l := startLoop(t)
-	newCtx(t, l, childproc.AlwaysSelective, childproc.ReapScan, nil)
-	if k := childproc.CurrentSignalSource(); k != childproc.SourceRaw {
+	newCtx(t, l, childproc.ModeKeep, knob.StrategyScan, nil)
+	if k := knob.InstalledSource(); k != knob.SourceRaw {
 		t.Fatalf("CurrentSignalSource = %v, want raw", k)
 	}
 	if err := childproc.CheckSignalSource(); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/internal/spawn"
 	"github.com/childloop/childloop/loop"
 	"go.uber.org/goleak"
@@ -63,15 +64,15 @@ const hangGuard = 120 * time.Second
 // variant is one signal-source × reap-strategy combination.
 type variant struct {
 	name     string
-	strategy childproc.ReapStrategy
-	source   childproc.SourceKind
+	strategy knob.Strategy
+	source   knob.Source
 }
 
 // allVariants lists every combination.
 var allVariants = []variant{
-	{"scan-relay", childproc.ReapScan, childproc.SourceRelay},
-	{"scan-raw", childproc.ReapScan, childproc.SourceRaw},
-	{"pidfd", childproc.ReapPidfd, childproc.SourceAuto},
+	{"scan-relay", knob.StrategyScan, knob.SourceRelay},
+	{"scan-raw", knob.StrategyScan, knob.SourceRaw},
+	{"pidfd", knob.StrategyPidfd, knob.SourceAuto},
 }
 
 // variants lists the combinations this machine can run (benchmarks).
@@ -88,9 +89,9 @@ func variants() []variant {
 // unsupported says why this machine cannot run v, or "".
 func unsupported(v variant) string {
 	switch {
-	case v.source == childproc.SourceRaw && !childproc.SourceSupported(childproc.SourceRaw):
+	case v.source == knob.SourceRaw && !knob.SourceSupported(knob.SourceRaw):
 		return "no raw SIGCHLD handler on " + runtime.GOARCH
-	case v.strategy == childproc.ReapPidfd && !pidfdOK():
+	case v.strategy == knob.StrategyPidfd && !pidfdOK():
 		return "the kernel has no pidfds (Linux < 5.4)"
 	}
 	return ""
@@ -115,7 +116,7 @@ func forVariants(t *testing.T, f func(t *testing.T, v variant)) {
 // forSignalVariants is forVariants over the variants that learn of exits
 // through the SIGCHLD self-pipe (not pidfd).
 func forSignalVariants(t *testing.T, f func(t *testing.T, v variant)) {
-	forSomeVariants(t, func(v variant) bool { return v.strategy != childproc.ReapPidfd }, f)
+	forSomeVariants(t, func(v variant) bool { return v.strategy != knob.StrategyPidfd }, f)
 }
 
 func forSomeVariants(t *testing.T, keep func(variant) bool, f func(t *testing.T, v variant)) {
@@ -127,10 +128,10 @@ func forSomeVariants(t *testing.T, keep func(variant) bool, f func(t *testing.T,
 			if why := unsupported(v); why != "" {
 				t.Skip(why)
 			}
-			if err := childproc.SetSignalSource(v.source); err != nil {
+			if err := knob.SetSource(v.source); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { _ = childproc.SetSignalSource(childproc.SourceAuto) })
+			t.Cleanup(func() { _ = knob.SetSource(knob.SourceAuto) })
 			f(t, v)
 		})
 	}
@@ -155,9 +156,9 @@ func startLoop(t *testing.T) *loop.Loop {
 	return l
 }
 
-func newCtx(t *testing.T, ev hooks.OSEvents, mode childproc.Mode, s childproc.ReapStrategy, foreign func(int, childproc.Status)) *childproc.Context {
+func newCtx(t *testing.T, ev hooks.OSEvents, mode childproc.Mode, s knob.Strategy, foreign func(int, childproc.Status)) *childproc.Context {
 	t.Helper()
-	c, err := childproc.New(ev, hooks.ChildHooks{Mode: mode, ForeignChild: foreign}, childproc.WithReapStrategy(s))
+	c, err := childproc.NewWithStrategy(ev, childproc.ConfigOf(mode, foreign, nil), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func lastIndexByte(s string, c byte) int {
 	return -1
 }
 
-func childHooks(m childproc.Mode) hooks.ChildHooks { return hooks.ChildHooks{Mode: m} }
+func childHooks(m childproc.Mode) childproc.Config { return childproc.ConfigOf(m, nil, nil) }
 
 // benchLoop runs a reference loop for a benchmark.
 func benchLoop(b *testing.B) (*loop.Loop, func()) {

@@ -4,6 +4,7 @@ package childproc_test
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"syscall"
@@ -12,15 +13,16 @@ import (
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/knob"
 )
 
 func TestBadInput(t *testing.T) {
 	l := startLoop(t)
-	for _, s := range []childproc.ReapStrategy{childproc.ReapScan, childproc.ReapAuto} {
-		c := newCtx(t, l, childproc.LibraryOwned, s, nil)
+	for _, s := range []knob.Strategy{knob.StrategyScan, knob.StrategyAuto} {
+		c := newCtx(t, l, childproc.ModeOwn, s, nil)
 		nop := func(*childproc.Child, childproc.Status) {}
 
-		if _, err := c.Spawn(&childproc.Cmd{OnExit: nop}); !errors.Is(err, childproc.ErrEmptyArgv) {
+		if _, err := c.Spawn(&childproc.Cmd{OnExit: nop}); !errors.Is(err, os.ErrInvalid) {
 			t.Errorf("empty argv: %v", err)
 		}
 		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/nonexistent/binary"}, OnExit: nop}); !errors.Is(err, os.ErrNotExist) {
@@ -49,38 +51,43 @@ func TestBadInput(t *testing.T) {
 		if _, err := c.Adopt(os.Getppid(), nop); !errors.Is(err, childproc.ErrUnknownChild) {
 			t.Errorf("Adopt of a process that is not our child: %v", err)
 		}
-		if err := c.SigchldOccurred(); !errors.Is(err, childproc.ErrWrongMode) {
+		if err := c.SigchldOccurred(); !errors.Is(err, os.ErrInvalid) {
 			t.Errorf("SigchldOccurred outside Mainloop: %v", err)
 		}
-		if err := c.Reaped(1, 0); !errors.Is(err, childproc.ErrWrongMode) {
+		if err := c.Reaped(1, 0); !errors.Is(err, os.ErrInvalid) {
 			t.Errorf("Reaped outside Mainloop: %v", err)
 		}
 		c.Close()
 		if err := c.Close(); err != nil {
 			t.Errorf("second Close: %v", err)
 		}
-		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/true"}, OnExit: nop}); !errors.Is(err, childproc.ErrClosed) {
+		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/true"}, OnExit: nop}); !errors.Is(err, fs.ErrClosed) {
 			t.Errorf("Spawn after Close: %v", err)
 		}
-		if _, err := c.Adopt(os.Getppid(), nop); !errors.Is(err, childproc.ErrClosed) {
+		if _, err := c.Adopt(os.Getppid(), nop); !errors.Is(err, fs.ErrClosed) {
 			t.Errorf("Adopt after Close: %v", err)
 		}
 	}
-	if _, err := childproc.New(l, hooks.ChildHooks{Mode: 42}); !errors.Is(err, childproc.ErrBadConfig) {
-		t.Errorf("bad mode: %v", err)
+	foreign := func(int, childproc.Status) {}
+	for name, cfg := range map[string]childproc.Config{
+		"ReapAll without OnForeignExit": {ReapAll: true},
+		"OnForeignExit without ReapAll": {OnForeignExit: foreign},
+		"AppSigchld with ReapAll":       {AppSigchld: true, ReapAll: true, OnForeignExit: foreign},
+		"AppSigchld with KeepSigchld":   {AppSigchld: true, KeepSigchld: true},
+	} {
+		if _, err := childproc.New(l, cfg); !errors.Is(err, os.ErrInvalid) {
+			t.Errorf("%s: New = %v, want os.ErrInvalid", name, err)
+		}
 	}
-	if _, err := childproc.New(l, hooks.ChildHooks{Mode: childproc.Always}); !errors.Is(err, childproc.ErrBadConfig) {
-		t.Errorf("Always without ForeignChild: %v", err)
-	}
-	if _, err := childproc.New(l, hooks.ChildHooks{}, childproc.WithReapStrategy(99)); !errors.Is(err, childproc.ErrBadConfig) {
+	if _, err := childproc.NewWithStrategy(l, childproc.Config{}, 99); !errors.Is(err, os.ErrInvalid) {
 		t.Errorf("bad strategy: %v", err)
 	}
-	m := newCtx(t, l, childproc.Mainloop, childproc.ReapScan, nil)
+	m := newCtx(t, l, childproc.ModeApp, knob.StrategyScan, nil)
 	m.Close()
-	if err := m.SigchldOccurred(); !errors.Is(err, childproc.ErrClosed) {
+	if err := m.SigchldOccurred(); !errors.Is(err, fs.ErrClosed) {
 		t.Errorf("SigchldOccurred after Close: %v", err)
 	}
-	if err := m.Reaped(1, 0); !errors.Is(err, childproc.ErrClosed) {
+	if err := m.Reaped(1, 0); !errors.Is(err, fs.ErrClosed) {
 		t.Errorf("Reaped after Close: %v", err)
 	}
 }
@@ -99,7 +106,7 @@ func (failingHooks) RegisterFD(int, hooks.Events, hooks.FDTarget) (hooks.Registr
 func TestHookFailure(t *testing.T) {
 	l := startLoop(t)
 	fds0 := fdCount(t)
-	c, err := childproc.New(failingHooks{l}, hooks.ChildHooks{}, childproc.WithReapStrategy(childproc.ReapScan))
+	c, err := childproc.NewWithStrategy(failingHooks{l}, childproc.Config{}, knob.StrategyScan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +123,7 @@ func TestHookFailure(t *testing.T) {
 	}
 	c.Close()
 	if pidfdOK() {
-		if _, err := childproc.New(failingHooks{l}, hooks.ChildHooks{}, childproc.WithReapStrategy(childproc.ReapPidfd)); !errors.Is(err, errRefused) {
+		if _, err := childproc.NewWithStrategy(failingHooks{l}, childproc.Config{}, knob.StrategyPidfd); !errors.Is(err, errRefused) {
 			t.Errorf("New with pidfd strategy on refusing hooks: %v", err)
 		}
 		if got := fdCount(t); got != fds0 {
@@ -131,7 +138,7 @@ func TestCloseWithRunningChildren(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := startLoop(t)
 		fds0 := fdCount(t)
-		c, err := childproc.New(l, hooks.ChildHooks{}, childproc.WithReapStrategy(v.strategy))
+		c, err := childproc.NewWithStrategy(l, childproc.Config{}, v.strategy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +172,7 @@ func TestCloseWithRunningChildren(t *testing.T) {
 // TestMainloopWithoutHooks: a Mainloop context may be created without
 // hooks (for loops that cannot watch arbitrary fds); other modes panic.
 func TestMainloopWithoutHooks(t *testing.T) {
-	c, err := childproc.New(nil, hooks.ChildHooks{Mode: childproc.Mainloop})
+	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,15 +192,32 @@ func TestMainloopWithoutHooks(t *testing.T) {
 	if got := rec.got[ch.Pid()]; len(got) != 1 || got[0].st.Code != 4 {
 		t.Errorf("got %v", got)
 	}
-	if _, err := childproc.New(nil, hooks.ChildHooks{Mode: childproc.Mainloop}, childproc.WithReapStrategy(childproc.ReapPidfd)); err == nil && pidfdOK() {
-		t.Error("pidfd strategy without hooks: no error")
+	if pidfdOK() {
+		// The pidfd set needs no loop when the application says when to
+		// look: SigchldOccurred polls it.
+		p, err := childproc.NewWithStrategy(nil, childproc.Config{AppSigchld: true}, knob.StrategyPidfd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		ch, err := p.Spawn(shell("exit 5", rec.onExit(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitExited(t, ch.Pid())
+		if err := p.SigchldOccurred(); err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.got[ch.Pid()]; len(got) != 1 || got[0].st.Code != 5 {
+			t.Errorf("pidfd set without a loop: got %v, want one exit 5", got)
+		}
 	}
 	defer func() {
 		if recover() == nil {
 			t.Error("nil hooks in LibraryOwned mode did not panic")
 		}
 	}()
-	childproc.New(nil, hooks.ChildHooks{})
+	childproc.New(nil, childproc.Config{})
 }
 
 func waitPid(pid int) (syscall.WaitStatus, error) {

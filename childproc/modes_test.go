@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/childproc"
-	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/knob"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,7 +21,7 @@ import (
 // signal.Notify and tells the context; the library installs nothing.
 func TestMainloopSigchldOccurred(t *testing.T) {
 	l := startLoop(t)
-	c := newCtx(t, l, childproc.Mainloop, childproc.ReapAuto, nil)
+	c := newCtx(t, l, childproc.ModeApp, knob.StrategyAuto, nil)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGCHLD)
 	defer signal.Stop(sigs)
@@ -61,7 +61,7 @@ func TestMainloopSigchldOccurred(t *testing.T) {
 // refused with ErrUnknownChild and change nothing.
 func TestMainloopReaped(t *testing.T) {
 	l := startLoop(t)
-	c := newCtx(t, l, childproc.Mainloop, childproc.ReapScan, nil)
+	c := newCtx(t, l, childproc.ModeApp, knob.StrategyScan, nil)
 	rec := newRecorder()
 	want := map[int]int{}
 	for i := 0; i < 20; i++ {
@@ -124,7 +124,7 @@ func TestAlwaysForeign(t *testing.T) {
 		var mu sync.Mutex
 		foreignGot := map[int]childproc.Status{}
 		fdone := make(chan struct{}, 100)
-		c := newCtx(t, l, childproc.Always, childproc.ReapAuto, func(pid int, st childproc.Status) {
+		c := newCtx(t, l, childproc.ModeReapAll, knob.StrategyAuto, func(pid int, st childproc.Status) {
 			mu.Lock()
 			foreignGot[pid] = st
 			mu.Unlock()
@@ -171,15 +171,15 @@ func TestAlwaysForeign(t *testing.T) {
 func TestSecondAlways(t *testing.T) {
 	l := startLoop(t)
 	f := func(int, childproc.Status) {}
-	c1, err := childproc.New(l, hooks.ChildHooks{Mode: childproc.Always, ForeignChild: f})
+	c1, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := childproc.New(l, hooks.ChildHooks{Mode: childproc.Always, ForeignChild: f}); !errors.Is(err, childproc.ErrAlwaysTaken) {
-		t.Errorf("second Always: %v, want ErrAlwaysTaken", err)
+	if _, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f}); !errors.Is(err, childproc.ErrReapAllInUse) {
+		t.Errorf("second Always: %v, want ErrReapAllInUse", err)
 	}
 	c1.Close()
-	c2, err := childproc.New(l, hooks.ChildHooks{Mode: childproc.Always, ForeignChild: f})
+	c2, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
 	if err != nil {
 		t.Fatalf("Always after Close of the first: %v", err)
 	}
@@ -192,8 +192,8 @@ func TestSecondAlways(t *testing.T) {
 func TestIsolation(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := startLoop(t)
-		a := newCtx(t, l, childproc.LibraryOwned, v.strategy, nil)
-		b := newCtx(t, l, childproc.AlwaysSelective, v.strategy, nil)
+		a := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
+		b := newCtx(t, l, childproc.ModeKeep, v.strategy, nil)
 		rec := newRecorder()
 		owner := map[int]*childproc.Context{}
 		for i := 0; i < 100; i++ {

@@ -1,17 +1,18 @@
 package childproc
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/childloop/childloop/hooks"
 )
 
-// noHooks stands in for the application's hooks when a Mainloop context was
+// noHooks stands in for the application's hooks when an AppSigchld context was
 // created without any: every registration fails.
 type noHooks struct{}
 
-var errNoHooks = fmt.Errorf("%w: no hooks.OSEvents given (Mainloop mode without a loop)", ErrBadConfig)
+var errNoHooks = fmt.Errorf("childproc: %w: no hooks.OSEvents given (AppSigchld context without a loop)", errors.ErrUnsupported)
 
 func (noHooks) RegisterFD(int, hooks.Events, hooks.FDTarget) (hooks.Registration, error) {
 	return nil, errNoHooks

@@ -1,7 +1,11 @@
 //go:build linux
 
-// Pidfd reaping needs Linux ≥ 5.4: pidfd_open (5.3) and waitid(P_PIDFD)
-// (5.4). Support is probed once; older kernels fall back to ReapScan.
+// Pidfd reaping needs Linux ≥ 5.4 and uses four kernel features:
+// clone(CLONE_PIDFD) (5.2) for spawned children, pidfd_open (5.3) for adopted
+// ones, pidfd_send_signal (5.1) for Signal, and waitid(P_PIDFD) (5.4) to
+// reap. Support is probed once, for all four (an emulator such as qemu-user
+// may offer pidfd_open without CLONE_PIDFD); without any of them contexts
+// fall back to the per-pid scan.
 
 package childproc
 
@@ -11,27 +15,83 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"unsafe"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/spawn"
 	"github.com/childloop/childloop/osevent"
 	"golang.org/x/sys/unix"
 )
 
-var errPidfdUnsupported = fmt.Errorf("needs Linux 5.4 or later (pidfd_open and waitid P_PIDFD): %w", errors.ErrUnsupported)
+var errPidfdUnsupported = fmt.Errorf("needs Linux 5.4 or later (clone CLONE_PIDFD, pidfd_open, pidfd_send_signal, waitid P_PIDFD): %w", errors.ErrUnsupported)
 
-// pidfdSupported probes pidfd_open on ourselves and waitid(P_PIDFD), which
-// answers ECHILD (we are not our own child) where P_PIDFD exists and EINVAL
-// where it does not.
+// pidfdSupported probes every pidfd feature the reaper uses, once.
 var pidfdSupported = sync.OnceValue(func() bool {
 	fd, err := unix.PidfdOpen(os.Getpid(), 0)
 	if err != nil {
 		return false
 	}
 	defer unix.Close(fd)
+	// Signal 0 checks the call without sending anything.
+	if unix.PidfdSendSignal(fd, 0, nil, 0) != nil {
+		return false
+	}
+	// We are not our own child: ECHILD where P_PIDFD exists, EINVAL where
+	// it does not.
 	var info unix.Siginfo
-	err = unix.Waitid(unix.P_PIDFD, fd, &info, unix.WEXITED|unix.WNOHANG, nil)
-	return err == unix.ECHILD
+	if unix.Waitid(unix.P_PIDFD, fd, &info, unix.WEXITED|unix.WNOHANG, nil) != unix.ECHILD {
+		return false
+	}
+	return clonePidfdWorks()
 })
+
+// clonePidfdWorks forks a child that exits at once, asking for its pidfd
+// with CLONE_PIDFD, and reports whether the kernel returned one. The child
+// gets no exit signal, so that only a __WALL wait sees it: no other reaper
+// in the process (a ReapAll context's wait4(-1)) can take it from us.
+func clonePidfdWorks() bool {
+	pidfd := int32(-1)
+	syscall.ForkLock.Lock()
+	pid, errno := cloneExit(uintptr(unsafe.Pointer(&pidfd)))
+	syscall.ForkLock.Unlock()
+	if errno != 0 {
+		return false
+	}
+	var ws unix.WaitStatus
+	for {
+		if _, err := unix.Wait4(int(pid), &ws, unix.WALL, nil); err != unix.EINTR {
+			break
+		}
+	}
+	if pidfd < 0 {
+		return false
+	}
+	unix.Close(int(pidfd))
+	return true
+}
+
+// cloneExit clones with CLONE_PIDFD (the kernel stores the pidfd at the
+// parent_tid argument, the third on amd64 and arm64 alike); the child exits
+// at once without running Go code.
+//
+//go:norace
+//go:noinline
+func cloneExit(pidfdAddr uintptr) (pid uintptr, errno syscall.Errno) {
+	spawn.BeforeFork()
+	pid, errno = rawClonePidfd(pidfdAddr)
+	if errno == 0 && pid == 0 {
+		exitNow(0)
+	}
+	spawn.AfterFork()
+	return pid, errno
+}
+
+//go:nosplit
+//go:norace
+func rawClonePidfd(pidfdAddr uintptr) (pid uintptr, errno syscall.Errno) {
+	r1, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, unix.CLONE_PIDFD, 0, pidfdAddr, 0, 0, 0)
+	return r1, e
+}
 
 func requestPidfd(attr *syscall.ProcAttr, pidfd *int) {
 	sys := new(syscall.SysProcAttr)
@@ -53,7 +113,7 @@ func pidfdSignal(pidfd int, sig syscall.Signal) error {
 type pidfdReaper struct {
 	c      *Context
 	ep     int               // private epoll fd, -1 once closed; guarded by ctx.mu
-	reg    *osevent.FD       // ep's registration in the application's loop
+	reg    *osevent.FD       // ep's registration in the application's loop; nil with AppSigchld
 	events []unix.EpollEvent // epoll_wait buffer, reused; guarded by ctx.mu
 	done   []doneChild       // exited children to reap and release in flush; guarded by ctx.mu
 }
@@ -70,6 +130,12 @@ func newPidfdReaper(c *Context) (reaper, error) {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
 	r := &pidfdReaper{c: c, ep: ep, events: make([]unix.EpollEvent, 256)}
+	if c.mode == modeApp {
+		// The application tells the context when to look
+		// (SigchldOccurred); a loop watching the set as well would race
+		// the application's own reaper for the same exits.
+		return r, nil
+	}
 	reg, err := c.reg.RegisterFD(ep, hooks.In, c.pidfdReady)
 	if err != nil {
 		unix.Close(ep)
@@ -82,9 +148,9 @@ func newPidfdReaper(c *Context) (reaper, error) {
 func (r *pidfdReaper) wantsPidfd() bool { return true }
 
 // forksUnlocked: the pidfd is level-triggered, so an exit before the child
-// is recorded stays visible. Not in Mainloop mode, where the application may
+// is recorded stays visible. Not with AppSigchld, where the application may
 // reap with wait4(-1) and hand Reaped a pid not yet recorded.
-func (r *pidfdReaper) forksUnlocked() bool { return r.c.mode != Mainloop }
+func (r *pidfdReaper) forksUnlocked() bool { return r.c.mode != modeApp }
 
 func (r *pidfdReaper) needsSigchld() bool { return false }
 
@@ -205,7 +271,9 @@ func (r *pidfdReaper) close() {
 	if r.ep < 0 {
 		return
 	}
-	r.reg.Deregister()
+	if r.reg != nil {
+		r.reg.Deregister()
+	}
 	unix.Close(r.ep)
 	r.ep = -1
 }

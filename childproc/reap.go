@@ -4,39 +4,9 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/childloop/childloop/internal/knob"
 	"golang.org/x/sys/unix"
 )
-
-// ReapStrategy is how a context finds which of its children exited after a
-// wake-up.
-type ReapStrategy int
-
-const (
-	// ReapAuto picks the best strategy the kernel supports: ReapPidfd on
-	// Linux ≥ 5.4, ReapScan elsewhere. Always mode always reaps with
-	// wait4(-1), whatever the strategy.
-	ReapAuto ReapStrategy = iota
-	// ReapScan asks the kernel about each child in turn with
-	// wait4(pid, WNOHANG): portable, O(children) per wake-up.
-	ReapScan
-	// ReapPidfd watches one pidfd per child in a private epoll set, which
-	// is itself one fd in the application's loop: O(1) per exit, no
-	// SIGCHLD needed (Linux ≥ 5.4).
-	ReapPidfd
-)
-
-// String returns the strategy's name.
-func (s ReapStrategy) String() string {
-	switch s {
-	case ReapAuto:
-		return "auto"
-	case ReapScan:
-		return "scan"
-	case ReapPidfd:
-		return "pidfd"
-	}
-	return fmt.Sprintf("ReapStrategy(%d)", int(s))
-}
 
 // reaper finds exited children. Every method is called with ctx.mu held.
 type reaper interface {
@@ -44,10 +14,10 @@ type reaper interface {
 	wantsPidfd() bool
 	// forksUnlocked says whether start may fork without ctx.mu: true when
 	// an exit before the child is recorded cannot be lost or claimed by
-	// someone else (see startUnlocked).
+	// someone else (see Context.start).
 	forksUnlocked() bool
 	// needsSigchld says whether the strategy learns of exits through the
-	// SIGCHLD self-pipe (or, in Mainloop mode, SigchldOccurred).
+	// SIGCHLD self-pipe (or, with AppSigchld, SigchldOccurred).
 	needsSigchld() bool
 	// added is told about a new child (already in ctx.children).
 	added(ch *Child) error
@@ -62,24 +32,24 @@ type reaper interface {
 }
 
 func newReaper(c *Context) (reaper, error) {
-	if c.mode == Always {
+	if c.mode == modeReapAll {
 		return &anyReaper{c: c}, nil
 	}
 	switch c.strategy {
-	case ReapAuto:
-		if pidfdSupported() && c.mode != Mainloop {
+	case knob.StrategyAuto:
+		if pidfdSupported() && c.mode != modeApp {
 			return newPidfdReaper(c)
 		}
 		return &scanReaper{c: c}, nil
-	case ReapScan:
+	case knob.StrategyScan:
 		return &scanReaper{c: c}, nil
-	case ReapPidfd:
+	case knob.StrategyPidfd:
 		if !pidfdSupported() {
 			return nil, fmt.Errorf("childproc: pidfd reaping: %w", errPidfdUnsupported)
 		}
 		return newPidfdReaper(c)
 	}
-	return nil, fmt.Errorf("%w: unknown reap strategy %d", ErrBadConfig, int(c.strategy))
+	return nil, invalid("reap strategy %v", c.strategy)
 }
 
 // lostStatus is the status of a child whose exit status a wait call could
@@ -114,9 +84,9 @@ type scanReaper struct{ c *Context }
 func (r *scanReaper) wantsPidfd() bool { return false }
 
 // forksUnlocked: a pass that ran while the child was unrecorded is detected
-// and repeated (startUnlocked). Not in Mainloop mode, where the application
+// and repeated (Context.start). Not with AppSigchld, where the application
 // may reap with wait4(-1) and hand Reaped a pid not yet recorded.
-func (r *scanReaper) forksUnlocked() bool { return r.c.mode != Mainloop }
+func (r *scanReaper) forksUnlocked() bool { return r.c.mode != modeApp }
 
 func (r *scanReaper) needsSigchld() bool { return true }
 func (r *scanReaper) added(*Child) error { return nil }
@@ -135,8 +105,8 @@ func (r *scanReaper) collect(out []exit) []exit {
 	return out
 }
 
-// anyReaper is Always mode: wait4(-1, WNOHANG) until nothing is ready; pids
-// that are not ours go to the ForeignChild callback.
+// anyReaper is Config.ReapAll: wait4(-1, WNOHANG) until nothing is ready;
+// pids that are not ours go to the OnForeignExit callback.
 type anyReaper struct{ c *Context }
 
 func (r *anyReaper) wantsPidfd() bool { return false }

@@ -3,6 +3,8 @@
 package childproc_test
 
 import (
+	"errors"
+	"os"
 	"syscall"
 	"testing"
 
@@ -14,7 +16,7 @@ import (
 func TestCallbacksSpawnKillClose(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := startLoop(t)
-		c := newCtx(t, l, childproc.LibraryOwned, v.strategy, nil)
+		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		rec := newRecorder()
 		done := make(chan struct{})
 
@@ -73,7 +75,7 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 func TestDisown(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := startLoop(t)
-		c := newCtx(t, l, childproc.LibraryOwned, v.strategy, nil)
+		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		ch, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"},
 			OnExit: func(*childproc.Child, childproc.Status) { t.Error("callback for a disowned child") }})
 		if err != nil {
@@ -82,10 +84,10 @@ func TestDisown(t *testing.T) {
 		if err := ch.Disown(); err != nil {
 			t.Fatal(err)
 		}
-		if err := ch.Disown(); err != childproc.ErrExited {
+		if err := ch.Disown(); !errors.Is(err, os.ErrProcessDone) {
 			t.Errorf("second Disown: %v", err)
 		}
-		if err := ch.Kill(); err != childproc.ErrExited {
+		if err := ch.Kill(); !errors.Is(err, os.ErrProcessDone) {
 			t.Errorf("Kill after Disown: %v", err)
 		}
 		syscall.Kill(ch.Pid(), syscall.SIGKILL)

@@ -1,16 +1,17 @@
 package childproc
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/childloop/childloop/internal/knob"
 )
 
 // The process-wide SIGCHLD machinery.
 //
-// Every context that needs SIGCHLD (library-owned mode while it has
-// children, Always and AlwaysSelective for their whole life) is a "user"
+// Every context that needs SIGCHLD (by default while it has children and
+// reaps without pidfds; with ReapAll or KeepSigchld for its whole life) is a "user"
 // with its own self-pipe. The set of users is published as an immutable
 // snapshot of pipe write ends; the signal source (an os/signal relay
 // goroutine, or a raw handler where available) writes one byte to every
@@ -30,11 +31,10 @@ import (
 // users is the process-wide registry. Its mutex is never taken on the signal
 // path nor after fork.
 var users struct {
-	mu     sync.Mutex
-	pipes  []*selfPipe // registered self-pipes; guarded by mu
-	src    source      // the installed signal source, nil when pipes is empty; guarded by mu
-	kind   SourceKind  // the source to install next; guarded by mu
-	always *Context    // the open Always-mode context, if any; guarded by mu
+	mu      sync.Mutex
+	pipes   []*selfPipe // registered self-pipes; guarded by mu
+	src     source      // the installed signal source, nil when pipes is empty; guarded by mu
+	reapAll *Context    // the open ReapAll context, if any; guarded by mu
 }
 
 // allFDs points to a *[]int32: every registered self-pipe fd, read and
@@ -43,66 +43,25 @@ var users struct {
 // forked child, reads it with a plain load and closes the fds.
 var allFDs unsafe.Pointer
 
-// SourceKind selects how SIGCHLD reaches the self-pipes.
-type SourceKind int
-
-const (
-	// SourceAuto picks the fastest source the platform supports.
-	SourceAuto SourceKind = iota
-	// SourceRelay uses os/signal: a goroutine receives SIGCHLD from
-	// signal.Notify and writes the bytes. It works everywhere, but the
-	// runtime's relay adds a goroutine hand-off to every exit.
-	SourceRelay
-	// SourceRaw uses an async-signal-safe handler written in assembly that
-	// writes the bytes from the signal itself and then chains to the Go
-	// runtime's handler (linux/amd64 and linux/arm64 only).
-	SourceRaw
-)
-
-// String returns the kind's name.
-func (k SourceKind) String() string {
-	switch k {
-	case SourceAuto:
-		return "auto"
-	case SourceRelay:
-		return "relay"
-	case SourceRaw:
-		return "raw"
-	}
-	return fmt.Sprintf("SourceKind(%d)", int(k))
+func init() {
+	knob.InstalledSource = installedSource
+	knob.PidfdSupported = pidfdSupported
 }
 
-// SetSignalSource chooses the SIGCHLD source for the process. It takes
-// effect the next time the source is installed, i.e. when the first context
-// starts needing SIGCHLD after none did. It returns an error wrapping
-// errors.ErrUnsupported for a source this platform lacks.
-func SetSignalSource(k SourceKind) error {
-	if k < SourceAuto || k > SourceRaw {
-		return fmt.Errorf("%w: unknown signal source %d", ErrBadConfig, int(k))
-	}
-	if k == SourceRaw && !rawSupported() {
-		return fmt.Errorf("childproc: raw signal source: %w", errUnsupportedRaw)
-	}
-	users.mu.Lock()
-	users.kind = k
-	users.mu.Unlock()
-	return nil
-}
-
-// CurrentSignalSource reports the source installed now, or SourceAuto when
+// installedSource reports the source installed now, or knob.SourceAuto when
 // no context needs SIGCHLD at the moment.
-func CurrentSignalSource() SourceKind {
+func installedSource() knob.Source {
 	users.mu.Lock()
 	defer users.mu.Unlock()
 	if users.src == nil {
-		return SourceAuto
+		return knob.SourceAuto
 	}
 	return users.src.kind()
 }
 
 // source turns SIGCHLD into one byte on every published write end.
 type source interface {
-	kind() SourceKind
+	kind() knob.Source
 	start() error
 	// publish makes w (never modified afterwards) the set of write ends.
 	publish(w []int32) error
@@ -112,8 +71,8 @@ type source interface {
 	stop() error
 }
 
-func newSource(k SourceKind) source {
-	if k == SourceRaw || (k == SourceAuto && rawSupported()) {
+func newSource(k knob.Source) source {
+	if k == knob.SourceRaw || (k == knob.SourceAuto && rawSupported()) {
 		return newRawSource()
 	}
 	return newRelay()
@@ -124,7 +83,7 @@ func addPipe(p *selfPipe) error {
 	users.mu.Lock()
 	defer users.mu.Unlock()
 	if users.src == nil {
-		src := newSource(users.kind)
+		src := newSource(knob.RequestedSource())
 		if err := src.start(); err != nil {
 			return err
 		}
@@ -183,15 +142,21 @@ func publishLocked() error {
 	return nil
 }
 
-// CheckSignalSource reports whether the installed SIGCHLD source still
-// works. The raw handler can be replaced behind the library's back, by
-// signal.Ignore(syscall.SIGCHLD) or by C code calling sigaction; then no
-// exit would be noticed through the self-pipes any more. It returns nil when
-// no source is installed or the relay is in use.
+// CheckSignalSource reports whether the SIGCHLD handler the library
+// installed is still in place. On linux/amd64 and linux/arm64 the library
+// catches SIGCHLD with its own handler (which chains to the Go runtime's, so
+// signal.Notify keeps working); signal.Ignore(syscall.SIGCHLD), or C code
+// calling sigaction, replaces it behind the library's back, and contexts that
+// learn of exits from SIGCHLD (ReapAll contexts, and every context where
+// pidfds are missing) would then never hear of an exit again. A
+// program that might do either can call this after doing it, or
+// periodically. It returns nil when no handler is installed or the portable
+// os/signal relay is in use, and otherwise an error describing what replaced
+// the handler.
 func CheckSignalSource() error {
 	users.mu.Lock()
 	defer users.mu.Unlock()
-	if users.src == nil || users.src.kind() != SourceRaw {
+	if users.src == nil || users.src.kind() != knob.SourceRaw {
 		return nil
 	}
 	return checkRaw()
@@ -202,26 +167,4 @@ func pipeUsers() int {
 	users.mu.Lock()
 	defer users.mu.Unlock()
 	return len(users.pipes)
-}
-
-// SourceSupported reports whether this platform has signal source k.
-func SourceSupported(k SourceKind) bool {
-	switch k {
-	case SourceAuto, SourceRelay:
-		return true
-	case SourceRaw:
-		return rawSupported()
-	}
-	return false
-}
-
-// ReapStrategySupported reports whether the kernel supports strategy s.
-func ReapStrategySupported(s ReapStrategy) bool {
-	switch s {
-	case ReapAuto, ReapScan:
-		return true
-	case ReapPidfd:
-		return pidfdSupported()
-	}
-	return false
 }

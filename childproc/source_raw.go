@@ -3,12 +3,9 @@
 package childproc
 
 import (
-	"errors"
-
+	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/internal/rawsig"
 )
-
-var errUnsupportedRaw = errors.ErrUnsupported
 
 func rawSupported() bool { return rawsig.Supported() }
 
@@ -19,7 +16,7 @@ type rawSource struct{}
 
 func newRawSource() source { return rawSource{} }
 
-func (rawSource) kind() SourceKind { return SourceRaw }
+func (rawSource) kind() knob.Source { return knob.SourceRaw }
 
 func (rawSource) start() error { return rawsig.Install() }
 

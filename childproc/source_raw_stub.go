@@ -2,11 +2,6 @@
 
 package childproc
 
-import "errors"
-
-// errUnsupportedRaw explains why SourceRaw is unavailable.
-var errUnsupportedRaw = errors.ErrUnsupported
-
 // rawSupported reports whether the raw assembly SIGCHLD handler exists on
 // this platform: only linux/amd64 and linux/arm64 have one.
 func rawSupported() bool { return false }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/childloop/childloop/internal/knob"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,7 +24,7 @@ type relay struct {
 
 func newRelay() *relay { return &relay{} }
 
-func (r *relay) kind() SourceKind { return SourceRelay }
+func (r *relay) kind() knob.Source { return knob.SourceRelay }
 
 func (r *relay) start() error {
 	r.ch = make(chan os.Signal, 1)

@@ -46,7 +46,7 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 		panic("childproc: Spawn with nil Cmd or nil OnExit")
 	}
 	if len(cmd.Args) == 0 {
-		return nil, ErrEmptyArgv
+		return nil, invalid("spawn: empty Cmd.Args")
 	}
 	path := cmd.Path
 	if path == "" {
@@ -69,8 +69,8 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 // start forks the child. Where the reaper allows it (forksUnlocked) the fork
 // runs without c.mu, so the loop goes on reaping and other goroutines fork
 // in parallel while this one waits for its child to exec; otherwise c.mu is
-// held throughout, so that the loop cannot miss the exit of (or, in Always
-// mode, claim as foreign) a pid not yet recorded.
+// held throughout, so that the loop cannot miss the exit of (or, with
+// ReapAll, claim as foreign) a pid not yet recorded.
 //
 // Without c.mu: with pidfds an exit before recording stays visible on the
 // level-triggered pidfd; with the per-pid scan, a collect pass that runs
@@ -131,25 +131,35 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 	return ch, err
 }
 
-// Adopt makes an existing direct child of this process (for example one
-// forked with ForkNoexec, or started by a SpawnFunc outside Spawn) a child of
-// the context: its exit is then reported to onExit like a spawned child's.
-// The caller must not wait for pid itself. Adopt panics if onExit is nil.
+// Adopt makes an existing direct child of this process (started by other
+// code, or by a Config.Spawn function outside Spawn) a child of the context:
+// its exit is then reported to onExit like a spawned child's. The caller
+// must not wait for pid itself. Adopt panics if onExit is nil. A pid that is
+// not an unreaped child of this process gives ErrUnknownChild; one that is
+// not positive or already the context's, an error wrapping os.ErrInvalid.
 //
-// The child may have exited already. A context with a loop is woken to look;
-// a Mainloop context, which learns of exits only when told, makes that pass
-// itself before Adopt returns, running the callback (if the child is gone)
-// on the calling goroutine as SigchldOccurred would.
+// The child may have exited already: a context with a loop is woken to look,
+// and an AppSigchld context, which learns of exits only when told, makes
+// that pass itself before Adopt returns, running the callback (if the child
+// is gone) on the calling goroutine as SigchldOccurred would.
+//
+// What Adopt cannot promise: that nobody reaped the pid before it was
+// recorded. Between the fork and Adopt, any wait4(-1) in the process — a
+// ReapAll context's own, or an application's reaper — may take the child;
+// Adopt then fails (the status went to that reaper, for a ReapAll context to
+// OnForeignExit). Where such a reaper exists, fork with Context.ForkNoexec
+// or Context.Spawn instead, which record the child before any reaper of the
+// context can see it.
 func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 	if onExit == nil {
 		panic("childproc: Adopt with nil callback")
 	}
 	if pid <= 0 {
-		return nil, fmt.Errorf("childproc: adopt: invalid pid %d", pid)
+		return nil, invalid("adopt: pid %d", pid)
 	}
 	c.mu.Lock()
 	ch, err := c.adoptPidLocked(pid, onExit)
-	if err != nil || c.mode != Mainloop {
+	if err != nil || c.mode != modeApp {
 		c.mu.Unlock()
 		return ch, err
 	}
@@ -163,7 +173,7 @@ func (c *Context) adoptPidLocked(pid int, onExit func(*Child, Status)) (*Child, 
 		return nil, err
 	}
 	if _, dup := c.children[pid]; dup {
-		return nil, fmt.Errorf("childproc: adopt: pid %d already a child of this context", pid)
+		return nil, invalid("adopt: pid %d is already a child of this context", pid)
 	}
 	if err := checkChildOfProcess(pid); err != nil {
 		return nil, err
@@ -199,7 +209,7 @@ func (c *Context) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, 
 	return ch, nil
 }
 
-// ForkExec is the spawn function contexts use unless ChildHooks.Spawn
+// ForkExec is the spawn function contexts use unless Config.Spawn
 // replaces it; a replacement can call it to keep its speed. It has
 // syscall.ForkExec's signature and contract (it returns once the child has
 // exec'd; an exec failure is returned, naming the failing call, with the
@@ -232,7 +242,7 @@ func procAttr(cmd *Cmd) (*syscall.ProcAttr, error) {
 	}
 	for i, f := range cmd.ExtraFiles {
 		if f == nil {
-			return nil, fmt.Errorf("childproc: spawn: ExtraFiles[%d] is nil", i)
+			return nil, invalid("spawn: Cmd.ExtraFiles[%d] is nil", i)
 		}
 		files = append(files, f.Fd())
 	}

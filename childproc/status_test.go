@@ -3,6 +3,7 @@
 package childproc_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -19,7 +20,7 @@ import (
 func TestStatuses(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := startLoop(t)
-		c := newCtx(t, l, childproc.LibraryOwned, v.strategy, nil)
+		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		rec := newRecorder()
 		want := make(map[int]childproc.Status)
 		spawn := func(cmd *childproc.Cmd, st childproc.Status) *childproc.Child {
@@ -78,7 +79,7 @@ func TestStatuses(t *testing.T) {
 				t.Errorf("pid %d: %v, want %v", pid, st, w)
 			}
 		}
-		if err := k.Kill(); err != childproc.ErrExited {
+		if err := k.Kill(); !errors.Is(err, os.ErrProcessDone) {
 			t.Errorf("Kill after exit: %v, want ErrExited", err)
 		}
 		if st, done := k.Status(); !done || st.Signal != syscall.SIGKILL {
@@ -114,7 +115,7 @@ func TestStatuses(t *testing.T) {
 		if got := rec.got[leader.Pid()]; len(got) != 1 || got[0].st.Signal != syscall.SIGTERM {
 			t.Errorf("group leader: %v", got)
 		}
-		if err := leader.SignalGroup(syscall.SIGTERM); err != childproc.ErrExited {
+		if err := leader.SignalGroup(syscall.SIGTERM); !errors.Is(err, os.ErrProcessDone) {
 			t.Errorf("SignalGroup after exit: %v", err)
 		}
 		// The grandchild got SIGTERM too: its pidfd (opened while it ran)

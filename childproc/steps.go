@@ -1,12 +1,10 @@
 package childproc
 
 import (
-	"errors"
-	"fmt"
 	"syscall"
 )
 
-// Steps is the program a child forked by ForkNoexec runs. Go code cannot run
+// Steps is the program a child forked by Context.ForkNoexec runs. Go code cannot run
 // safely in a forked child (see PostforkChildNoexec), so instead of a
 // callback the caller declares raw steps; a //go:nosplit interpreter runs
 // them in the child with raw system calls. Everything they need (C strings,
@@ -22,7 +20,7 @@ import (
 //	s.Setsid().Fork().Dup2(logFD, 1).Exec("/usr/sbin/mydaemon", []string{"mydaemon"}, nil)
 type Steps struct {
 	steps []step
-	err   error // first construction error, reported by ForkNoexec
+	err   error // first construction error, reported by Context.ForkNoexec
 }
 
 // Exit codes the interpreter uses when a step fails.
@@ -74,7 +72,7 @@ func (s *Steps) Setsid() *Steps { return s.add(step{kind: stepSetsid}) }
 // Dup2 duplicates oldfd onto newfd; newfd is not close-on-exec afterwards.
 func (s *Steps) Dup2(oldfd, newfd int) *Steps {
 	if oldfd < 0 || newfd < 0 {
-		return s.fail(fmt.Errorf("childproc: Steps.Dup2(%d, %d): negative fd", oldfd, newfd))
+		return s.fail(invalid("Steps.Dup2(%d, %d): negative fd", oldfd, newfd))
 	}
 	return s.add(step{kind: stepDup2, a: oldfd, b: newfd})
 }
@@ -83,7 +81,7 @@ func (s *Steps) Dup2(oldfd, newfd int) *Steps {
 func (s *Steps) Chdir(dir string) *Steps {
 	p, err := syscall.BytePtrFromString(dir)
 	if err != nil {
-		return s.fail(fmt.Errorf("childproc: Steps.Chdir: %w", err))
+		return s.fail(invalid("Steps.Chdir: %v", err))
 	}
 	return s.add(step{kind: stepChdir, path: p})
 }
@@ -92,7 +90,7 @@ func (s *Steps) Chdir(dir string) *Steps {
 // kernels the step fails).
 func (s *Steps) CloseFrom(fd int) *Steps {
 	if fd < 0 {
-		return s.fail(fmt.Errorf("childproc: Steps.CloseFrom(%d): negative fd", fd))
+		return s.fail(invalid("Steps.CloseFrom(%d): negative fd", fd))
 	}
 	return s.add(step{kind: stepCloseFrom, a: fd})
 }
@@ -111,19 +109,19 @@ func (s *Steps) Write(fd int, data []byte) *Steps {
 // environment). It is the last step that can run.
 func (s *Steps) Exec(path string, argv, env []string) *Steps {
 	if len(argv) == 0 {
-		return s.fail(fmt.Errorf("childproc: Steps.Exec: %w", ErrEmptyArgv))
+		return s.fail(invalid("Steps.Exec: empty argv"))
 	}
 	p, err := syscall.BytePtrFromString(path)
 	if err != nil {
-		return s.fail(fmt.Errorf("childproc: Steps.Exec: %w", err))
+		return s.fail(invalid("Steps.Exec: %v", err))
 	}
 	a, err := syscall.SlicePtrFromStrings(argv)
 	if err != nil {
-		return s.fail(fmt.Errorf("childproc: Steps.Exec: %w", err))
+		return s.fail(invalid("Steps.Exec: %v", err))
 	}
 	e, err := syscall.SlicePtrFromStrings(env)
 	if err != nil {
-		return s.fail(fmt.Errorf("childproc: Steps.Exec: %w", err))
+		return s.fail(invalid("Steps.Exec: %v", err))
 	}
 	return s.add(step{kind: stepExec, path: p, argv: a, envv: e})
 }
@@ -131,10 +129,7 @@ func (s *Steps) Exec(path string, argv, env []string) *Steps {
 // Exit ends the child with code (0..255).
 func (s *Steps) Exit(code int) *Steps {
 	if code < 0 || code > 255 {
-		return s.fail(fmt.Errorf("childproc: Steps.Exit(%d): code out of range", code))
+		return s.fail(invalid("Steps.Exit(%d): code out of range 0..255", code))
 	}
 	return s.add(step{kind: stepExit, a: code})
 }
-
-// errNoSteps is returned by ForkNoexec for a nil program.
-var errNoSteps = errors.New("childproc: ForkNoexec: nil Steps")

@@ -5,12 +5,14 @@ package childproc_test
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/loop"
 	"golang.org/x/sys/unix"
 )
@@ -24,7 +26,7 @@ import (
 // exit never arrives, so recorder.wait fails at its hang guard.
 func TestExitBeforeRecorded(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		for _, mode := range []childproc.Mode{childproc.LibraryOwned, childproc.AlwaysSelective} {
+		for _, mode := range []childproc.Mode{childproc.ModeOwn, childproc.ModeKeep} {
 			t.Run(fmt.Sprint(mode), func(t *testing.T) {
 				ev := passHooks{Loop: startLoop(t), passed: make(chan struct{}, 1)}
 				slowSpawn := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
@@ -39,7 +41,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 					if err := zombie(pid); err != nil {
 						t.Errorf("waitid: %v", err)
 					}
-					if v.strategy != childproc.ReapPidfd {
+					if v.strategy != knob.StrategyPidfd {
 						select {
 						case <-ev.passed:
 						case <-time.After(hangGuard):
@@ -48,7 +50,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 					}
 					return pid, nil
 				}
-				c, err := childproc.New(ev, hooks.ChildHooks{Mode: mode, Spawn: slowSpawn}, childproc.WithReapStrategy(v.strategy))
+				c, err := childproc.NewWithStrategy(ev, childproc.ConfigOf(mode, nil, slowSpawn), v.strategy)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -87,7 +89,7 @@ func TestLastExitDuringFork(t *testing.T) {
 			}
 			return pid, err
 		}
-		c, err := childproc.New(l, hooks.ChildHooks{Spawn: hook}, childproc.WithReapStrategy(v.strategy))
+		c, err := childproc.NewWithStrategy(l, childproc.Config{Spawn: hook}, v.strategy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +156,7 @@ func TestMainloopPidfdForksLocked(t *testing.T) {
 		return pid, nil
 	}
 	var err error
-	c, err = childproc.New(l, hooks.ChildHooks{Mode: childproc.Mainloop, Spawn: hook}, childproc.WithReapStrategy(childproc.ReapPidfd))
+	c, err = childproc.NewWithStrategy(l, childproc.Config{AppSigchld: true, Spawn: hook}, knob.StrategyPidfd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +190,7 @@ func TestCloseWaitsForFork(t *testing.T) {
 			}
 			return pid, err
 		}
-		c, err := childproc.New(l, hooks.ChildHooks{Spawn: hook}, childproc.WithReapStrategy(v.strategy))
+		c, err := childproc.NewWithStrategy(l, childproc.Config{Spawn: hook}, v.strategy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +214,7 @@ func TestCloseWaitsForFork(t *testing.T) {
 		}
 		close(release)
 		<-closed
-		if err := <-spawned; !errors.Is(err, childproc.ErrClosed) {
+		if err := <-spawned; !errors.Is(err, fs.ErrClosed) {
 			t.Errorf("Spawn during Close: %v, want ErrClosed", err)
 		}
 		if err := unix.Kill(pid, 0); err != unix.ESRCH {

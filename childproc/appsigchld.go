@@ -3,11 +3,9 @@ package childproc
 import (
 	"fmt"
 	"syscall"
-
-	"github.com/childloop/childloop/hooks"
 )
 
-// SigchldOccurred tells a Mainloop-mode context that the application saw
+// SigchldOccurred tells a context with Config.AppSigchld that the application saw
 // SIGCHLD. The context reaps those of its own children that have exited (and
 // no other process) and runs their death callbacks on the calling goroutine
 // before returning. Calling it spuriously is harmless.
@@ -16,28 +14,28 @@ import (
 // the application reaped first would be reported here with ErrStatusLost;
 // feed such statuses to Reaped instead.
 func (c *Context) SigchldOccurred() error {
-	if err := c.lockMainloop(); err != nil {
+	if err := c.lockAppSigchld(); err != nil {
 		return err
 	}
 	c.collectUnlock()
 	return nil
 }
 
-// Reaped tells a Mainloop-mode context that the application reaped pid
+// Reaped tells a context with Config.AppSigchld that the application reaped pid
 // itself with status ws. If pid is one of the context's children its death
 // callback runs on the calling goroutine before Reaped returns; otherwise
 // Reaped returns ErrUnknownChild and nothing changes, so an application can
 // offer every status it reaps to each of its contexts in turn.
 func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
-	if err := c.lockMainloop(); err != nil {
+	if err := c.lockAppSigchld(); err != nil {
 		return err
 	}
 	ch := c.children[pid]
 	if ch == nil {
 		c.mu.Unlock()
-		return fmt.Errorf("%w: pid %d", ErrUnknownChild, pid)
+		return fmt.Errorf("childproc: reaped pid %d: %w", pid, ErrUnknownChild)
 	}
-	st := hooks.StatusFromWait(ws)
+	st := statusFromWait(ws)
 	c.forgetLocked(ch, st)
 	c.mu.Unlock()
 	if !c.closed.Load() {
@@ -46,13 +44,14 @@ func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
 	return nil
 }
 
-// lockMainloop takes c.mu for a Mainloop entry point; on error it is not
-// held.
-func (c *Context) lockMainloop() error {
+// lockAppSigchld takes c.mu for an AppSigchld entry point; on error it is not
+// held. Calling one on a context whose SIGCHLD the library owns is a misuse
+// (the library would race the application for the same exits).
+func (c *Context) lockAppSigchld() error {
 	c.mu.Lock()
 	err := c.usableLocked()
-	if err == nil && c.mode != Mainloop {
-		err = ErrWrongMode
+	if err == nil && c.mode != modeApp {
+		err = invalid("SigchldOccurred and Reaped need Config.AppSigchld")
 	}
 	if err != nil {
 		c.mu.Unlock()
