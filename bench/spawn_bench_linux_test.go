@@ -6,7 +6,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/spawn"
 )
 
@@ -20,7 +19,7 @@ import (
 func BenchmarkSpawnOnly(b *testing.B) {
 	for _, fn := range []struct {
 		name string
-		f    hooks.SpawnFunc
+		f    func(string, []string, *syscall.ProcAttr) (int, error)
 	}{{"syscall.ForkExec", syscall.ForkExec}, {"childloop", spawn.ForkExec}} {
 		for _, g := range []int{1, 2, 4} {
 			b.Run(fmt.Sprintf("spawn=%s/goroutines=%d", fn.name, g), func(b *testing.B) {
@@ -30,7 +29,7 @@ func BenchmarkSpawnOnly(b *testing.B) {
 	}
 }
 
-func benchSpawn(b *testing.B, spawnFn hooks.SpawnFunc, g int) {
+func benchSpawn(b *testing.B, spawnFn func(string, []string, *syscall.ProcAttr) (int, error), g int) {
 	pids := make(chan int, 1024)
 	var reaped sync.WaitGroup
 	reaped.Add(1)

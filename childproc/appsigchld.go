@@ -33,7 +33,7 @@ func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
 	ch := c.children[pid]
 	if ch == nil {
 		c.mu.Unlock()
-		return fmt.Errorf("childproc: reaped pid %d: %w", pid, ErrUnknownChild)
+		return fmt.Errorf("%w: pid %d", ErrUnknownChild, pid)
 	}
 	st := statusFromWait(ws)
 	c.forgetLocked(ch, st)

@@ -13,7 +13,7 @@
 //	go run ./examples/evio -addr 127.0.0.1:7000 &
 //	echo 3 | nc 127.0.0.1 7000
 //
-// evio cannot watch arbitrary fds, so the library runs in Mainloop mode
+// evio cannot watch arbitrary fds, so the library runs with Config.AppSigchld
 // (no fd hooks) and SIGCHLD must reach evio's loop through a connection
 // evio serves: a second listener on an abstract unix socket (Linux only,
 // hence this file's build tag). A relay goroutine turns each SIGCHLD into a
@@ -38,7 +38,6 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/childproc"
-	"github.com/childloop/childloop/hooks"
 	"github.com/tidwall/evio"
 	"golang.org/x/sys/unix"
 )
@@ -92,9 +91,9 @@ func run(addr, script string, timeout time.Duration) error {
 	}
 	relayAddr := "@childloop-evio-" + hex.EncodeToString(name)
 
-	// Mainloop mode with nil hooks: the library reaps only when told to
+	// Config.AppSigchld with nil hooks: the library reaps only when told to
 	// (SigchldOccurred) and only its own children, by pid.
-	ctx, err := childproc.New(nil, hooks.ChildHooks{Mode: childproc.Mainloop})
+	ctx, err := childproc.New(nil, childproc.Config{AppSigchld: true})
 	if err != nil {
 		return err
 	}
@@ -274,7 +273,7 @@ func relayData(rc *relayConn, in, token []byte, ctx *childproc.Context) ([]byte,
 //
 // The cost of this path (os/signal's goroutine, this goroutine, a socket
 // write, evio's epoll) is paid on every exit; a loop that can watch an fd
-// should hand childproc real hooks instead (LibraryOwned mode, pidfds).
+// should hand childproc real hooks instead (the default Config, pidfds).
 func relay(addr string, token []byte, sigs <-chan os.Signal) {
 	conn, err := net.Dial("unix", addr)
 	if err != nil {

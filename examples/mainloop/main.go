@@ -1,4 +1,4 @@
-// Command mainloop shows childproc's Mainloop mode: the application owns
+// Command mainloop shows childproc's Config.AppSigchld: the application owns
 // SIGCHLD and its own poll(2) loop, and the library only reaps when told to.
 //
 // The application here catches SIGCHLD with os/signal; a goroutine turns
@@ -26,7 +26,7 @@
 // What the relay costs: os/signal coalesces SIGCHLDs (a signal only ever
 // means "look"), and every exit takes a goroutine wake-up and a pipe write
 // before the loop sees it — slower than the library's own raw handler or
-// pidfds. Prefer LibraryOwned mode when you can hand the library an fd hook.
+// pidfds. Prefer the default Config when you can hand the library an fd hook.
 package main
 
 import (
@@ -39,7 +39,6 @@ import (
 	"syscall"
 
 	"github.com/childloop/childloop/childproc"
-	"github.com/childloop/childloop/hooks"
 	"golang.org/x/sys/unix"
 )
 
@@ -88,8 +87,8 @@ func run(reaper bool) error {
 		}
 	}()
 
-	// Mainloop mode installs nothing and needs no fd hooks: nil is allowed.
-	ctx, err := childproc.New(nil, hooks.ChildHooks{Mode: childproc.Mainloop})
+	// Config.AppSigchld installs nothing and needs no fd hooks: nil is allowed.
+	ctx, err := childproc.New(nil, childproc.Config{AppSigchld: true})
 	if err != nil {
 		return err
 	}
@@ -182,8 +181,7 @@ func run(reaper bool) error {
 			}
 			err = ctx.Reaped(pid, syscall.WaitStatus(ws))
 			if errors.Is(err, childproc.ErrUnknownChild) {
-				st := hooks.StatusFromWait(syscall.WaitStatus(ws))
-				fmt.Printf("reaper: pid %d is not the context's (%v): %v\n", pid, err, st)
+				fmt.Printf("reaper: pid %d is not the context's (%v): exit %d\n", pid, err, ws.ExitStatus())
 				if execPending && pid == cmd.Process.Pid {
 					// We took the exec.Cmd's status; see the top of the file.
 					reportExec(cmd.Wait())

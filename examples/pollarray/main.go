@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/childproc"
-	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/osevent"
 	"golang.org/x/sys/unix"
 )
@@ -48,7 +47,7 @@ func run() error {
 	}
 	defer pa.Close() // after ctx.Close (defers run in reverse)
 
-	ctx, err := childproc.New(pa, hooks.ChildHooks{}) // LibraryOwned
+	ctx, err := childproc.New(pa, childproc.Config{})
 	if err != nil {
 		return err
 	}

@@ -7,13 +7,13 @@
 //	go run ./examples/supervise -cmd 'sleep 1; exit 1' -cmd 'date; sleep 5'
 //	socat - UNIX-CONNECT:<the printed socket path>   # one line per command
 //
-// It runs on the reference loop with the context in Always mode, which is
-// what a supervisor, a container init or a subreaper needs: the library
-// reaps *every* child of the process, its own ones (each command's sh) go to
-// their OnExit callbacks, and the others (orphans that the kernel re-parents
-// to us because we are a child subreaper) to ChildHooks.ForeignChild. Always
-// mode takes every exit status of the process, so a program using it must
-// not use os/exec (exec.Cmd.Wait would fail with ECHILD); this one doesn't.
+// It runs on the reference loop with a Config.ReapAll context, which is what
+// a supervisor, a container init or a subreaper needs: the library reaps
+// *every* child of the process, its own ones (each command's sh) go to their
+// OnExit callbacks, and the others (orphans that the kernel re-parents to us
+// because we are a child subreaper) to Config.OnForeignExit. ReapAll takes
+// every exit status of the process, so a program using it must not use
+// os/exec (exec.Cmd.Wait would fail with ECHILD); this one doesn't.
 //
 // Linux only (hence the build tag): PR_SET_CHILD_SUBREAPER is Linux's
 // (FreeBSD's procctl(PROC_REAP_ACQUIRE) would be the equivalent).
@@ -99,7 +99,7 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 		return errors.New("nothing to supervise: give -cmd or -file")
 	}
 	// Orphans anywhere below us are re-parented to us, not to init: we
-	// reap them (ForeignChild below), so none stays a zombie.
+	// reap them (OnForeignExit below), so none stays a zombie.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return os.NewSyscallError("prctl", err)
 	}
@@ -108,9 +108,9 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 		return err
 	}
 	defer s.l.Close()
-	s.ctx, err = childproc.New(s.l, hooks.ChildHooks{
-		Mode: childproc.Always,
-		ForeignChild: func(pid int, st childproc.Status) {
+	s.ctx, err = childproc.New(s.l, childproc.Config{
+		ReapAll: true,
+		OnForeignExit: func(pid int, st childproc.Status) {
 			s.logf("reaped orphan pid %d: %v", pid, st)
 			s.finishIfDone()
 		},
@@ -126,7 +126,7 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 	}
 	defer stopStatus()
 
-	// Signals arrive on a goroutine; AddTimer(hooks.ASAP) hands the work
+	// Signals arrive on a goroutine; AddTimer(time.Time{}) hands the work
 	// to the loop goroutine (loop methods are safe from any goroutine and
 	// wake the loop), so all state stays owned by one goroutine.
 	sigs := make(chan os.Signal, 4)
@@ -134,7 +134,7 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 	defer signal.Stop(sigs)
 	go func() {
 		for sig := range sigs {
-			_, _ = s.l.AddTimer(hooks.ASAP, func() error { s.stop(sig.(syscall.Signal)); return nil })
+			_, _ = s.l.AddTimer(time.Time{}, func() error { s.stop(sig.(syscall.Signal)); return nil })
 		}
 	}()
 

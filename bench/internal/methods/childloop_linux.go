@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"runtime"
@@ -16,9 +17,30 @@ import (
 	"github.com/childloop/childloop/bench/internal/child"
 	"github.com/childloop/childloop/bench/internal/harness"
 	"github.com/childloop/childloop/childproc"
-	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/loop"
 )
+
+// clMode is which kind of context a row runs: the zero Config, KeepSigchld,
+// ReapAll or AppSigchld.
+type clMode int
+
+const (
+	clOwn clMode = iota
+	clKeep
+	clReapAll
+	clApp
+)
+
+// config is the mode's childproc.Config; foreign is needed by ReapAll.
+func (m clMode) config(foreign func(int, childproc.Status)) childproc.Config {
+	return childproc.Config{
+		KeepSigchld:   m == clKeep,
+		ReapAll:       m == clReapAll,
+		OnForeignExit: foreign,
+		AppSigchld:    m == clApp,
+	}
+}
 
 // childloopRow is one childloop path: a mode, a reaping strategy and a
 // SIGCHLD source, on the reference loop. The measuring goroutine drives the
@@ -27,9 +49,9 @@ import (
 type childloopRow struct {
 	name       string
 	order      int
-	mode       hooks.ChildMode
-	strategy   childproc.ReapStrategy
-	source     childproc.SourceKind
+	mode       clMode
+	strategy   knob.Strategy
+	source     knob.Source
 	lockThread bool // keep the spawning and polling goroutine on one OS thread
 }
 
@@ -48,20 +70,20 @@ func (l latencyOnly) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]
 
 func init() {
 	for _, r := range []childloopRow{
-		{"childloop library-owned, pidfd (default)", 11, childproc.LibraryOwned, childproc.ReapPidfd, childproc.SourceAuto, false},
-		{"childloop library-owned, scan + raw handler", 13, childproc.LibraryOwned, childproc.ReapScan, childproc.SourceRaw, false},
-		{"childloop library-owned, scan + Notify relay", 15, childproc.LibraryOwned, childproc.ReapScan, childproc.SourceRelay, false},
-		{"childloop always, raw handler + wait4(-1)", 16, childproc.Always, childproc.ReapAuto, childproc.SourceRaw, false},
-		{"childloop always, Notify relay + wait4(-1)", 17, childproc.Always, childproc.ReapAuto, childproc.SourceRelay, false},
-		{"childloop mainloop, app's signal.Notify", 18, childproc.Mainloop, childproc.ReapScan, childproc.SourceAuto, false},
+		{"childloop library-owned, pidfd (default)", 11, clOwn, knob.StrategyPidfd, knob.SourceAuto, false},
+		{"childloop library-owned, scan + raw handler", 13, clOwn, knob.StrategyScan, knob.SourceRaw, false},
+		{"childloop library-owned, scan + Notify relay", 15, clOwn, knob.StrategyScan, knob.SourceRelay, false},
+		{"childloop always, raw handler + wait4(-1)", 16, clReapAll, knob.StrategyAuto, knob.SourceRaw, false},
+		{"childloop always, Notify relay + wait4(-1)", 17, clReapAll, knob.StrategyAuto, knob.SourceRelay, false},
+		{"childloop mainloop, app's signal.Notify", 18, clApp, knob.StrategyScan, knob.SourceAuto, false},
 	} {
 		harness.Register(r)
 	}
 	for _, r := range []childloopRow{
-		{"childloop always-selective, pidfd", 12, childproc.AlwaysSelective, childproc.ReapPidfd, childproc.SourceAuto, false},
+		{"childloop always-selective, pidfd", 12, clKeep, knob.StrategyPidfd, knob.SourceAuto, false},
 		// Loop-thread delivery: the kernel offers SIGCHLD first to the
 		// thread that forked the child; here that thread also polls.
-		{"childloop library-owned, scan + raw handler, thread locked", 14, childproc.LibraryOwned, childproc.ReapScan, childproc.SourceRaw, true},
+		{"childloop library-owned, scan + raw handler, thread locked", 14, clOwn, knob.StrategyScan, knob.SourceRaw, true},
 	} {
 		harness.Register(latencyOnly{r})
 	}
@@ -71,13 +93,13 @@ func (r childloopRow) Name() string { return r.name }
 func (r childloopRow) Order() int   { return r.order }
 
 // Scales: Always mode would reap the harness's idle children.
-func (r childloopRow) Scales() bool { return r.mode != childproc.Always }
+func (r childloopRow) Scales() bool { return r.mode != clReapAll }
 
 func (r childloopRow) Available() error {
-	if !childproc.ReapStrategySupported(r.strategy) {
+	if !knob.StrategySupported(r.strategy) {
 		return fmt.Errorf("reap strategy %v: kernel too old", r.strategy)
 	}
-	if !childproc.SourceSupported(r.source) {
+	if !knob.SourceSupported(r.source) {
 		return fmt.Errorf("signal source %v: not on %s/%s", r.source, runtime.GOOS, runtime.GOARCH)
 	}
 	return nil
@@ -101,7 +123,7 @@ type clSession struct {
 }
 
 func (r childloopRow) open() (*clSession, error) {
-	if err := childproc.SetSignalSource(r.source); err != nil {
+	if err := knob.SetSource(r.source); err != nil {
 		return nil, err
 	}
 	l, err := loop.New()
@@ -110,15 +132,20 @@ func (r childloopRow) open() (*clSession, error) {
 	}
 	s := &clSession{row: r, l: l, exit: make(chan struct{}, 1)}
 	var foreign func(int, childproc.Status)
-	if r.mode == childproc.Always {
+	if r.mode == clReapAll {
 		foreign = func(int, childproc.Status) {}
 	}
-	s.c, err = childproc.New(l, hooks.ChildHooks{Mode: r.mode, ForeignChild: foreign}, childproc.WithReapStrategy(r.strategy))
+	if err := knob.SetStrategy(r.strategy); err != nil {
+		l.Close()
+		return nil, err
+	}
+	s.c, err = childproc.New(l, r.mode.config(foreign))
+	_ = knob.SetStrategy(knob.StrategyAuto)
 	if err != nil {
 		l.Close()
 		return nil, err
 	}
-	if r.mode == childproc.Mainloop {
+	if r.mode == clApp {
 		// The application's own way: signal.Notify and a goroutine that
 		// tells the context.
 		s.sigs = make(chan os.Signal, 1)
@@ -148,7 +175,7 @@ func (s *clSession) close() {
 	}
 	s.c.Close()
 	s.l.Close()
-	childproc.SetSignalSource(childproc.SourceAuto)
+	knob.SetSource(knob.SourceAuto)
 }
 
 func (s *clSession) onExit(_ *childproc.Child, st childproc.Status) {
@@ -194,7 +221,7 @@ func (s *clSession) one() (harness.Sample, error) {
 // waitExit drives the loop until the callback has run (Mainloop: waits for
 // the signal goroutine's callback).
 func (s *clSession) waitExit() error {
-	if s.row.mode == childproc.Mainloop {
+	if s.row.mode == clApp {
 		<-s.exit
 		return nil
 	}
@@ -240,7 +267,7 @@ func (r childloopRow) ScaleLatency(ctx context.Context, cfg harness.LatencyConfi
 		}
 		adopted = append(adopted, ch)
 	}
-	if len(idle) > 0 && r.mode != childproc.Mainloop {
+	if len(idle) > 0 && r.mode != clApp {
 		// Adopt kicks the self-pipe; consume that wake-up now.
 		if err := s.l.RunOnce(false); err != nil {
 			return nil, err
@@ -258,7 +285,7 @@ func (r childloopRow) Throughput(ctx context.Context, cfg harness.ThroughputConf
 	}
 	defer s.close()
 	runErr := make(chan error, 1)
-	if r.mode != childproc.Mainloop {
+	if r.mode != clApp {
 		go func() { runErr <- s.l.Run() }()
 	} else {
 		runErr <- nil
@@ -302,7 +329,7 @@ func (r childloopRow) Throughput(ctx context.Context, cfg harness.ThroughputConf
 	wg.Wait()
 	elapsed := time.Since(start)
 	s.l.Stop()
-	if err := <-runErr; err != nil && !errors.Is(err, loop.ErrClosed) && firstErr == nil {
+	if err := <-runErr; err != nil && !errors.Is(err, fs.ErrClosed) && firstErr == nil {
 		firstErr = err
 	}
 	if firstErr == nil {

@@ -1,0 +1,218 @@
+package childproc_test
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/loop"
+)
+
+// The default: a context on the reference loop reaps the children it
+// spawned (through pidfds on Linux ≥ 5.4) and runs each OnExit on the loop
+// goroutine. The README's "Use" section is this function's body.
+func Example() {
+	l, err := loop.New() // or your own loop implementing hooks.OSEvents
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	ctx, err := childproc.New(l, childproc.Config{}) // reaps only its own children
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ctx.Close()
+	_, err = ctx.Spawn(&childproc.Cmd{
+		Args:   []string{"sh", "-c", "echo hello from $0; exit 3"},
+		Stdout: os.Stdout, // nil would be /dev/null
+		Stderr: os.Stderr,
+		OnExit: func(ch *childproc.Child, st childproc.Status) {
+			fmt.Println("sh:", st) // on the loop goroutine
+			l.Stop()
+		},
+	})
+	if err != nil {
+		log.Fatal(err) // a missing executable is reported here, never as an exit
+	}
+	if err := l.Run(); err != nil { // until l.Stop
+		log.Fatal(err)
+	}
+	// Output:
+	// hello from sh
+	// sh: exit 3
+}
+
+// An application that owns SIGCHLD (Config.AppSigchld) tells the context
+// when it saw one; the context then reaps those of its children that
+// exited, and runs their callbacks before SigchldOccurred returns. No loop
+// is needed for that: the hooks may be nil.
+func ExampleConfig_appSigchld() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGCHLD) // the application's own SIGCHLD handling
+	defer signal.Stop(sigs)
+	ctx, err := childproc.New(nil, childproc.Config{AppSigchld: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ctx.Close()
+	done := false
+	if _, err := ctx.Spawn(&childproc.Cmd{
+		Args:   []string{"sh", "-c", "exit 2"},
+		OnExit: func(_ *childproc.Child, st childproc.Status) { fmt.Println("sh:", st); done = true },
+	}); err != nil {
+		log.Fatal(err)
+	}
+	for !done {
+		<-sigs
+		if err := ctx.SigchldOccurred(); err != nil {
+			log.Fatal(err)
+		}
+	}
+	// Output: sh: exit 2
+}
+
+// A context with Config.ReapAll reaps every child of the process: its own
+// go to their OnExit, the others (here one started with syscall.ForkExec;
+// in a subreaper, orphaned descendants) to OnForeignExit. Only for programs
+// that run no os/exec commands: it would take their statuses.
+func ExampleConfig_reapAll() {
+	l, err := loop.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	var lines []string
+	report := func(line string) {
+		if lines = append(lines, line); len(lines) == 2 {
+			l.Stop()
+		}
+	}
+	ctx, err := childproc.New(l, childproc.Config{
+		ReapAll:       true,
+		OnForeignExit: func(pid int, st childproc.Status) { report("foreign child: " + st.String()) },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ctx.Close()
+	if _, err := ctx.Spawn(&childproc.Cmd{
+		Args:   []string{"sh", "-c", "exit 1"},
+		OnExit: func(_ *childproc.Child, st childproc.Status) { report("own child: " + st.String()) },
+	}); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := syscall.ForkExec("/bin/sh", []string{"sh", "-c", "exit 2"}, &syscall.ProcAttr{}); err != nil {
+		log.Fatal(err)
+	}
+	if err := l.Run(); err != nil {
+		log.Fatal(err)
+	}
+	sort.Strings(lines) // the two exits may be reaped in either order
+	for _, line := range lines {
+		fmt.Println(line)
+	}
+	// Output:
+	// foreign child: exit 2
+	// own child: exit 1
+}
+
+// Config.KeepSigchld keeps the context's SIGCHLD handling installed while it
+// has no children (where exits are learnt from SIGCHLD rather than pidfds);
+// it still reaps only its own children.
+func ExampleConfig_keepSigchld() {
+	l, err := loop.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	ctx, err := childproc.New(l, childproc.Config{KeepSigchld: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ctx.Close()
+	for _, code := range []string{"0", "4"} {
+		if _, err := ctx.Spawn(&childproc.Cmd{
+			Args: []string{"sh", "-c", "exit " + code},
+			OnExit: func(_ *childproc.Child, st childproc.Status) {
+				fmt.Println("sh:", st)
+				if ctx.Len() == 0 {
+					l.Stop()
+				}
+			},
+		}); err != nil {
+			log.Fatal(err)
+		}
+		if err := l.Run(); err != nil { // one child at a time, for a stable output
+			log.Fatal(err)
+		}
+	}
+	// Output:
+	// sh: exit 0
+	// sh: exit 4
+}
+
+// The classic double-fork daemon without running Go code in the forked
+// child: the middle child makes a new session, forks the daemon and exits;
+// its exit reaches OnExit like a spawned child's. The child is recorded
+// before any reaper can see it, so this is safe with Config.ReapAll too.
+func ExampleContext_ForkNoexec() {
+	l, err := loop.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	ctx, err := childproc.New(l, childproc.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ctx.Close()
+	var steps childproc.Steps
+	steps.Setsid().Fork().Exec("/bin/sh", []string{"sh", "-c", "exit 0"}, nil)
+	if _, err := ctx.ForkNoexec(&steps, func(_ *childproc.Child, st childproc.Status) {
+		fmt.Println("middle child:", st)
+		l.Stop()
+	}); err != nil {
+		log.Fatal(err) // errors.ErrUnsupported outside Linux
+	}
+	if err := l.Run(); err != nil {
+		log.Fatal(err)
+	}
+	// Output: middle child: exit 0
+}
+
+// Signal reaches the child through its pidfd where there is one, so it can
+// never hit a process that reused the pid; after the child is reaped it
+// returns os.ErrProcessDone.
+func ExampleChild_Signal() {
+	l, err := loop.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	ctx, err := childproc.New(l, childproc.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ctx.Close()
+	ch, err := ctx.Spawn(&childproc.Cmd{
+		Args:   []string{"sleep", "60"},
+		OnExit: func(_ *childproc.Child, st childproc.Status) { fmt.Println("sleep:", st); l.Stop() },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ch.Signal(syscall.SIGTERM); err != nil {
+		log.Fatal(err)
+	}
+	if err := l.Run(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("after reaping:", ch.Signal(syscall.SIGTERM))
+	// Output:
+	// sleep: signal terminated
+	// after reaping: os: process already finished
+}
