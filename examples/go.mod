@@ -1,0 +1,13 @@
+module github.com/childloop/childloop/examples
+
+go 1.26.0
+
+require (
+	github.com/childloop/childloop v0.0.0-00010101000000-000000000000
+	github.com/tidwall/evio v1.0.8
+	golang.org/x/sys v0.50.0
+)
+
+require github.com/kavu/go_reuseport v1.5.0 // indirect
+
+replace github.com/childloop/childloop => ../
