@@ -19,10 +19,10 @@ func waitExited(t *testing.T, pid int) {
 	}
 }
 
-// TestMainloopAdoptExited: a Mainloop context learns of exits only when
+// TestAppSigchldAdoptExited: an AppSigchld context learns of exits only when
 // told. A child that exited before Adopt, its SIGCHLD already answered,
 // must still be reported: Adopt makes the pass itself.
-func TestMainloopAdoptExited(t *testing.T) {
+func TestAppSigchldAdoptExited(t *testing.T) {
 	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
 	if err != nil {
 		t.Fatal(err)

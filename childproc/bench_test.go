@@ -204,7 +204,7 @@ func BenchmarkExitDispatch(b *testing.B) {
 	}
 }
 
-// benchCtx is a LibraryOwned context of variant v on a reference loop
+// benchCtx is a default-Config context of variant v on a reference loop
 // running on its own goroutine; stop closes both and restores the source.
 func benchCtx(b *testing.B, v variant) (*childproc.Context, func()) {
 	if err := knob.SetSource(v.source); err != nil {

@@ -14,7 +14,7 @@ import (
 )
 
 // TestCoexistWithOsExec runs 200 exec.Cmds (Start, ~2 ms of work, Wait)
-// while the library spawns and reaps 500 children in LibraryOwned mode. The
+// while the library spawns and reaps 500 children with the default Config. The
 // library must never take an exec.Cmd's status (Wait would fail with ECHILD,
 // as it does beside go-reap-style wait4(-1) reapers), and every library
 // child must get its own status.

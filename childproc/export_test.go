@@ -86,3 +86,7 @@ func StatusFromWait(ws syscall.WaitStatus) Status { return statusFromWait(ws) }
 
 // ModeOf reports the context's mode.
 func (c *Context) ModeOf() Mode { return c.mode }
+
+// ForkStepsForTest forks like Context.ForkNoexec without recording the child
+// anywhere: the old fork-then-Adopt pattern, for a negative control.
+func ForkStepsForTest(s *Steps) (int, error) { return forkSteps(s.steps) }

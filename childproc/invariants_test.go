@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestCallbacksOnLoopGoroutine guards DESIGN §4.6: death callbacks run on
+// TestCallbacksOnLoopGoroutine guards the invariant that death callbacks run on
 // the goroutine that drives the loop, never on the signal path (the relay
 // goroutine, the raw handler) or a spawning goroutine.
 func TestCallbacksOnLoopGoroutine(t *testing.T) {
@@ -73,7 +73,7 @@ func TestCallbacksOnLoopGoroutine(t *testing.T) {
 	})
 }
 
-// TestSpawnReplacement: ChildHooks.Spawn replaces fork+exec for every
+// TestSpawnReplacement: Config.Spawn replaces fork+exec for every
 // child, a replacement may delegate to childproc.ForkExec, and one that
 // ignores the pidfd request still gets its children watched (the pidfd
 // strategy opens one with pidfd_open).

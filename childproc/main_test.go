@@ -39,6 +39,10 @@ func TestMain(m *testing.M) {
 
 func runHelper(h string) int {
 	switch h {
+	case "daemons":
+		return daemonHelper(false)
+	case "daemons-adopt":
+		return daemonHelper(true)
 	case "listfds":
 		// Print every open fd with what it refers to; the caller ignores
 		// 0, 1, 2 and the directory fd ReadDir itself uses.

@@ -52,10 +52,10 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("Adopt of a process that is not our child: %v", err)
 		}
 		if err := c.SigchldOccurred(); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("SigchldOccurred outside Mainloop: %v", err)
+			t.Errorf("SigchldOccurred without AppSigchld: %v", err)
 		}
 		if err := c.Reaped(1, 0); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("Reaped outside Mainloop: %v", err)
+			t.Errorf("Reaped without AppSigchld: %v", err)
 		}
 		c.Close()
 		if err := c.Close(); err != nil {
@@ -169,9 +169,9 @@ func TestCloseWithRunningChildren(t *testing.T) {
 	})
 }
 
-// TestMainloopWithoutHooks: a Mainloop context may be created without
+// TestAppSigchldWithoutHooks: an AppSigchld context may be created without
 // hooks (for loops that cannot watch arbitrary fds); other modes panic.
-func TestMainloopWithoutHooks(t *testing.T) {
+func TestAppSigchldWithoutHooks(t *testing.T) {
 	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +214,7 @@ func TestMainloopWithoutHooks(t *testing.T) {
 	}
 	defer func() {
 		if recover() == nil {
-			t.Error("nil hooks in LibraryOwned mode did not panic")
+			t.Error("nil hooks with the default Config did not panic")
 		}
 	}()
 	childproc.New(nil, childproc.Config{})

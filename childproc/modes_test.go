@@ -17,9 +17,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestMainloopSigchldOccurred: the application catches SIGCHLD with its own
+// TestAppSigchldSigchldOccurred: the application catches SIGCHLD with its own
 // signal.Notify and tells the context; the library installs nothing.
-func TestMainloopSigchldOccurred(t *testing.T) {
+func TestAppSigchldSigchldOccurred(t *testing.T) {
 	l := startLoop(t)
 	c := newCtx(t, l, childproc.ModeApp, knob.StrategyAuto, nil)
 	sigs := make(chan os.Signal, 1)
@@ -36,7 +36,7 @@ func TestMainloopSigchldOccurred(t *testing.T) {
 		want[ch.Pid()] = i
 	}
 	if n := childproc.PipeUsers(); n != 0 {
-		t.Errorf("Mainloop context registered %d SIGCHLD self-pipes", n)
+		t.Errorf("AppSigchld context registered %d SIGCHLD self-pipes", n)
 	}
 	deadline := time.After(hangGuard)
 	for rec.count() < len(want) {
@@ -56,10 +56,10 @@ func TestMainloopSigchldOccurred(t *testing.T) {
 	}
 }
 
-// TestMainloopReaped: the application reaps everything with wait4(-1) and
+// TestAppSigchldReaped: the application reaps everything with wait4(-1) and
 // offers each status to the context; pids that are not the context's are
 // refused with ErrUnknownChild and change nothing.
-func TestMainloopReaped(t *testing.T) {
+func TestAppSigchldReaped(t *testing.T) {
 	l := startLoop(t)
 	c := newCtx(t, l, childproc.ModeApp, knob.StrategyScan, nil)
 	rec := newRecorder()
@@ -116,10 +116,10 @@ func TestMainloopReaped(t *testing.T) {
 	}
 }
 
-// TestAlwaysForeign: an Always context reaps children it did not spawn and
-// reports them through ForeignChild; its own children go to their callbacks.
-func TestAlwaysForeign(t *testing.T) {
-	forSignalVariants(t, func(t *testing.T, v variant) { // Always mode ignores the strategy
+// TestReapAllForeign: an ReapAll context reaps children it did not spawn and
+// reports them through OnForeignExit; its own children go to their callbacks.
+func TestReapAllForeign(t *testing.T) {
+	forSignalVariants(t, func(t *testing.T, v variant) { // ReapAll ignores the strategy
 		l := startLoop(t)
 		var mu sync.Mutex
 		foreignGot := map[int]childproc.Status{}
@@ -131,7 +131,7 @@ func TestAlwaysForeign(t *testing.T) {
 			fdone <- struct{}{}
 		})
 		if c.StrategyInUse() != "any" {
-			t.Fatalf("Always mode uses %s", c.StrategyInUse())
+			t.Fatalf("ReapAll uses %s", c.StrategyInUse())
 		}
 		rec := newRecorder()
 		own, err := c.Spawn(shell("exit 9", rec.onExit(c)))
@@ -167,8 +167,8 @@ func TestAlwaysForeign(t *testing.T) {
 	})
 }
 
-// TestSecondAlways: only one Always context at a time.
-func TestSecondAlways(t *testing.T) {
+// TestSecondReapAll: only one ReapAll context at a time.
+func TestSecondReapAll(t *testing.T) {
 	l := startLoop(t)
 	f := func(int, childproc.Status) {}
 	c1, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
@@ -176,12 +176,12 @@ func TestSecondAlways(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f}); !errors.Is(err, childproc.ErrReapAllInUse) {
-		t.Errorf("second Always: %v, want ErrReapAllInUse", err)
+		t.Errorf("second ReapAll: %v, want ErrReapAllInUse", err)
 	}
 	c1.Close()
 	c2, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
 	if err != nil {
-		t.Fatalf("Always after Close of the first: %v", err)
+		t.Fatalf("ReapAll after Close of the first: %v", err)
 	}
 	c2.Close()
 }

@@ -71,7 +71,7 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 }
 
 // TestDisown: a disowned child gets no callback and stays unreaped for the
-// caller; Disown after the exit was reported says ErrExited.
+// caller; Disown after the exit was reported says os.ErrProcessDone.
 func TestDisown(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := startLoop(t)

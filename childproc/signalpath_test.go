@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestWakeAllDoesNotAllocate guards DESIGN §4.3 for the relay source: the
+// TestWakeAllDoesNotAllocate guards the signal-path invariant (no lock, no allocation, never blocks) for the relay source: the
 // write loop over a published snapshot allocates nothing (the raw source is
 // assembly and cannot), and a full pipe neither blocks it nor starves the
 // pipes after it.

@@ -80,7 +80,7 @@ func TestStatuses(t *testing.T) {
 			}
 		}
 		if err := k.Kill(); !errors.Is(err, os.ErrProcessDone) {
-			t.Errorf("Kill after exit: %v, want ErrExited", err)
+			t.Errorf("Kill after exit: %v, want os.ErrProcessDone", err)
 		}
 		if st, done := k.Status(); !done || st.Signal != syscall.SIGKILL {
 			t.Errorf("Status() = %v, %v", st, done)

@@ -74,7 +74,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 	assertNoZombies(t)
 }
 
-// TestLastExitDuringFork: in LibraryOwned mode the SIGCHLD subscription
+// TestLastExitDuringFork: with the default Config the SIGCHLD subscription
 // ends when the last child is reaped, but not while another spawn is still
 // forking: that child's exit would go unnoticed.
 func TestLastExitDuringFork(t *testing.T) {
@@ -115,11 +115,11 @@ func TestLastExitDuringFork(t *testing.T) {
 	assertNoZombies(t)
 }
 
-// TestMainloopPidfdForksLocked: in Mainloop mode the application may reap
+// TestAppSigchldPidfdForksLocked: with AppSigchld the application may reap
 // with wait4(-1) and pass the status to Reaped. A child that exits before
 // Spawn records it must not be lost to that race: Reaped has to wait for
 // the record (the context forks with its mutex held in this mode).
-func TestMainloopPidfdForksLocked(t *testing.T) {
+func TestAppSigchldPidfdForksLocked(t *testing.T) {
 	if !pidfdOK() {
 		t.Skip("no pidfds")
 	}

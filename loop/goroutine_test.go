@@ -9,7 +9,7 @@ import (
 	"github.com/childloop/childloop/internal/testutil"
 )
 
-// TestCallbacksOnRunGoroutine guards DESIGN §4.6 for the loop: fd and timer
+// TestCallbacksOnRunGoroutine guards, for the loop, the invariant that callbacks run on the Run goroutine: fd and timer
 // callbacks registered from other goroutines run on the goroutine that
 // calls Run.
 func TestCallbacksOnRunGoroutine(t *testing.T) {

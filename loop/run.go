@@ -13,9 +13,9 @@ package loop
 // taken again after it. A change made under mu while polling is false will
 // be seen by the next prepare; a change made while polling is true that the
 // kernel cannot see by itself (a new earliest timer; any fd change with
-// poll, whose array was copied at prepare) writes the wake fd. The woken flag
-// collapses writes until the loop drains the fd; every write and the drain
-// happen under mu.
+// poll, whose array was copied at prepare) writes the wake fd. The wake fd
+// (a sysfd.Collapsing) collapses writes until the loop drains it; every
+// write and the drain happen under mu.
 //
 // Stale events: an event carries the generation of the fd's entry (epoll's
 // data word; poll's array slot), so an event from a registration that has

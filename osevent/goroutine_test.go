@@ -13,7 +13,7 @@ import (
 	"github.com/childloop/childloop/internal/testutil"
 )
 
-// TestCallbacksOnDeliveringGoroutine guards DESIGN §4.6 for osevent:
+// TestCallbacksOnDeliveringGoroutine guards, for osevent, the invariant that callbacks run on the goroutine that delivers the occurrence:
 // callbacks registered from another goroutine run on the goroutine that
 // delivers the occurrence (here the one calling AfterPoll), synchronously.
 func TestCallbacksOnDeliveringGoroutine(t *testing.T) {

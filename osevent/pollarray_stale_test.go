@@ -49,7 +49,7 @@ func pollRound(t *testing.T, p *PollArray, edit func(arr []unix.PollFd)) error {
 	return p.AfterPoll(arr, time.Now())
 }
 
-// The PollArray's own staleness checks (DESIGN §4.7), with raw targets so
+// The PollArray's own staleness checks (stale occurrences must be harmless), with raw targets so
 // that no Registry filtering hides a failure.
 func TestPollArrayStaleResults(t *testing.T) {
 	t.Run("nested BeforePoll voids the round", func(t *testing.T) {

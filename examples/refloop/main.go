@@ -89,7 +89,7 @@ func run(deadline time.Duration) error {
 		if i == 2 {
 			// Enforce a deadline: the timeout fires on the loop goroutine,
 			// and Kill is safe even if the child exited meanwhile (it then
-			// returns ErrExited instead of signalling a reused pid).
+			// returns os.ErrProcessDone instead of signalling a reused pid).
 			timeout, err = timeouts.RegisterTimeout(time.Now().Add(deadline), func() {
 				fmt.Printf("%s: deadline %v exceeded, killing it\n", name, deadline)
 				_ = ch.Kill()

@@ -8,7 +8,7 @@ import (
 )
 
 // GoID is the current goroutine's id, parsed from runtime.Stack. It is for
-// tests that check which goroutine runs a callback (DESIGN §4.6); it costs
+// tests that check which goroutine runs a callback (callbacks must run on the loop goroutine); it costs
 // a stack dump.
 func GoID() int {
 	var buf [64]byte

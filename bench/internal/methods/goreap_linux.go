@@ -19,7 +19,7 @@ func init() { harness.Register(goReap{}) }
 // goReap is the reaper of ramr/go-reaper and many container inits:
 // signal.Notify(SIGCHLD) and, per signal, wait4(-1, WNOHANG) until nothing
 // is left; t1 is when wait4 returns the pid. It steals exit statuses from
-// os/exec and anything else in the process (DESIGN.md §5), so it is only a
+// os/exec and anything else in the process (it reaps every child with wait4(-1)), so it is only a
 // latency reference. wait4(-1) walks every child in the kernel: O(n).
 type goReap struct{}
 
