@@ -11,10 +11,10 @@
 //     HelperCommand (an *exec.Cmd) or, for raw spawners, with Executable and
 //     HelperEnv.
 //   - Open descriptors (fds_*.go): OpenFDs and InheritableFDs list this
-//     process's descriptors without opening an *os.File (so the Go runtime's
-//     poller never appears in the listing because of it), CheckFDLeak compares
-//     them at the end of a test, FDTargets lists another process's through
-//     /proc (Linux).
+//     process's descriptors without opening an *os.File, with the Go
+//     runtime's poller started first (so that it cannot appear between two
+//     listings), CheckFDLeak compares them at the end of a test, FDTargets
+//     lists another process's through /proc (Linux).
 //   - Children (wait_*.go): NoZombies and NoChildren ask waitid(2) without
 //     reaping anything, WaitExited waits for a child's exit without reaping
 //     it, Reap reaps one child.

@@ -4,6 +4,7 @@ package testutil
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 
@@ -121,4 +122,41 @@ func TestCheckFDLeak(t *testing.T) {
 		assert.Contains(t, f.errs[0], fmt.Sprintf("closed though open before: [%d]", w))
 		assert.Contains(t, f.errs[0], "opened and left open: []")
 	})
+}
+
+// TestOpenFDsPollerStarted: the runtime poller's descriptors are open once
+// OpenFDs has run, so a process's first *os.File adds none that stay. It
+// looks in a helper process, where nothing has started the poller yet.
+func TestOpenFDsPollerStarted(t *testing.T) {
+	out, err := HelperCommand(t, "poller").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Equal(t, "same\n", string(out))
+}
+
+// helperPoller prints whether OpenFDs lists the same descriptors before
+// and after the process's first *os.File.
+func helperPoller([]string) int {
+	before, err := OpenFDs()
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	r.Close()
+	w.Close()
+	after, err := OpenFDs()
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	if !slices.Equal(before, after) {
+		fmt.Printf("before %v, after %v\n", before, after)
+		return 0
+	}
+	fmt.Println("same")
+	return 0
 }

@@ -13,12 +13,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// OpenFDs lists this process's open descriptors, in order. It uses system
-// calls only (no *os.File), so listing starts nothing in the Go runtime;
-// the descriptor it reads the listing through is left out. On Linux it
-// reads /proc/self/fd; elsewhere it probes every descriptor below the
-// RLIMIT_NOFILE soft limit (at most 1<<20) with fcntl(F_GETFD).
-func OpenFDs() ([]int, error) { return openFDs() }
+// OpenFDs lists this process's open descriptors, in order. On Linux it
+// reads /proc/self/fd, leaving out the descriptor it reads through;
+// elsewhere it probes every descriptor below the RLIMIT_NOFILE soft limit
+// (at most 1<<20) with fcntl(F_GETFD). It opens no *os.File, and it starts
+// the Go runtime's network poller first (which the runtime does on the
+// first *os.File that can be polled, and which then keeps its descriptors
+// for good), so that a listing before a test's first *os.File and one after
+// it agree.
+func OpenFDs() ([]int, error) {
+	if err := startPoller(); err != nil {
+		return nil, fmt.Errorf("testutil: starting the runtime poller: %w", err)
+	}
+	return openFDs()
+}
 
 // InheritableFDs lists the open descriptors without close-on-exec, in
 // order: those every child started by fork and exec inherits whatever its
@@ -46,8 +54,7 @@ func probeFDs(n int) []int {
 }
 
 // startPoller makes the Go runtime open its network poller's descriptors
-// (epoll and its wake-up fd on Linux, kqueue elsewhere), which it does on
-// the first *os.File that can be polled and then keeps for good.
+// (epoll and its wake-up fd on Linux, kqueue elsewhere).
 var startPoller = sync.OnceValue(func() error {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -60,15 +67,11 @@ var startPoller = sync.OnceValue(func() error {
 
 // CheckFDLeak makes t fail if, when it ends, the open descriptors are not
 // those open when CheckFDLeak was called: one opened and not closed, or
-// one closed that was open before. The Go runtime's poller is started
-// first, so that its descriptors, opened once for good, are not counted.
-// A test using it must not run in parallel with tests that open or close
-// descriptors.
+// one closed that was open before (see OpenFDs: the runtime poller's
+// descriptors are open in both listings). A test using it must not run in
+// parallel with tests that open or close descriptors.
 func CheckFDLeak(t testing.TB) {
 	t.Helper()
-	if err := startPoller(); err != nil {
-		t.Fatalf("testutil: starting the runtime poller: %v", err)
-	}
 	before, err := OpenFDs()
 	if err != nil {
 		t.Fatalf("testutil: open fds: %v", err)

@@ -31,6 +31,8 @@ var testHelpers = map[string]Helper{
 		n, _ := strconv.Atoi(args[0])
 		return n
 	},
+	// poller: see TestOpenFDsPollerStarted.
+	"poller": helperPoller,
 	// block prints "ready", reads stdin until EOF, then exits 0.
 	"block": func([]string) int {
 		fmt.Println("ready")
