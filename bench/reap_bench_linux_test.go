@@ -8,6 +8,7 @@ import (
 	"github.com/childloop/childloop/bench/internal/harness"
 	_ "github.com/childloop/childloop/bench/internal/methods"
 	"github.com/childloop/childloop/bench/internal/stats"
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkReapLatency runs every registered in-process method (rows added
@@ -26,9 +27,7 @@ func BenchmarkReapLatency(b *testing.B) {
 			}
 			b.ReportAllocs()
 			samples, err := m.Latency(context.Background(), harness.LatencyConfig{N: b.N})
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			b.StopTimer()
 			lat := make([]time.Duration, len(samples))
 			for i, s := range samples {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/childloop/childloop/internal/spawn"
+	"github.com/childloop/childloop/internal/testutil"
+	"github.com/stretchr/testify/assert"
 )
 
 // BenchmarkSpawnOnly is the spawn-throughput ceiling: /bin/true with an
@@ -36,12 +38,7 @@ func benchSpawn(b *testing.B, spawnFn func(string, []string, *syscall.ProcAttr) 
 	go func() {
 		defer reaped.Done()
 		for pid := range pids {
-			var ws syscall.WaitStatus
-			for {
-				if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
-					break
-				}
-			}
+			_, _ = testutil.Reap(pid)
 		}
 	}()
 	attr := &syscall.ProcAttr{Env: []string{}}
@@ -62,8 +59,7 @@ func benchSpawn(b *testing.B, spawnFn func(string, []string, *syscall.ProcAttr) 
 				left--
 				next.Unlock()
 				pid, err := spawnFn("/bin/true", []string{"true"}, attr)
-				if err != nil {
-					b.Error(err)
+				if !assert.NoError(b, err) {
 					return
 				}
 				pids <- pid

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/examples/internal/extest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // ask sends one request line and returns the server's whole answer.
@@ -42,9 +44,7 @@ func start(t *testing.T, bin string, args ...string) (p *extest.Proc, addr, rela
 
 func stop(t *testing.T, p *extest.Proc) {
 	p.Signal(t, syscall.SIGTERM)
-	if err := p.Wait(t); err != nil {
-		t.Errorf("evio after SIGTERM: %v", err)
-	}
+	assert.NoError(t, p.Wait(t), "evio after SIGTERM")
 	p.WaitLine(t, 0, regexp.MustCompile(`^server stopped$`))
 }
 
@@ -58,9 +58,7 @@ func TestEvioManyClients(t *testing.T) {
 	// would be closed by Tick after two seconds).
 	for _, send := range []string{strings.Repeat("x", 40), ""} {
 		c, err := net.Dial("unix", relay)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		_ = c.SetDeadline(time.Now().Add(extest.HangGuard))
 		// The server may close before our write: EPIPE/ECONNRESET then
 		// prove the same as EOF.
@@ -68,9 +66,8 @@ func TestEvioManyClients(t *testing.T) {
 		if err == nil {
 			_, err = c.Read(make([]byte, 1))
 		}
-		if err != io.EOF && !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) {
-			t.Errorf("impostor %q: %v; want the connection closed", send, err)
-		}
+		assert.True(t, err == io.EOF || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET),
+			"impostor %q: %v; want the connection closed", send, err)
 		c.Close()
 	}
 
@@ -82,17 +79,16 @@ func TestEvioManyClients(t *testing.T) {
 			// SIGCHLDs coalesce.
 			line := fmt.Sprintf("%d 0.%d", n, n%3)
 			got, err := ask(addr, line)
-			if want := fmt.Sprintf("exit %d\n", n); err != nil || got != want {
-				t.Errorf("request %q: got %q (%v), want %q", line, got, err, want)
-			}
+			assert.NoError(t, err, "request %q", line)
+			assert.Equal(t, fmt.Sprintf("exit %d\n", n), got, "request %q", line)
 		})
 	}
 	wg.Wait()
 
 	// The server still works after the impostors.
-	if got, err := ask(addr, "7"); err != nil || got != "exit 7\n" {
-		t.Errorf("got %q (%v), want exit 7", got, err)
-	}
+	got, err := ask(addr, "7")
+	assert.NoError(t, err)
+	assert.Equal(t, "exit 7\n", got)
 	stop(t, p)
 }
 
@@ -101,11 +97,8 @@ func TestEvioDeadline(t *testing.T) {
 	p, addr, _ := start(t, bin, "-timeout", "200ms")
 	begin := time.Now()
 	got, err := ask(addr, "0 60") // sleeps 60 s: killed at its deadline
-	if err != nil || got != "signal killed (deadline exceeded)\n" {
-		t.Errorf("got %q (%v), want the child killed at its deadline", got, err)
-	}
-	if el := time.Since(begin); el < 200*time.Millisecond {
-		t.Errorf("answer after %v, before the 200ms deadline", el)
-	}
+	assert.NoError(t, err)
+	assert.Equal(t, "signal killed (deadline exceeded)\n", got, "the child killed at its deadline")
+	assert.GreaterOrEqual(t, time.Since(begin), 200*time.Millisecond, "answer before the 200ms deadline")
 	stop(t, p)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/childloop/childloop/examples/internal/extest"
+	"github.com/stretchr/testify/require"
 )
 
 func TestMainloop(t *testing.T) {
@@ -16,18 +17,14 @@ func TestMainloop(t *testing.T) {
 	}
 	t.Run("SigchldOccurred", func(t *testing.T) {
 		p := extest.Start(t, bin)
-		if err := p.Wait(t); err != nil {
-			t.Fatalf("mainloop: %v", err)
-		}
+		require.NoError(t, p.Wait(t), "mainloop")
 		for _, want := range append(library, `^os/exec child: Wait returned its status: exit status 7$`) {
 			p.WaitLine(t, 0, regexp.MustCompile(want))
 		}
 	})
 	t.Run("reaper", func(t *testing.T) {
 		p := extest.Start(t, bin, "-reaper")
-		if err := p.Wait(t); err != nil {
-			t.Fatalf("mainloop -reaper: %v", err)
-		}
+		require.NoError(t, p.Wait(t), "mainloop -reaper")
 		m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^os/exec child started \(pid (\d+)\)$`))
 		want := append(library,
 			`^reaper: pid `+m[1]+` is not the context's \(childproc: not a child of this context: pid \d+\): exit 7$`,

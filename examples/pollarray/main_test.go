@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/childloop/childloop/examples/internal/extest"
+	"github.com/stretchr/testify/require"
 )
 
 func TestPollarray(t *testing.T) {
@@ -12,17 +13,13 @@ func TestPollarray(t *testing.T) {
 	p := extest.StartStdin(t, bin)
 	// Commands arrive while others still run: the first line is read and
 	// spawned before the second is written.
-	if _, err := p.Stdin.Write([]byte("sleep 0.2; echo slept\n")); err != nil {
-		t.Fatal(err)
-	}
+	_, err := p.Stdin.Write([]byte("sleep 0.2; echo slept\n"))
+	require.NoError(t, err)
 	p.WaitLine(t, 0, regexp.MustCompile(`^"sleep 0.2; echo slept" started`))
-	if _, err := p.Stdin.Write([]byte("exit 3\n\nkill -KILL $$\nno-such-command-xyz\nexit 4")); err != nil {
-		t.Fatal(err)
-	}
+	_, err = p.Stdin.Write([]byte("exit 3\n\nkill -KILL $$\nno-such-command-xyz\nexit 4"))
+	require.NoError(t, err)
 	p.Stdin.Close()
-	if err := p.Wait(t); err != nil {
-		t.Fatalf("pollarray: %v", err)
-	}
+	require.NoError(t, p.Wait(t), "pollarray")
 	for _, want := range []string{
 		`^slept$`,
 		`^"sleep 0.2; echo slept" \(pid \d+\): exit 0$`,

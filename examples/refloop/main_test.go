@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/examples/internal/extest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRefloop(t *testing.T) {
@@ -13,13 +15,9 @@ func TestRefloop(t *testing.T) {
 	const deadline = 300 * time.Millisecond
 	start := time.Now()
 	p := extest.Start(t, bin, "-deadline", deadline.String())
-	if err := p.Wait(t); err != nil {
-		t.Fatalf("refloop: %v", err)
-	}
+	require.NoError(t, p.Wait(t), "refloop")
 	// Lower bound only: sleep 10 must not end before its deadline.
-	if el := time.Since(start); el < deadline {
-		t.Errorf("finished after %v, before the %v deadline", el, deadline)
-	}
+	assert.GreaterOrEqual(t, time.Since(start), deadline, "finished before the %v deadline", deadline)
 	for _, want := range []string{
 		`^hello from a child$`,
 		`^echo hello from a child \(pid \d+\): exit 0$`,

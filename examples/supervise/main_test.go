@@ -4,6 +4,7 @@ package main
 
 import (
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"regexp"
@@ -14,27 +15,26 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/examples/internal/extest"
+	"github.com/childloop/childloop/internal/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // scan returns the zombie children of parent and the pids of all processes
-// whose process group is in groups.
-func scan(parent int, groups map[int]bool) (zombies, inGroups map[int]bool) {
+// whose process group is in groups. It reads /proc with testutil's parser,
+// not the program's own (procStat), so that the check does not rest on the
+// code under test.
+func scan(t *testing.T, parent int, groups map[int]bool) (zombies, inGroups map[int]bool) {
+	t.Helper()
+	procs, err := testutil.Procs()
+	require.NoError(t, err)
 	zombies, inGroups = map[int]bool{}, map[int]bool{}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
+	for _, p := range procs {
+		if p.Zombie() && p.PPid == parent {
+			zombies[p.Pid] = true
 		}
-		state, ppid, pgrp, ok := procStat(e.Name())
-		if !ok {
-			continue
-		}
-		if state == 'Z' && ppid == parent {
-			zombies[pid] = true
-		}
-		if groups[pgrp] {
-			inGroups[pid] = true
+		if groups[p.Pgrp] {
+			inGroups[p.Pid] = true
 		}
 	}
 	return zombies, inGroups
@@ -78,13 +78,9 @@ func TestSupervise(t *testing.T) {
 			delays = append(delays, rm[2])
 		}
 	}
-	if want := []string{"100ms", "200ms", "400ms", "400ms"}; strings.Join(delays, " ") != strings.Join(want, " ") {
-		t.Errorf("cmd1 restart delays %v, want %v", delays, want)
-	}
+	assert.Equal(t, []string{"100ms", "200ms", "400ms", "400ms"}, delays, "cmd1 restart delays")
 	for k, d := range []time.Duration{100, 200, 400, 400} {
-		if gap := starts[k+1] - starts[k]; gap < d*time.Millisecond {
-			t.Errorf("cmd1 start %d came %v after start %d, before its %vms backoff", k+1, gap, k, d)
-		}
+		assert.GreaterOrEqual(t, starts[k+1]-starts[k], d*time.Millisecond, "cmd1 start %d after start %d, before its %vms backoff", k+1, k, int(d))
 	}
 	// cmd2 runs longer than -stable each time: its delay stays at -initial.
 	for i, n := 0, 0; n < 2; n++ {
@@ -93,68 +89,54 @@ func TestSupervise(t *testing.T) {
 		for m[1] != "cmd2" {
 			m, i = p.WaitLine(t, i, restartRe)
 		}
-		if m[2] != "100ms" {
-			t.Errorf("cmd2 restart delay %s after a stable run, want 100ms", m[2])
-		}
+		assert.Equal(t, "100ms", m[2], "cmd2 restart delay after a stable run")
 	}
 
 	// Orphans are reaped by the supervisor (it is their subreaper) ...
 	p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us reaped orphan pid \d+: exit 0$`))
 	// ... and no zombie child stays: every zombie seen is reaped later.
-	seen, _ := scan(sup, nil)
+	seen, _ := scan(t, sup, nil)
 	for deadline := time.Now().Add(extest.HangGuard); len(seen) > 0; {
-		now, _ := scan(sup, nil)
+		now, _ := scan(t, sup, nil)
 		for pid := range seen {
 			if !now[pid] {
 				delete(seen, pid)
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("zombie children of the supervisor not reaped: %v", seen)
-		}
+		require.False(t, time.Now().After(deadline), "zombie children of the supervisor not reaped: %v", seen)
 		time.Sleep(10 * time.Millisecond) // polling /proc, not synchronisation
 	}
 
 	// The status socket: 0600, in a 0700 directory, one line per command.
 	for path, want := range map[string]os.FileMode{sock: 0o600, sock[:strings.LastIndexByte(sock, '/')]: 0o700} {
-		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
-			t.Errorf("%s: %v (%v), want mode %v", path, fi.Mode(), err, want)
+		if fi, err := os.Stat(path); assert.NoError(t, err) {
+			assert.Equal(t, want, fi.Mode().Perm(), "%s: mode", path)
 		}
 	}
 	c, err := net.Dial("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	_ = c.SetDeadline(time.Now().Add(extest.HangGuard))
 	status, err := io.ReadAll(c)
 	c.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(status)), "\n")
 	statusRe := regexp.MustCompile(`^(cmd\d) pid=(-|\d+) restarts=(\d+) last="(exit \d|-)" cmd=".+"$`)
-	if len(lines) != 2 {
-		t.Errorf("status: %q, want two lines", status)
-	}
+	assert.Len(t, lines, 2, "status: %q", status)
 	for i, l := range lines {
-		if m := statusRe.FindStringSubmatch(l); m == nil || m[1] != "cmd"+strconv.Itoa(i+1) {
-			t.Errorf("status line %q", l)
-		} else if n, _ := strconv.Atoi(m[3]); i == 0 && n < 4 {
-			t.Errorf("status line %q: cmd1 has been restarted at least 4 times", l)
+		m := statusRe.FindStringSubmatch(l)
+		if assert.NotNil(t, m, "status line %q", l) && assert.Equal(t, "cmd"+strconv.Itoa(i+1), m[1], "status line %q", l) && i == 0 {
+			n, _ := strconv.Atoi(m[3])
+			assert.GreaterOrEqual(t, n, 4, "status line %q: cmd1 has been restarted at least 4 times", l)
 		}
 	}
 
 	// SIGTERM: forwarded, no more restarts, exit 0 once the children are gone.
 	p.Signal(t, syscall.SIGTERM)
-	if err := p.Wait(t); err != nil {
-		t.Fatalf("supervise after SIGTERM: %v", err)
-	}
+	require.NoError(t, p.Wait(t), "supervise after SIGTERM")
 	_, after := p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us got terminated: stopping$`))
 	p.WaitLine(t, after, regexp.MustCompile(`^t=\d+us all children gone; exiting$`))
 	for _, l := range p.Lines()[after:] {
-		if strings.Contains(l, "started") || strings.Contains(l, "restart in") {
-			t.Errorf("restart after SIGTERM: %q", l)
-		}
+		assert.False(t, strings.Contains(l, "started") || strings.Contains(l, "restart in"), "restart after SIGTERM: %q", l)
 	}
 	for _, l := range p.Lines() {
 		if sm := startRe.FindStringSubmatch(l); sm != nil {
@@ -164,10 +146,8 @@ func TestSupervise(t *testing.T) {
 	}
 	// Nothing is left of any command, orphans included: every process
 	// group the supervisor created is empty.
-	if _, left := scan(-1, groups); len(left) > 0 {
-		t.Errorf("processes left in the commands' process groups: %v", left)
-	}
-	if _, err := os.Stat(sock); !os.IsNotExist(err) {
-		t.Errorf("status socket still there after exit: %v", err)
-	}
+	_, left := scan(t, -1, groups)
+	assert.Empty(t, left, "processes left in the commands' process groups")
+	_, err = os.Stat(sock)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "status socket still there after exit")
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/internal/rawsig"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,9 +26,7 @@ func BenchmarkExitLatency(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		r, w := newPipe(b)
 		installed(b)
-		if err := rawsig.Publish([]int32{w}); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, rawsig.Publish([]int32{w}))
 		measureExitLatency(b, r)
 	})
 	b.Run("notify-relay", func(b *testing.B) {
@@ -58,45 +57,31 @@ func measureExitLatency(b *testing.B, r int32) {
 	for b.Loop() {
 		cmd := exec.Command("/bin/cat")
 		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
+		require.NoError(b, cmd.Start())
 		// Round trip a byte: cat is running and blocked on stdin.
-		if _, err := stdin.Write(buf); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.ReadFull(stdout, buf); err != nil {
-			b.Fatal(err)
-		}
+		_, err = stdin.Write(buf)
+		require.NoError(b, err)
+		_, err = io.ReadFull(stdout, buf)
+		require.NoError(b, err)
 		drain(b, r)
 		t0 := time.Now()
 		stdin.Close()
 		for {
-			if !readable(b, r, timeout) {
-				b.Fatal("no wakeup")
-			}
+			require.True(b, readable(b, r, timeout), "no wakeup")
 			drain(b, r)
 			// Count only a wakeup after which the child has exited.
 			var si unix.Siginfo
 			err := unix.Waitid(unix.P_PID, cmd.Process.Pid, &si, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			if si.Signo != 0 {
 				break
 			}
 		}
 		lat = append(lat, time.Since(t0))
-		if err := cmd.Wait(); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, cmd.Wait())
 	}
 	if len(lat) == 0 {
 		return

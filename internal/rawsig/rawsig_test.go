@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/internal/rawsig"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -110,8 +111,7 @@ func spawners(t testing.TB, n int) func() int64 {
 	for range n {
 		wg.Go(func() {
 			for !stop.Load() {
-				if err := exec.Command("/bin/true").Run(); err != nil {
-					t.Errorf("spawn: %v", err)
+				if !assert.NoError(t, exec.Command("/bin/true").Run(), "spawn") {
 					return
 				}
 				count.Add(1)
@@ -256,31 +256,20 @@ func TestChainsToSignalNotify(t *testing.T) {
 	require.NoError(t, rawsig.Check())
 }
 
-// runHelper re-executes the test binary as the named helper.
-func runHelper(t *testing.T, name string) (string, error) {
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, "-test.run=^$")
-	if emu := os.Getenv("RAWSIG_TEST_EMULATOR"); emu != "" {
-		// e.g. qemu-aarch64-static when no binfmt_misc handler exists.
-		cmd = exec.Command(emu, exe, "-test.run=^$")
-	}
-	cmd.Env = append(os.Environ(), helperEnv+"="+name)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
+// TestSignalIgnoreOverwrites runs in a helper process (under
+// testutil.EmulatorEnvVar's emulator if set): signal.Ignore cannot be
+// undone in this one.
 func TestSignalIgnoreOverwrites(t *testing.T) {
-	out, err := runHelper(t, "ignore")
+	out, err := testutil.HelperCommand(t, "ignore").CombinedOutput()
 	t.Logf("helper output:\n%s", out)
 	require.NoError(t, err)
-	require.Contains(t, out, "ok\n")
+	require.Contains(t, string(out), "ok\n")
 }
 
 // helperIgnore runs in a child process: it breaks the handler with
 // signal.Ignore and records what each os/signal call does afterwards. Every
 // line of output is a fact; the exit code says which expectation failed.
-func helperIgnore() int {
+func helperIgnore([]string) int {
 	fail := func(code int, format string, args ...any) int {
 		fmt.Printf("FAIL: "+format+"\n", args...)
 		return code
@@ -541,7 +530,7 @@ func TestFullPipeDoesNotBlock(t *testing.T) {
 	case err := <-done:
 		require.NoError(t, err)
 	case <-time.After(3 * timeout):
-		t.Fatal("children on a full pipe did not finish: handler blocked?")
+		require.FailNow(t, "children on a full pipe did not finish: handler blocked?")
 	}
 	assert.NoError(t, rawsig.Check())
 	// The handler still works once there is room.

@@ -4,8 +4,6 @@ package spawn
 
 import (
 	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,8 +19,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/childloop/childloop/internal/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
+
+// Every test here reaps what it starts, and a failed spawn must leave no
+// zombie: they end with require.NoError(t, testutil.NoChildren()).
 
 // hangGuard bounds waits so that a lost child fails the test instead of
 // hanging it; it is not a speed assertion.
@@ -32,9 +36,7 @@ const hangGuard = 60 * time.Second
 func run(t *testing.T, fn func(string, []string, *syscall.ProcAttr) (int, error), path string, argv []string, attr *syscall.ProcAttr) (string, syscall.WaitStatus) {
 	t.Helper()
 	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer r.Close()
 	a := *attr
 	if len(a.Files) == 0 {
@@ -45,50 +47,26 @@ func run(t *testing.T, fn func(string, []string, *syscall.ProcAttr) (int, error)
 	}
 	pid, err := fn(path, argv, &a)
 	w.Close()
-	if err != nil {
-		t.Fatalf("spawn %s: %v", path, err)
-	}
+	require.NoError(t, err, "spawn %s", path)
 	out, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return string(out), wait(t, pid)
 }
 
+// wait reaps pid.
 func wait(t *testing.T, pid int) syscall.WaitStatus {
 	t.Helper()
-	var ws syscall.WaitStatus
-	for {
-		_, err := syscall.Wait4(pid, &ws, 0, nil)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			t.Fatalf("wait4(%d): %v", pid, err)
-		}
-		return ws
-	}
+	ws, err := testutil.Reap(pid)
+	require.NoError(t, err, "pid %d", pid)
+	return ws
 }
 
 var devNullOnce = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
 
 func devNull(t *testing.T) *os.File {
 	f, err := devNullOnce()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return f
-}
-
-// assertNoChildren fails if this process has any child left: every test
-// here reaps what it starts, and a failed spawn must leave no zombie.
-func assertNoChildren(t *testing.T) {
-	t.Helper()
-	var ws syscall.WaitStatus
-	pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG|unix.WALL, nil)
-	if err != syscall.ECHILD {
-		t.Fatalf("wait4(-1, WNOHANG) = %d, %v; want ECHILD (a child was left behind)", pid, err)
-	}
 }
 
 // counted runs f and returns how many spawns took the fast path and how
@@ -99,47 +77,42 @@ func counted(f func()) (fast, slow uint64) {
 	return fastSpawns.Load() - f0, fallbacks.Load() - s0
 }
 
-func helperAttr(h string, env ...string) *syscall.ProcAttr {
-	return &syscall.ProcAttr{Env: append([]string{"SPAWN_HELPER=" + h}, env...)}
+// helperAttr starts helper h, with env as the rest of its environment,
+// when the test binary (testutil.Executable) is spawned with it.
+func helperAttr(t *testing.T, h string, env ...string) *syscall.ProcAttr {
+	return &syscall.ProcAttr{Env: append([]string{testutil.HelperEnv(t, h)}, env...)}
 }
 
 func TestArgvEnvDir(t *testing.T) {
 	needFast(t)
 	dir := t.TempDir()
-	attr := helperAttr("describe", "A=1", "B=two words")
+	attr := helperAttr(t, "describe", "A=1", "B=two words")
 	attr.Dir = dir
 	var out string
 	fast, _ := counted(func() {
-		out, _ = run(t, ForkExec, os.Args[0], []string{"helper", "x y", ""}, attr)
+		out, _ = run(t, ForkExec, testutil.Executable(t), []string{"helper", "x y", ""}, attr)
 	})
-	if fast != 1 {
-		t.Fatalf("fast path not taken (%d)", fast)
-	}
+	require.EqualValues(t, 1, fast, "fast path not taken")
 	for _, want := range []string{
 		`argv=["x y" ""]`,
-		`env=["SPAWN_HELPER=describe" "A=1" "B=two words"]`,
+		fmt.Sprintf("env=%q", attr.Env),
 		"wd=" + dir,
 	} {
-		if !strings.Contains(out, want+"\n") {
-			t.Errorf("child output lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want+"\n", "child output")
 	}
-	assertNoChildren(t)
+	require.NoError(t, testutil.NoChildren())
 }
 
 func TestExecFailures(t *testing.T) {
 	needFast(t)
 	dir := t.TempDir()
 	noexec := filepath.Join(dir, "plain")
-	if err := os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644))
 	// A descriptor number nothing holds (a just-closed one could be reused
 	// by syscall.ForkExec's own pipe in the parity check).
 	const badFD = 900
-	if _, err := unix.FcntlInt(badFD, unix.F_GETFD, 0); err != unix.EBADF {
-		t.Fatalf("fd %d in use", badFD)
-	}
+	_, err := unix.FcntlInt(badFD, unix.F_GETFD, 0)
+	require.ErrorIs(t, err, unix.EBADF, "fd %d in use", badFD)
 	std := []uintptr{0, 1, 2}
 	for _, tc := range []struct {
 		name  string
@@ -159,32 +132,26 @@ func TestExecFailures(t *testing.T) {
 			var pid int
 			var err error
 			fast, _ := counted(func() { pid, err = ForkExec(tc.path, []string{"x"}, &tc.attr) })
-			if fast != 1 {
-				t.Fatalf("fast path not taken")
-			}
+			require.EqualValues(t, 1, fast, "fast path not taken")
 			if err == nil {
 				wait(t, pid)
-				t.Fatalf("spawn succeeded, want %s: %v", tc.call, tc.errno)
 			}
+			require.Error(t, err, "spawn succeeded, want %s: %v", tc.call, tc.errno)
 			var se *os.SyscallError
-			if !errors.As(err, &se) || se.Syscall != tc.call || !errors.Is(err, tc.errno) {
-				t.Fatalf("err = %v, want %s: %v", err, tc.call, tc.errno)
-			}
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, tc.call, se.Syscall, "failing call")
+			require.ErrorIs(t, err, tc.errno)
 			// The same failure through syscall.ForkExec, for parity.
 			_, want := syscall.ForkExec(tc.path, []string{"x"}, &tc.attr)
-			if !errors.Is(want, tc.errno) {
-				t.Errorf("syscall.ForkExec gives %v, the fast path %v", want, err)
-			}
-			assertNoChildren(t)
+			assert.ErrorIs(t, want, tc.errno, "syscall.ForkExec gives %v, the fast path %v", want, err)
+			require.NoError(t, testutil.NoChildren())
 		})
 	}
-	if _, err := ForkExec(filepath.Join(dir, "none"), []string{"x"}, nil); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("nil attr, missing path: %v, want fs.ErrNotExist", err)
-	}
-	if _, err := ForkExec("/bin/true\x00", []string{"x"}, nil); !errors.Is(err, syscall.EINVAL) {
-		t.Errorf("NUL in path: %v, want EINVAL", err)
-	}
-	assertNoChildren(t)
+	_, err = ForkExec(filepath.Join(dir, "none"), []string{"x"}, nil)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "nil attr, missing path")
+	_, err = ForkExec("/bin/true\x00", []string{"x"}, nil)
+	assert.ErrorIs(t, err, syscall.EINVAL, "NUL in path")
+	require.NoError(t, testutil.NoChildren())
 }
 
 // TestFileShuffle hands the child a permutation of descriptors whose
@@ -198,13 +165,9 @@ func TestFileShuffle(t *testing.T) {
 	pipes := make([]pipe, 6)
 	for k := range pipes {
 		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		// Put pipe k's write end at fd base+k (close-on-exec, as Go's fds are).
-		if err := unix.Dup3(int(w.Fd()), base+k, unix.O_CLOEXEC); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, unix.Dup3(int(w.Fd()), base+k, unix.O_CLOEXEC))
 		w.Close()
 		pipes[k] = pipe{r, os.NewFile(uintptr(base+k), "w")}
 	}
@@ -225,12 +188,10 @@ func TestFileShuffle(t *testing.T) {
 	for slot, src := range perm {
 		files[slot] = uintptr(src)
 	}
-	attr := helperAttr("fds")
+	attr := helperAttr(t, "fds")
 	attr.Files = files
-	out, ws := run(t, ForkExec, os.Args[0], []string{"helper"}, attr)
-	if ws.ExitStatus() != 0 {
-		t.Fatalf("helper: %v\n%s", ws, out)
-	}
+	out, ws := run(t, ForkExec, testutil.Executable(t), []string{"helper"}, attr)
+	require.Zero(t, ws.ExitStatus(), "helper: %v\n%s", ws, out)
 	for _, p := range pipes {
 		p.w.Close()
 	}
@@ -245,19 +206,15 @@ func TestFileShuffle(t *testing.T) {
 	}
 	want := map[int][]int{0: {base + 2}, 1: {base + 0}, 2: {base + 1}, 3: {base + 3}, 4: {40, base + 4}}
 	for k := range pipes {
-		if !slices.Equal(got[k], want[k]) {
-			t.Errorf("pipe %d reached through child fds %v, want %v", k, got[k], want[k])
-		}
+		assert.Equal(t, want[k], got[k], "child fds that reached pipe %d", k)
 	}
 	// Open in the child: 0, 1, 2, the passed slots, and whatever the test
 	// binary inherited above the last slot (slots given as closed are closed).
 	wantOpen := []int{0, 1, 2, 40, base, base + 1, base + 2, base + 3, base + 4}
 	wantOpen = append(wantOpen, inheritable(t, len(files))...)
 	slices.Sort(wantOpen)
-	if open := fields(out); !slices.Equal(open, wantOpen) {
-		t.Errorf("child's open fds %v, want %v", open, wantOpen)
-	}
-	assertNoChildren(t)
+	assert.Equal(t, wantOpen, fields(out), "child's open fds")
+	require.NoError(t, testutil.NoChildren())
 }
 
 // TestFewerThanThreeFiles: as with syscall.ForkExec, stdio slots not given
@@ -265,30 +222,25 @@ func TestFileShuffle(t *testing.T) {
 // /dev/null on closed stdio fds at start-up, so closed shows as /dev/null.
 func TestFewerThanThreeFiles(t *testing.T) {
 	needFast(t)
-	for _, fd := range []string{"1", "2"} {
-		if target, _ := os.Readlink("/proc/self/fd/" + fd); target == os.DevNull {
-			t.Skipf("the test binary's fd %s is already /dev/null: closing it could not be told from passing it", fd)
+	targets, err := testutil.FDTargets(os.Getpid())
+	require.NoError(t, err)
+	for _, fd := range []int{1, 2} {
+		if targets[fd] == os.DevNull {
+			t.Skipf("the test binary's fd %d is already /dev/null: closing it could not be told from passing it", fd)
 		}
 	}
 	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer r.Close()
-	attr := helperAttr("stdio")
+	attr := helperAttr(t, "stdio")
 	attr.Files = []uintptr{w.Fd()}
-	pid, err := ForkExec(os.Args[0], []string{"helper"}, attr)
+	pid, err := ForkExec(testutil.Executable(t), []string{"helper"}, attr)
 	w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	out, _ := io.ReadAll(r)
-	if ws := wait(t, pid); ws.ExitStatus() != 0 {
-		t.Fatalf("helper: %v", ws)
-	}
-	if want := "1 /dev/null\n2 /dev/null\n"; string(out) != want {
-		t.Errorf("child's stdio %q, want %q (fds 1 and 2 closed before exec)", out, want)
-	}
+	ws := wait(t, pid)
+	require.Zero(t, ws.ExitStatus(), "helper: %v", ws)
+	assert.Equal(t, "1 /dev/null\n2 /dev/null\n", string(out), "child's stdio (fds 1 and 2 closed before exec)")
 }
 
 // fields parses whitespace-separated fd numbers.
@@ -317,22 +269,16 @@ func TestSessionGroupPidfd(t *testing.T) {
 			pidfd := -1
 			sys := tc.sys
 			sys.PidFD = &pidfd
-			attr := helperAttr("describe")
+			attr := helperAttr(t, "describe")
 			attr.Sys = &sys
 			var out string
-			fast, _ := counted(func() { out, _ = run(t, ForkExec, os.Args[0], []string{"helper"}, attr) })
-			if fast != 1 {
-				t.Fatal("fast path not taken")
-			}
-			if pidfd < 0 {
-				t.Fatal("no pidfd returned")
-			}
+			fast, _ := counted(func() { out, _ = run(t, ForkExec, testutil.Executable(t), []string{"helper"}, attr) })
+			require.EqualValues(t, 1, fast, "fast path not taken")
+			require.GreaterOrEqual(t, pidfd, 0, "no pidfd returned")
 			defer syscall.Close(pidfd)
 			// The pidfd refers to the (now reaped) child: signalling it
 			// says ESRCH, not EBADF.
-			if err := unix.PidfdSendSignal(pidfd, 0, nil, 0); err != unix.ESRCH {
-				t.Errorf("pidfd_send_signal after reap: %v, want ESRCH", err)
-			}
+			assert.ErrorIs(t, unix.PidfdSendSignal(pidfd, 0, nil, 0), unix.ESRCH, "pidfd_send_signal after reap")
 			vals := map[string]int{}
 			for _, line := range strings.Split(out, "\n") {
 				k, v, ok := strings.Cut(line, "=")
@@ -342,16 +288,19 @@ func TestSessionGroupPidfd(t *testing.T) {
 			}
 			pid := vals["pid"]
 			switch {
-			case tc.sys.Setsid && (vals["sid"] != pid || vals["pgid"] != pid):
-				t.Errorf("setsid child: %v", vals)
-			case tc.sys.Setpgid && (vals["sid"] == pid || vals["pgid"] != pid):
-				t.Errorf("setpgid child: %v", vals)
-			case !tc.sys.Setsid && !tc.sys.Setpgid && (vals["sid"] != mustGetsid() || vals["pgid"] != syscall.Getpgrp()):
-				t.Errorf("plain child: %v, parent sid %d pgrp %d", vals, mustGetsid(), syscall.Getpgrp())
+			case tc.sys.Setsid:
+				assert.Equal(t, pid, vals["sid"], "setsid child's session: %v", vals)
+				assert.Equal(t, pid, vals["pgid"], "setsid child's group: %v", vals)
+			case tc.sys.Setpgid:
+				assert.NotEqual(t, pid, vals["sid"], "setpgid child's session: %v", vals)
+				assert.Equal(t, pid, vals["pgid"], "setpgid child's group: %v", vals)
+			default:
+				assert.Equal(t, mustGetsid(), vals["sid"], "plain child's session (the parent's): %v", vals)
+				assert.Equal(t, syscall.Getpgrp(), vals["pgid"], "plain child's group (the parent's): %v", vals)
 			}
 		})
 	}
-	assertNoChildren(t)
+	require.NoError(t, testutil.NoChildren())
 }
 
 // TestParityWithSyscallForkExec compares what an exec'd program inherits
@@ -379,26 +328,16 @@ func TestParityWithSyscallForkExec(t *testing.T) {
 		fastStatus, _ = run(t, ForkExec, "/bin/cat", []string{"cat", "/proc/self/status"}, attr)
 		fastLimits, _ = run(t, ForkExec, "/bin/cat", []string{"cat", "/proc/self/limits"}, attr)
 	})
-	if fast != 2 {
-		t.Fatal("fast path not taken")
-	}
+	require.EqualValues(t, 2, fast, "fast path not taken")
 	refStatus, _ := run(t, syscall.ForkExec, "/bin/cat", []string{"cat", "/proc/self/status"}, attr)
 	refLimits, _ := run(t, syscall.ForkExec, "/bin/cat", []string{"cat", "/proc/self/limits"}, attr)
 	got, want := fields(fastStatus), fields(refStatus)
-	if len(want) < 10 {
-		t.Fatalf("could not parse /proc/self/status:\n%s", refStatus)
-	}
+	require.GreaterOrEqual(t, len(want), 10, "could not parse /proc/self/status:\n%s", refStatus)
 	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s: fast spawn %q, syscall.ForkExec %q", k, got[k], v)
-		}
+		assert.Equal(t, v, got[k], "%s: syscall.ForkExec's (expected) and the fast spawn's (actual)", k)
 	}
-	if fastLimits != refLimits {
-		t.Errorf("limits differ:\nfast:\n%s\nsyscall.ForkExec:\n%s", fastLimits, refLimits)
-	}
-	if got["SigBlk"] != "0000000000000000" {
-		t.Errorf("child starts with signals blocked: %s", got["SigBlk"])
-	}
+	assert.Equal(t, refLimits, fastLimits, "limits: syscall.ForkExec's (expected) and the fast spawn's (actual)")
+	assert.Equal(t, "0000000000000000", got["SigBlk"], "child starts with signals blocked")
 }
 
 func TestFallback(t *testing.T) {
@@ -408,30 +347,25 @@ func TestFallback(t *testing.T) {
 		attr := &syscall.ProcAttr{Sys: &syscall.SysProcAttr{GidMappingsEnableSetgroups: true}}
 		var ws syscall.WaitStatus
 		fast, slow := counted(func() { _, ws = run(t, ForkExec, "/bin/true", []string{"true"}, attr) })
-		if fast != 0 || slow != 1 || ws.ExitStatus() != 0 {
-			t.Errorf("fast %d, fallback %d, status %v; want the fallback to run the child", fast, slow, ws)
-		}
+		assert.Zero(t, fast, "fast spawns")
+		assert.EqualValues(t, 1, slow, "fallbacks")
+		assert.Zero(t, ws.ExitStatus(), "the fallback runs the child: %v", ws)
 	})
 	t.Run("Go-raised RLIMIT_NOFILE", func(t *testing.T) {
 		var lim syscall.Rlimit
-		if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim))
 		if lim.Max < 2 {
 			t.Skip("hard RLIMIT_NOFILE too small")
 		}
 		saved := lim
 		lim.Cur = lim.Max - 1
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim))
 		defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &saved)
 		fast, slow := counted(func() { run(t, ForkExec, "/bin/true", []string{"true"}, &syscall.ProcAttr{}) })
-		if fast != 0 || slow != 1 {
-			t.Errorf("fast %d, fallback %d; want the fallback while soft = hard-1", fast, slow)
-		}
+		assert.Zero(t, fast, "fast spawns while soft = hard-1")
+		assert.EqualValues(t, 1, slow, "fallbacks while soft = hard-1")
 	})
-	assertNoChildren(t)
+	require.NoError(t, testutil.NoChildren())
 }
 
 // TestForkLockExcludesReaders: while a goroutine holds syscall.ForkLock for
@@ -442,16 +376,14 @@ func TestForkLockExcludesReaders(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		pid, err := ForkExec("/bin/true", []string{"true"}, nil)
-		if err != nil {
-			t.Error(err)
-		}
+		assert.NoError(t, err)
 		done <- pid
 	}()
 	select {
 	case pid := <-done:
 		syscall.ForkLock.RUnlock()
 		wait(t, pid)
-		t.Fatal("forked while ForkLock was held for reading")
+		require.FailNow(t, "forked while ForkLock was held for reading")
 	case <-time.After(200 * time.Millisecond):
 	}
 	syscall.ForkLock.RUnlock()
@@ -459,9 +391,9 @@ func TestForkLockExcludesReaders(t *testing.T) {
 	case pid := <-done:
 		wait(t, pid)
 	case <-time.After(hangGuard):
-		t.Fatal("spawn still blocked after ForkLock was released")
+		require.FailNow(t, "spawn still blocked after ForkLock was released")
 	}
-	assertNoChildren(t)
+	require.NoError(t, testutil.NoChildren())
 }
 
 // TestConcurrentNoLeaks spawns from several goroutines at once, beside
@@ -497,8 +429,7 @@ func TestConcurrentNoLeaks(t *testing.T) {
 					return
 				default:
 				}
-				if err := f(); err != nil {
-					t.Error(err)
+				if !assert.NoError(t, f()) {
 					return
 				}
 			}
@@ -547,9 +478,9 @@ func TestConcurrentNoLeaks(t *testing.T) {
 	close(stop)
 	bg.Wait()
 	if len(leaks) > 0 {
-		t.Errorf("%d of %d children had unexpected fds, e.g. %q, want %v", len(leaks), n, leaks[0], want)
+		assert.Fail(t, fmt.Sprintf("%d of %d children had unexpected fds", len(leaks), n), "e.g. %q, want %v", leaks[0], want)
 	}
-	assertNoChildren(t)
+	require.NoError(t, testutil.NoChildren())
 }
 
 // grow uses about n×256 bytes of stack and returns, leaving the goroutine's
@@ -595,20 +526,16 @@ func TestPidfdAfterStackMove(t *testing.T) {
 		runtime.GC()
 		syscall.ForkLock.RUnlock()
 		r := <-done
-		if r.err != nil {
-			t.Fatal(r.err)
-		}
+		require.NoError(t, r.err)
 		if r.pidfd < 0 {
 			wait(t, r.pid)
-			t.Fatal("no pidfd returned after the spawner's stack moved")
 		}
+		require.GreaterOrEqual(t, r.pidfd, 0, "no pidfd returned after the spawner's stack moved")
 		var info unix.Siginfo
-		if err := unix.Waitid(unix.P_PIDFD, r.pidfd, &info, unix.WEXITED, nil); err != nil {
-			t.Errorf("waitid(P_PIDFD): %v", err)
-		}
+		assert.NoError(t, unix.Waitid(unix.P_PIDFD, r.pidfd, &info, unix.WEXITED, nil), "waitid(P_PIDFD)")
 		syscall.Close(r.pidfd)
 	}
-	assertNoChildren(t)
+	require.NoError(t, testutil.NoChildren())
 }
 
 // TestPidfdClearedOnFailure: as with syscall.ForkExec, a failed spawn
@@ -619,29 +546,23 @@ func TestPidfdClearedOnFailure(t *testing.T) {
 	for _, f := range []func(string, []string, *syscall.ProcAttr) (int, error){ForkExec, syscall.ForkExec} {
 		pidfd := 0 // what os.StartProcess starts with
 		_, err := f("/nonexistent", []string{"x"}, &syscall.ProcAttr{Sys: &syscall.SysProcAttr{PidFD: &pidfd}})
-		if err == nil || pidfd != -1 {
-			t.Errorf("failed spawn: err %v, *PidFD %d; want an error and -1", err, pidfd)
-		}
+		assert.Error(t, err, "spawn of /nonexistent")
+		assert.Equal(t, -1, pidfd, "*PidFD after a failed spawn")
 	}
-	if after := countPidfds(t); after != before {
-		t.Errorf("%d pidfds open after failed spawns, %d before", after, before)
-	}
+	assert.Equal(t, before, countPidfds(t), "pidfds open before and after failed spawns")
 	// Only -1 means "close this slot"; other negative values are bad fds.
-	if _, err := ForkExec("/bin/true", []string{"true"}, &syscall.ProcAttr{Files: []uintptr{0, 1, 2, ^uintptr(1)}}); !errors.Is(err, syscall.EBADF) {
-		t.Errorf("Files entry -2: %v, want EBADF", err)
-	}
-	assertNoChildren(t)
+	_, err := ForkExec("/bin/true", []string{"true"}, &syscall.ProcAttr{Files: []uintptr{0, 1, 2, ^uintptr(1)}})
+	assert.ErrorIs(t, err, syscall.EBADF, "Files entry -2")
+	require.NoError(t, testutil.NoChildren())
 }
 
 func countPidfds(t *testing.T) int {
 	t.Helper()
-	fds, err := openFDs()
-	if err != nil {
-		t.Fatal(err)
-	}
+	targets, err := testutil.FDTargets(os.Getpid())
+	require.NoError(t, err)
 	n := 0
-	for _, fd := range fds {
-		if l, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd)); l == "anon_inode:[pidfd]" {
+	for _, target := range targets {
+		if target == "anon_inode:[pidfd]" {
 			n++
 		}
 	}
@@ -653,38 +574,27 @@ func countPidfds(t *testing.T) int {
 // the control, must outlive it (and is killed here).
 func TestPdeathsig(t *testing.T) {
 	needFast(t)
-	out, ws := run(t, ForkExec, os.Args[0], []string{"helper"}, helperAttr("pdeath"))
+	out, ws := run(t, ForkExec, testutil.Executable(t), []string{"helper"}, helperAttr(t, "pdeath"))
 	var withSig, without int
 	var fast uint64
-	if n, _ := fmt.Sscan(out, &withSig, &without, &fast); n != 3 || ws.ExitStatus() != 0 {
-		t.Fatalf("helper: %v, output %q", ws, out)
-	}
+	n, _ := fmt.Sscan(out, &withSig, &without, &fast)
+	require.Equal(t, 3, n, "helper: %v, output %q", ws, out)
+	require.Zero(t, ws.ExitStatus(), "helper: %v, output %q", ws, out)
 	defer syscall.Kill(without, syscall.SIGKILL)
-	if fast != 2 {
-		t.Fatalf("helper's spawns took the fast path %d times, want 2", fast)
-	}
+	require.EqualValues(t, 2, fast, "helper's spawns that took the fast path")
 	deadline := time.Now().Add(hangGuard)
 	for alive(withSig) {
-		if time.Now().After(deadline) {
-			t.Fatalf("child %d with Pdeathsig outlived its parent", withSig)
-		}
+		require.False(t, time.Now().After(deadline), "child %d with Pdeathsig outlived its parent", withSig)
 		time.Sleep(10 * time.Millisecond)
 	}
-	if !alive(without) {
-		t.Errorf("control child %d without Pdeathsig died too", without)
-	}
+	assert.True(t, alive(without), "control child %d without Pdeathsig died too", without)
 }
 
 // alive reports whether pid runs (a zombie, waiting for its new parent to
 // reap it, counts as dead).
 func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	// The state follows the parenthesised command name.
-	i := bytes.LastIndexByte(b, ')')
-	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
+	s, err := testutil.ReadProcStat(pid)
+	return err == nil && s.Alive()
 }
 
 // TestCredential: the ids and groups an exec'd program runs with equal
@@ -710,15 +620,12 @@ func TestCredential(t *testing.T) {
 	attr := &syscall.ProcAttr{Env: []string{}, Sys: &syscall.SysProcAttr{Credential: cred}}
 	var got string
 	fast, _ := counted(func() { got, _ = run(t, ForkExec, "/bin/cat", []string{"cat", "/proc/self/status"}, attr) })
-	if fast != 1 {
-		t.Fatal("fast path not taken")
-	}
+	require.EqualValues(t, 1, fast, "fast path not taken")
 	ref, _ := run(t, syscall.ForkExec, "/bin/cat", []string{"cat", "/proc/self/status"}, attr)
-	if ids(got) != ids(ref) || ids(got) == "" {
-		t.Errorf("ids: fast spawn %q, syscall.ForkExec %q", ids(got), ids(ref))
-	}
-	if want != "" && ids(got) != want {
-		t.Errorf("ids %q, want %q", ids(got), want)
+	assert.NotEmpty(t, ids(got), "ids of the fast spawn")
+	assert.Equal(t, ids(ref), ids(got), "ids: syscall.ForkExec's (expected) and the fast spawn's (actual)")
+	if want != "" {
+		assert.Equal(t, want, ids(got), "ids")
 	}
 	if os.Getuid() != 0 {
 		return
@@ -727,11 +634,11 @@ func TestCredential(t *testing.T) {
 	attr.Dir = private
 	_, err := ForkExec("/bin/true", []string{"true"}, attr)
 	var se *os.SyscallError
-	if !errors.As(err, &se) || se.Syscall != "chdir" || !errors.Is(err, syscall.EACCES) {
-		t.Errorf("chdir into a root-only directory as 65534: %v, want chdir: EACCES", err)
+	if assert.ErrorAs(t, err, &se, "chdir into a root-only directory as 65534") {
+		assert.Equal(t, "chdir", se.Syscall, "failing call")
 	}
-	if _, ref := syscall.ForkExec("/bin/true", []string{"true"}, attr); !errors.Is(ref, syscall.EACCES) {
-		t.Errorf("syscall.ForkExec gives %v", ref)
-	}
-	assertNoChildren(t)
+	assert.ErrorIs(t, err, syscall.EACCES, "chdir into a root-only directory as 65534")
+	_, refErr := syscall.ForkExec("/bin/true", []string{"true"}, attr)
+	assert.ErrorIs(t, refErr, syscall.EACCES, "syscall.ForkExec")
+	require.NoError(t, testutil.NoChildren())
 }

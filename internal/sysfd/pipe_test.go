@@ -4,23 +4,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
+
+// assertCloexec checks that fd is close-on-exec.
+func assertCloexec(t *testing.T, fd int) {
+	t.Helper()
+	fdf, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	if assert.NoError(t, err, "fd %d: F_GETFD", fd) {
+		assert.NotZero(t, fdf&unix.FD_CLOEXEC, "fd %d: not close-on-exec (%#x)", fd, fdf)
+	}
+}
 
 func TestPipeFlags(t *testing.T) {
 	for _, nb := range []bool{false, true} {
 		r, w, err := Pipe(nb)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		for _, fd := range []int{r, w} {
-			fdf, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-			if err != nil || fdf&unix.FD_CLOEXEC == 0 {
-				t.Errorf("fd %d: not close-on-exec (%#x, %v)", fd, fdf, err)
-			}
+			assertCloexec(t, fd)
 			fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-			if err != nil || (fl&unix.O_NONBLOCK != 0) != nb {
-				t.Errorf("fd %d: O_NONBLOCK = %v, want %v (%v)", fd, fl&unix.O_NONBLOCK != 0, nb, err)
+			if assert.NoError(t, err, "fd %d: F_GETFL", fd) {
+				assert.Equal(t, nb, fl&unix.O_NONBLOCK != 0, "fd %d: O_NONBLOCK", fd)
 			}
 		}
 		unix.Close(r)
@@ -42,40 +48,26 @@ func TestWaker(t *testing.T) {
 
 func testWaker(t *testing.T, newWaker func() (Waker, error)) {
 	w, err := newWaker()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, fd := range []int{w.R, w.W} {
-		if fdf, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil || fdf&unix.FD_CLOEXEC == 0 {
-			t.Errorf("fd %d: not close-on-exec (%#x, %v)", fd, fdf, err)
-		}
+		assertCloexec(t, fd)
 	}
 	readable := func() bool {
 		fds := []unix.PollFd{{Fd: int32(w.R), Events: unix.POLLIN}}
 		n, err := unix.Poll(fds, 0)
 		return err == nil && n == 1
 	}
-	if readable() {
-		t.Fatal("new waker is readable")
-	}
+	require.False(t, readable(), "new waker is readable")
 	for i := 0; i < 100000; i++ {
-		if err := w.Wake(); err != nil {
-			t.Fatalf("wake %d: %v", i, err)
-		}
+		require.NoError(t, w.Wake(), "wake %d", i)
 	}
-	if !readable() {
-		t.Fatal("not readable after Wake")
-	}
+	require.True(t, readable(), "not readable after Wake")
 	w.Drain()
-	if readable() {
-		t.Fatal("readable after Drain")
-	}
-	if err := w.Close(); err != nil || w.R != -1 || w.W != -1 {
-		t.Fatalf("Close: %v, fds %d %d", err, w.R, w.W)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
+	require.False(t, readable(), "readable after Drain")
+	require.NoError(t, w.Close())
+	require.Equal(t, -1, w.R, "read fd after Close")
+	require.Equal(t, -1, w.W, "write fd after Close")
+	require.NoError(t, w.Close(), "second Close")
 }
 
 func TestPollTimeoutMs(t *testing.T) {
@@ -83,18 +75,15 @@ func TestPollTimeoutMs(t *testing.T) {
 		d    time.Duration
 		want int
 	}{{-time.Second, 0}, {0, 0}, {1, 1}, {time.Millisecond, 1}, {time.Millisecond + 1, 2}, {1 << 62, 1<<31 - 1}} {
-		if got := PollTimeoutMs(tc.d); got != tc.want {
-			t.Errorf("PollTimeoutMs(%v) = %d, want %d", tc.d, got, tc.want)
-		}
+		assert.Equal(t, tc.want, PollTimeoutMs(tc.d), "PollTimeoutMs(%v)", tc.d)
 	}
 }
 
 func TestCollapsing(t *testing.T) {
 	var c Collapsing
 	var err error
-	if c.Waker, err = NewPipeWaker(); err != nil {
-		t.Fatal(err)
-	}
+	c.Waker, err = NewPipeWaker()
+	require.NoError(t, err)
 	defer c.Close()
 	// pending reads what is in the pipe (and puts it back).
 	pending := func() int {
@@ -103,31 +92,22 @@ func TestCollapsing(t *testing.T) {
 		if err == unix.EAGAIN {
 			return 0
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := unix.Write(c.W, b[:n]); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		_, err = unix.Write(c.W, b[:n])
+		require.NoError(t, err)
 		return n
 	}
-	if err := c.Wake(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, c.Wake())
 	one := pending() // what one wake writes
 	for range 3 {
-		if err := c.Wake(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, c.Wake())
 	}
-	if !c.Pending() || one == 0 || pending() != one {
-		t.Fatalf("after 4 wakes: Pending %v, %d bytes written; want true and one wake's %d", c.Pending(), pending(), one)
-	}
+	require.True(t, c.Pending(), "Pending after 4 wakes")
+	require.NotZero(t, one, "bytes one wake writes")
+	require.Equal(t, one, pending(), "bytes in the pipe after 4 wakes: one wake's")
 	c.Drain()
-	if c.Pending() || pending() != 0 {
-		t.Fatalf("after Drain: Pending %v, %d bytes; want false, 0", c.Pending(), pending())
-	}
-	if err := c.Wake(); err != nil || pending() != one {
-		t.Fatalf("wake after Drain: %v, %d bytes; want a write", err, pending())
-	}
+	require.False(t, c.Pending(), "Pending after Drain")
+	require.Zero(t, pending(), "bytes in the pipe after Drain")
+	require.NoError(t, c.Wake(), "wake after Drain")
+	require.Equal(t, one, pending(), "bytes in the pipe after a wake after Drain: a write")
 }

@@ -1,65 +1,45 @@
 package child
 
-import "testing"
+import (
+	"testing"
 
-// noChildren fails t if the process still has a child, zombie or live.
-func noChildren(t *testing.T) {
-	t.Helper()
-	if err := NoChildren(); err != nil {
-		t.Error(err)
-	}
-}
+	"github.com/childloop/childloop/internal/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
 
 func TestCatProtocol(t *testing.T) {
 	c, err := SpawnCat(true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
-	if c.PidFD < 0 {
-		t.Fatalf("no pidfd")
-	}
-	if err := c.Handshake(); err != nil {
-		t.Fatal(err)
-	}
+	require.GreaterOrEqual(t, c.PidFD, 0, "no pidfd")
+	require.NoError(t, c.Handshake())
 	c.CloseStdin()
 	ws, err := Reap(c.Pid)
-	if err != nil || !ws.Exited() || ws.ExitStatus() != 0 {
-		t.Fatalf("cat ended %v, %v; want exit 0", ws, err)
-	}
-	noChildren(t)
+	require.NoError(t, err)
+	require.True(t, ws.Exited(), "cat ended %v; want exit 0", ws)
+	require.Zero(t, ws.ExitStatus(), "cat ended %v; want exit 0", ws)
+	assert.NoError(t, testutil.NoChildren())
 }
 
 func TestTrue(t *testing.T) {
 	pid, pidfd, err := SpawnTrue(false)
-	if err != nil || pidfd != -1 {
-		t.Fatal(pid, pidfd, err)
-	}
-	if ws, err := Reap(pid); err != nil || ws.ExitStatus() != 0 {
-		t.Fatal(ws, err)
-	}
-	noChildren(t)
+	require.NoError(t, err)
+	require.Equal(t, -1, pidfd, "pidfd of a spawn that asked for none (pid %d)", pid)
+	ws, err := Reap(pid)
+	require.NoError(t, err)
+	require.Zero(t, ws.ExitStatus(), "true ended %v", ws)
+	assert.NoError(t, testutil.NoChildren())
 }
 
 func TestIdlePool(t *testing.T) {
 	p, err := NewIdlePool()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Grow(10, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Grow(25, nil); err != nil || p.Len() != 25 {
-		t.Fatal(p.Len(), err)
-	}
-	if err := p.Release(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Release(); err != nil {
-		t.Fatal("second Release:", err)
-	}
-	if err := p.Grow(1, nil); err == nil {
-		t.Fatal("Grow after Release succeeded")
-	}
-	noChildren(t)
+	require.NoError(t, err)
+	require.NoError(t, p.Grow(10, nil))
+	require.NoError(t, p.Grow(25, nil))
+	require.Equal(t, 25, p.Len())
+	require.NoError(t, p.Release())
+	require.NoError(t, p.Release(), "second Release")
+	require.Error(t, p.Grow(1, nil), "Grow after Release")
+	assert.NoError(t, testutil.NoChildren())
 }

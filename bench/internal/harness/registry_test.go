@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 type fake struct {
@@ -32,16 +34,9 @@ func TestRegistryOrderAndFilter(t *testing.T) {
 	for _, m := range Methods(nil) {
 		names = append(names, m.Name())
 	}
-	if got, want := names, []string{"floor", "b", "a"}; len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
-		t.Errorf("Methods(nil) = %v, want %v", got, want)
+	assert.Equal(t, []string{"floor", "b", "a"}, names, "Methods(nil)")
+	if got := Methods(regexp.MustCompile("^a$")); assert.Len(t, got, 1, "filtered") {
+		assert.Equal(t, "a", got[0].Name(), "filtered")
 	}
-	if got := Methods(regexp.MustCompile("^a$")); len(got) != 1 || got[0].Name() != "a" {
-		t.Errorf("filtered = %v", got)
-	}
-	defer func() {
-		if recover() == nil {
-			t.Error("duplicate Register did not panic")
-		}
-	}()
-	Register(fake{"a", 1})
+	assert.Panics(t, func() { Register(fake{"a", 1}) }, "duplicate Register")
 }

@@ -2,22 +2,15 @@ package methods
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strconv"
 	"testing"
 
-	"github.com/childloop/childloop/bench/internal/child"
 	"github.com/childloop/childloop/bench/internal/harness"
+	"github.com/childloop/childloop/internal/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
-
-// noChildren fails t if the process still has a child, zombie or live.
-func noChildren(t *testing.T) {
-	t.Helper()
-	if err := child.NoChildren(); err != nil {
-		t.Error(err)
-	}
-}
 
 // pidMax is the kernel's largest pid, the bound of a plausible pid.
 func pidMax(t *testing.T) int {
@@ -26,27 +19,19 @@ func pidMax(t *testing.T) int {
 		return 1 << 22
 	}
 	n, err := strconv.Atoi(string(b[:len(b)-1]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return n
 }
 
 // checkSamples validates count, pids and latencies (never their size).
 func checkSamples(t *testing.T, name string, got []harness.Sample, n int) {
 	t.Helper()
-	if len(got) != n {
-		t.Fatalf("%s: %d samples, want %d", name, len(got), n)
-	}
+	require.Len(t, got, n, "%s: samples", name)
 	max := pidMax(t)
 	seen := map[int]bool{}
 	for _, s := range got {
-		if s.Pid <= 1 || s.Pid > max || s.Latency <= 0 {
-			t.Errorf("%s: implausible sample %+v", name, s)
-		}
-		if seen[s.Pid] {
-			t.Errorf("%s: pid %d reported twice", name, s.Pid)
-		}
+		assert.True(t, s.Pid > 1 && s.Pid <= max && s.Latency > 0, "%s: implausible sample %+v", name, s)
+		assert.False(t, seen[s.Pid], "%s: pid %d reported twice", name, s.Pid)
 		seen[s.Pid] = true
 	}
 }
@@ -61,27 +46,20 @@ func TestEveryMethod(t *testing.T) {
 			progress := 0
 			got, err := m.Latency(context.Background(), harness.LatencyConfig{N: n, Warmup: 3,
 				Progress: func(done int) { progress = done }})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			checkSamples(t, m.Name(), got, n)
-			if progress != n {
-				t.Errorf("progress ended at %d, want %d", progress, n)
-			}
+			assert.Equal(t, n, progress, "where progress ended")
 			if tp, ok := m.(harness.Throughputer); ok {
 				d, err := tp.Throughput(context.Background(), harness.ThroughputConfig{Concurrency: 4, Total: 30})
-				if err != nil || d <= 0 {
-					t.Errorf("Throughput = %v, %v", d, err)
-				}
+				assert.NoError(t, err, "Throughput")
+				assert.Positive(t, d, "Throughput")
 			}
-			noChildren(t)
+			assert.NoError(t, testutil.NoChildren())
 		})
 	}
 }
 
 func TestPeerSkipReason(t *testing.T) {
 	m := peerMethod{name: "x", peer: peerMethodNoSuchInterpreter}
-	if err := m.Available(); !errors.Is(err, harness.ErrNotInstalled) {
-		t.Errorf("Available = %v, want ErrNotInstalled", err)
-	}
+	assert.ErrorIs(t, m.Available(), harness.ErrNotInstalled, "Available")
 }

@@ -3,8 +3,11 @@ package peerrun
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/childloop/childloop/bench/internal/harness"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParse(t *testing.T) {
@@ -14,9 +17,13 @@ func TestParse(t *testing.T) {
 `
 	var seen int
 	s, sum, err := Parse(strings.NewReader(in), func(harness.Sample) { seen++ })
-	if err != nil || len(s) != 2 || s[1].Pid != 13 || s[1].Latency != 5600 || sum.N != 2 || sum.Runtime != "x 1" || seen != 2 {
-		t.Fatalf("Parse = %v %+v %v (seen %d)", s, sum, err, seen)
-	}
+	require.NoError(t, err)
+	require.Len(t, s, 2)
+	assert.Equal(t, 13, s[1].Pid)
+	assert.Equal(t, time.Duration(5600), s[1].Latency)
+	assert.Equal(t, 2, sum.N)
+	assert.Equal(t, "x 1", sum.Runtime)
+	assert.Equal(t, 2, seen, "samples passed to the callback")
 }
 
 func TestParseErrors(t *testing.T) {
@@ -29,8 +36,7 @@ func TestParseErrors(t *testing.T) {
 		"not json":       "hello\n{\"summary\":{}}",
 		"unknown object": "{\"x\":1}\n{\"summary\":{}}",
 	} {
-		if _, _, err := Parse(strings.NewReader(in), nil); err == nil {
-			t.Errorf("%s: Parse accepted %q", name, in)
-		}
+		_, _, err := Parse(strings.NewReader(in), nil)
+		assert.Error(t, err, "%s: Parse accepted %q", name, in)
 	}
 }

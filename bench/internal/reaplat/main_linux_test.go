@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/childloop/childloop/bench/internal/child"
 	"github.com/childloop/childloop/bench/internal/harness"
 	_ "github.com/childloop/childloop/bench/internal/methods"
 	"github.com/childloop/childloop/bench/internal/reaplat"
+	"github.com/childloop/childloop/internal/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestQuickEndToEnd runs the command's -quick mode as `go run` would and
@@ -22,106 +24,81 @@ func TestQuickEndToEnd(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := reaplat.Main([]string{"-quick", "-rounds", "2", "-json", "-out", dir}, &stdout, &stderr)
 	t.Logf("stdout:\n%s", stdout.String())
-	if code != 0 {
-		t.Fatalf("Main = %d; stderr:\n%s", code, stderr.String())
-	}
+	require.Zero(t, code, "Main's exit status; stderr:\n%s", stderr.String())
 	for _, want := range []string{"Latency:", "Scale:", "Throughput:", "pidfd + epoll (floor)", "wall time"} {
-		if !strings.Contains(stdout.String(), want) {
-			t.Errorf("stdout lacks %q", want)
-		}
+		assert.Contains(t, stdout.String(), want, "stdout")
 	}
-	if !strings.Contains(stderr.String(), "reaplat: latency round 1/2: ") {
-		t.Errorf("no progress on stderr:\n%s", stderr.String())
-	}
+	assert.Contains(t, stderr.String(), "reaplat: latency round 1/2: ", "progress on stderr")
 
 	b, err := os.ReadFile(filepath.Join(dir, reaplat.JSONFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var res reaplat.Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(b, &res))
 	checkResult(t, &res)
 
 	f, err := os.Open(filepath.Join(dir, reaplat.PNGFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	cfg, err := png.DecodeConfig(f)
-	if err != nil || cfg.Width < 200 || cfg.Height < 200 {
-		t.Errorf("PNG: %+v, %v", cfg, err)
-	}
+	assert.NoError(t, err, "PNG")
+	assert.GreaterOrEqual(t, cfg.Width, 200, "PNG width")
+	assert.GreaterOrEqual(t, cfg.Height, 200, "PNG height")
 
-	if err := child.NoChildren(); err != nil {
-		t.Error(err)
-	}
+	assert.NoError(t, testutil.NoChildren())
 }
 
 // checkResult validates a -quick result against the registry.
 func checkResult(t *testing.T, res *reaplat.Result) {
 	t.Helper()
 	o := res.Options
-	if !o.Quick || o.N != 100 || res.Env.GOMAXPROCS < 1 || res.Env.Kernel == "" || res.Env.GoVersion == "" {
-		t.Errorf("options/env: %+v %+v", o, res.Env)
-	}
+	assert.True(t, o.Quick, "options %+v", o)
+	assert.Equal(t, 100, o.N, "options %+v", o)
+	assert.GreaterOrEqual(t, res.Env.GOMAXPROCS, 1, "env %+v", res.Env)
+	assert.NotEmpty(t, res.Env.Kernel, "env %+v", res.Env)
+	assert.NotEmpty(t, res.Env.GoVersion, "env %+v", res.Env)
 	methods := harness.Methods(nil)
-	if len(res.Latency) != len(methods) {
-		t.Fatalf("%d latency rows, want %d", len(res.Latency), len(methods))
-	}
+	require.Len(t, res.Latency, len(methods), "latency rows")
 	for i, m := range methods {
 		row := res.Latency[i]
-		if row.Method != m.Name() {
-			t.Errorf("latency row %d is %q, want %q", i, row.Method, m.Name())
-		}
-		if row.Error != "" {
-			t.Errorf("%s: error %s", row.Method, row.Error)
-		}
+		assert.Equal(t, m.Name(), row.Method, "latency row %d", i)
+		assert.Empty(t, row.Error, "%s: error", row.Method)
 		if row.Skipped != "" {
-			if !strings.HasPrefix(row.Skipped, "not installed") {
-				t.Errorf("%s: skipped for %q", row.Method, row.Skipped)
-			}
+			assert.True(t, strings.HasPrefix(row.Skipped, "not installed"), "%s: skipped for %q", row.Method, row.Skipped)
 			continue
 		}
-		if len(row.Samples) != o.N || row.Summary.N != o.N || row.Summary.P50 <= 0 {
-			t.Errorf("%s: %d samples, summary %+v; want %d", row.Method, len(row.Samples), row.Summary, o.N)
-		}
+		assert.Len(t, row.Samples, o.N, "%s: samples", row.Method)
+		assert.Equal(t, o.N, row.Summary.N, "%s: summary %+v", row.Method, row.Summary)
+		assert.Positive(t, row.Summary.P50, "%s: summary %+v", row.Method, row.Summary)
 	}
 	levels := o.Levels()
-	if len(res.Scale) < 3 {
-		t.Errorf("%d scale rows, want ≥ 3", len(res.Scale))
-	}
+	assert.GreaterOrEqual(t, len(res.Scale), 3, "scale rows")
 	for _, row := range res.Scale {
 		if row.Skipped != "" {
 			continue
 		}
-		if len(row.Points) != len(levels) {
-			t.Errorf("scale %s: %d points, want %d", row.Method, len(row.Points), len(levels))
+		if !assert.Len(t, row.Points, len(levels), "scale %s: points", row.Method) {
 			continue
 		}
 		for i, p := range row.Points {
-			if p.Idle != levels[i] || len(p.Samples) != o.ScaleN {
-				t.Errorf("scale %s: point %d is %d idle with %d samples", row.Method, i, p.Idle, len(p.Samples))
-			}
+			assert.Equal(t, levels[i], p.Idle, "scale %s: point %d's idle children", row.Method, i)
+			assert.Len(t, p.Samples, o.ScaleN, "scale %s: point %d's samples", row.Method, i)
 		}
 	}
-	if len(res.Throughput) < 4 {
-		t.Errorf("%d throughput rows, want ≥ 4", len(res.Throughput))
-	}
+	assert.GreaterOrEqual(t, len(res.Throughput), 4, "throughput rows")
 	for _, row := range res.Throughput {
-		if row.Skipped == "" && (row.Error != "" || row.ElapsedNS <= 0 || row.PerSecond <= 0 || row.Total != o.Total || len(row.Rounds) != 2) {
-			t.Errorf("throughput %+v", row)
+		if row.Skipped != "" {
+			continue
 		}
+		assert.Empty(t, row.Error, "throughput %+v", row)
+		assert.Positive(t, row.ElapsedNS, "throughput %+v", row)
+		assert.Positive(t, row.PerSecond, "throughput %+v", row)
+		assert.Equal(t, o.Total, row.Total, "throughput %+v", row)
+		assert.Len(t, row.Rounds, 2, "throughput %+v", row)
 	}
 }
 
 func TestBadFlags(t *testing.T) {
 	var out bytes.Buffer
-	if code := reaplat.Main([]string{"-sections", "bogus"}, &out, &out); code != 2 {
-		t.Errorf("Main(bad flags) = %d, want 2", code)
-	}
-	if code := reaplat.Main([]string{"-h"}, &out, &out); code != 0 {
-		t.Errorf("Main(-h) = %d, want 0", code)
-	}
+	assert.Equal(t, 2, reaplat.Main([]string{"-sections", "bogus"}, &out, &out), "Main(bad flags)")
+	assert.Zero(t, reaplat.Main([]string{"-h"}, &out, &out), "Main(-h)")
 }

@@ -4,28 +4,32 @@ import (
 	"io"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseOptions(t *testing.T) {
 	o, err := ParseOptions(nil, io.Discard)
-	if err != nil || o.N != 2000 || o.ScaleMax != 10000 || len(o.Sections) != 3 || o.Methods != nil {
-		t.Fatalf("defaults = %+v, %v", o, err)
-	}
-	if got := o.Levels(); !slices.Equal(got, []int{1, 100, 1000, 10000}) {
-		t.Errorf("Levels = %v", got)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 2000, o.N, "defaults %+v", o)
+	require.Equal(t, 10000, o.ScaleMax, "defaults %+v", o)
+	require.Len(t, o.Sections, 3, "defaults %+v", o)
+	require.Nil(t, o.Methods, "defaults %+v", o)
+	assert.Equal(t, []int{1, 100, 1000, 10000}, o.Levels(), "Levels")
 	o, err = ParseOptions([]string{"-quick", "-n", "7", "-sections", "scale", "-methods", "pidfd"}, io.Discard)
-	if err != nil || o.N != 7 || o.ScaleMax != 100 || !o.Has(SectionScale) || o.Has(SectionLatency) || !o.Methods.MatchString("pidfd + epoll") {
-		t.Fatalf("quick = %+v, %v", o, err)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 7, o.N, "quick %+v", o)
+	require.Equal(t, 100, o.ScaleMax, "quick %+v", o)
+	require.True(t, o.Has(SectionScale), "quick %+v", o)
+	require.False(t, o.Has(SectionLatency), "quick %+v", o)
+	require.NotNil(t, o.Methods, "quick %+v", o)
+	require.True(t, o.Methods.MatchString("pidfd + epoll"), "quick %+v", o)
 	o, _ = ParseOptions([]string{"-scale-max", "500"}, io.Discard)
-	if got := o.Levels(); !slices.Equal(got, []int{1, 100, 500}) {
-		t.Errorf("Levels(500) = %v", got)
-	}
+	assert.Equal(t, []int{1, 100, 500}, o.Levels(), "Levels(500)")
 	for _, bad := range [][]string{{"-sections", "nope"}, {"-methods", "("}, {"-n", "0"}, {"extra"}, {"-rounds", "0"}, {"-total", "2", "-rounds", "3"}} {
-		if _, err := ParseOptions(bad, io.Discard); err == nil {
-			t.Errorf("ParseOptions(%q) succeeded", bad)
-		}
+		_, err := ParseOptions(bad, io.Discard)
+		assert.Error(t, err, "ParseOptions(%q)", bad)
 	}
 }
 
@@ -35,8 +39,7 @@ func TestMedian(t *testing.T) {
 		want float64
 	}{{[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
 		in := slices.Clone(tc.in)
-		if got := median(tc.in); got != tc.want || !slices.Equal(in, tc.in) {
-			t.Errorf("median(%v) = %v (input now %v), want %v, input untouched", in, got, tc.in, tc.want)
-		}
+		assert.Equal(t, tc.want, median(tc.in), "median(%v)", in)
+		assert.Equal(t, in, tc.in, "median's input untouched")
 	}
 }

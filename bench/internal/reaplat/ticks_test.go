@@ -1,6 +1,11 @@
 package reaplat
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
 
 func TestTicks125(t *testing.T) {
 	var labels []string
@@ -9,16 +14,6 @@ func TestTicks125(t *testing.T) {
 			labels = append(labels, tk.Label)
 		}
 	}
-	want := []string{"100", "200", "500"}
-	if len(labels) != len(want) {
-		t.Fatalf("labels = %v, want %v", labels, want)
-	}
-	for i := range want {
-		if labels[i] != want[i] {
-			t.Fatalf("labels = %v, want %v", labels, want)
-		}
-	}
-	if got := (ticks125{}).Ticks(0, 10); got != nil {
-		t.Errorf("Ticks(0, 10) = %v, want nil", got)
-	}
+	require.Equal(t, []string{"100", "200", "500"}, labels, "labels")
+	assert.Nil(t, (ticks125{}).Ticks(0, 10), "Ticks(0, 10)")
 }

@@ -4,6 +4,9 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func durs(xs ...int) []time.Duration {
@@ -25,16 +28,10 @@ func TestPercentileNearestRank(t *testing.T) {
 		{80, 40}, {90, 50}, {99.9, 50}, {100, 50},
 	}
 	for _, c := range cases {
-		if got := Percentile(data, c.p); got != c.want {
-			t.Errorf("Percentile(sorted, %v) = %v, want %v", c.p, got, c.want)
-		}
-		if got := Percentile(shuffled, c.p); got != c.want {
-			t.Errorf("Percentile(shuffled, %v) = %v, want %v", c.p, got, c.want)
-		}
+		assert.Equal(t, c.want, Percentile(data, c.p), "Percentile(sorted, %v)", c.p)
+		assert.Equal(t, c.want, Percentile(shuffled, c.p), "Percentile(shuffled, %v)", c.p)
 	}
-	if shuffled[0] != 40 {
-		t.Errorf("Percentile modified its input: %v", shuffled)
-	}
+	assert.Equal(t, time.Duration(40), shuffled[0], "Percentile modified its input: %v", shuffled)
 }
 
 func TestPercentileOneToHundred(t *testing.T) {
@@ -46,74 +43,46 @@ func TestPercentileOneToHundred(t *testing.T) {
 		p    float64
 		want time.Duration
 	}{{50, 500}, {90, 900}, {99, 990}, {99.9, 999}, {100, 1000}} {
-		if got := Percentile(data, c.p); got != c.want {
-			t.Errorf("Percentile(1..1000, %v) = %v, want %v", c.p, got, c.want)
-		}
+		assert.Equal(t, c.want, Percentile(data, c.p), "Percentile(1..1000, %v)", c.p)
 	}
 }
 
 func TestPercentileEdges(t *testing.T) {
-	if got := Percentile(nil, 50); got != 0 {
-		t.Errorf("Percentile(nil) = %v, want 0", got)
-	}
+	assert.Zero(t, Percentile(nil, 50), "Percentile(nil)")
 	one := durs(7)
 	for _, p := range []float64{0, 0.1, 50, 99.9, 100} {
-		if got := Percentile(one, p); got != 7 {
-			t.Errorf("Percentile([7], %v) = %v, want 7", p, got)
-		}
+		assert.Equal(t, time.Duration(7), Percentile(one, p), "Percentile([7], %v)", p)
 	}
 	for _, p := range []float64{-1, 100.5, math.NaN()} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("Percentile(p=%v) did not panic", p)
-				}
-			}()
-			Percentile(one, p)
-		}()
+		assert.Panics(t, func() { Percentile(one, p) }, "Percentile(p=%v)", p)
 	}
 }
 
 func TestSummarize(t *testing.T) {
-	if s := Summarize(nil); s != (Summary{}) {
-		t.Errorf("Summarize(nil) = %+v, want zero", s)
-	}
-	s := Summarize(durs(3))
-	want := Summary{N: 1, Min: 3, P50: 3, P90: 3, P99: 3, P999: 3, Max: 3, Mean: 3}
-	if s != want {
-		t.Errorf("Summarize([3]) = %+v, want %+v", s, want)
-	}
-	s = Summarize(durs(4, 1, 3, 2))
-	want = Summary{N: 4, Min: 1, P50: 2, P90: 4, P99: 4, P999: 4, Max: 4, Mean: 2}
-	if s != want {
-		t.Errorf("Summarize(1..4) = %+v, want %+v", s, want)
-	}
+	assert.Equal(t, Summary{}, Summarize(nil), "Summarize(nil)")
+	assert.Equal(t, Summary{N: 1, Min: 3, P50: 3, P90: 3, P99: 3, P999: 3, Max: 3, Mean: 3}, Summarize(durs(3)), "Summarize([3])")
+	assert.Equal(t, Summary{N: 4, Min: 1, P50: 2, P90: 4, P99: 4, P999: 4, Max: 4, Mean: 2}, Summarize(durs(4, 1, 3, 2)), "Summarize(1..4)")
 }
 
 func TestRatio(t *testing.T) {
-	if r, ok := Ratio(300, 100); !ok || r != 3 {
-		t.Errorf("Ratio(300, 100) = %v, %v; want 3, true", r, ok)
-	}
-	if r, ok := Ratio(0, 100); !ok || r != 0 {
-		t.Errorf("Ratio(0, 100) = %v, %v; want 0, true", r, ok)
-	}
+	r, ok := Ratio(300, 100)
+	assert.True(t, ok, "Ratio(300, 100)")
+	assert.Equal(t, 3.0, r, "Ratio(300, 100)")
+	r, ok = Ratio(0, 100)
+	assert.True(t, ok, "Ratio(0, 100)")
+	assert.Zero(t, r, "Ratio(0, 100)")
 	for _, floor := range []time.Duration{0, -5} {
-		if r, ok := Ratio(300, floor); ok || r != 0 {
-			t.Errorf("Ratio(300, %v) = %v, %v; want 0, false", floor, r, ok)
-		}
+		r, ok := Ratio(300, floor)
+		assert.False(t, ok, "Ratio(300, %v)", floor)
+		assert.Zero(t, r, "Ratio(300, %v)", floor)
 	}
 }
 
 func TestCDF(t *testing.T) {
 	x, f := CDF(durs(30, 10, 20, 40))
-	wantX := durs(10, 20, 30, 40)
-	wantF := []float64{0.25, 0.5, 0.75, 1}
-	for i := range wantX {
-		if x[i] != wantX[i] || f[i] != wantF[i] {
-			t.Fatalf("CDF = %v %v, want %v %v", x, f, wantX, wantF)
-		}
-	}
-	if x, f := CDF(nil); len(x) != 0 || len(f) != 0 {
-		t.Errorf("CDF(nil) = %v %v, want empty", x, f)
-	}
+	require.Equal(t, durs(10, 20, 30, 40), x, "CDF's samples")
+	require.Equal(t, []float64{0.25, 0.5, 0.75, 1}, f, "CDF's fractions")
+	x, f = CDF(nil)
+	assert.Empty(t, x, "CDF(nil)")
+	assert.Empty(t, f, "CDF(nil)")
 }

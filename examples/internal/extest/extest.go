@@ -7,6 +7,7 @@ package extest
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // HangGuard bounds every wait. It is not a speed assertion: it only turns a
@@ -32,14 +35,12 @@ func Build(t testing.TB) string {
 		if gr := os.Getenv("GOROOT"); gr != "" {
 			goTool = filepath.Join(gr, "bin", "go")
 		} else {
-			t.Fatal("go tool not found:", err)
+			require.NoError(t, err, "go tool not found")
 		}
 	}
 	bin := filepath.Join(t.TempDir(), "example")
 	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	require.NoError(t, err, "go build:\n%s", out)
 	return bin
 }
 
@@ -72,18 +73,12 @@ func start(t testing.TB, withStdin bool, bin string, args []string) *Proc {
 	p.Cmd.Stderr = &p.errb
 	if withStdin {
 		w, err := p.Cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		p.Stdin = w
 	}
 	out, err := p.Cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, p.Cmd.Start())
 	var reader sync.WaitGroup
 	reader.Add(1)
 	go func() {
@@ -155,13 +150,11 @@ func (p *Proc) WaitLine(t testing.TB, from int, re *regexp.Regexp) ([]string, in
 		from = len(p.lines)
 		eof, more := p.eof, p.more
 		p.mu.Unlock()
-		if eof {
-			t.Fatalf("program ended without printing a line matching %q", re)
-		}
+		require.False(t, eof, "program ended without printing a line matching %q", re)
 		select {
 		case <-more:
 		case <-deadline:
-			t.Fatalf("no line matching %q within %v", re, HangGuard)
+			require.FailNow(t, fmt.Sprintf("no line matching %q within %v", re, HangGuard))
 		}
 	}
 }
@@ -174,7 +167,7 @@ func (p *Proc) Wait(t testing.TB) error {
 	case <-p.done:
 		return p.err
 	case <-time.After(HangGuard):
-		t.Fatalf("program did not exit within %v", HangGuard)
+		require.FailNow(t, fmt.Sprintf("program did not exit within %v", HangGuard))
 		return nil
 	}
 }
@@ -182,7 +175,5 @@ func (p *Proc) Wait(t testing.TB) error {
 // Signal sends sig to the program (not to its process group).
 func (p *Proc) Signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
-	if err := p.Cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, p.Cmd.Process.Signal(sig))
 }
