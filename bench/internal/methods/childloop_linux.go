@@ -20,60 +20,62 @@ import (
 	"github.com/childloop/childloop/loop"
 )
 
+// childloopRows are childloop's paths, in table order: one row per mode ×
+// reap strategy × SIGCHLD source that matters, library-owned pidfd (the
+// default) first.
+func childloopRows() []harness.Row {
+	const scale, throughput = true, true
+	return []harness.Row{
+		childloopRow{name: "childloop library-owned, pidfd (default)", def: true,
+			mode: childproc.LibraryOwned, strategy: childproc.ReapPidfd, source: childproc.SourceAuto}.row(scale, throughput),
+		// Latency only: its scale and throughput behaviour is the
+		// default's (the same strategy); left out to keep the run short.
+		childloopRow{name: "childloop always-selective, pidfd",
+			mode: childproc.AlwaysSelective, strategy: childproc.ReapPidfd, source: childproc.SourceAuto}.row(!scale, !throughput),
+		childloopRow{name: "childloop library-owned, scan + raw handler",
+			mode: childproc.LibraryOwned, strategy: childproc.ReapScan, source: childproc.SourceRaw}.row(scale, throughput),
+		// Loop-thread delivery: the kernel offers SIGCHLD first to the
+		// thread that forked the child; here that thread also polls.
+		// Latency only, as its scale and throughput behaviour is the row
+		// above's.
+		childloopRow{name: "childloop library-owned, scan + raw handler, thread locked", lockThread: true,
+			mode: childproc.LibraryOwned, strategy: childproc.ReapScan, source: childproc.SourceRaw}.row(!scale, !throughput),
+		childloopRow{name: "childloop library-owned, scan + Notify relay",
+			mode: childproc.LibraryOwned, strategy: childproc.ReapScan, source: childproc.SourceRelay}.row(scale, throughput),
+		// Always mode reaps every child of the process: next to the scale
+		// section's idle children it would reap them.
+		childloopRow{name: "childloop always, raw handler + wait4(-1)",
+			mode: childproc.Always, strategy: childproc.ReapAuto, source: childproc.SourceRaw}.row(!scale, throughput),
+		childloopRow{name: "childloop always, Notify relay + wait4(-1)",
+			mode: childproc.Always, strategy: childproc.ReapAuto, source: childproc.SourceRelay}.row(!scale, throughput),
+		childloopRow{name: "childloop mainloop, app's signal.Notify",
+			mode: childproc.Mainloop, strategy: childproc.ReapScan, source: childproc.SourceAuto}.row(scale, throughput),
+	}
+}
+
 // childloopRow is one childloop path: a mode, a reaping strategy and a
 // SIGCHLD source, on the reference loop. The measuring goroutine drives the
 // loop itself (RunOnce), as an application that owns its loop does; t1 is
 // the entry of the child's death callback.
 type childloopRow struct {
 	name       string
-	order      int
+	def        bool // childloop's default configuration
 	mode       hooks.ChildMode
 	strategy   childproc.ReapStrategy
 	source     childproc.SourceKind
 	lockThread bool // keep the spawning and polling goroutine on one OS thread
 }
 
-// latencyOnly is a childloop row measured in the latency table only: a
-// variant whose scale and throughput behaviour equals another row's (the
-// same strategy), kept out of those sections to hold the default run near
-// two minutes.
-type latencyOnly struct{ r childloopRow }
-
-func (l latencyOnly) Name() string     { return l.r.Name() }
-func (l latencyOnly) Order() int       { return l.r.Order() }
-func (l latencyOnly) Available() error { return l.r.Available() }
-func (l latencyOnly) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
-	return l.r.Latency(ctx, cfg)
+// row is r as a table row, in the scale and throughput sections or not.
+func (r childloopRow) row(scale, throughput bool) harness.Row {
+	hr := harness.Row{Name: r.name, Default: r.def, Scale: scale, Available: r.available, Latency: r.latency}
+	if throughput {
+		hr.Throughput = r.throughput
+	}
+	return hr
 }
 
-func init() {
-	for _, r := range []childloopRow{
-		{"childloop library-owned, pidfd (default)", 11, childproc.LibraryOwned, childproc.ReapPidfd, childproc.SourceAuto, false},
-		{"childloop library-owned, scan + raw handler", 13, childproc.LibraryOwned, childproc.ReapScan, childproc.SourceRaw, false},
-		{"childloop library-owned, scan + Notify relay", 15, childproc.LibraryOwned, childproc.ReapScan, childproc.SourceRelay, false},
-		{"childloop always, raw handler + wait4(-1)", 16, childproc.Always, childproc.ReapAuto, childproc.SourceRaw, false},
-		{"childloop always, Notify relay + wait4(-1)", 17, childproc.Always, childproc.ReapAuto, childproc.SourceRelay, false},
-		{"childloop mainloop, app's signal.Notify", 18, childproc.Mainloop, childproc.ReapScan, childproc.SourceAuto, false},
-	} {
-		harness.Register(r)
-	}
-	for _, r := range []childloopRow{
-		{"childloop always-selective, pidfd", 12, childproc.AlwaysSelective, childproc.ReapPidfd, childproc.SourceAuto, false},
-		// Loop-thread delivery: the kernel offers SIGCHLD first to the
-		// thread that forked the child; here that thread also polls.
-		{"childloop library-owned, scan + raw handler, thread locked", 14, childproc.LibraryOwned, childproc.ReapScan, childproc.SourceRaw, true},
-	} {
-		harness.Register(latencyOnly{r})
-	}
-}
-
-func (r childloopRow) Name() string { return r.name }
-func (r childloopRow) Order() int   { return r.order }
-
-// Scales: Always mode would reap the harness's idle children.
-func (r childloopRow) Scales() bool { return r.mode != childproc.Always }
-
-func (r childloopRow) Available() error {
+func (r childloopRow) available() error {
 	if !childproc.ReapStrategySupported(r.strategy) {
 		return fmt.Errorf("reap strategy %v: kernel too old", r.strategy)
 	}
@@ -211,13 +213,9 @@ func (s *clSession) waitExit() error {
 	}
 }
 
-func (r childloopRow) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
-	return r.ScaleLatency(ctx, cfg, nil)
-}
-
-// ScaleLatency adopts the idle children into the context (so a per-pid
-// scan must walk them), measures, and disowns them again.
-func (r childloopRow) ScaleLatency(ctx context.Context, cfg harness.LatencyConfig, idle []int) ([]harness.Sample, error) {
+// latency adopts cfg.Idle into the context (so a per-pid scan must walk
+// them), measures, and disowns them again.
+func (r childloopRow) latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
 	if r.lockThread {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
@@ -227,6 +225,7 @@ func (r childloopRow) ScaleLatency(ctx context.Context, cfg harness.LatencyConfi
 		return nil, err
 	}
 	defer s.close()
+	idle := cfg.Idle
 	adopted := make([]*childproc.Child, 0, len(idle))
 	defer func() {
 		for _, ch := range adopted {
@@ -249,9 +248,9 @@ func (r childloopRow) ScaleLatency(ctx context.Context, cfg harness.LatencyConfi
 	return sequential(ctx, cfg, s.one)
 }
 
-// Throughput spawns from GOMAXPROCS goroutines while the loop runs on its
+// throughput spawns from GOMAXPROCS goroutines while the loop runs on its
 // own goroutine and reaps.
-func (r childloopRow) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
 	s, err := r.open()
 	if err != nil {
 		return 0, err

@@ -10,8 +10,7 @@ import (
 	"testing"
 
 	"github.com/childloop/childloop/bench/internal/child"
-	"github.com/childloop/childloop/bench/internal/harness"
-	_ "github.com/childloop/childloop/bench/internal/methods"
+	"github.com/childloop/childloop/bench/internal/methods"
 	"github.com/childloop/childloop/bench/internal/reaplat"
 )
 
@@ -20,7 +19,7 @@ import (
 func TestQuickEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := reaplat.Main([]string{"-quick", "-rounds", "2", "-json", "-out", dir}, &stdout, &stderr)
+	code := reaplat.Main(methods.Rows(), []string{"-quick", "-rounds", "2", "-json", "-out", dir}, &stdout, &stderr)
 	t.Logf("stdout:\n%s", stdout.String())
 	if code != 0 {
 		t.Fatalf("Main = %d; stderr:\n%s", code, stderr.String())
@@ -66,14 +65,14 @@ func checkResult(t *testing.T, res *reaplat.Result) {
 	if !o.Quick || o.N != 100 || res.Env.GOMAXPROCS < 1 || res.Env.Kernel == "" || res.Env.GoVersion == "" {
 		t.Errorf("options/env: %+v %+v", o, res.Env)
 	}
-	methods := harness.Methods(nil)
-	if len(res.Latency) != len(methods) {
-		t.Fatalf("%d latency rows, want %d", len(res.Latency), len(methods))
+	rows := methods.Rows()
+	if len(res.Latency) != len(rows) {
+		t.Fatalf("%d latency rows, want %d", len(res.Latency), len(rows))
 	}
-	for i, m := range methods {
+	for i, m := range rows {
 		row := res.Latency[i]
-		if row.Method != m.Name() {
-			t.Errorf("latency row %d is %q, want %q", i, row.Method, m.Name())
+		if row.Method != m.Name {
+			t.Errorf("latency row %d is %q, want %q", i, row.Method, m.Name)
 		}
 		if row.Error != "" {
 			t.Errorf("%s: error %s", row.Method, row.Error)
@@ -118,10 +117,10 @@ func checkResult(t *testing.T, res *reaplat.Result) {
 
 func TestBadFlags(t *testing.T) {
 	var out bytes.Buffer
-	if code := reaplat.Main([]string{"-sections", "bogus"}, &out, &out); code != 2 {
+	if code := reaplat.Main(methods.Rows(), []string{"-sections", "bogus"}, &out, &out); code != 2 {
 		t.Errorf("Main(bad flags) = %d, want 2", code)
 	}
-	if code := reaplat.Main([]string{"-h"}, &out, &out); code != 0 {
+	if code := reaplat.Main(methods.Rows(), []string{"-h"}, &out, &out); code != 0 {
 		t.Errorf("Main(-h) = %d, want 0", code)
 	}
 }

@@ -16,10 +16,11 @@ import (
 	"github.com/childloop/childloop/internal/spawn"
 )
 
-// Main runs the command with args (without the program name), printing
-// tables to stdout and progress to stderr, and returns the exit code: 0,
-// 1 when a method failed or output could not be written, 2 for bad flags.
-func Main(args []string, stdout, stderr io.Writer) int {
+// Main runs the command over rows (methods.Rows) with args (without the
+// program name), printing tables to stdout and progress to stderr, and
+// returns the exit code: 0, 1 when a row failed or output could not be
+// written, 2 for bad flags.
+func Main(rows []harness.Row, args []string, stdout, stderr io.Writer) int {
 	opts, err := ParseOptions(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -37,7 +38,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, runErr := Run(ctx, opts, stderr)
+	res, runErr := Run(ctx, opts, rows, stderr)
 	if res != nil {
 		PrintTables(stdout, res)
 	}
@@ -84,14 +85,14 @@ func writeOutputs(opts Options, res *Result, stdout, stderr io.Writer) int {
 	return code
 }
 
-// Run measures every selected section over the registered methods that
-// match opts.Methods. A failing method is recorded in its row and makes
+// Run measures every selected section over the rows that match
+// opts.Methods. A failing row is recorded in its section's result and makes
 // Run return an error after all sections ran; the result is always
 // returned.
-func Run(ctx context.Context, opts Options, log io.Writer) (*Result, error) {
+func Run(ctx context.Context, opts Options, rows []harness.Row, log io.Writer) (*Result, error) {
 	start := time.Now()
 	res := &Result{Env: gatherEnv(ctx), Options: opts}
-	methods := harness.Methods(opts.Methods)
+	methods := harness.Select(rows, opts.Methods)
 	var errs []error
 	if opts.Has(SectionLatency) {
 		errs = append(errs, runLatency(ctx, opts, methods, res, log)...)
@@ -108,9 +109,9 @@ func Run(ctx context.Context, opts Options, log io.Writer) (*Result, error) {
 
 // newRow starts m's row in any section. ok is false, and the row says why,
 // when m cannot run on this machine.
-func newRow(m harness.Method) (row Row, ok bool) {
-	row = Row{Method: m.Name(), Floor: harness.Floor(m)}
-	switch err := m.Available(); {
+func newRow(m harness.Row) (row Row, ok bool) {
+	row = Row{Method: m.Name, Floor: m.Floor, Default: m.Default, Ref: m.Ref}
+	switch err := m.Check(); {
 	case err == nil:
 		return row, true
 	case errors.Is(err, harness.ErrNotInstalled):
@@ -145,10 +146,10 @@ func share(total, n, r int) int {
 	return total / n
 }
 
-func runLatency(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) []error {
+func runLatency(ctx context.Context, opts Options, methods []harness.Row, res *Result, log io.Writer) []error {
 	var errs []error
 	type entry struct {
-		m   harness.Method
+		m   harness.Row
 		row *LatencyRow
 	}
 	var live []entry
@@ -162,16 +163,16 @@ func runLatency(ctx context.Context, opts Options, methods []harness.Method, res
 	}
 	rounds(live, opts.Rounds, func(r int, e entry) bool {
 		n := share(opts.N, opts.Rounds, r)
-		label := "latency: " + e.m.Name()
+		label := "latency: " + e.m.Name
 		if opts.Rounds > 1 {
-			label = fmt.Sprintf("latency round %d/%d: %s", r+1, opts.Rounds, e.m.Name())
+			label = fmt.Sprintf("latency round %d/%d: %s", r+1, opts.Rounds, e.m.Name)
 		}
 		p := newProgress(log, label, n)
 		samples, err := e.m.Latency(ctx, harness.LatencyConfig{N: n, Warmup: opts.Warmup, Progress: p.update})
 		e.row.Samples = append(e.row.Samples, samples...)
 		if err != nil {
 			e.row.Error = err.Error()
-			errs = append(errs, fmt.Errorf("latency: %s: %w", e.m.Name(), err))
+			errs = append(errs, fmt.Errorf("latency: %s: %w", e.m.Name, err))
 			return false
 		}
 		return true
@@ -183,21 +184,21 @@ func runLatency(ctx context.Context, opts Options, methods []harness.Method, res
 	return errs
 }
 
-func runThroughput(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) []error {
+func runThroughput(ctx context.Context, opts Options, methods []harness.Row, res *Result, log io.Writer) []error {
 	var errs []error
 	type entry struct {
-		t        harness.Throughputer
+		t        harness.Row
 		row      *ThroughputRow
 		cpu      cpuTimes // summed over rounds
 		children int      // summed over rounds
 	}
-	var ts []harness.Throughputer
+	var ts []harness.Row
 	var rows []ThroughputRow
 	for _, m := range methods {
-		if t, ok := m.(harness.Throughputer); ok {
+		if m.Throughput != nil {
 			head, _ := newRow(m)
-			ts = append(ts, t)
-			rows = append(rows, ThroughputRow{Row: head, Concurrency: opts.Concurrency, Total: opts.Total, OutOfProcess: !harness.InProcess(m)})
+			ts = append(ts, m)
+			rows = append(rows, ThroughputRow{Row: head, Concurrency: opts.Concurrency, Total: opts.Total, OutOfProcess: m.Peer})
 		}
 	}
 	var live []*entry

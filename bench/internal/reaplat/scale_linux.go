@@ -12,22 +12,21 @@ import (
 
 // runScale measures every Scaler next to a growing pool of idle children
 // (see bench/README.md), then releases and reaps the pool.
-func runScale(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) (errs []error) {
-	var scalers []harness.Method // per row of res.Scale; nil if skipped
+func runScale(ctx context.Context, opts Options, methods []harness.Row, res *Result, log io.Writer) (errs []error) {
+	var scalers []*harness.Row // per row of res.Scale; nil if skipped
 	running := 0
 	for _, m := range methods {
-		s, ok := m.(harness.Scaler)
-		if !ok || !s.Scales() {
+		if !m.Scale {
 			continue
 		}
 		head, ok := newRow(m)
-		if !ok {
-			m = nil
-		} else {
+		var p *harness.Row
+		if ok {
+			p = &m
 			running++
 		}
 		res.Scale = append(res.Scale, ScaleRow{Row: head})
-		scalers = append(scalers, m)
+		scalers = append(scalers, p)
 	}
 	if running == 0 {
 		return nil
@@ -62,18 +61,12 @@ func runScale(ctx context.Context, opts Options, methods []harness.Method, res *
 		rounds(live, opts.Rounds, func(r int, i int) bool {
 			row, m := &res.Scale[i], scalers[i]
 			n := share(opts.ScaleN, opts.Rounds, r)
-			p := newProgress(log, fmt.Sprintf("scale: %s next to %d idle, round %d/%d", m.Name(), level, r+1, opts.Rounds), n)
-			cfg := harness.LatencyConfig{N: n, Warmup: min(opts.Warmup, 10), Progress: p.update}
-			var got []harness.Sample
-			var err error
-			if a, ok := m.(harness.IdleAdopter); ok {
-				got, err = a.ScaleLatency(ctx, cfg, pool.Pids())
-			} else {
-				got, err = m.Latency(ctx, cfg)
-			}
+			p := newProgress(log, fmt.Sprintf("scale: %s next to %d idle, round %d/%d", m.Name, level, r+1, opts.Rounds), n)
+			cfg := harness.LatencyConfig{N: n, Warmup: min(opts.Warmup, 10), Idle: pool.Pids(), Progress: p.update}
+			got, err := m.Latency(ctx, cfg)
 			if err != nil {
 				row.Error = err.Error()
-				errs = append(errs, fmt.Errorf("scale: %s at %d idle: %w", m.Name(), level, err))
+				errs = append(errs, fmt.Errorf("scale: %s at %d idle: %w", m.Name, level, err))
 				return false
 			}
 			samples[i] = append(samples[i], got...)

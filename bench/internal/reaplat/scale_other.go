@@ -10,10 +10,10 @@ import (
 )
 
 // runScale marks every Scaler skipped: the idle-children pool needs Linux.
-func runScale(_ context.Context, _ Options, methods []harness.Method, res *Result, _ io.Writer) []error {
+func runScale(_ context.Context, _ Options, methods []harness.Row, res *Result, _ io.Writer) []error {
 	for _, m := range methods {
-		if s, ok := m.(harness.Scaler); ok && s.Scales() {
-			res.Scale = append(res.Scale, ScaleRow{Row: Row{Method: m.Name(), RowStatus: RowStatus{Skipped: "Linux only"}}})
+		if m.Scale {
+			res.Scale = append(res.Scale, ScaleRow{Row: Row{Method: m.Name, RowStatus: RowStatus{Skipped: "Linux only"}}})
 		}
 	}
 	return nil

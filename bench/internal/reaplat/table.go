@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/childloop/childloop/bench/internal/harness"
 	"github.com/childloop/childloop/bench/internal/stats"
 )
 
@@ -141,17 +142,13 @@ func printScale(w io.Writer, r *Result) {
 	printNotes(w, notes)
 }
 
-// osExecPrefix names the os/exec row, the throughput table's second
-// reference (the target is stated against it).
-const osExecPrefix = "exec.Cmd"
-
 func printThroughput(w io.Writer, r *Result) {
 	var floor, osExec float64
 	for _, row := range r.Throughput {
 		switch {
 		case row.Floor:
 			floor = row.PerSecond
-		case strings.HasPrefix(row.Method, osExecPrefix):
+		case row.Ref == harness.RefExec:
 			osExec = row.PerSecond
 		}
 	}
