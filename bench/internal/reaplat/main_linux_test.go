@@ -29,7 +29,7 @@ func TestQuickEndToEnd(t *testing.T) {
 			t.Errorf("stdout lacks %q", want)
 		}
 	}
-	if !strings.Contains(stderr.String(), "reaplat: latency round 1/2: ") {
+	if !strings.Contains(stderr.String(), "] latency round 1/2: ") {
 		t.Errorf("no progress on stderr:\n%s", stderr.String())
 	}
 

@@ -8,11 +8,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"time"
 
 	"github.com/childloop/childloop/bench/internal/harness"
-	"github.com/childloop/childloop/bench/internal/stats"
 	"github.com/childloop/childloop/internal/spawn"
 )
 
@@ -93,16 +91,18 @@ func Run(ctx context.Context, opts Options, rows []harness.Row, log io.Writer) (
 	start := time.Now()
 	res := &Result{Env: gatherEnv(ctx), Options: opts}
 	methods := harness.Select(rows, opts.Methods)
+	pr := newProgress(log, newPlan(opts, methods))
 	var errs []error
 	if opts.Has(SectionLatency) {
-		errs = append(errs, runLatency(ctx, opts, methods, res, log)...)
+		errs = append(errs, runLatency(ctx, opts, methods, res, pr)...)
 	}
 	if opts.Has(SectionScale) {
-		errs = append(errs, runScale(ctx, opts, methods, res, log)...)
+		errs = append(errs, runScale(ctx, opts, methods, res, pr)...)
 	}
 	if opts.Has(SectionThroughput) {
-		errs = append(errs, runThroughput(ctx, opts, methods, res, log)...)
+		errs = append(errs, runThroughput(ctx, opts, methods, res, pr)...)
 	}
+	pr.finish()
 	res.WallNS = int64(time.Since(start))
 	return res, errors.Join(errs...)
 }
@@ -144,114 +144,4 @@ func share(total, n, r int) int {
 		return total/n + 1
 	}
 	return total / n
-}
-
-func runLatency(ctx context.Context, opts Options, methods []harness.Row, res *Result, log io.Writer) []error {
-	var errs []error
-	type entry struct {
-		m   harness.Row
-		row *LatencyRow
-	}
-	var live []entry
-	rows := make([]LatencyRow, len(methods))
-	for i, m := range methods {
-		head, ok := newRow(m)
-		rows[i] = LatencyRow{Row: head}
-		if ok {
-			live = append(live, entry{m, &rows[i]})
-		}
-	}
-	rounds(live, opts.Rounds, func(r int, e entry) bool {
-		n := share(opts.N, opts.Rounds, r)
-		label := "latency: " + e.m.Name
-		if opts.Rounds > 1 {
-			label = fmt.Sprintf("latency round %d/%d: %s", r+1, opts.Rounds, e.m.Name)
-		}
-		p := newProgress(log, label, n)
-		samples, err := e.m.Latency(ctx, harness.LatencyConfig{N: n, Warmup: opts.Warmup, Progress: p.update})
-		e.row.Samples = append(e.row.Samples, samples...)
-		if err != nil {
-			e.row.Error = err.Error()
-			errs = append(errs, fmt.Errorf("latency: %s: %w", e.m.Name, err))
-			return false
-		}
-		return true
-	})
-	for i := range rows {
-		rows[i].Summary = stats.Summarize(durations(rows[i].Samples))
-	}
-	res.Latency = append(res.Latency, rows...)
-	return errs
-}
-
-func runThroughput(ctx context.Context, opts Options, methods []harness.Row, res *Result, log io.Writer) []error {
-	var errs []error
-	type entry struct {
-		t        harness.Row
-		row      *ThroughputRow
-		cpu      cpuTimes // summed over rounds
-		children int      // summed over rounds
-	}
-	var ts []harness.Row
-	var rows []ThroughputRow
-	for _, m := range methods {
-		if m.Throughput != nil {
-			head, _ := newRow(m)
-			ts = append(ts, m)
-			rows = append(rows, ThroughputRow{Row: head, Concurrency: opts.Concurrency, Total: opts.Total, OutOfProcess: m.Peer})
-		}
-	}
-	var live []*entry
-	for i := range rows {
-		if rows[i].Skipped == "" {
-			live = append(live, &entry{t: ts[i], row: &rows[i]})
-		}
-	}
-	rounds(live, opts.Rounds, func(r int, e *entry) bool {
-		cfg := harness.ThroughputConfig{Concurrency: opts.Concurrency, Total: share(opts.Total, opts.Rounds, r)}
-		stopBeat := heartbeat(log, fmt.Sprintf("throughput round %d/%d: %s (%d children, %d in flight)", r+1, opts.Rounds, e.row.Method, cfg.Total, cfg.Concurrency))
-		cpu0, cpuErr := readCPU()
-		d, err := e.t.Throughput(ctx, cfg)
-		cpu1, cpuErr1 := readCPU()
-		stopBeat()
-		if cpuErr == nil && cpuErr1 == nil {
-			e.cpu.self += cpu1.self - cpu0.self
-			e.cpu.children += cpu1.children - cpu0.children
-			e.children += cfg.Total
-		}
-		switch {
-		case err != nil:
-			e.row.Error = err.Error()
-			errs = append(errs, fmt.Errorf("throughput: %s: %w", e.row.Method, err))
-			return false
-		case d <= 0:
-			e.row.Error = "no elapsed time measured"
-			errs = append(errs, fmt.Errorf("throughput: %s: %s", e.row.Method, e.row.Error))
-			return false
-		}
-		e.row.ElapsedNS += int64(d)
-		e.row.Rounds = append(e.row.Rounds, float64(cfg.Total)/d.Seconds())
-		return true
-	})
-	for _, e := range live {
-		if e.row.Error == "" {
-			e.row.PerSecond = median(e.row.Rounds)
-		}
-		if e.children > 0 {
-			e.row.SelfCPUNS = int64(e.cpu.self) / int64(e.children)
-			e.row.ChildCPUNS = int64(e.cpu.children) / int64(e.children)
-		}
-	}
-	res.Throughput = append(res.Throughput, rows...)
-	return errs
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }

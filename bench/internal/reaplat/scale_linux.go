@@ -3,7 +3,6 @@ package reaplat
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/childloop/childloop/bench/internal/child"
 	"github.com/childloop/childloop/bench/internal/harness"
@@ -12,7 +11,7 @@ import (
 
 // runScale measures every Scaler next to a growing pool of idle children
 // (see bench/README.md), then releases and reaps the pool.
-func runScale(ctx context.Context, opts Options, methods []harness.Row, res *Result, log io.Writer) (errs []error) {
+func runScale(ctx context.Context, opts Options, methods []harness.Row, res *Result, pr *progress) (errs []error) {
 	var scalers []*harness.Row // per row of res.Scale; nil if skipped
 	running := 0
 	for _, m := range methods {
@@ -36,17 +35,20 @@ func runScale(ctx context.Context, opts Options, methods []harness.Row, res *Res
 		return []error{err}
 	}
 	defer func() {
-		fmt.Fprintf(log, "reaplat: scale: releasing %d idle children\n", pool.Len())
+		pr.begin(stepKey{stepRelease, "", 0}, fmt.Sprintf("scale: releasing %d idle children", pool.Len()))
 		if err := pool.Release(); err != nil {
 			errs = append(errs, err)
 		}
+		pr.end()
 	}()
 	for _, level := range opts.Levels() {
 		if ctx.Err() != nil {
 			return append(errs, ctx.Err())
 		}
-		p := newProgress(log, fmt.Sprintf("scale: spawning idle children to %d", level), level)
-		if err := pool.Grow(level, p.update); err != nil {
+		pr.begin(stepKey{stepGrow, "", level}, fmt.Sprintf("scale: spawning idle children to %d", level))
+		err := pool.Grow(level, nil)
+		pr.end()
+		if err != nil {
 			return append(errs, fmt.Errorf("scale: %w", err))
 		}
 		// Each method's scale-n exits at this level, in rounds rotated
@@ -61,12 +63,15 @@ func runScale(ctx context.Context, opts Options, methods []harness.Row, res *Res
 		rounds(live, opts.Rounds, func(r int, i int) bool {
 			row, m := &res.Scale[i], scalers[i]
 			n := share(opts.ScaleN, opts.Rounds, r)
-			p := newProgress(log, fmt.Sprintf("scale: %s next to %d idle, round %d/%d", m.Name, level, r+1, opts.Rounds), n)
-			cfg := harness.LatencyConfig{N: n, Warmup: min(opts.Warmup, 10), Idle: pool.Pids(), Progress: p.update}
+			update := pr.begin(stepKey{SectionScale, m.Name, level},
+				fmt.Sprintf("scale: %d idle, round %d/%d: %s", level, r+1, opts.Rounds, m.Name))
+			cfg := harness.LatencyConfig{N: n, Warmup: scaleWarmup(opts), Idle: pool.Pids(), Progress: update}
 			got, err := m.Latency(ctx, cfg)
+			pr.end()
 			if err != nil {
 				row.Error = err.Error()
 				errs = append(errs, fmt.Errorf("scale: %s at %d idle: %w", m.Name, level, err))
+				pr.drop(SectionScale, m.Name)
 				return false
 			}
 			samples[i] = append(samples[i], got...)
