@@ -24,7 +24,7 @@ func TestQuickEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("Main = %d; stderr:\n%s", code, stderr.String())
 	}
-	for _, want := range []string{"Latency:", "Scale:", "Throughput:", "pidfd + epoll (floor)", "wall time"} {
+	for _, want := range []string{"Latency:", "Scale:", "Throughput:", "pidfd + epoll (floor)", "Verdict for childloop", "wall time"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout lacks %q", want)
 		}

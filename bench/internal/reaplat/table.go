@@ -32,6 +32,12 @@ func PrintTables(w io.Writer, r *Result) {
 	if len(r.Throughput) > 0 {
 		printThroughput(w, r)
 	}
+	if name, lines := verdict(r); len(lines) > 0 {
+		fmt.Fprintf(w, "\nVerdict for %s, as ratios to rows of this run:\n", name)
+		for _, l := range lines {
+			fmt.Fprintln(w, "  "+l)
+		}
+	}
 	fmt.Fprintf(w, "\nwall time %.1fs\n", time.Duration(r.WallNS).Seconds())
 }
 
