@@ -33,6 +33,7 @@ type Options struct {
 	Total       int            `json:"total"`       // throughput children in all, per method
 	Rounds      int            `json:"rounds"`      // latency and throughput rounds N and Total are split into
 	Quick       bool           `json:"quick"`       // smoke-test sizes
+	Markdown    bool           `json:"markdown"`    // stdout: Markdown tables instead of plain ones
 }
 
 // scaleLevels are the idle-children counts of the scale section, capped
@@ -82,6 +83,7 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	fs.IntVar(&o.Concurrency, "c", 64, "throughput: children in flight")
 	fs.IntVar(&o.Total, "total", 10000, "throughput: children in all, per method")
 	fs.IntVar(&o.Rounds, "rounds", 5, "latency and throughput: rounds, each running every method once in rotated order on n/rounds exits (latency; scale-n/rounds per scale level; samples pooled) or total/rounds children (throughput, median round shown)")
+	fs.BoolVar(&o.Markdown, "markdown", false, "print the tables and the verdict as Markdown (the README's measured section) instead of plain text")
 	fs.BoolVar(&o.Quick, "quick", false, "smoke test: small sizes (flags given explicitly still win)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -37,13 +37,17 @@ func Main(rows []harness.Row, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, runErr := Run(ctx, opts, rows, stderr)
-	if res != nil {
-		PrintTables(stdout, res)
-	}
 	code := 0
 	if res != nil {
-		// Write what was measured even when a row failed.
-		code = writeOutputs(opts, res, stdout, stderr)
+		// Print and write what was measured even when a row failed.
+		info := stdout
+		if opts.Markdown {
+			PrintMarkdown(stdout, res)
+			info = stderr // keep stdout pure Markdown
+		} else {
+			PrintTables(stdout, res)
+		}
+		code = writeOutputs(opts, res, info, stderr)
 	}
 	if runErr != nil {
 		fmt.Fprintln(stderr, "reaplat:", runErr)
@@ -52,8 +56,9 @@ func Main(rows []harness.Row, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// writeOutputs writes the JSON and PNG files that opts asks for.
-func writeOutputs(opts Options, res *Result, stdout, stderr io.Writer) int {
+// writeOutputs writes the JSON and PNG files that opts asks for, naming
+// them on info.
+func writeOutputs(opts Options, res *Result, info, stderr io.Writer) int {
 	if !opts.JSON && !opts.Plot {
 		return 0
 	}
@@ -68,7 +73,7 @@ func writeOutputs(opts Options, res *Result, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "reaplat: writing JSON:", err)
 			code = 1
 		} else {
-			fmt.Fprintln(stdout, "raw samples:", path)
+			fmt.Fprintln(info, "raw samples:", path)
 		}
 	}
 	if opts.Plot {
@@ -77,7 +82,7 @@ func writeOutputs(opts Options, res *Result, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "reaplat: writing plot:", err)
 			code = 1
 		} else {
-			fmt.Fprintln(stdout, "plot:", path)
+			fmt.Fprintln(info, "plot:", path)
 		}
 	}
 	return code
