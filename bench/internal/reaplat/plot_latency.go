@@ -47,7 +47,6 @@ func latencyPlot(r *Result, st map[string]rowStyle, order []Row, legend *plot.Le
 		p.X.Min, p.X.Max = 1, 10
 		return p, nil
 	}
-	p.X.Min, p.X.Max = µs(lo)*0.95, µs(hi)*1.05
 	lines := map[string]*plotter.Line{}
 	for _, row := range r.Latency {
 		if len(row.Samples) == 0 {
@@ -71,6 +70,8 @@ func latencyPlot(r *Result, st map[string]rowStyle, order []Row, legend *plot.Le
 			p.Add(l)
 		}
 	}
+	// After Add, which widens the axes to all the data.
+	p.X.Min, p.X.Max = µs(lo)*0.95, µs(hi)*1.05
 	for _, o := range order {
 		l, ok := lines[o.Method]
 		if !ok {

@@ -107,6 +107,7 @@ func throughputPlots(r *Result, st map[string]rowStyle, order []Row, barWidth vg
 	for _, p := range []*plot.Plot{rate, cpu} {
 		p.Y.Tick.Label.Font.Size = vg.Points(10)
 		p.Y.Padding = 0
+		p.X.Tick.Marker = roundTicks{}
 	}
 	return rate, cpu, nil
 }
