@@ -8,7 +8,7 @@ import (
 
 func TestParseOptions(t *testing.T) {
 	o, err := ParseOptions(nil, io.Discard)
-	if err != nil || o.N != 2000 || o.ScaleMax != 10000 || len(o.Sections) != 3 || o.Methods != nil {
+	if err != nil || o.N != 1000 || o.Rounds != 10 || o.Total != 3000 || o.ScaleMax != 10000 || len(o.Sections) != 3 || o.Methods != nil {
 		t.Fatalf("defaults = %+v, %v", o, err)
 	}
 	if got := o.Levels(); !slices.Equal(got, []int{1, 100, 1000, 10000}) {

@@ -59,8 +59,8 @@ const (
 	priorIdleExit  = 350 * time.Nanosecond   // scale: per exit and idle child (scans, adoption)
 	priorGrow      = 600 * time.Microsecond  // one idle child spawned
 	priorRelease   = 60 * time.Microsecond   // one idle child released and reaped
-	priorChild     = 800 * time.Microsecond  // one throughput child
-	priorPeerChild = 2100 * time.Microsecond // the same in a peer runtime
+	priorChild     = 600 * time.Microsecond  // one throughput child
+	priorPeerChild = 1000 * time.Microsecond // the same in a peer runtime
 )
 
 // add plans one step.

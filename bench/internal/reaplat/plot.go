@@ -63,7 +63,9 @@ func writePlot(dir string, r *Result) (string, error) {
 	legendBand := band(latTop, scaleTop, split, pageW)
 	below := drawLegend(legendBand, latLegend)
 	if name, lines := verdict(r); len(lines) > 0 {
-		drawNote(legendBand, below-vg.Points(24), append([]string{"Verdict for " + name + ", as ratios to rows of this run:"}, lines...))
+		drawNote(legendBand, below-vg.Points(24), append([]string{
+			"The floor row is raw pidfd + epoll in Go, the reference of every ratio.",
+			"Verdict for " + name + ", as ratios to rows of this run:"}, lines...))
 	}
 	scale.Draw(band(scaleTop, thrTop, 0, split))
 	drawLegend(band(scaleTop, thrTop, split, pageW), scaleLegend)
@@ -93,7 +95,8 @@ func drawLegend(c draw.Canvas, l plot.Legend) vg.Length {
 }
 
 // drawNote writes paragraphs into c from top down, each wrapped to c's
-// width and indented after its first line.
+// width and indented after its first line; the paragraphs after the first
+// two (the verdict's lines) are indented as a list.
 func drawNote(c draw.Canvas, top vg.Length, paragraphs []string) {
 	sty := newLegend().TextStyle
 	sty.YAlign = draw.YTop
@@ -103,7 +106,7 @@ func drawNote(c draw.Canvas, top vg.Length, paragraphs []string) {
 	lineH := sty.Font.Size * 1.35
 	for i, para := range paragraphs {
 		indent := vg.Length(0)
-		if i > 0 {
+		if i > 1 {
 			indent = vg.Points(12)
 		}
 		line := ""
