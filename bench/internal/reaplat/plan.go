@@ -85,10 +85,10 @@ func (p *plan) done(s *step, d time.Duration) {
 	s.state, s.took = finished, d
 }
 
-// drop gives up the pending steps of row in section.
+// drop gives up the pending steps of row in section; row "" is every row.
 func (p *plan) drop(section, row string) {
 	for _, s := range p.steps {
-		if s.state == pending && s.key.section == section && s.key.row == row {
+		if s.state == pending && s.key.section == section && (row == "" || s.key.row == row) {
 			s.state = dropped
 		}
 	}

@@ -36,6 +36,11 @@ func TestPlanEstimates(t *testing.T) {
 	if p.next(b) != nil {
 		t.Error("a dropped step was handed out")
 	}
+	p.add(b, 10, 10, time.Second)
+	p.drop(SectionLatency, "")
+	if p.next(b) != nil {
+		t.Error(`drop(section, "") left a step`)
+	}
 }
 
 func TestNewPlanCoversEveryStep(t *testing.T) {

@@ -87,7 +87,8 @@ func (pr *progress) end() {
 	pr.cur = nil
 }
 
-// drop gives up the steps of a row that failed in section.
+// drop gives up the pending steps of a row that failed in section (row ""
+// is every row).
 func (pr *progress) drop(section, row string) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()

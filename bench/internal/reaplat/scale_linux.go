@@ -9,9 +9,12 @@ import (
 	"github.com/childloop/childloop/bench/internal/stats"
 )
 
-// runScale measures every Scaler next to a growing pool of idle children
-// (see bench/README.md), then releases and reaps the pool.
+// runScale measures every row marked Scale next to a growing pool of idle
+// children (see bench/README.md), then releases and reaps the pool.
 func runScale(ctx context.Context, opts Options, methods []harness.Row, res *Result, pr *progress) (errs []error) {
+	// Whatever stopped the section early, its steps are not to come.
+	defer pr.drop(SectionScale, "")
+	defer pr.drop(stepGrow, "")
 	var scalers []*harness.Row // per row of res.Scale; nil if skipped
 	running := 0
 	for _, m := range methods {
@@ -32,6 +35,7 @@ func runScale(ctx context.Context, opts Options, methods []harness.Row, res *Res
 	}
 	pool, err := child.NewIdlePool()
 	if err != nil {
+		pr.drop(stepRelease, "")
 		return []error{err}
 	}
 	defer func() {
