@@ -6,23 +6,22 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/bench/internal/harness"
-	_ "github.com/childloop/childloop/bench/internal/methods"
+	"github.com/childloop/childloop/bench/internal/methods"
 	"github.com/childloop/childloop/bench/internal/stats"
 	"github.com/stretchr/testify/require"
 )
 
-// BenchmarkReapLatency runs every registered in-process method (rows added
-// by other packages included, once imported above); one b.N iteration is
-// one exit of the fair protocol (spawn cat, handshake, close stdin, notice
+// BenchmarkReapLatency runs every in-process row of methods.Rows; one b.N
+// iteration is one exit of the fair protocol (spawn cat, handshake, close stdin, notice
 // the exit). ns/op is the whole cycle; p50-ns and p99-ns are the exit
 // latency alone.
 func BenchmarkReapLatency(b *testing.B) {
-	for _, m := range harness.Methods(nil) {
-		if !harness.InProcess(m) {
+	for _, m := range methods.Rows() {
+		if m.Peer {
 			continue
 		}
-		b.Run(m.Name(), func(b *testing.B) {
-			if err := m.Available(); err != nil {
+		b.Run(m.Name, func(b *testing.B) {
+			if err := m.Check(); err != nil {
 				b.Skip(err)
 			}
 			b.ReportAllocs()

@@ -17,7 +17,7 @@ func (c *Context) SigchldOccurred() error {
 	if err := c.lockAppSigchld(); err != nil {
 		return err
 	}
-	c.collectUnlock()
+	c.collectUnlock(nil)
 	return nil
 }
 

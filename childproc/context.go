@@ -175,13 +175,21 @@ func (c *Context) sigchldReady(fd int, _ hooks.Events) {
 	// Drain before reaping: a SIGCHLD that lands after the drain leaves a
 	// byte behind and causes another (perhaps empty) pass, never a loss.
 	c.pipe.Drain()
-	c.collectUnlock()
+	c.collectUnlock(nil)
 }
 
 // collectUnlock reaps what is ready, releases c.mu (held on entry) and runs
 // the death callbacks: one pass of every way the context learns of exits.
-func (c *Context) collectUnlock() {
-	ex := c.reaper.collect(c.spare[:0])
+//
+// With added non-nil, the pass follows the recording of that child alone
+// and may look at nothing else (reaper.collectNew).
+func (c *Context) collectUnlock(added *Child) {
+	var ex []exit
+	if added != nil {
+		ex = c.reaper.collectNew(added, c.spare[:0])
+	} else {
+		ex = c.reaper.collect(c.spare[:0])
+	}
 	c.spare = nil
 	c.passes++
 	c.mu.Unlock()
@@ -299,5 +307,5 @@ func (c *Context) pidfdReady(int, hooks.Events) {
 		c.mu.Unlock()
 		return
 	}
-	c.collectUnlock()
+	c.collectUnlock(nil)
 }

@@ -228,6 +228,9 @@ func peek(pidfd int) (st Status, done bool) {
 // holds keep the set readable, so the loop calls again; a second pass here
 // would instead see this pass's reaped pidfds again (they stay in the set,
 // readable, until flush).
+// collectNew: a pass is O(ready pidfds) already.
+func (r *pidfdReaper) collectNew(_ *Child, out []exit) []exit { return r.collect(out) }
+
 func (r *pidfdReaper) collect(out []exit) []exit {
 	if r.ep < 0 {
 		return out

@@ -28,6 +28,9 @@ type reaper interface {
 	// collect reaps every child that is ready, calls ctx.forgetLocked for
 	// each, and appends the exits to out.
 	collect(out []exit) []exit
+	// collectNew is collect after ch was just added: where a pass costs
+	// O(children), only ch is looked at (nothing else changed).
+	collectNew(ch *Child, out []exit) []exit
 	close()
 }
 
@@ -94,6 +97,14 @@ func (r *scanReaper) removed(*Child)     {}
 func (r *scanReaper) flush()             {}
 func (r *scanReaper) close()             {}
 
+func (r *scanReaper) collectNew(ch *Child, out []exit) []exit {
+	if st, done := reapPid(ch.pid); done {
+		r.c.forgetLocked(ch, st)
+		out = append(out, exit{ch: ch, pid: ch.pid, st: st})
+	}
+	return out
+}
+
 func (r *scanReaper) collect(out []exit) []exit {
 	// forgetLocked deletes from the map being ranged over, which Go allows.
 	for _, ch := range r.c.children {
@@ -119,6 +130,8 @@ func (r *anyReaper) added(*Child) error { return nil }
 func (r *anyReaper) removed(*Child)     {}
 func (r *anyReaper) flush()             {}
 func (r *anyReaper) close()             {}
+
+func (r *anyReaper) collectNew(_ *Child, out []exit) []exit { return r.collect(out) }
 
 func (r *anyReaper) collect(out []exit) []exit {
 	var ws unix.WaitStatus

@@ -139,9 +139,9 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 // not positive or already the context's, an error wrapping os.ErrInvalid.
 //
 // The child may have exited already: a context with a loop is woken to look,
-// and an AppSigchld context, which learns of exits only when told, makes
-// that pass itself before Adopt returns, running the callback (if the child
-// is gone) on the calling goroutine as SigchldOccurred would.
+// and an AppSigchld context, which learns of exits only when told, looks at
+// that child itself before Adopt returns, running its callback (if it is
+// gone) on the calling goroutine as SigchldOccurred would.
 //
 // What Adopt cannot promise: that nobody reaped the pid before it was
 // recorded. Between the fork and Adopt, any wait4(-1) in the process — a
@@ -163,7 +163,9 @@ func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 		c.mu.Unlock()
 		return ch, err
 	}
-	c.collectUnlock()
+	// Only the new child can have an exit nobody was told about; looking
+	// at it alone keeps adopting n children O(n) with the per-pid scan.
+	c.collectUnlock(ch)
 	return ch, nil
 }
 

@@ -13,10 +13,10 @@ package main
 import (
 	"os"
 
-	_ "github.com/childloop/childloop/bench/internal/methods" // the rows
+	"github.com/childloop/childloop/bench/internal/methods"
 	"github.com/childloop/childloop/bench/internal/reaplat"
 )
 
 func main() {
-	os.Exit(reaplat.Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(reaplat.Main(methods.Rows(), os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -15,7 +17,7 @@ import (
 // Release reaps them all. An IdlePool is used by one goroutine.
 type IdlePool struct {
 	r, w int   // the shared stdin pipe; -1 once released
-	pids []int // live idle children, in spawn order
+	pids []int // live idle children, in the order their spawns returned
 }
 
 // NewIdlePool creates an empty pool.
@@ -31,7 +33,10 @@ func NewIdlePool() (*IdlePool, error) {
 func (p *IdlePool) Len() int { return len(p.pids) }
 
 // Grow spawns children until the pool holds n, calling progress (if not
-// nil) with the pool size every 500 children.
+// nil) with the pool size every 500 children. It spawns from GOMAXPROCS
+// goroutines: each spawn waits for its child's exec (the dynamic loader's
+// work included), and the 10000-child pool of the scale section would
+// otherwise keep one core busy for several seconds while the other idles.
 func (p *IdlePool) Grow(n int, progress func(have int)) error {
 	if p.w < 0 {
 		return errors.New("child: IdlePool used after Release")
@@ -41,17 +46,43 @@ func (p *IdlePool) Grow(n int, progress func(have int)) error {
 		return err
 	}
 	attr := &syscall.ProcAttr{Files: []uintptr{uintptr(p.r), uintptr(null), uintptr(null)}}
-	for len(p.pids) < n {
-		pid, err := syscall.ForkExec(CatPath, []string{"cat"}, attr)
-		if err != nil {
-			return fmt.Errorf("fork/exec idle %s (after %d): %w", CatPath, len(p.pids), err)
-		}
-		p.pids = append(p.pids, pid)
-		if progress != nil && len(p.pids)%500 == 0 {
-			progress(len(p.pids))
-		}
+	var (
+		mu       sync.Mutex // guards p.pids, started and firstErr while spawning
+		started  = len(p.pids)
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if started >= n || firstErr != nil {
+					mu.Unlock()
+					return
+				}
+				started++
+				mu.Unlock()
+				pid, err := syscall.ForkExec(CatPath, []string{"cat"}, attr)
+				mu.Lock()
+				if err != nil {
+					started--
+					if firstErr == nil {
+						firstErr = fmt.Errorf("fork/exec idle %s (after %d): %w", CatPath, len(p.pids), err)
+					}
+				} else {
+					p.pids = append(p.pids, pid)
+					if progress != nil && len(p.pids)%500 == 0 {
+						progress(len(p.pids))
+					}
+				}
+				mu.Unlock()
+			}
+		}()
 	}
-	return nil
+	wg.Wait()
+	return firstErr
 }
 
 // Release closes the shared pipe, which makes every idle child exit, and

@@ -21,6 +21,42 @@ import (
 	"github.com/childloop/childloop/loop"
 )
 
+// childloopRows are childloop's paths, in table order: one row per kind of
+// context × reap strategy × SIGCHLD source that matters, the default Config
+// with pidfds first. Strategies and sources other than the default are
+// forced through internal/knob.
+func childloopRows() []harness.Row {
+	const scale, throughput = true, true
+	return []harness.Row{
+		childloopRow{name: "childloop default (pidfd)", def: true,
+			mode: clOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.row(scale, throughput),
+		// Latency only: its scale and throughput behaviour is the
+		// default's (the same strategy); left out to keep the run short.
+		childloopRow{name: "childloop KeepSigchld, pidfd",
+			mode: clKeep, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.row(!scale, !throughput),
+		childloopRow{name: "childloop default, scan + raw handler",
+			mode: clOwn, strategy: knob.StrategyScan, source: knob.SourceRaw}.row(scale, throughput),
+		// Loop-thread delivery: the kernel offers SIGCHLD first to the
+		// thread that forked the child; here that thread also polls.
+		// Latency only, as its scale and throughput behaviour is the row
+		// above's.
+		childloopRow{name: "childloop default, scan + raw handler, thread locked", lockThread: true,
+			mode: clOwn, strategy: knob.StrategyScan, source: knob.SourceRaw}.row(!scale, !throughput),
+		childloopRow{name: "childloop default, scan + Notify relay",
+			mode: clOwn, strategy: knob.StrategyScan, source: knob.SourceRelay}.row(scale, throughput),
+		// ReapAll reaps every child of the process: next to the scale
+		// section's idle children it would reap them.
+		childloopRow{name: "childloop ReapAll, raw handler + wait4(-1)",
+			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRaw}.row(!scale, throughput),
+		childloopRow{name: "childloop ReapAll, Notify relay + wait4(-1)",
+			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRelay}.row(!scale, throughput),
+		// Not in the scale section: there it reaps with the per-pid scan
+		// of the two scan rows above, so its curve would repeat theirs.
+		childloopRow{name: "childloop AppSigchld, app's signal.Notify",
+			mode: clApp, strategy: knob.StrategyScan, source: knob.SourceAuto}.row(!scale, throughput),
+	}
+}
+
 // clMode is which kind of context a row runs: the zero Config, KeepSigchld,
 // ReapAll or AppSigchld.
 type clMode int
@@ -48,54 +84,23 @@ func (m clMode) config(foreign func(int, childproc.Status)) childproc.Config {
 // the entry of the child's death callback.
 type childloopRow struct {
 	name       string
-	order      int
+	def        bool // childloop's default configuration
 	mode       clMode
 	strategy   knob.Strategy
 	source     knob.Source
 	lockThread bool // keep the spawning and polling goroutine on one OS thread
 }
 
-// latencyOnly is a childloop row measured in the latency table only: a
-// variant whose scale and throughput behaviour equals another row's (the
-// same strategy), kept out of those sections to hold the default run near
-// two minutes.
-type latencyOnly struct{ r childloopRow }
-
-func (l latencyOnly) Name() string     { return l.r.Name() }
-func (l latencyOnly) Order() int       { return l.r.Order() }
-func (l latencyOnly) Available() error { return l.r.Available() }
-func (l latencyOnly) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
-	return l.r.Latency(ctx, cfg)
+// row is r as a table row, in the scale and throughput sections or not.
+func (r childloopRow) row(scale, throughput bool) harness.Row {
+	hr := harness.Row{Name: r.name, Default: r.def, Scale: scale, Available: r.available, Latency: r.latency}
+	if throughput {
+		hr.Throughput = r.throughput
+	}
+	return hr
 }
 
-func init() {
-	for _, r := range []childloopRow{
-		{"childloop library-owned, pidfd (default)", 11, clOwn, knob.StrategyPidfd, knob.SourceAuto, false},
-		{"childloop library-owned, scan + raw handler", 13, clOwn, knob.StrategyScan, knob.SourceRaw, false},
-		{"childloop library-owned, scan + Notify relay", 15, clOwn, knob.StrategyScan, knob.SourceRelay, false},
-		{"childloop always, raw handler + wait4(-1)", 16, clReapAll, knob.StrategyAuto, knob.SourceRaw, false},
-		{"childloop always, Notify relay + wait4(-1)", 17, clReapAll, knob.StrategyAuto, knob.SourceRelay, false},
-		{"childloop mainloop, app's signal.Notify", 18, clApp, knob.StrategyScan, knob.SourceAuto, false},
-	} {
-		harness.Register(r)
-	}
-	for _, r := range []childloopRow{
-		{"childloop always-selective, pidfd", 12, clKeep, knob.StrategyPidfd, knob.SourceAuto, false},
-		// Loop-thread delivery: the kernel offers SIGCHLD first to the
-		// thread that forked the child; here that thread also polls.
-		{"childloop library-owned, scan + raw handler, thread locked", 14, clOwn, knob.StrategyScan, knob.SourceRaw, true},
-	} {
-		harness.Register(latencyOnly{r})
-	}
-}
-
-func (r childloopRow) Name() string { return r.name }
-func (r childloopRow) Order() int   { return r.order }
-
-// Scales: Always mode would reap the harness's idle children.
-func (r childloopRow) Scales() bool { return r.mode != clReapAll }
-
-func (r childloopRow) Available() error {
+func (r childloopRow) available() error {
 	if !knob.StrategySupported(r.strategy) {
 		return fmt.Errorf("reap strategy %v: kernel too old", r.strategy)
 	}
@@ -106,7 +111,7 @@ func (r childloopRow) Available() error {
 }
 
 // clSession is one context on one reference loop, with the state the
-// death callback writes (loop goroutine or, in Mainloop mode, the signal
+// death callback writes (loop goroutine or, with AppSigchld, the signal
 // goroutine).
 type clSession struct {
 	row  childloopRow
@@ -116,9 +121,9 @@ type clSession struct {
 	t1   time.Time
 	done bool
 	st   childproc.Status
-	exit chan struct{}  // Mainloop: signalled by the callback
-	sigs chan os.Signal // Mainloop: the application's own SIGCHLD channel
-	quit chan struct{}  // Mainloop: stops the signal goroutine
+	exit chan struct{}  // AppSigchld: signalled by the callback
+	sigs chan os.Signal // AppSigchld: the application's own SIGCHLD channel
+	quit chan struct{}  // AppSigchld: stops the signal goroutine
 	wg   sync.WaitGroup
 }
 
@@ -218,7 +223,7 @@ func (s *clSession) one() (harness.Sample, error) {
 	})
 }
 
-// waitExit drives the loop until the callback has run (Mainloop: waits for
+// waitExit drives the loop until the callback has run (AppSigchld: waits for
 // the signal goroutine's callback).
 func (s *clSession) waitExit() error {
 	if s.row.mode == clApp {
@@ -238,13 +243,9 @@ func (s *clSession) waitExit() error {
 	}
 }
 
-func (r childloopRow) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
-	return r.ScaleLatency(ctx, cfg, nil)
-}
-
-// ScaleLatency adopts the idle children into the context (so a per-pid
-// scan must walk them), measures, and disowns them again.
-func (r childloopRow) ScaleLatency(ctx context.Context, cfg harness.LatencyConfig, idle []int) ([]harness.Sample, error) {
+// latency adopts cfg.Idle into the context (so a per-pid scan must walk
+// them), measures, and disowns them again.
+func (r childloopRow) latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
 	if r.lockThread {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
@@ -254,6 +255,7 @@ func (r childloopRow) ScaleLatency(ctx context.Context, cfg harness.LatencyConfi
 		return nil, err
 	}
 	defer s.close()
+	idle := cfg.Idle
 	adopted := make([]*childproc.Child, 0, len(idle))
 	defer func() {
 		for _, ch := range adopted {
@@ -276,9 +278,9 @@ func (r childloopRow) ScaleLatency(ctx context.Context, cfg harness.LatencyConfi
 	return sequential(ctx, cfg, s.one)
 }
 
-// Throughput spawns from GOMAXPROCS goroutines while the loop runs on its
+// throughput spawns from GOMAXPROCS goroutines while the loop runs on its
 // own goroutine and reaps.
-func (r childloopRow) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
 	s, err := r.open()
 	if err != nil {
 		return 0, err

@@ -13,19 +13,11 @@ import (
 	"github.com/childloop/childloop/bench/internal/harness"
 )
 
-func init() { harness.Register(execWait{}) }
-
-// execWait is os/exec: Cmd.Start, then Cmd.Wait in a goroutine; t1 is when
+// The os/exec row: Cmd.Start, then Cmd.Wait in a goroutine; t1 is when
 // Wait returns. Since Go 1.23 Wait blocks in waitid(P_PIDFD) on a thread
 // of its own.
-type execWait struct{}
 
-func (execWait) Name() string     { return "exec.Cmd.Wait in a goroutine" }
-func (execWait) Order() int       { return orderExec }
-func (execWait) Available() error { return nil }
-func (execWait) Scales() bool     { return true }
-
-func (execWait) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
+func execLatency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
 	return sequential(ctx, cfg, execOne)
 }
 
@@ -68,7 +60,7 @@ func execOne() (harness.Sample, error) {
 	})
 }
 
-func (execWait) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func execThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup

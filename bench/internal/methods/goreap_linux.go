@@ -14,19 +14,12 @@ import (
 	"github.com/childloop/childloop/bench/internal/harness"
 )
 
-func init() { harness.Register(goReap{}) }
-
-// goReap is the reaper of ramr/go-reaper and many container inits:
-// signal.Notify(SIGCHLD) and, per signal, wait4(-1, WNOHANG) until nothing
-// is left; t1 is when wait4 returns the pid. It steals exit statuses from
-// os/exec and anything else in the process (it reaps every child with wait4(-1)), so it is only a
-// latency reference. wait4(-1) walks every child in the kernel: O(n).
-type goReap struct{}
-
-func (goReap) Name() string     { return "signal.Notify + wait4(-1, WNOHANG) (go-reap)" }
-func (goReap) Order() int       { return orderGoReap }
-func (goReap) Available() error { return nil }
-func (goReap) Scales() bool     { return true }
+// The go-reap row is the reaper of ramr/go-reaper and many container
+// inits: signal.Notify(SIGCHLD) and, per signal, wait4(-1, WNOHANG) until
+// nothing is left; t1 is when wait4 returns the pid. It steals exit
+// statuses from os/exec and anything else in the process (it reaps every child),
+// so it is only a latency reference. wait4(-1) walks every child in the
+// kernel: O(n).
 
 // exitNote is one child reaped by a reaper: its pid and when it was reaped.
 type exitNote struct {
@@ -99,7 +92,7 @@ func (r *reaper) awaitPid(pid int) time.Time {
 	panic("unreachable: exits is never closed")
 }
 
-func (goReap) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
+func goReapLatency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
 	r := startReaper()
 	defer r.Stop()
 	return sequential(ctx, cfg, func() (harness.Sample, error) {
@@ -111,7 +104,7 @@ func (goReap) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness
 	})
 }
 
-func (goReap) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func goReapThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
 	r := startReaper()
 	defer r.Stop()
 	return bounded(ctx, cfg, func() error {

@@ -2,10 +2,12 @@ package methods
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strconv"
 	"testing"
 
+	"github.com/childloop/childloop/bench/internal/child"
 	"github.com/childloop/childloop/bench/internal/harness"
 	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
@@ -36,23 +38,81 @@ func checkSamples(t *testing.T, name string, got []harness.Sample, n int) {
 	}
 }
 
-func TestEveryMethod(t *testing.T) {
+// TestTable checks what the command relies on: unique names, exactly one
+// floor and one default row, unique verdict references (the os/exec one
+// among them), and a latency function on every row.
+func TestTable(t *testing.T) {
+	names, refs := map[string]bool{}, map[string]bool{}
+	floors, defaults := 0, 0
+	for _, r := range Rows() {
+		if r.Name == "" || names[r.Name] {
+			t.Errorf("row name %q empty or repeated", r.Name)
+		}
+		names[r.Name] = true
+		if r.Ref != "" {
+			if refs[r.Ref] {
+				t.Errorf("ref %q repeated", r.Ref)
+			}
+			refs[r.Ref] = true
+		}
+		if r.Floor {
+			floors++
+		}
+		if r.Default {
+			defaults++
+		}
+		if r.Latency == nil {
+			t.Errorf("%s: no Latency", r.Name)
+		}
+		if r.Peer && r.Scale {
+			t.Errorf("%s: a peer cannot run next to this process's idle children", r.Name)
+		}
+	}
+	if floors != 1 || defaults != 1 || !refs[harness.RefExec] {
+		t.Errorf("%d floor rows, %d default rows, exec ref %v; want 1, 1, true", floors, defaults, refs[harness.RefExec])
+	}
+}
+
+// TestEveryRow runs every row, small, and checks it reaped its children;
+// the rows that take idle children are given some.
+func TestEveryRow(t *testing.T) {
 	const n = 20
-	for _, m := range harness.Methods(nil) {
-		t.Run(m.Name(), func(t *testing.T) {
-			if err := m.Available(); err != nil {
+	for _, r := range Rows() {
+		t.Run(r.Name, func(t *testing.T) {
+			if err := r.Check(); err != nil {
 				t.Skipf("skipped: %v", err)
 			}
 			progress := 0
-			got, err := m.Latency(context.Background(), harness.LatencyConfig{N: n, Warmup: 3,
-				Progress: func(done int) { progress = done }})
-			require.NoError(t, err)
-			checkSamples(t, m.Name(), got, n)
-			assert.Equal(t, n, progress, "where progress ended")
-			if tp, ok := m.(harness.Throughputer); ok {
-				d, err := tp.Throughput(context.Background(), harness.ThroughputConfig{Concurrency: 4, Total: 30})
-				assert.NoError(t, err, "Throughput")
-				assert.Positive(t, d, "Throughput")
+			cfg := harness.LatencyConfig{N: n, Warmup: 3, Progress: func(done int) { progress = done }}
+			var pool *child.IdlePool
+			if r.Scale {
+				var err error
+				if pool, err = child.NewIdlePool(); err != nil {
+					t.Fatal(err)
+				}
+				if err := pool.Grow(5, nil); err != nil {
+					t.Fatal(err)
+				}
+				cfg.Idle = pool.Pids()
+			}
+			got, err := r.Latency(context.Background(), cfg)
+			if pool != nil {
+				if perr := pool.Release(); perr != nil {
+					t.Errorf("idle children: %v", perr)
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSamples(t, r.Name, got, n)
+			if progress != n {
+				t.Errorf("progress ended at %d, want %d", progress, n)
+			}
+			if r.Throughput != nil {
+				d, err := r.Throughput(context.Background(), harness.ThroughputConfig{Concurrency: 4, Total: 30})
+				if err != nil || d <= 0 {
+					t.Errorf("Throughput = %v, %v", d, err)
+				}
 			}
 			assert.NoError(t, testutil.NoChildren())
 		})
@@ -60,6 +120,8 @@ func TestEveryMethod(t *testing.T) {
 }
 
 func TestPeerSkipReason(t *testing.T) {
-	m := peerMethod{name: "x", peer: peerMethodNoSuchInterpreter}
-	assert.ErrorIs(t, m.Available(), harness.ErrNotInstalled, "Available")
+	r := peerRow("x", "", peerMethodNoSuchInterpreter)
+	if err := r.Check(); !errors.Is(err, harness.ErrNotInstalled) {
+		t.Errorf("Available = %v, want ErrNotInstalled", err)
+	}
 }

@@ -14,18 +14,11 @@ import (
 	"github.com/childloop/childloop/bench/internal/harness"
 )
 
-func init() { harness.Register(notifyPipe{}) }
-
-// notifyPipe is the naive way to bring SIGCHLD into an epoll loop in Go: a
-// goroutine relays each signal.Notify delivery as one byte to a
+// The Notify-pipe row is the naive way to bring SIGCHLD into an epoll loop
+// in Go: a goroutine relays each signal.Notify delivery as one byte to a
 // non-blocking self-pipe; the loop's epoll_wait sees the pipe readable,
 // drains it and checks each of its children with wait4(pid, WNOHANG).
 // t1 is when that wait4 returns the pid.
-type notifyPipe struct{}
-
-func (notifyPipe) Name() string     { return "signal.Notify → self-pipe → epoll" }
-func (notifyPipe) Order() int       { return orderNotifyPipe }
-func (notifyPipe) Available() error { return nil }
 
 // relayLoop is an epoll set watching a self-pipe fed by a Notify relay.
 type relayLoop struct {
@@ -126,7 +119,7 @@ func reaped(pid int) (bool, error) {
 	}
 }
 
-func (notifyPipe) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
+func notifyPipeLatency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
 	l, err := newRelayLoop()
 	if err != nil {
 		return nil, err
@@ -155,7 +148,7 @@ func (notifyPipe) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]har
 	})
 }
 
-func (notifyPipe) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func notifyPipeThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
 	l, err := newRelayLoop()
 	if err != nil {
 		return 0, err

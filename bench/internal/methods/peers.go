@@ -12,30 +12,26 @@ import (
 	"github.com/childloop/childloop/bench/peers"
 )
 
-func init() {
-	harness.Register(peerMethod{name: "node child_process (libuv)", order: orderPeers,
-		peer: peerrun.Peer{Interpreter: "node", ScriptName: "reaplat.js", Script: peers.NodeJS}})
-	harness.Register(peerMethod{name: "python3 asyncio (default watcher)", order: orderPeers + 1,
-		peer: peerrun.Peer{Interpreter: "python3", ScriptName: "reaplat.py", Script: peers.Python,
-			ExtraArgs: []string{"default"}}})
-	harness.Register(peerMethod{name: "python3 asyncio (pidfd watcher)", order: orderPeers + 2,
-		peer: peerrun.Peer{Interpreter: "python3", ScriptName: "reaplat.py", Script: peers.Python,
-			ExtraArgs: []string{"pidfd"}}})
+// The peers.
+var (
+	nodePeer      = peerrun.Peer{Interpreter: "node", ScriptName: "reaplat.js", Script: peers.NodeJS}
+	pythonDefault = peerrun.Peer{Interpreter: "python3", ScriptName: "reaplat.py", Script: peers.Python, ExtraArgs: []string{"default"}}
+	pythonPidfd   = peerrun.Peer{Interpreter: "python3", ScriptName: "reaplat.py", Script: peers.Python, ExtraArgs: []string{"pidfd"}}
+)
+
+// peerRow is a row measured by a peer driver in another runtime; the
+// driver measures its own t0 and t1 with its runtime's monotonic clock.
+func peerRow(name, ref string, p peerrun.Peer) harness.Row {
+	m := peerMethod{name: name, peer: p}
+	return harness.Row{Name: name, Ref: ref, Peer: true,
+		Available: m.Available, Latency: m.Latency, Throughput: m.Throughput}
 }
 
-// peerMethod is a row measured by a peer driver in another runtime; it
-// measures its own t0 and t1 with its own monotonic clock.
+// peerMethod runs one peer driver under a row's name.
 type peerMethod struct {
-	name  string
-	order int
-	peer  peerrun.Peer
+	name string
+	peer peerrun.Peer
 }
-
-func (m peerMethod) Name() string { return m.name }
-func (m peerMethod) Order() int   { return m.order }
-
-// OutOfProcess is true: the peer runs in its own runtime's process.
-func (m peerMethod) OutOfProcess() bool { return true }
 
 // Available reports ErrNotInstalled when the interpreter is not on PATH.
 func (m peerMethod) Available() error {

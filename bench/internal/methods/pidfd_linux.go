@@ -13,20 +13,12 @@ import (
 	"github.com/childloop/childloop/bench/internal/harness"
 )
 
-func init() { harness.Register(pidfdEpoll{}) }
+// The floor row: each child's pidfd (from clone, via SysProcAttr.PidFD) is
+// registered in an epoll set and t1 is when epoll_wait returns it. The
+// child is then reaped with waitid(P_PIDFD). Needs Linux ≥ 5.4.
 
-// pidfdEpoll is the floor: each child's pidfd (from clone, via
-// SysProcAttr.PidFD) is registered in an epoll set and t1 is when
-// epoll_wait returns it. The child is then reaped with waitid(P_PIDFD).
-// Needs Linux ≥ 5.4.
-type pidfdEpoll struct{}
-
-func (pidfdEpoll) Name() string { return "pidfd + epoll (floor)" }
-func (pidfdEpoll) Order() int   { return orderFloor }
-func (pidfdEpoll) Floor() bool  { return true }
-func (pidfdEpoll) Scales() bool { return true }
-
-func (pidfdEpoll) Available() error {
+// pidfdAvailable probes pidfd_open.
+func pidfdAvailable() error {
 	fd, err := unix.PidfdOpen(os.Getpid(), 0)
 	if err != nil {
 		return fmt.Errorf("pidfd_open: %w", err)
@@ -35,7 +27,7 @@ func (pidfdEpoll) Available() error {
 	return nil
 }
 
-func (pidfdEpoll) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
+func pidfdLatency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
@@ -95,7 +87,7 @@ func reapPidfd(pidfd int) error {
 	}
 }
 
-func (pidfdEpoll) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func pidfdThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return 0, os.NewSyscallError("epoll_create1", err)

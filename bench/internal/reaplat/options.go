@@ -33,6 +33,7 @@ type Options struct {
 	Total       int            `json:"total"`       // throughput children in all, per method
 	Rounds      int            `json:"rounds"`      // latency and throughput rounds N and Total are split into
 	Quick       bool           `json:"quick"`       // smoke-test sizes
+	Markdown    bool           `json:"markdown"`    // stdout: Markdown tables instead of plain ones
 }
 
 // scaleLevels are the idle-children counts of the scale section, capped
@@ -70,8 +71,8 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	}
 	var o Options
 	var sections string
-	fs.IntVar(&o.N, "n", 2000, "measured exits per method in the latency section")
-	fs.IntVar(&o.Warmup, "warmup", 50, "warm-up exits per method, discarded")
+	fs.IntVar(&o.N, "n", 1000, "measured exits per method in the latency section")
+	fs.IntVar(&o.Warmup, "warmup", 20, "warm-up exits per method, discarded")
 	fs.StringVar(&sections, "sections", "latency,scale,throughput", "comma-separated sections to run")
 	fs.StringVar(&o.MethodsExpr, "methods", "", "regexp: run only methods whose name matches")
 	fs.StringVar(&o.OutDir, "out", "bench/out", "output directory for reaplat.json and reaplat.png")
@@ -80,8 +81,9 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	fs.IntVar(&o.ScaleMax, "scale-max", 10000, "largest number of idle children in the scale section")
 	fs.IntVar(&o.ScaleN, "scale-n", 200, "measured exits per method and idle level in the scale section")
 	fs.IntVar(&o.Concurrency, "c", 64, "throughput: children in flight")
-	fs.IntVar(&o.Total, "total", 10000, "throughput: children in all, per method")
-	fs.IntVar(&o.Rounds, "rounds", 5, "latency and throughput: rounds, each running every method once in rotated order on n/rounds exits (latency; scale-n/rounds per scale level; samples pooled) or total/rounds children (throughput, median round shown)")
+	fs.IntVar(&o.Total, "total", 3000, "throughput: children in all, per method")
+	fs.IntVar(&o.Rounds, "rounds", 10, "latency and throughput: rounds, each running every method once in rotated order on n/rounds exits (latency; scale-n/rounds per scale level; samples pooled) or total/rounds children (throughput, median round shown)")
+	fs.BoolVar(&o.Markdown, "markdown", false, "print the tables and the verdict as Markdown (the README's measured section) instead of plain text")
 	fs.BoolVar(&o.Quick, "quick", false, "smoke test: small sizes (flags given explicitly still win)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

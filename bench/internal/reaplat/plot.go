@@ -1,44 +1,77 @@
 package reaplat
 
 import (
-	"fmt"
 	"image/color"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
-
-	"github.com/childloop/childloop/bench/internal/stats"
 )
 
-// writePlot draws the latency CDF (top) and the scale curve (bottom) into
-// dir/PNGFile and returns the path. A section that did not run leaves its
-// panel with a note.
+// The page: three bands, top to bottom — the latency CDF with its legend
+// on the right, the scale curves with theirs, and the throughput bars with
+// the CPU bars on the right. Legends sit beside the panels, not over the
+// curves: with 15 rows any corner of the CDF would hide some of them.
+const (
+	pageW, pageH = 16 * vg.Inch, 19 * vg.Inch
+	plotShare    = 0.60 // of the width, for the panels; the rest is legends
+	latencyShare = 0.40 // of the height
+	scaleShare   = 0.28
+	pad          = 10 // points
+)
+
+// writePlot draws the page into dir/PNGFile and returns the path. A section
+// that did not run leaves its panel with a note.
 func writePlot(dir string, r *Result) (string, error) {
-	colors := methodColors(r)
-	top, err := latencyPlot(r, colors)
+	st, order := styles(r)
+	latLegend, scaleLegend := newLegend(), newLegend()
+	lat, err := latencyPlot(r, st, order, &latLegend)
 	if err != nil {
 		return "", err
 	}
-	bottom, err := scalePlot(r, colors)
+	scale, err := scalePlot(r, st, order, &scaleLegend)
 	if err != nil {
 		return "", err
 	}
-	const w, h = 12 * vg.Inch, 13 * vg.Inch
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(110))
+	thrH := pageH * (1 - latencyShare - scaleShare)
+	// One bar per row in what is left of the band after its title and
+	// axis; the bar takes 60% of its slot.
+	slot := (thrH - vg.Points(90)) / vg.Length(max(len(throughputRows(r, order)), 1))
+	rate, cpu, err := throughputPlots(r, st, order, slot*0.6)
+	if err != nil {
+		return "", err
+	}
+
+	img := vgimg.NewWith(vgimg.UseWH(pageW, pageH), vgimg.UseDPI(110))
 	dc := draw.New(img)
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
-	tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(8), PadBottom: vg.Points(8),
-		PadLeft: vg.Points(8), PadRight: vg.Points(16), PadY: vg.Points(24)}
-	top.Draw(tiles.At(dc, 0, 0))
-	bottom.Draw(tiles.At(dc, 0, 1))
+	split := pageW * plotShare
+	latTop, scaleTop := pageH, pageH*(1-latencyShare)
+	thrTop := scaleTop - pageH*scaleShare
+	band := func(top, bottom, left, right vg.Length) draw.Canvas {
+		p := vg.Points(pad)
+		return draw.Crop(dc, left+p, right-pageW-p, bottom+p, top-pageH-p)
+	}
+	lat.Draw(band(latTop, scaleTop, 0, split))
+	legendBand := band(latTop, scaleTop, split, pageW)
+	below := drawLegend(legendBand, latLegend)
+	if name, lines := verdict(r); len(lines) > 0 {
+		drawNote(legendBand, below-vg.Points(24), append([]string{
+			"The floor row is raw pidfd + epoll in Go, the reference of every ratio.",
+			"Verdict for " + name + ", as ratios to rows of this run:"}, lines...))
+	}
+	scale.Draw(band(scaleTop, thrTop, 0, split))
+	drawLegend(band(scaleTop, thrTop, split, pageW), scaleLegend)
+	rate.Draw(band(thrTop, 0, 0, split))
+	cpu.Draw(band(thrTop, 0, split, pageW))
+
 	path := filepath.Join(dir, PNGFile)
 	f, err := os.Create(path)
 	if err != nil {
@@ -51,21 +84,49 @@ func writePlot(dir string, r *Result) (string, error) {
 	return path, f.Close()
 }
 
-// methodColors gives each method one colour across both panels.
-func methodColors(r *Result) map[string]color.Color {
-	m := map[string]color.Color{}
-	add := func(name string) {
-		if _, ok := m[name]; !ok {
-			m[name] = plotutil.Color(len(m))
+// drawLegend draws l at the top left of c, below a panel title's height so
+// that its first entry lines up with the top of the panel's data area, and
+// returns the y of its bottom edge.
+func drawLegend(c draw.Canvas, l plot.Legend) vg.Length {
+	l.YOffs = -vg.Points(40)
+	l.XOffs = vg.Points(8)
+	l.Draw(c)
+	return l.Rectangle(c).Min.Y + l.YOffs
+}
+
+// drawNote writes paragraphs into c from top down, each wrapped to c's
+// width and indented after its first line; the paragraphs after the first
+// two (the verdict's lines) are indented as a list.
+func drawNote(c draw.Canvas, top vg.Length, paragraphs []string) {
+	sty := newLegend().TextStyle
+	sty.YAlign = draw.YTop
+	x0 := c.Min.X + vg.Points(8)
+	width := c.Max.X - x0
+	y := top
+	lineH := sty.Font.Size * 1.35
+	for i, para := range paragraphs {
+		indent := vg.Length(0)
+		if i > 1 {
+			indent = vg.Points(12)
 		}
+		line := ""
+		flush := func() {
+			c.FillText(sty, vg.Point{X: x0 + indent, Y: y}, line)
+			y -= lineH
+			line, indent = "", vg.Points(24)
+		}
+		// A unit stays on its number's line.
+		para = strings.ReplaceAll(para, " µs", "\u00a0µs")
+		for _, w := range strings.Split(para, " ") {
+			next := strings.TrimSpace(line + " " + w)
+			if line != "" && indent+sty.Width(next) > width {
+				flush()
+				next = w
+			}
+			line = next
+		}
+		flush()
 	}
-	for _, row := range r.Latency {
-		add(row.Method)
-	}
-	for _, row := range r.Scale {
-		add(row.Method)
-	}
-	return m
 }
 
 // newPanel returns a plot with the common styling.
@@ -77,7 +138,8 @@ func newPanel(title, x, y string) *plot.Plot {
 	p.Y.Label.Text = y
 	p.X.Label.TextStyle.Font.Size = vg.Points(11)
 	p.Y.Label.TextStyle.Font.Size = vg.Points(11)
-	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p.X.Tick.Label.Font.Size = vg.Points(10)
+	p.Y.Tick.Label.Font.Size = vg.Points(10)
 	p.Add(plotter.NewGrid())
 	return p
 }
@@ -85,87 +147,4 @@ func newPanel(title, x, y string) *plot.Plot {
 // µs converts a duration to float microseconds (at least 0.1 for log axes).
 func µs(d time.Duration) float64 {
 	return max(float64(d)/float64(time.Microsecond), 0.1)
-}
-
-func latencyPlot(r *Result, colors map[string]color.Color) (*plot.Plot, error) {
-	p := newPanel(fmt.Sprintf("Reap latency CDF: close(stdin) → exit noticed, %d exits per method\n%s",
-		r.Options.N, r.Env), "latency (µs, log scale)", "fraction of exits ≤ x")
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = ticks125{}
-	p.Y.Min, p.Y.Max = 0, 1
-	p.Legend.Top, p.Legend.Left = false, false
-	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(6), vg.Points(6)
-	drawn := 0
-	for _, row := range r.Latency {
-		if len(row.Samples) == 0 {
-			continue
-		}
-		xs, fs := stats.CDF(durations(row.Samples))
-		pts := make(plotter.XYs, len(xs))
-		for i := range xs {
-			pts[i] = plotter.XY{X: µs(xs[i]), Y: fs[i]}
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return nil, err
-		}
-		l.Color = colors[row.Method]
-		l.Width = vg.Points(1.6)
-		if row.Floor {
-			l.Width = vg.Points(2.6)
-		}
-		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("%s (p50 %s µs)", row.Method, us(row.Summary.P50)), l)
-		drawn++
-	}
-	if drawn == 0 {
-		p.Title.Text += "\n(latency section not run)"
-		p.X.Min, p.X.Max = 1, 10
-	}
-	return p, nil
-}
-
-func scalePlot(r *Result, colors map[string]color.Color) (*plot.Plot, error) {
-	p := newPanel(fmt.Sprintf("Scale: latency of one exit next to N idle children (p50 solid, p99 dashed; %d exits per point)",
-		r.Options.ScaleN), "idle live children (log scale)", "latency (µs, log scale)")
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker = ticks125{}
-	p.Y.Tick.Marker = ticks125{}
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.XOffs, p.Legend.YOffs = vg.Points(6), -vg.Points(6)
-	drawn := 0
-	for _, row := range r.Scale {
-		if len(row.Points) == 0 {
-			continue
-		}
-		p50 := make(plotter.XYs, len(row.Points))
-		p99 := make(plotter.XYs, len(row.Points))
-		for i, pt := range row.Points {
-			p50[i] = plotter.XY{X: float64(pt.Idle), Y: µs(pt.Summary.P50)}
-			p99[i] = plotter.XY{X: float64(pt.Idle), Y: µs(pt.Summary.P99)}
-		}
-		l50, s50, err := plotter.NewLinePoints(p50)
-		if err != nil {
-			return nil, err
-		}
-		l99, err := plotter.NewLine(p99)
-		if err != nil {
-			return nil, err
-		}
-		c := colors[row.Method]
-		l50.Color, s50.Color, l99.Color = c, c, c
-		l50.Width = vg.Points(2)
-		s50.Shape = draw.CircleGlyph{}
-		s50.Radius = vg.Points(3)
-		l99.Width = vg.Points(1.2)
-		l99.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		p.Add(l50, s50, l99)
-		p.Legend.Add(row.Method, l50, s50)
-		drawn++
-	}
-	if drawn == 0 {
-		p.Title.Text += "\n(scale section not run)"
-		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 1, 10, 1, 10
-	}
-	return p, nil
 }

@@ -26,11 +26,13 @@ type RowStatus struct {
 	Error   string `json:"error,omitempty"`
 }
 
-// Row is how every row of every section starts: the method, whether it is
-// the floor, and its status.
+// Row is how every row of every section starts: the method, its role
+// (harness.Row's Floor, Default and Ref), and its status.
 type Row struct {
-	Method string `json:"method"`
-	Floor  bool   `json:"floor,omitempty"`
+	Method  string `json:"method"`
+	Floor   bool   `json:"floor,omitempty"`
+	Default bool   `json:"default,omitempty"`
+	Ref     string `json:"ref,omitempty"`
 	RowStatus
 }
 

@@ -8,18 +8,17 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"time"
 
 	"github.com/childloop/childloop/bench/internal/harness"
-	"github.com/childloop/childloop/bench/internal/stats"
 	"github.com/childloop/childloop/internal/spawn"
 )
 
-// Main runs the command with args (without the program name), printing
-// tables to stdout and progress to stderr, and returns the exit code: 0,
-// 1 when a method failed or output could not be written, 2 for bad flags.
-func Main(args []string, stdout, stderr io.Writer) int {
+// Main runs the command over rows (methods.Rows) with args (without the
+// program name), printing tables to stdout and progress to stderr, and
+// returns the exit code: 0, 1 when a row failed or output could not be
+// written, 2 for bad flags.
+func Main(rows []harness.Row, args []string, stdout, stderr io.Writer) int {
 	opts, err := ParseOptions(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -37,14 +36,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, runErr := Run(ctx, opts, stderr)
-	if res != nil {
-		PrintTables(stdout, res)
-	}
+	res, runErr := Run(ctx, opts, rows, stderr)
 	code := 0
 	if res != nil {
-		// Write what was measured even when a row failed.
-		code = writeOutputs(opts, res, stdout, stderr)
+		// Print and write what was measured even when a row failed.
+		info := stdout
+		if opts.Markdown {
+			PrintMarkdown(stdout, res)
+			info = stderr // keep stdout pure Markdown
+		} else {
+			PrintTables(stdout, res)
+		}
+		code = writeOutputs(opts, res, info, stderr)
 	}
 	if runErr != nil {
 		fmt.Fprintln(stderr, "reaplat:", runErr)
@@ -53,8 +56,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// writeOutputs writes the JSON and PNG files that opts asks for.
-func writeOutputs(opts Options, res *Result, stdout, stderr io.Writer) int {
+// writeOutputs writes the JSON and PNG files that opts asks for, naming
+// them on info.
+func writeOutputs(opts Options, res *Result, info, stderr io.Writer) int {
 	if !opts.JSON && !opts.Plot {
 		return 0
 	}
@@ -69,7 +73,7 @@ func writeOutputs(opts Options, res *Result, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "reaplat: writing JSON:", err)
 			code = 1
 		} else {
-			fmt.Fprintln(stdout, "raw samples:", path)
+			fmt.Fprintln(info, "raw samples:", path)
 		}
 	}
 	if opts.Plot {
@@ -78,39 +82,41 @@ func writeOutputs(opts Options, res *Result, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "reaplat: writing plot:", err)
 			code = 1
 		} else {
-			fmt.Fprintln(stdout, "plot:", path)
+			fmt.Fprintln(info, "plot:", path)
 		}
 	}
 	return code
 }
 
-// Run measures every selected section over the registered methods that
-// match opts.Methods. A failing method is recorded in its row and makes
+// Run measures every selected section over the rows that match
+// opts.Methods. A failing row is recorded in its section's result and makes
 // Run return an error after all sections ran; the result is always
 // returned.
-func Run(ctx context.Context, opts Options, log io.Writer) (*Result, error) {
+func Run(ctx context.Context, opts Options, rows []harness.Row, log io.Writer) (*Result, error) {
 	start := time.Now()
 	res := &Result{Env: gatherEnv(ctx), Options: opts}
-	methods := harness.Methods(opts.Methods)
+	methods := harness.Select(rows, opts.Methods)
+	pr := newProgress(log, newPlan(opts, methods))
 	var errs []error
 	if opts.Has(SectionLatency) {
-		errs = append(errs, runLatency(ctx, opts, methods, res, log)...)
+		errs = append(errs, runLatency(ctx, opts, methods, res, pr)...)
 	}
 	if opts.Has(SectionScale) {
-		errs = append(errs, runScale(ctx, opts, methods, res, log)...)
+		errs = append(errs, runScale(ctx, opts, methods, res, pr)...)
 	}
 	if opts.Has(SectionThroughput) {
-		errs = append(errs, runThroughput(ctx, opts, methods, res, log)...)
+		errs = append(errs, runThroughput(ctx, opts, methods, res, pr)...)
 	}
+	pr.finish()
 	res.WallNS = int64(time.Since(start))
 	return res, errors.Join(errs...)
 }
 
 // newRow starts m's row in any section. ok is false, and the row says why,
 // when m cannot run on this machine.
-func newRow(m harness.Method) (row Row, ok bool) {
-	row = Row{Method: m.Name(), Floor: harness.Floor(m)}
-	switch err := m.Available(); {
+func newRow(m harness.Row) (row Row, ok bool) {
+	row = Row{Method: m.Name, Floor: m.Floor, Default: m.Default, Ref: m.Ref}
+	switch err := m.Check(); {
 	case err == nil:
 		return row, true
 	case errors.Is(err, harness.ErrNotInstalled):
@@ -143,114 +149,4 @@ func share(total, n, r int) int {
 		return total/n + 1
 	}
 	return total / n
-}
-
-func runLatency(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) []error {
-	var errs []error
-	type entry struct {
-		m   harness.Method
-		row *LatencyRow
-	}
-	var live []entry
-	rows := make([]LatencyRow, len(methods))
-	for i, m := range methods {
-		head, ok := newRow(m)
-		rows[i] = LatencyRow{Row: head}
-		if ok {
-			live = append(live, entry{m, &rows[i]})
-		}
-	}
-	rounds(live, opts.Rounds, func(r int, e entry) bool {
-		n := share(opts.N, opts.Rounds, r)
-		label := "latency: " + e.m.Name()
-		if opts.Rounds > 1 {
-			label = fmt.Sprintf("latency round %d/%d: %s", r+1, opts.Rounds, e.m.Name())
-		}
-		p := newProgress(log, label, n)
-		samples, err := e.m.Latency(ctx, harness.LatencyConfig{N: n, Warmup: opts.Warmup, Progress: p.update})
-		e.row.Samples = append(e.row.Samples, samples...)
-		if err != nil {
-			e.row.Error = err.Error()
-			errs = append(errs, fmt.Errorf("latency: %s: %w", e.m.Name(), err))
-			return false
-		}
-		return true
-	})
-	for i := range rows {
-		rows[i].Summary = stats.Summarize(durations(rows[i].Samples))
-	}
-	res.Latency = append(res.Latency, rows...)
-	return errs
-}
-
-func runThroughput(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) []error {
-	var errs []error
-	type entry struct {
-		t        harness.Throughputer
-		row      *ThroughputRow
-		cpu      cpuTimes // summed over rounds
-		children int      // summed over rounds
-	}
-	var ts []harness.Throughputer
-	var rows []ThroughputRow
-	for _, m := range methods {
-		if t, ok := m.(harness.Throughputer); ok {
-			head, _ := newRow(m)
-			ts = append(ts, t)
-			rows = append(rows, ThroughputRow{Row: head, Concurrency: opts.Concurrency, Total: opts.Total, OutOfProcess: !harness.InProcess(m)})
-		}
-	}
-	var live []*entry
-	for i := range rows {
-		if rows[i].Skipped == "" {
-			live = append(live, &entry{t: ts[i], row: &rows[i]})
-		}
-	}
-	rounds(live, opts.Rounds, func(r int, e *entry) bool {
-		cfg := harness.ThroughputConfig{Concurrency: opts.Concurrency, Total: share(opts.Total, opts.Rounds, r)}
-		stopBeat := heartbeat(log, fmt.Sprintf("throughput round %d/%d: %s (%d children, %d in flight)", r+1, opts.Rounds, e.row.Method, cfg.Total, cfg.Concurrency))
-		cpu0, cpuErr := readCPU()
-		d, err := e.t.Throughput(ctx, cfg)
-		cpu1, cpuErr1 := readCPU()
-		stopBeat()
-		if cpuErr == nil && cpuErr1 == nil {
-			e.cpu.self += cpu1.self - cpu0.self
-			e.cpu.children += cpu1.children - cpu0.children
-			e.children += cfg.Total
-		}
-		switch {
-		case err != nil:
-			e.row.Error = err.Error()
-			errs = append(errs, fmt.Errorf("throughput: %s: %w", e.row.Method, err))
-			return false
-		case d <= 0:
-			e.row.Error = "no elapsed time measured"
-			errs = append(errs, fmt.Errorf("throughput: %s: %s", e.row.Method, e.row.Error))
-			return false
-		}
-		e.row.ElapsedNS += int64(d)
-		e.row.Rounds = append(e.row.Rounds, float64(cfg.Total)/d.Seconds())
-		return true
-	})
-	for _, e := range live {
-		if e.row.Error == "" {
-			e.row.PerSecond = median(e.row.Rounds)
-		}
-		if e.children > 0 {
-			e.row.SelfCPUNS = int64(e.cpu.self) / int64(e.children)
-			e.row.ChildCPUNS = int64(e.cpu.children) / int64(e.children)
-		}
-	}
-	res.Throughput = append(res.Throughput, rows...)
-	return errs
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }

@@ -3,51 +3,56 @@ package reaplat
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/childloop/childloop/bench/internal/child"
 	"github.com/childloop/childloop/bench/internal/harness"
 	"github.com/childloop/childloop/bench/internal/stats"
 )
 
-// runScale measures every Scaler next to a growing pool of idle children
-// (see bench/README.md), then releases and reaps the pool.
-func runScale(ctx context.Context, opts Options, methods []harness.Method, res *Result, log io.Writer) (errs []error) {
-	var scalers []harness.Method // per row of res.Scale; nil if skipped
+// runScale measures every row marked Scale next to a growing pool of idle
+// children (see bench/README.md), then releases and reaps the pool.
+func runScale(ctx context.Context, opts Options, methods []harness.Row, res *Result, pr *progress) (errs []error) {
+	// Whatever stopped the section early, its steps are not to come.
+	defer pr.drop(SectionScale, "")
+	defer pr.drop(stepGrow, "")
+	var scalers []*harness.Row // per row of res.Scale; nil if skipped
 	running := 0
 	for _, m := range methods {
-		s, ok := m.(harness.Scaler)
-		if !ok || !s.Scales() {
+		if !m.Scale {
 			continue
 		}
 		head, ok := newRow(m)
-		if !ok {
-			m = nil
-		} else {
+		var p *harness.Row
+		if ok {
+			p = &m
 			running++
 		}
 		res.Scale = append(res.Scale, ScaleRow{Row: head})
-		scalers = append(scalers, m)
+		scalers = append(scalers, p)
 	}
 	if running == 0 {
 		return nil
 	}
 	pool, err := child.NewIdlePool()
 	if err != nil {
+		pr.drop(stepRelease, "")
 		return []error{err}
 	}
 	defer func() {
-		fmt.Fprintf(log, "reaplat: scale: releasing %d idle children\n", pool.Len())
+		pr.begin(stepKey{stepRelease, "", 0}, fmt.Sprintf("scale: releasing %d idle children", pool.Len()))
 		if err := pool.Release(); err != nil {
 			errs = append(errs, err)
 		}
+		pr.end()
 	}()
 	for _, level := range opts.Levels() {
 		if ctx.Err() != nil {
 			return append(errs, ctx.Err())
 		}
-		p := newProgress(log, fmt.Sprintf("scale: spawning idle children to %d", level), level)
-		if err := pool.Grow(level, p.update); err != nil {
+		pr.begin(stepKey{stepGrow, "", level}, fmt.Sprintf("scale: spawning idle children to %d", level))
+		err := pool.Grow(level, nil)
+		pr.end()
+		if err != nil {
 			return append(errs, fmt.Errorf("scale: %w", err))
 		}
 		// Each method's scale-n exits at this level, in rounds rotated
@@ -62,18 +67,15 @@ func runScale(ctx context.Context, opts Options, methods []harness.Method, res *
 		rounds(live, opts.Rounds, func(r int, i int) bool {
 			row, m := &res.Scale[i], scalers[i]
 			n := share(opts.ScaleN, opts.Rounds, r)
-			p := newProgress(log, fmt.Sprintf("scale: %s next to %d idle, round %d/%d", m.Name(), level, r+1, opts.Rounds), n)
-			cfg := harness.LatencyConfig{N: n, Warmup: min(opts.Warmup, 10), Progress: p.update}
-			var got []harness.Sample
-			var err error
-			if a, ok := m.(harness.IdleAdopter); ok {
-				got, err = a.ScaleLatency(ctx, cfg, pool.Pids())
-			} else {
-				got, err = m.Latency(ctx, cfg)
-			}
+			update := pr.begin(stepKey{SectionScale, m.Name, level},
+				fmt.Sprintf("scale: %d idle, round %d/%d: %s", level, r+1, opts.Rounds, m.Name))
+			cfg := harness.LatencyConfig{N: n, Warmup: scaleWarmup(opts), Idle: pool.Pids(), Progress: update}
+			got, err := m.Latency(ctx, cfg)
+			pr.end()
 			if err != nil {
 				row.Error = err.Error()
-				errs = append(errs, fmt.Errorf("scale: %s at %d idle: %w", m.Name(), level, err))
+				errs = append(errs, fmt.Errorf("scale: %s at %d idle: %w", m.Name, level, err))
+				pr.drop(SectionScale, m.Name)
 				return false
 			}
 			samples[i] = append(samples[i], got...)

@@ -4,16 +4,15 @@ package reaplat
 
 import (
 	"context"
-	"io"
 
 	"github.com/childloop/childloop/bench/internal/harness"
 )
 
 // runScale marks every Scaler skipped: the idle-children pool needs Linux.
-func runScale(_ context.Context, _ Options, methods []harness.Method, res *Result, _ io.Writer) []error {
+func runScale(_ context.Context, _ Options, methods []harness.Row, res *Result, _ *progress) []error {
 	for _, m := range methods {
-		if s, ok := m.(harness.Scaler); ok && s.Scales() {
-			res.Scale = append(res.Scale, ScaleRow{Row: Row{Method: m.Name(), RowStatus: RowStatus{Skipped: "Linux only"}}})
+		if m.Scale {
+			res.Scale = append(res.Scale, ScaleRow{Row: Row{Method: m.Name, RowStatus: RowStatus{Skipped: "Linux only"}}})
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/childloop/childloop/bench/internal/harness"
 	"github.com/childloop/childloop/bench/internal/stats"
 )
 
@@ -31,7 +32,21 @@ func PrintTables(w io.Writer, r *Result) {
 	if len(r.Throughput) > 0 {
 		printThroughput(w, r)
 	}
+	if name, lines := verdict(r); len(lines) > 0 {
+		fmt.Fprintf(w, "\nVerdict for %s, as ratios to rows of this run:\n", name)
+		for _, l := range lines {
+			fmt.Fprintln(w, "  "+l)
+		}
+	}
 	fmt.Fprintf(w, "\nwall time %.1fs\n", time.Duration(r.WallNS).Seconds())
+}
+
+// inRounds is "5 interleaved rounds", or "one round".
+func inRounds(n int) string {
+	if n == 1 {
+		return "one round"
+	}
+	return fmt.Sprintf("%d interleaved rounds", n)
 }
 
 // us formats d in microseconds.
@@ -76,8 +91,8 @@ func printLatency(w io.Writer, r *Result) {
 			floor = row.Summary
 		}
 	}
-	fmt.Fprintf(w, "\nLatency: close(stdin of cat) → method knows the pid exited, µs; %d sequential exits per method in %d interleaved rounds, each after %d warm-up\n\n",
-		r.Options.N, r.Options.Rounds, r.Options.Warmup)
+	fmt.Fprintf(w, "\nLatency: close(stdin of cat) → method knows the pid exited, µs; %d sequential exits per method in %s, each after %d warm-up\n\n",
+		r.Options.N, inRounds(r.Options.Rounds), r.Options.Warmup)
 	width := nameWidth(len(r.Latency), func(i int) string { return r.Latency[i].Method })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-*s\tn\tp50\tp90\tp99\tp99.9\tmax\tp50/floor\tp99/floor\t\n", width, "method")
@@ -108,8 +123,8 @@ func printScale(w io.Writer, r *Result) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\nScale: latency of one exit next to N idle children, p50 / p99 µs (p50 ratio to floor); %d exits per point in %d interleaved rounds\n\n",
-		r.Options.ScaleN, r.Options.Rounds)
+	fmt.Fprintf(w, "\nScale: latency of one exit next to N idle children, p50 / p99 µs (p50 ratio to floor); %d exits per point in %s\n\n",
+		r.Options.ScaleN, inRounds(r.Options.Rounds))
 	width := nameWidth(len(r.Scale), func(i int) string { return r.Scale[i].Method })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-*s\t", width, "method")
@@ -141,22 +156,24 @@ func printScale(w io.Writer, r *Result) {
 	printNotes(w, notes)
 }
 
-// osExecPrefix names the os/exec row, the throughput table's second
-// reference (the target is stated against it).
-const osExecPrefix = "exec.Cmd"
-
-func printThroughput(w io.Writer, r *Result) {
-	var floor, osExec float64
+// throughputRefs returns the children/s of the floor and os/exec rows, 0
+// for one that did not run: the throughput table's two ratio columns.
+func throughputRefs(r *Result) (floor, osExec float64) {
 	for _, row := range r.Throughput {
 		switch {
 		case row.Floor:
 			floor = row.PerSecond
-		case strings.HasPrefix(row.Method, osExecPrefix):
+		case row.Ref == harness.RefExec:
 			osExec = row.PerSecond
 		}
 	}
-	fmt.Fprintf(w, "\nThroughput: spawn+reap /bin/true, %d in flight, %d per method in %d interleaved rounds (median round shown)\n\n",
-		r.Options.Concurrency, r.Options.Total, r.Options.Rounds)
+	return floor, osExec
+}
+
+func printThroughput(w io.Writer, r *Result) {
+	floor, osExec := throughputRefs(r)
+	fmt.Fprintf(w, "\nThroughput: spawn+reap /bin/true, %d in flight, %d per method in %s (median round shown)\n\n",
+		r.Options.Concurrency, r.Options.Total, inRounds(r.Options.Rounds))
 	width := nameWidth(len(r.Throughput), func(i int) string { return r.Throughput[i].Method })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-*s\tchildren/s\trounds min–max\tvs pidfd row\tvs exec.Cmd\tCPU µs/child: self\tchildren\t\n", width, "method")

@@ -34,3 +34,28 @@ func (ticks125) Ticks(min, max float64) []plot.Tick {
 	}
 	return out
 }
+
+// roundTicks labels a linear axis at the largest round step (1, 2 or 5
+// times a power of ten) that gives at least four intervals, printed as
+// integers: plot's default labels a 0–250 axis "0.00" and "250.00" only.
+type roundTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (roundTicks) Ticks(min, max float64) []plot.Tick {
+	if max <= min {
+		return nil
+	}
+	raw := (max - min) / 4
+	step := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{5, 2, 1} {
+		if m*step <= raw {
+			step *= m
+			break
+		}
+	}
+	var out []plot.Tick
+	for v := math.Ceil(min/step) * step; v <= max*1.0001; v += step {
+		out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+	}
+	return out
+}

@@ -1,0 +1,116 @@
+// Package harness defines what a row of the reaplat comparison is (a Row:
+// a name, a few facts about it and the functions that measure it) and the
+// configuration handed to each measurement. The rows themselves are one
+// table, methods.Rows; reaplat, the end-to-end test and the testing.B
+// benchmarks all read that table.
+package harness
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"time"
+)
+
+// Sample is one measured exit: the child's pid and t1 − t0, where t0 is the
+// instant just before the parent closed the child's stdin and t1 the first
+// instant the method's user code knew that pid had exited.
+type Sample struct {
+	Pid     int           `json:"pid"`
+	Latency time.Duration `json:"ns"`
+}
+
+// LatencyConfig parameterises one latency run: N measured exits, one in
+// flight at a time, preceded by Warmup exits whose samples are discarded.
+type LatencyConfig struct {
+	N      int
+	Warmup int
+	// Idle holds the pids of the scale section's idle children (nil
+	// outside that section; shared, not to be modified). A row that reaps
+	// only children it knows (childloop's contexts) adopts them for the
+	// measurement, so that its reaping must walk them, and hands them back
+	// unreaped before returning; every other row ignores Idle: the idle
+	// children are the process's children anyway.
+	Idle []int
+	// Progress, if non-nil, is called after each measured exit with the
+	// number done so far. It may be called from any goroutine, but never
+	// concurrently.
+	Progress func(done int)
+}
+
+// ThroughputConfig parameterises one throughput run: Total children of
+// /bin/true spawned and reaped with at most Concurrency in flight.
+type ThroughputConfig struct {
+	Concurrency int
+	Total       int
+}
+
+// RefExec is the Ref of the os/exec row: the throughput table's second
+// ratio column is computed against it.
+const RefExec = "exec.Cmd"
+
+// Row is one way of running children and noticing their exit: one line of
+// every section's table it takes part in. A Row is plain data; the zero
+// value of a field means "no" (or "always available" for Available).
+type Row struct {
+	// Name is the row label, the same in every table, the plot, the JSON
+	// and the Markdown; unique in the table.
+	Name string
+	// Floor marks the one row every ratio column is computed against
+	// (raw pidfd + epoll).
+	Floor bool
+	// Default marks childloop's default configuration: the row the
+	// verdict lines are about and the one the plot emphasises.
+	Default bool
+	// Ref, if not empty, makes the row one the verdict compares the
+	// default against, under this short name ("the floor", RefExec,
+	// "Node").
+	Ref string
+	// Peer marks a row measured in another runtime's process (Node.js,
+	// Python): the testing.B benchmarks skip it, and its own CPU time
+	// counts as a child's in the throughput table.
+	Peer bool
+	// Scale puts the row in the scale section: in-process rows whose cost
+	// may depend on how many other children the process has.
+	Scale bool
+
+	// Available returns nil if the row can run on this machine, or an
+	// error whose text is printed as the skip reason (ErrNotInstalled
+	// wrapped with the runtime's name for a missing peer). nil: always.
+	Available func() error
+	// Latency runs the fair protocol (see bench/README.md) for
+	// cfg.Warmup + cfg.N sequential /bin/cat children and returns the
+	// cfg.N measured samples. It must reap every child it started, also
+	// on error.
+	Latency func(ctx context.Context, cfg LatencyConfig) ([]Sample, error)
+	// Throughput, if not nil, spawns and reaps cfg.Total /bin/true
+	// children with cfg.Concurrency in flight and returns the elapsed
+	// wall time, from before the first spawn to after the last exit was
+	// noticed. It must reap every child it started. nil keeps the row out
+	// of the throughput section.
+	Throughput func(ctx context.Context, cfg ThroughputConfig) (time.Duration, error)
+}
+
+// Check returns nil if r can run on this machine, or why not.
+func (r Row) Check() error {
+	if r.Available == nil {
+		return nil
+	}
+	return r.Available()
+}
+
+// ErrNotInstalled is wrapped by Available when a peer runtime (node,
+// python3) is missing; the row then reads "skipped: not installed".
+var ErrNotInstalled = errors.New("not installed")
+
+// Select returns the rows whose name matches filter (all of them when
+// filter is nil), in table order.
+func Select(rows []Row, filter *regexp.Regexp) []Row {
+	var out []Row
+	for _, r := range rows {
+		if filter == nil || filter.MatchString(r.Name) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

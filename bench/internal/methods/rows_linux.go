@@ -1,0 +1,29 @@
+package methods
+
+import "github.com/childloop/childloop/bench/internal/harness"
+
+// Rows returns the comparison, in the order every table prints it: the
+// floor, childloop's paths (childloop_linux.go), the other Go ways of
+// waiting, and the peers in other runtimes. Adding a row is adding an entry
+// here (or in childloopRows) and the functions it names.
+func Rows() []harness.Row {
+	rows := []harness.Row{{
+		Name: "pidfd + epoll (floor)", Floor: true, Ref: "the floor", Scale: true,
+		Available: pidfdAvailable, Latency: pidfdLatency, Throughput: pidfdThroughput,
+	}}
+	rows = append(rows, childloopRows()...)
+	return append(rows,
+		harness.Row{Name: "exec.Cmd.Wait in a goroutine", Ref: harness.RefExec, Scale: true,
+			Latency: execLatency, Throughput: execThroughput},
+		harness.Row{Name: "signal.Notify + wait4(-1, WNOHANG) (go-reap)", Scale: true,
+			Latency: goReapLatency, Throughput: goReapThroughput},
+		// Not in the scale section: it checks only its own children
+		// with wait4(pid), so idle children of the process cost it
+		// nothing.
+		harness.Row{Name: "signal.Notify → self-pipe → epoll",
+			Latency: notifyPipeLatency, Throughput: notifyPipeThroughput},
+		peerRow("node child_process (libuv)", "Node", nodePeer),
+		peerRow("python3 asyncio (default watcher)", "asyncio (default watcher)", pythonDefault),
+		peerRow("python3 asyncio (pidfd watcher)", "asyncio (pidfd watcher)", pythonPidfd),
+	)
+}

@@ -1,0 +1,203 @@
+package reaplat
+
+import (
+	"time"
+
+	"github.com/childloop/childloop/bench/internal/harness"
+)
+
+// A plan is every step a run will take, known before it starts, so that
+// the progress line can say how much is left. Each step's cost is
+// estimated from what the run has measured so far: the same step of an
+// earlier round (rounds repeat every step), or else a prior for its kind
+// of step scaled by how far the finished steps were off their priors (the
+// machine may be slower or busier than the one the priors come from).
+type plan struct {
+	steps []*step // in no particular order
+}
+
+// stepKey identifies a step up to its round: steps with the same key cost
+// about the same per unit.
+type stepKey struct {
+	section string // SectionLatency, SectionScale, SectionThroughput, or stepGrow/stepRelease
+	row     string // row name; empty for the idle pool's steps
+	level   int    // scale: idle children around
+}
+
+// Steps of the scale section that are not a row's.
+const (
+	stepGrow    = "grow"    // spawning idle children
+	stepRelease = "release" // releasing and reaping them
+)
+
+// step is one planned unit of work.
+type step struct {
+	key   stepKey
+	units int           // exits or children it handles, warm-up included
+	count int           // units its progress callback counts (measured exits); 0: none
+	prior time.Duration // estimated cost before anything was measured
+	state stepState
+	took  time.Duration // when done
+}
+
+type stepState int
+
+const (
+	pending stepState = iota
+	running
+	finished
+	dropped
+)
+
+// Priors per unit, from full runs on a 2-core VM; they only need to be of
+// the right size: after the first steps the plan scales them by what it
+// measured.
+const (
+	priorExit      = 1400 * time.Microsecond // one latency exit, spawn included
+	priorPeerExit  = 2600 * time.Microsecond // the same in a peer runtime
+	priorPeerStart = 300 * time.Millisecond  // starting a peer interpreter
+	priorIdleExit  = 350 * time.Nanosecond   // scale: per exit and idle child (scans, adoption)
+	priorGrow      = 600 * time.Microsecond  // one idle child spawned
+	priorRelease   = 60 * time.Microsecond   // one idle child released and reaped
+	priorChild     = 600 * time.Microsecond  // one throughput child
+	priorPeerChild = 1000 * time.Microsecond // the same in a peer runtime
+)
+
+// add plans one step.
+func (p *plan) add(key stepKey, units, count int, prior time.Duration) {
+	p.steps = append(p.steps, &step{key: key, units: units, count: count, prior: prior})
+}
+
+// next marks the first pending step with key as running and returns it,
+// or nil if none was planned.
+func (p *plan) next(key stepKey) *step {
+	for _, s := range p.steps {
+		if s.state == pending && s.key == key {
+			s.state = running
+			return s
+		}
+	}
+	return nil
+}
+
+// done records that s took d.
+func (p *plan) done(s *step, d time.Duration) {
+	s.state, s.took = finished, d
+}
+
+// drop gives up the pending steps of row in section; row "" is every row.
+func (p *plan) drop(section, row string) {
+	for _, s := range p.steps {
+		if s.state == pending && s.key.section == section && (row == "" || s.key.row == row) {
+			s.state = dropped
+		}
+	}
+}
+
+// left estimates the time still needed: the rest of the running step cur
+// (inStep spent, done of its count units measured) and every pending step.
+func (p *plan) left(cur *step, inStep time.Duration, done int) time.Duration {
+	var took, prior time.Duration
+	perUnit := map[stepKey][2]float64{} // seconds and units of finished steps
+	for _, s := range p.steps {
+		if s.state == finished {
+			took += s.took
+			prior += s.prior
+			v := perUnit[s.key]
+			perUnit[s.key] = [2]float64{v[0] + s.took.Seconds(), v[1] + float64(s.units)}
+		}
+	}
+	scale := 1.0
+	if prior > 0 {
+		scale = float64(took) / float64(prior)
+	}
+	estimate := func(s *step) time.Duration {
+		if v := perUnit[s.key]; v[1] > 0 {
+			return time.Duration(v[0] / v[1] * float64(s.units) * float64(time.Second))
+		}
+		return time.Duration(float64(s.prior) * scale)
+	}
+	var left time.Duration
+	for _, s := range p.steps {
+		if s.state == pending {
+			left += estimate(s)
+		}
+	}
+	if cur != nil {
+		rest := estimate(cur) - inStep
+		if warm := cur.units - cur.count; cur.count > 0 && done*10 >= cur.count {
+			// Measured progress beats the estimate, once there is
+			// enough of it that a peer interpreter's start-up is not
+			// taken for the pace of its exits.
+			rest = time.Duration(float64(inStep) * float64(cur.count-done) / float64(done+warm))
+		}
+		left += max(rest, 0)
+	}
+	return left
+}
+
+// newPlan lists the steps Run will take for opts over rows (already
+// selected by -methods): per section, per round, every row that can run on
+// this machine, as the section runners do.
+func newPlan(opts Options, rows []harness.Row) *plan {
+	p := &plan{}
+	var lat, scale, thr []harness.Row
+	for _, r := range rows {
+		if r.Check() != nil {
+			continue
+		}
+		lat = append(lat, r)
+		if r.Scale {
+			scale = append(scale, r)
+		}
+		if r.Throughput != nil {
+			thr = append(thr, r)
+		}
+	}
+	if opts.Has(SectionLatency) {
+		for round := range opts.Rounds {
+			n := share(opts.N, opts.Rounds, round)
+			for _, r := range lat {
+				units := opts.Warmup + n
+				prior := time.Duration(units) * priorExit
+				if r.Peer {
+					prior = priorPeerStart + time.Duration(units)*priorPeerExit
+				}
+				p.add(stepKey{SectionLatency, r.Name, 0}, units, n, prior)
+			}
+		}
+	}
+	if opts.Has(SectionScale) && len(scale) > 0 {
+		have := 0
+		for _, level := range opts.Levels() {
+			p.add(stepKey{stepGrow, "", level}, level-have, 0, time.Duration(level-have)*priorGrow)
+			have = level
+			for round := range opts.Rounds {
+				n := share(opts.ScaleN, opts.Rounds, round)
+				units := scaleWarmup(opts) + n
+				perExit := priorExit + time.Duration(level)*priorIdleExit
+				for _, r := range scale {
+					p.add(stepKey{SectionScale, r.Name, level}, units, n, time.Duration(units)*perExit)
+				}
+			}
+		}
+		p.add(stepKey{stepRelease, "", 0}, have, 0, time.Duration(have)*priorRelease)
+	}
+	if opts.Has(SectionThroughput) {
+		for round := range opts.Rounds {
+			n := share(opts.Total, opts.Rounds, round)
+			for _, r := range thr {
+				prior := time.Duration(n) * priorChild
+				if r.Peer {
+					prior = priorPeerStart + time.Duration(n)*priorPeerChild
+				}
+				p.add(stepKey{SectionThroughput, r.Name, 0}, n, 0, prior)
+			}
+		}
+	}
+	return p
+}
+
+// scaleWarmup is the scale section's warm-up per round and level: fewer
+// than the latency section's, as every level repeats it.
+func scaleWarmup(opts Options) int { return min(opts.Warmup, 10) }

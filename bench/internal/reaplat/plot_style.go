@@ -1,0 +1,118 @@
+package reaplat
+
+import (
+	"image/color"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// rowStyle is how one row is drawn in every panel: its own colour and dash
+// pattern (the CDF puts up to 15 rows on one axis, so colour alone is not
+// enough to tell neighbours apart), a glyph for the scale points, and a
+// width that makes the default row stand out.
+type rowStyle struct {
+	color  color.Color
+	dashes []vg.Length // nil: solid
+	width  vg.Length
+	glyph  draw.GlyphDrawer
+}
+
+// line returns the style's line.
+func (s rowStyle) line() draw.LineStyle {
+	return draw.LineStyle{Color: s.color, Width: s.width, Dashes: s.dashes}
+}
+
+// Colours and dash patterns for the rows that are neither the default nor
+// the floor, in table order. Hand-picked so that no two rows look alike:
+// every colour is used once, and rows whose colours are near each other
+// (the two blues, the two greens) get very different dashes.
+var (
+	otherColors = []color.RGBA{
+		{0x1f, 0x77, 0xb4, 0xff}, // blue
+		{0xff, 0x7f, 0x0e, 0xff}, // orange
+		{0x2c, 0xa0, 0x2c, 0xff}, // green
+		{0x94, 0x67, 0xbd, 0xff}, // purple
+		{0x8c, 0x56, 0x4b, 0xff}, // brown
+		{0xe3, 0x77, 0xc2, 0xff}, // pink
+		{0x7f, 0x7f, 0x7f, 0xff}, // grey
+		{0xbc, 0xbd, 0x22, 0xff}, // olive
+		{0x17, 0xbe, 0xcf, 0xff}, // cyan
+		{0x39, 0x3b, 0x79, 0xff}, // indigo
+		{0x00, 0x6d, 0x2c, 0xff}, // dark green
+		{0xe6, 0xab, 0x02, 0xff}, // amber
+		{0x80, 0x00, 0x40, 0xff}, // wine
+	}
+	otherDashes = [][]float64{
+		{7, 3}, {2, 2}, {10, 3, 2, 3}, {1, 3}, {14, 4}, {6, 2, 2, 2, 2, 2}, {4, 4},
+		{14, 3, 3, 3}, {8, 2}, {2, 5}, {9, 3, 1, 3, 1, 3}, {5, 5, 1, 5}, {16, 4, 4, 4},
+	}
+	glyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{},
+		draw.RingGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
+)
+
+// Widths: the default row thickest, the floor (the reference the eye
+// compares with) next.
+var (
+	defaultWidth = vg.Points(3.4)
+	floorWidth   = vg.Points(2.2)
+	otherWidth   = vg.Points(1.5)
+)
+
+// styles gives every row of r one style for all panels, and returns the
+// rows in legend order: the default first, then the table's order.
+func styles(r *Result) (map[string]rowStyle, []Row) {
+	var rows []Row
+	seen := map[string]bool{}
+	add := func(row Row) {
+		if !seen[row.Method] {
+			seen[row.Method] = true
+			rows = append(rows, row)
+		}
+	}
+	for _, row := range r.Latency {
+		add(row.Row)
+	}
+	for _, row := range r.Scale {
+		add(row.Row)
+	}
+	for _, row := range r.Throughput {
+		add(row.Row)
+	}
+	m := map[string]rowStyle{}
+	var order []Row
+	other := 0
+	for i, row := range rows {
+		s := rowStyle{glyph: glyphs[i%len(glyphs)]}
+		switch {
+		case row.Default:
+			s.color, s.width = color.RGBA{0xd6, 0x27, 0x28, 0xff}, defaultWidth // red
+			order = append([]Row{row}, order...)
+		case row.Floor:
+			s.color, s.width = color.Black, floorWidth
+			order = append(order, row)
+		default:
+			k := other % len(otherColors)
+			s.color, s.width = otherColors[k], otherWidth
+			for _, d := range otherDashes[k] {
+				s.dashes = append(s.dashes, vg.Points(d))
+			}
+			other++
+			order = append(order, row)
+		}
+		m[row.Method] = s
+	}
+	return m, order
+}
+
+// newLegend returns an empty legend in the common style, for drawing
+// beside a panel rather than over its curves.
+func newLegend() plot.Legend {
+	l := plot.NewLegend()
+	l.TextStyle.Font.Size = vg.Points(10.5)
+	l.ThumbnailWidth = vg.Points(44) // long enough to show a dash pattern
+	l.Padding = vg.Points(3)
+	l.Top, l.Left = true, true
+	return l
+}

@@ -1,0 +1,43 @@
+package reaplat
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/childloop/childloop/bench/internal/stats"
+)
+
+func TestVerdict(t *testing.T) {
+	sum := func(p50, p99 time.Duration) stats.Summary { return stats.Summary{N: 10, P50: p50, P99: p99} }
+	pt := func(idle int, p50 time.Duration) ScalePoint { return ScalePoint{Idle: idle, Summary: sum(p50, p50)} }
+	r := &Result{
+		Latency: []LatencyRow{
+			{Row: Row{Method: "floor", Floor: true, Ref: "the floor"}, Summary: sum(100*time.Microsecond, 200*time.Microsecond)},
+			{Row: Row{Method: "def", Default: true}, Summary: sum(105*time.Microsecond, 300*time.Microsecond)},
+			{Row: Row{Method: "exec", Ref: "exec.Cmd"}, Summary: sum(150*time.Microsecond, 300*time.Microsecond)},
+			{Row: Row{Method: "node", Ref: "Node", RowStatus: RowStatus{Skipped: "not installed"}}},
+		},
+		Scale: []ScaleRow{
+			{Row: Row{Method: "floor", Floor: true, Ref: "the floor"}, Points: []ScalePoint{pt(1, 100*time.Microsecond), pt(100, 100*time.Microsecond)}},
+			{Row: Row{Method: "def", Default: true}, Points: []ScalePoint{pt(1, 100*time.Microsecond), pt(100, 120*time.Microsecond)}},
+		},
+		Throughput: []ThroughputRow{
+			{Row: Row{Method: "floor", Floor: true, Ref: "the floor"}, PerSecond: 1000, SelfCPUNS: 50000},
+			{Row: Row{Method: "def", Default: true}, PerSecond: 1500, SelfCPUNS: 100000},
+			{Row: Row{Method: "node", Ref: "Node"}, PerSecond: 500, OutOfProcess: true, SelfCPUNS: 1000},
+		},
+	}
+	name, lines := verdict(r)
+	want := []string{
+		"latency (lower is faster): p50 105 µs = 1.05× the floor, 0.70× exec.Cmd; p99 300 µs = 1.50× the floor",
+		"scale (lower is faster): p50 next to 100 idle children 120 µs = 1.20× the floor; 1.20× its p50 next to 1",
+		"throughput (higher is faster): 1500 children/s = 1.50× the floor, 3.00× Node; this process's CPU per child 100 µs = 2.00× the floor's",
+	}
+	if name != "def" || strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("verdict = %q,\n%s\nwant\n%s", name, strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	if _, lines := verdict(&Result{Latency: r.Latency[:1]}); len(lines) != 0 {
+		t.Errorf("without a default row: %q", lines)
+	}
+}
