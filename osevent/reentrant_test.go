@@ -135,9 +135,9 @@ func TestConcurrentOccurrenceDuringHook(t *testing.T) {
 	waitBlockedIn(t, "(*fdTarget).FDOccurred")
 	select {
 	case err := <-occErr:
-		t.Fatalf("occurrence returned %v while the hook held the lock", err)
+		require.Failf(t, "occurrence returned while the hook held the lock", "error: %v", err)
 	case <-delivered:
-		t.Fatal("occurrence delivered while the hook held the lock")
+		require.Fail(t, "occurrence delivered while the hook held the lock")
 	default:
 	}
 	close(release)
@@ -164,5 +164,5 @@ func waitBlockedIn(t *testing.T, fn string) {
 		}
 		runtime.Gosched()
 	}
-	t.Fatalf("no goroutine blocked on a mutex in %s", fn)
+	require.Fail(t, "no goroutine blocked on a mutex in "+fn)
 }
