@@ -3,20 +3,19 @@
 package childproc_test
 
 import (
-	"errors"
 	"syscall"
 	"testing"
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // waitExited blocks until pid has exited, leaving it unreaped.
 func waitExited(t *testing.T, pid int) {
 	t.Helper()
-	if err := zombie(pid); err != nil {
-		t.Fatalf("waitid(%d): %v", pid, err)
-	}
+	require.NoError(t, zombie(pid), "waitid(%d)", pid)
 }
 
 // TestAppSigchldAdoptExited: an AppSigchld context learns of exits only when
@@ -24,28 +23,19 @@ func waitExited(t *testing.T, pid int) {
 // must still be reported: Adopt makes the pass itself.
 func TestAppSigchldAdoptExited(t *testing.T) {
 	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
 	pid, err := syscall.ForkExec("/bin/sh", []string{"sh", "-c", "exit 7"}, &syscall.ProcAttr{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	waitExited(t, pid)
-	if err := c.SigchldOccurred(); err != nil { // the application's answer to that SIGCHLD
-		t.Fatal(err)
-	}
+	require.NoError(t, c.SigchldOccurred()) // the application's answer to that SIGCHLD
 	var got []childproc.Status
-	if _, err := c.Adopt(pid, func(_ *childproc.Child, st childproc.Status) { got = append(got, st) }); err != nil {
-		t.Fatal(err)
+	_, err = c.Adopt(pid, func(_ *childproc.Child, st childproc.Status) { got = append(got, st) })
+	require.NoError(t, err)
+	if assert.Len(t, got, 1, "callbacks by the time Adopt returned") {
+		assert.Equal(t, 7, got[0].Code, "callback by the time Adopt returned: %+v, want exit 7", got[0])
 	}
-	if len(got) != 1 || got[0].Code != 7 {
-		t.Errorf("callbacks by the time Adopt returned: %+v, want one with exit 7", got)
-	}
-	if c.Len() != 0 {
-		t.Errorf("Len = %d after the adopted child was reported", c.Len())
-	}
+	assert.Zero(t, c.Len(), "Len after the adopted child was reported")
 	assertNoZombies(t)
 }
 
@@ -59,64 +49,45 @@ func TestAdoptUnwatchableLeavesChildAlone(t *testing.T) {
 	l := startLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
 	pid, err := syscall.ForkExec("/bin/sleep", []string{"sleep", "60"}, &syscall.ProcAttr{Env: []string{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer func() {
 		syscall.Kill(pid, syscall.SIGKILL)
 		var ws syscall.WaitStatus
 		syscall.Wait4(pid, &ws, 0, nil)
 	}()
 	var lim, saved syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &saved); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &saved))
 	lim = saved
 	lim.Cur = 3 // below what is open: every new fd fails with EMFILE
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	_, adoptErr := c.Adopt(pid, func(*childproc.Child, childproc.Status) { t.Error("callback for a child Adopt refused") })
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &saved); err != nil {
-		t.Fatal(err)
-	}
-	if !errors.Is(adoptErr, syscall.EMFILE) {
-		t.Fatalf("Adopt with no fd left: %v, want EMFILE", adoptErr)
-	}
-	if err := syscall.Kill(pid, 0); err != nil {
-		t.Errorf("adopted process after the failed Adopt: kill(0) = %v, want it alive", err)
-	}
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim))
+	_, adoptErr := c.Adopt(pid, func(*childproc.Child, childproc.Status) { assert.Fail(t, "callback for a child Adopt refused") })
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &saved))
+	require.ErrorIs(t, adoptErr, syscall.EMFILE, "Adopt with no fd left")
+	assert.NoError(t, syscall.Kill(pid, 0), "adopted process after the failed Adopt: kill(0), want it alive")
 	var ws syscall.WaitStatus
-	if wpid, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); wpid != 0 || err != nil {
-		t.Errorf("wait4(%d, WNOHANG) = %d, %v; want it still running and ours to reap", pid, wpid, err)
+	wpid, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+	if assert.NoError(t, err, "wait4(%d, WNOHANG)", pid) {
+		assert.Zero(t, wpid, "wait4(%d, WNOHANG): want it still running and ours to reap", pid)
 	}
-	if c.Len() != 0 {
-		t.Errorf("Len = %d after the failed Adopt", c.Len())
-	}
+	assert.Zero(t, c.Len(), "Len after the failed Adopt")
 }
 
 // TestStatusLostKeepsErrno: a child reaped behind the context's back is
 // reported with ErrStatusLost, and the errno stays inspectable.
 func TestStatusLostKeepsErrno(t *testing.T) {
 	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
 	var got []childproc.Status
 	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: func(_ *childproc.Child, st childproc.Status) { got = append(got, st) }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	waitExited(t, ch.Pid())
 	var ws syscall.WaitStatus
-	if _, err := syscall.Wait4(ch.Pid(), &ws, 0, nil); err != nil { // the theft
-		t.Fatal(err)
-	}
-	if err := c.SigchldOccurred(); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 1 || !errors.Is(got[0].Err, childproc.ErrStatusLost) || !errors.Is(got[0].Err, syscall.ECHILD) {
-		t.Errorf("callbacks %+v, want one whose Err is ErrStatusLost and ECHILD", got)
+	_, err = syscall.Wait4(ch.Pid(), &ws, 0, nil) // the theft
+	require.NoError(t, err)
+	require.NoError(t, c.SigchldOccurred())
+	if assert.Len(t, got, 1, "callbacks: want one whose Err is ErrStatusLost and ECHILD") {
+		assert.ErrorIs(t, got[0].Err, childproc.ErrStatusLost, "callback's Err")
+		assert.ErrorIs(t, got[0].Err, syscall.ECHILD, "callback's Err")
 	}
 }

@@ -13,7 +13,13 @@ import (
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/loop"
+	"github.com/stretchr/testify/require"
 )
+
+// Checks inside a timed loop (newCatPipes and handshake run only there)
+// stay `if err != nil { b.Fatal(err) }`: require calls b.Helper on every
+// call, even when the check passes, and that cost would be measured with
+// each iteration.
 
 // catChild starts the latency probe's child: /bin/cat with piped stdin and
 // stdout. It returns once cat has echoed one byte, i.e. is blocked reading.
@@ -156,19 +162,13 @@ func BenchmarkSpawnReap(b *testing.B) {
 func BenchmarkExitDispatch(b *testing.B) {
 	for _, v := range variants() {
 		b.Run(v.name, func(b *testing.B) {
-			if err := knob.SetSource(v.source); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, knob.SetSource(v.source))
 			defer knob.SetSource(knob.SourceAuto)
 			l, err := loop.New()
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			defer l.Close()
 			c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeKeep), v.strategy)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			defer c.Close()
 			exited := 0
 			onExit := func(*childproc.Child, childproc.Status) { exited++ }
@@ -177,14 +177,11 @@ func BenchmarkExitDispatch(b *testing.B) {
 			b.StopTimer()
 			for left := b.N; left > 0; left -= batch {
 				n := min(left, batch)
-				pr, pw, err := os.Pipe()
-				if err != nil {
-					b.Fatal(err)
-				}
+				pr, pw, err := os.Pipe() // the timer is stopped here: require is fine
+				require.NoError(b, err)
 				for i := 0; i < n; i++ {
-					if _, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, Stdin: pr, OnExit: onExit}); err != nil {
-						b.Fatal(err)
-					}
+					_, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, Stdin: pr, OnExit: onExit})
+					require.NoError(b, err)
 				}
 				pr.Close()
 				// Settle: consume wake-ups the spawns caused.
@@ -207,15 +204,13 @@ func BenchmarkExitDispatch(b *testing.B) {
 // benchCtx is a default-Config context of variant v on a reference loop
 // running on its own goroutine; stop closes both and restores the source.
 func benchCtx(b *testing.B, v variant) (*childproc.Context, func()) {
-	if err := knob.SetSource(v.source); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, knob.SetSource(v.source))
 	l, stopLoop := benchLoop(b)
 	c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeOwn), v.strategy)
 	if err != nil {
 		stopLoop()
-		b.Fatal(err)
 	}
+	require.NoError(b, err)
 	return c, func() {
 		c.Close()
 		stopLoop()

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,9 +20,7 @@ import (
 func burst(t *testing.T, ctxs []*childproc.Context, n int, before func()) {
 	t.Helper()
 	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	rec := newRecorder()
 	type want struct {
 		ctx  *childproc.Context
@@ -34,9 +34,9 @@ func burst(t *testing.T, ctxs []*childproc.Context, n int, before func()) {
 		cmd.Stdin = pr
 		ch, err := c.Spawn(cmd)
 		if err != nil {
-			pw.Close()
-			t.Fatalf("spawn %d: %v", i, err)
+			pw.Close() // release the children spawned so far
 		}
+		require.NoError(t, err, "spawn %d", i)
 		wants[ch.Pid()] = want{c, code}
 	}
 	pr.Close()
@@ -48,26 +48,21 @@ func burst(t *testing.T, ctxs []*childproc.Context, n int, before func()) {
 
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if rec.n != n {
-		t.Errorf("%d callbacks for %d children", rec.n, n)
-	}
+	assert.Equal(t, n, rec.n, "callbacks for %d children", n)
 	for pid, w := range wants {
 		got := rec.got[pid]
-		if len(got) != 1 {
-			t.Errorf("pid %d: %d callbacks", pid, len(got))
+		if !assert.Len(t, got, 1, "pid %d: callbacks", pid) {
 			continue
 		}
-		if got[0].ctx != w.ctx {
-			t.Errorf("pid %d reported by the wrong context", pid)
-		}
-		if !got[0].st.Exited() || got[0].st.Code != w.code {
-			t.Errorf("pid %d: status %v, want exit %d", pid, got[0].st, w.code)
+		// == rather than assert.Same, which would print the contexts'
+		// internals, read unlocked while the loop runs.
+		assert.True(t, got[0].ctx == w.ctx, "pid %d reported by the wrong context", pid)
+		if assert.True(t, got[0].st.Exited(), "pid %d: status %v, want exit %d", pid, got[0].st, w.code) {
+			assert.Equal(t, w.code, got[0].st.Code, "pid %d: exit code", pid)
 		}
 	}
 	for pid := range rec.got {
-		if _, ok := wants[pid]; !ok {
-			t.Errorf("callback for pid %d that no context spawned", pid)
-		}
+		assert.Contains(t, wants, pid, "callback for pid %d that no context spawned", pid)
 	}
 }
 
@@ -83,31 +78,21 @@ func TestBurst(t *testing.T) {
 			var ctxs []*childproc.Context
 			for i := 0; i < 3; i++ {
 				c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeKeep), v.strategy)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				t.Cleanup(func() { c.Close() }) // on failure: no zombies for later tests
 				ctxs = append(ctxs, c)
 			}
 			burst(t, ctxs, 1000, nil)
 			for _, c := range ctxs {
-				if err := c.Close(); err != nil {
-					t.Error(err)
-				}
-				if c.Len() != 0 {
-					t.Errorf("context still has %d children", c.Len())
-				}
+				assert.NoError(t, c.Close())
+				assert.Zero(t, c.Len(), "children the context still has")
 			}
 		}()
 		assertNoZombies(t)
 		assertNoChildren(t)
-		if n := childproc.PipeUsers(); n != 0 {
-			t.Errorf("%d SIGCHLD users left registered", n)
-		}
+		assert.Zero(t, childproc.PipeUsers(), "SIGCHLD users left registered")
 		// The loop is still alive here (stopped in Cleanup): allow its fds.
-		if got := fdCount(t); got > fds0+loopFDs {
-			t.Errorf("fd count %d, baseline %d (+%d for the loop)", got, fds0, loopFDs)
-		}
+		assert.LessOrEqual(t, fdCount(t), fds0+loopFDs, "fd count, baseline %d (+%d for the loop)", fds0, loopFDs)
 	})
 }
 
@@ -122,18 +107,14 @@ func TestPipeFull(t *testing.T) {
 		c := newCtx(t, l, childproc.ModeKeep, v.strategy, nil)
 		fill := func() {
 			w := c.SelfPipeWriteFD()
-			if w < 0 {
-				t.Fatal("context has no self-pipe")
-			}
+			require.GreaterOrEqual(t, w, 0, "context has no self-pipe")
 			buf := make([]byte, 4096)
 			for {
 				_, err := unix.Write(w, buf)
 				if err == unix.EAGAIN {
 					return
 				}
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 			}
 		}
 		burst(t, []*childproc.Context{c}, 300, fill)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/stretchr/testify/assert"
 	"golang.org/x/sys/unix"
 )
 
@@ -69,8 +70,7 @@ func TestCoexistWithOsExec(t *testing.T) {
 				defer wg.Done()
 				for i := g; i < nLib; i += 4 {
 					ch, err := c.Spawn(shell(fmt.Sprintf("exit %d", i%250), rec.onExit(c)))
-					if err != nil {
-						t.Errorf("spawn: %v", err)
+					if !assert.NoError(t, err, "spawn") {
 						return
 					}
 					mu.Lock()
@@ -81,21 +81,19 @@ func TestCoexistWithOsExec(t *testing.T) {
 		}
 		wg.Wait()
 		close(execErrs)
-		for err := range execErrs {
-			t.Error(err)
+		for err := range execErrs { // each one a failure
+			assert.NoError(t, err)
 		}
 		rec.wait(t, nLib)
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		for pid, want := range codes {
 			got := rec.got[pid]
-			if len(got) != 1 || got[0].st.Err != nil || got[0].st.Code != want {
-				t.Errorf("pid %d: %v, want one exit %d", pid, got, want)
+			if assert.Len(t, got, 1, "pid %d: callbacks", pid) && assert.NoError(t, got[0].st.Err, "pid %d", pid) {
+				assert.Equal(t, want, got[0].st.Code, "pid %d: exit code", pid)
 			}
 		}
-		if rec.n != nLib {
-			t.Errorf("%d callbacks, want %d", rec.n, nLib)
-		}
+		assert.Equal(t, nLib, rec.n, "callbacks")
 	})
 }
 

@@ -59,7 +59,7 @@ func runDaemonHelper(t *testing.T, name string) string {
 	defer timer.Stop()
 	out, err := cmd.Output()
 	if ee, ok := err.(*exec.ExitError); ok {
-		t.Fatalf("helper %s: %v\nstdout:\n%s\nstderr:\n%s", name, err, out, ee.Stderr)
+		require.NoError(t, err, "helper %s\nstdout:\n%s\nstderr:\n%s", name, out, ee.Stderr)
 	}
 	require.NoError(t, err)
 	return string(out)

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -36,8 +38,7 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 				defer wg.Done()
 				for i := 0; i < perG; i++ {
 					r, w, err := os.Pipe()
-					if err != nil {
-						t.Error(err)
+					if !assert.NoError(t, err) {
 						return
 					}
 					c := ctxs[(g+i)%len(ctxs)]
@@ -47,9 +48,8 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 						Args:   []string{"sh", "-c", `for f in /proc/$$/fd/*; do [ -e "$f" ] && echo "${f##*/} $(readlink $f)"; done; exit 0`},
 						Stdout: w, OnExit: rec.onExit(c)})
 					w.Close()
-					if err != nil {
+					if !assert.NoError(t, err) {
 						r.Close()
-						t.Error(err)
 						return
 					}
 					sc := bufio.NewScanner(r)
@@ -68,14 +68,10 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 		}
 		wg.Wait()
 		rec.wait(t, 8*perG)
-		for _, l := range leaks {
-			t.Errorf("fd leaked into an exec'd child: %s", l)
-		}
+		assert.Empty(t, leaks, "fds leaked into exec'd children")
 		rec.mu.Lock()
 		for pid, got := range rec.got {
-			if !got[0].st.Success() {
-				t.Errorf("helper %d: %v", pid, got[0].st)
-			}
+			assert.True(t, got[0].st.Success(), "helper %d: %v", pid, got[0].st)
 		}
 		rec.mu.Unlock()
 	})
@@ -87,9 +83,7 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 func inheritableFDs(t *testing.T) map[string]bool {
 	t.Helper()
 	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	m := map[string]bool{}
 	for _, e := range ents {
 		fd, err := strconv.Atoi(e.Name())

@@ -15,6 +15,8 @@ import (
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/loop"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -102,9 +104,7 @@ func (o outcome) String() string {
 func watchFork(t *testing.T, pid int, bound time.Duration) outcome {
 	t.Helper()
 	pfd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		t.Fatalf("pidfd_open: %v", err)
-	}
+	require.NoError(t, err, "pidfd_open")
 	defer unix.Close(pfd)
 	fds := []unix.PollFd{{Fd: int32(pfd), Events: unix.POLLIN}}
 	deadline := time.Now().Add(bound)
@@ -120,9 +120,7 @@ func watchFork(t *testing.T, pid int, bound time.Duration) outcome {
 		if err == unix.EINTR {
 			continue
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		if n > 0 {
 			break
 		}
@@ -133,9 +131,7 @@ func watchFork(t *testing.T, pid int, bound time.Duration) outcome {
 		if err == unix.EINTR {
 			continue
 		}
-		if err != nil {
-			t.Fatalf("wait4: %v", err)
-		}
+		require.NoError(t, err, "wait4")
 		break
 	}
 	if hung {
@@ -182,9 +178,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	var ctxs []*Context
 	for i := 0; i < 3; i++ {
 		c, err := newContext(l, Config{KeepSigchld: true}, knob.StrategyScan)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer c.Close()
 		ctxs = append(ctxs, c)
 		checkFDs[checkN] = int32(c.pipe.R)
@@ -198,9 +192,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	// its mutex and its registry's mutex stay held.
 	bh := &blockingHooks{Loop: l, entered: make(chan struct{}, 1), block: make(chan struct{})}
 	stuck, err := newContext(bh, Config{}, knob.StrategyScan)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	spawnDone := make(chan error, 1)
 	go func() {
 		_, err := stuck.Spawn(&Cmd{Args: []string{"/bin/true"}, OnExit: func(*Child, Status) {}})
@@ -250,26 +242,19 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	prog := callStep(new(Steps), checkChild).Exit(0)
 	for i := 0; i < iters; i++ {
 		pid, err := forkSteps(prog.steps)
-		if err != nil {
-			t.Fatalf("iteration %d: %v", i, err)
-		}
-		if o := watchFork(t, pid, 30*time.Second); o != (outcome{}) {
-			t.Fatalf("iteration %d: child %s (want exit 0; 64+bits = failed checks)", i, o)
-		}
+		require.NoError(t, err, "iteration %d", i)
+		o := watchFork(t, pid, 30*time.Second)
+		require.Equal(t, outcome{}, o, "iteration %d: child %s (want exit 0; 64+bits = failed checks)", i, o)
 	}
 	close(stopGarbage)
 	wg.Wait()
 	close(release)
 	close(bh.block)
-	if err := <-spawnDone; err != nil {
-		t.Errorf("blocked spawn: %v", err)
-	}
+	assert.NoError(t, <-spawnDone, "blocked spawn")
 	stuck.Close()
 	// The parent's own state is untouched.
 	for _, c := range ctxs {
-		if err := c.usableLocked(); err != nil {
-			t.Errorf("parent context unusable after forks: %v", err)
-		}
+		assert.NoError(t, c.usableLocked(), "parent context unusable after forks")
 	}
 }
 
@@ -290,22 +275,16 @@ func TestHarnessDetectsLockInChild(t *testing.T) {
 	// The crashing variant prints a runtime traceback: keep it off the
 	// test's stderr.
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer null.Close()
 	for _, tc := range []struct {
 		name string
 		fn   func() uintptr
 	}{{"spin", lockInChild}, {"sync.Mutex", lockInChildGo}} {
 		pid, err := forkSteps(callStep(new(Steps).Dup2(int(null.Fd()), 2), tc.fn).Exit(0).steps)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		o := watchFork(t, pid, 2*time.Second)
-		if o == (outcome{}) {
-			t.Errorf("%s: lock taken in the child went unnoticed", tc.name)
-		}
+		assert.NotEqual(t, outcome{}, o, "%s: lock taken in the child went unnoticed", tc.name)
 		t.Logf("%s: child %s", tc.name, o)
 	}
 }
@@ -316,42 +295,31 @@ func TestHarnessDetectsLockInChild(t *testing.T) {
 func TestDoubleForkDaemon(t *testing.T) {
 	l := runLoop(t)
 	c, err := New(l, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
 
 	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer r.Close()
 	var s Steps
 	s.Setsid().Fork().Dup2(int(w.Fd()), 1).Exec("/bin/sh", []string{"sh", "-c", "echo $$; exec sleep 30"}, nil)
 	exited := make(chan Status, 1)
 	ch, err := c.ForkNoexec(&s, func(_ *Child, st Status) { exited <- st })
 	w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	pid := ch.Pid()
 	select {
 	case st := <-exited:
-		if !st.Success() {
-			t.Errorf("middle child: %v, want exit 0", st)
-		}
+		assert.True(t, st.Success(), "middle child: %v, want exit 0", st)
 	case <-time.After(60 * time.Second):
-		t.Fatal("middle child's exit not reported")
+		require.Fail(t, "middle child's exit not reported")
 	}
 	var gpid int
-	if _, err := fmt.Fscan(r, &gpid); err != nil {
-		t.Fatalf("reading grandchild pid: %v", err)
-	}
+	_, err = fmt.Fscan(r, &gpid)
+	require.NoError(t, err, "reading grandchild pid")
 	defer syscall.Kill(gpid, syscall.SIGKILL)
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", gpid))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var state byte
 	var ppid, pgrp, sid int
 	s2 := string(stat)
@@ -359,26 +327,17 @@ func TestDoubleForkDaemon(t *testing.T) {
 	for s2[i] != ')' {
 		i--
 	}
-	if _, err := fmt.Sscanf(s2[i+2:], "%c %d %d %d", &state, &ppid, &pgrp, &sid); err != nil {
-		t.Fatal(err)
-	}
-	if ppid == os.Getpid() {
-		t.Errorf("grandchild %d is still our child", gpid)
-	}
-	if sid != pid {
-		t.Errorf("grandchild session %d, want the middle child's %d (setsid)", sid, pid)
-	}
-	if c.Len() != 0 {
-		t.Errorf("context still tracks %d children", c.Len())
-	}
+	_, err = fmt.Sscanf(s2[i+2:], "%c %d %d %d", &state, &ppid, &pgrp, &sid)
+	require.NoError(t, err)
+	assert.NotEqual(t, os.Getpid(), ppid, "grandchild %d is still our child", gpid)
+	assert.Equal(t, pid, sid, "grandchild's session: want the middle child's pid (setsid)")
+	assert.Zero(t, c.Len(), "children the context still tracks")
 }
 
 // runLoop runs a reference loop on its own goroutine until the test ends.
 func runLoop(t *testing.T) *loop.Loop {
 	l, err := loop.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- l.Run() }()
 	t.Cleanup(func() { l.Stop(); <-done; l.Close() })

@@ -3,7 +3,6 @@
 package childproc_test
 
 import (
-	"errors"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -15,6 +14,8 @@ import (
 	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/internal/testutil"
 	"github.com/childloop/childloop/loop"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,14 +25,10 @@ import (
 func TestCallbacksOnLoopGoroutine(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l, err := loop.New()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer l.Close()
 		c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeOwn), v.strategy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer c.Close()
 		me := testutil.GoID()
 		const n = 20
@@ -53,23 +50,15 @@ func TestCallbacksOnLoopGoroutine(t *testing.T) {
 			}
 			spawned <- nil
 		}()
-		if err := <-spawned; err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, <-spawned)
 		var expired atomic.Bool
 		guard := time.AfterFunc(hangGuard, func() { expired.Store(true); l.Wake() })
 		defer guard.Stop()
 		for got < n {
-			if expired.Load() {
-				t.Fatalf("only %d of %d callbacks after %v", got, n, hangGuard)
-			}
-			if err := l.RunOnce(true); err != nil {
-				t.Fatal(err)
-			}
+			require.False(t, expired.Load(), "only %d of %d callbacks after %v", got, n, hangGuard)
+			require.NoError(t, l.RunOnce(true))
 		}
-		if wrong != 0 {
-			t.Errorf("%d of %d callbacks ran off the loop goroutine", wrong, n)
-		}
+		assert.Zero(t, wrong, "callbacks of %d that ran off the loop goroutine", n)
 	})
 }
 
@@ -88,42 +77,31 @@ func TestSpawnReplacement(t *testing.T) {
 			return childproc.ForkExec(argv0, argv, &a)
 		}
 		c, err := childproc.NewWithStrategy(l, childproc.Config{Spawn: spawn}, v.strategy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer c.Close()
 		rec := newRecorder()
 		want := map[int]int{}
 		for i := 0; i < 10; i++ {
 			ch, err := c.Spawn(shell("exit "+strconv.Itoa(20+i), rec.onExit(c)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			want[ch.Pid()] = 20 + i
 		}
 		rec.wait(t, len(want))
-		if calls.Load() != int32(len(want)) {
-			t.Errorf("replacement called %d times for %d spawns", calls.Load(), len(want))
-		}
+		assert.Equal(t, int32(len(want)), calls.Load(), "replacement calls for %d spawns", len(want))
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		for pid, code := range want {
-			if got := rec.got[pid]; len(got) != 1 || got[0].st.Code != code {
-				t.Errorf("pid %d: %v, want exit %d", pid, got, code)
+			if got := rec.got[pid]; assert.Len(t, got, 1, "pid %d: callbacks", pid) {
+				assert.Equal(t, code, got[0].st.Code, "pid %d: %v", pid, got[0].st)
 			}
 		}
 		failing := func(string, []string, *syscall.ProcAttr) (int, error) { return 0, syscall.EAGAIN }
 		f, err := childproc.NewWithStrategy(l, childproc.Config{Spawn: failing}, v.strategy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer f.Close()
-		if _, err := f.Spawn(shell("exit 0", rec.onExit(f))); !errors.Is(err, syscall.EAGAIN) {
-			t.Errorf("failing replacement: Spawn = %v", err)
-		}
-		if f.Len() != 0 {
-			t.Errorf("failed spawn left %d children", f.Len())
-		}
+		_, err = f.Spawn(shell("exit 0", rec.onExit(f)))
+		assert.ErrorIs(t, err, syscall.EAGAIN, "failing replacement: Spawn")
+		assert.Zero(t, f.Len(), "children left by the failed spawn")
 	})
 }
 
@@ -137,23 +115,14 @@ func TestCheckSignalSource(t *testing.T) {
 	defer knob.SetSource(knob.SourceAuto)
 	l := startLoop(t)
 	newCtx(t, l, childproc.ModeKeep, knob.StrategyScan, nil)
-	if k := knob.InstalledSource(); k != knob.SourceRaw {
-		t.Fatalf("CurrentSignalSource = %v, want raw", k)
-	}
-	if err := childproc.CheckSignalSource(); err != nil {
-		t.Fatalf("freshly installed: %v", err)
-	}
+	require.Equal(t, knob.SourceRaw, knob.InstalledSource(), "CurrentSignalSource")
+	require.NoError(t, childproc.CheckSignalSource(), "freshly installed")
 	var dfl, saved [4]uint64 // kernel struct sigaction, all-zero = SIG_DFL
-	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD),
-		uintptr(unsafe.Pointer(&dfl)), uintptr(unsafe.Pointer(&saved)), 8, 0, 0); e != 0 {
-		t.Fatal(e)
-	}
+	_, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD),
+		uintptr(unsafe.Pointer(&dfl)), uintptr(unsafe.Pointer(&saved)), 8, 0, 0)
+	require.Zero(t, e, "rt_sigaction: %v", e)
 	err := childproc.CheckSignalSource()
 	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&saved)), 0, 8, 0, 0)
-	if err == nil {
-		t.Error("CheckSignalSource did not notice SIGCHLD reset to SIG_DFL")
-	}
-	if err := childproc.CheckSignalSource(); err != nil {
-		t.Errorf("after restoring: %v", err)
-	}
+	assert.Error(t, err, "CheckSignalSource did not notice SIGCHLD reset to SIG_DFL")
+	assert.NoError(t, childproc.CheckSignalSource(), "after restoring")
 }

@@ -3,7 +3,6 @@
 package childproc_test
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +17,8 @@ import (
 	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/internal/spawn"
 	"github.com/childloop/childloop/loop"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 )
@@ -132,9 +133,7 @@ func forSomeVariants(t *testing.T, keep func(variant) bool, f func(t *testing.T,
 			if why := unsupported(v); why != "" {
 				t.Skip(why)
 			}
-			if err := knob.SetSource(v.source); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, knob.SetSource(v.source))
 			t.Cleanup(func() { _ = knob.SetSource(knob.SourceAuto) })
 			f(t, v)
 		})
@@ -145,16 +144,12 @@ func forSomeVariants(t *testing.T, keep func(variant) bool, f func(t *testing.T,
 func startLoop(t *testing.T) *loop.Loop {
 	t.Helper()
 	l, err := loop.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- l.Run() }()
 	t.Cleanup(func() {
 		l.Stop()
-		if err := <-done; err != nil {
-			t.Errorf("loop.Run: %v", err)
-		}
+		assert.NoError(t, <-done, "loop.Run")
 		l.Close()
 	})
 	return l
@@ -163,9 +158,7 @@ func startLoop(t *testing.T) *loop.Loop {
 func newCtx(t *testing.T, ev hooks.OSEvents, mode childproc.Mode, s knob.Strategy, foreign func(int, childproc.Status)) *childproc.Context {
 	t.Helper()
 	c, err := childproc.NewWithStrategy(ev, childproc.ConfigOf(mode, foreign, nil), s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -218,7 +211,7 @@ func (r *recorder) wait(t *testing.T, n int) {
 		select {
 		case <-r.cond:
 		case <-deadline:
-			t.Fatalf("only %d of %d death callbacks arrived", r.count(), n)
+			require.Failf(t, "death callbacks missing", "only %d of %d arrived within %v", r.count(), n, hangGuard)
 		}
 	}
 }
@@ -233,9 +226,7 @@ func fdCount(t *testing.T) int {
 	t.Helper()
 	childproc.WarmUp()
 	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal("no /proc/self/fd:", err)
-	}
+	require.NoError(t, err, "no /proc/self/fd")
 	return len(ents) - 1 // ReadDir's own fd
 }
 
@@ -244,10 +235,10 @@ func assertNoZombies(t *testing.T) {
 	t.Helper()
 	var info unix.Siginfo
 	err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-	if err == nil && siginfoPid(&info) != 0 {
-		t.Errorf("zombie child %d left behind", siginfoPid(&info))
-	} else if err != nil && !errors.Is(err, unix.ECHILD) {
-		t.Errorf("waitid: %v", err)
+	if err == nil {
+		assert.Zero(t, siginfoPid(&info), "zombie child left behind")
+	} else {
+		assert.ErrorIs(t, err, unix.ECHILD, "waitid")
 	}
 }
 
@@ -267,8 +258,8 @@ func assertNoChildren(t *testing.T) {
 		i := lastIndexByte(s, ')')
 		var state string
 		var ppid string
-		if _, err := fmt.Sscan(s[i+1:], &state, &ppid); err == nil && ppid == me {
-			t.Errorf("child %s still exists (state %s)", filepath.Base(filepath.Dir(p)), state)
+		if _, err := fmt.Sscan(s[i+1:], &state, &ppid); err == nil {
+			assert.NotEqual(t, me, ppid, "child %s still exists (state %s)", filepath.Base(filepath.Dir(p)), state)
 		}
 	}
 }
@@ -287,9 +278,7 @@ func childHooks(m childproc.Mode) childproc.Config { return childproc.ConfigOf(m
 // benchLoop runs a reference loop for a benchmark.
 func benchLoop(b *testing.B) (*loop.Loop, func()) {
 	l, err := loop.New()
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	done := make(chan error, 1)
 	go func() { done <- l.Run() }()
 	return l, func() { l.Stop(); <-done; l.Close() }

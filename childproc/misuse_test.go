@@ -14,6 +14,8 @@ import (
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestBadInput(t *testing.T) {
@@ -22,51 +24,27 @@ func TestBadInput(t *testing.T) {
 		c := newCtx(t, l, childproc.ModeOwn, s, nil)
 		nop := func(*childproc.Child, childproc.Status) {}
 
-		if _, err := c.Spawn(&childproc.Cmd{OnExit: nop}); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("empty argv: %v", err)
-		}
-		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/nonexistent/binary"}, OnExit: nop}); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("missing executable: %v, want ErrNotExist", err)
-		}
-		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"no-such-command-childloop"}, OnExit: nop}); !errors.Is(err, exec.ErrNotFound) {
-			t.Errorf("missing command in PATH: %v, want exec.ErrNotFound", err)
-		}
-		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/etc/passwd"}, OnExit: nop}); !errors.Is(err, os.ErrPermission) {
-			t.Errorf("non-executable: %v, want ErrPermission", err)
-		}
-		if c.Len() != 0 {
-			t.Errorf("failed spawns left %d phantom children", c.Len())
-		}
-		if n := childproc.PipeUsers(); n != 0 {
-			t.Errorf("failed spawns left %d SIGCHLD users", n)
-		}
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Error("nil OnExit did not panic")
-				}
-			}()
-			c.Spawn(&childproc.Cmd{Args: []string{"/bin/true"}})
-		}()
-		if _, err := c.Adopt(os.Getppid(), nop); !errors.Is(err, childproc.ErrUnknownChild) {
-			t.Errorf("Adopt of a process that is not our child: %v", err)
-		}
-		if err := c.SigchldOccurred(); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("SigchldOccurred without AppSigchld: %v", err)
-		}
-		if err := c.Reaped(1, 0); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("Reaped without AppSigchld: %v", err)
-		}
+		_, err := c.Spawn(&childproc.Cmd{OnExit: nop})
+		assert.ErrorIs(t, err, os.ErrInvalid, "empty argv")
+		_, err = c.Spawn(&childproc.Cmd{Args: []string{"/nonexistent/binary"}, OnExit: nop})
+		assert.ErrorIs(t, err, os.ErrNotExist, "missing executable")
+		_, err = c.Spawn(&childproc.Cmd{Args: []string{"no-such-command-childloop"}, OnExit: nop})
+		assert.ErrorIs(t, err, exec.ErrNotFound, "missing command in PATH")
+		_, err = c.Spawn(&childproc.Cmd{Args: []string{"/etc/passwd"}, OnExit: nop})
+		assert.ErrorIs(t, err, os.ErrPermission, "non-executable")
+		assert.Zero(t, c.Len(), "phantom children left by failed spawns")
+		assert.Zero(t, childproc.PipeUsers(), "SIGCHLD users left by failed spawns")
+		assert.Panics(t, func() { c.Spawn(&childproc.Cmd{Args: []string{"/bin/true"}}) }, "nil OnExit did not panic")
+		_, err = c.Adopt(os.Getppid(), nop)
+		assert.ErrorIs(t, err, childproc.ErrUnknownChild, "Adopt of a process that is not our child")
+		assert.ErrorIs(t, c.SigchldOccurred(), os.ErrInvalid, "SigchldOccurred without AppSigchld")
+		assert.ErrorIs(t, c.Reaped(1, 0), os.ErrInvalid, "Reaped without AppSigchld")
 		c.Close()
-		if err := c.Close(); err != nil {
-			t.Errorf("second Close: %v", err)
-		}
-		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/true"}, OnExit: nop}); !errors.Is(err, fs.ErrClosed) {
-			t.Errorf("Spawn after Close: %v", err)
-		}
-		if _, err := c.Adopt(os.Getppid(), nop); !errors.Is(err, fs.ErrClosed) {
-			t.Errorf("Adopt after Close: %v", err)
-		}
+		assert.NoError(t, c.Close(), "second Close")
+		_, err = c.Spawn(&childproc.Cmd{Args: []string{"/bin/true"}, OnExit: nop})
+		assert.ErrorIs(t, err, fs.ErrClosed, "Spawn after Close")
+		_, err = c.Adopt(os.Getppid(), nop)
+		assert.ErrorIs(t, err, fs.ErrClosed, "Adopt after Close")
 	}
 	foreign := func(int, childproc.Status) {}
 	for name, cfg := range map[string]childproc.Config{
@@ -75,21 +53,15 @@ func TestBadInput(t *testing.T) {
 		"AppSigchld with ReapAll":       {AppSigchld: true, ReapAll: true, OnForeignExit: foreign},
 		"AppSigchld with KeepSigchld":   {AppSigchld: true, KeepSigchld: true},
 	} {
-		if _, err := childproc.New(l, cfg); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("%s: New = %v, want os.ErrInvalid", name, err)
-		}
+		_, err := childproc.New(l, cfg)
+		assert.ErrorIs(t, err, os.ErrInvalid, "%s: New", name)
 	}
-	if _, err := childproc.NewWithStrategy(l, childproc.Config{}, 99); !errors.Is(err, os.ErrInvalid) {
-		t.Errorf("bad strategy: %v", err)
-	}
+	_, err := childproc.NewWithStrategy(l, childproc.Config{}, 99)
+	assert.ErrorIs(t, err, os.ErrInvalid, "bad strategy")
 	m := newCtx(t, l, childproc.ModeApp, knob.StrategyScan, nil)
 	m.Close()
-	if err := m.SigchldOccurred(); !errors.Is(err, fs.ErrClosed) {
-		t.Errorf("SigchldOccurred after Close: %v", err)
-	}
-	if err := m.Reaped(1, 0); !errors.Is(err, fs.ErrClosed) {
-		t.Errorf("Reaped after Close: %v", err)
-	}
+	assert.ErrorIs(t, m.SigchldOccurred(), fs.ErrClosed, "SigchldOccurred after Close")
+	assert.ErrorIs(t, m.Reaped(1, 0), fs.ErrClosed, "Reaped after Close")
 }
 
 // failingHooks refuses every fd registration.
@@ -107,28 +79,18 @@ func TestHookFailure(t *testing.T) {
 	l := startLoop(t)
 	fds0 := fdCount(t)
 	c, err := childproc.NewWithStrategy(failingHooks{l}, childproc.Config{}, knob.StrategyScan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Spawn(shell("exit 0", func(*childproc.Child, childproc.Status) { t.Error("callback for a child never started") }))
-	if !errors.Is(err, errRefused) {
-		t.Errorf("Spawn: %v, want the hook's error", err)
-	}
-	if c.Len() != 0 || childproc.PipeUsers() != 0 {
-		t.Errorf("state left behind: %d children, %d pipes", c.Len(), childproc.PipeUsers())
-	}
+	require.NoError(t, err)
+	_, err = c.Spawn(shell("exit 0", func(*childproc.Child, childproc.Status) { assert.Fail(t, "callback for a child never started") }))
+	assert.ErrorIs(t, err, errRefused, "Spawn: want the hook's error")
+	assert.Zero(t, c.Len(), "state left behind: children")
+	assert.Zero(t, childproc.PipeUsers(), "state left behind: pipes")
 	assertNoChildren(t)
-	if got := fdCount(t); got != fds0 {
-		t.Errorf("fds %d, want %d", got, fds0)
-	}
+	assert.Equal(t, fds0, fdCount(t), "fds")
 	c.Close()
 	if pidfdOK() {
-		if _, err := childproc.NewWithStrategy(failingHooks{l}, childproc.Config{}, knob.StrategyPidfd); !errors.Is(err, errRefused) {
-			t.Errorf("New with pidfd strategy on refusing hooks: %v", err)
-		}
-		if got := fdCount(t); got != fds0 {
-			t.Errorf("fds %d after failed New, want %d", got, fds0)
-		}
+		_, err := childproc.NewWithStrategy(failingHooks{l}, childproc.Config{}, knob.StrategyPidfd)
+		assert.ErrorIs(t, err, errRefused, "New with pidfd strategy on refusing hooks")
+		assert.Equal(t, fds0, fdCount(t), "fds after failed New")
 	}
 }
 
@@ -139,33 +101,25 @@ func TestCloseWithRunningChildren(t *testing.T) {
 		l := startLoop(t)
 		fds0 := fdCount(t)
 		c, err := childproc.NewWithStrategy(l, childproc.Config{}, v.strategy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var kids []*childproc.Child
 		for i := 0; i < 20; i++ {
 			ch, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"},
-				OnExit: func(*childproc.Child, childproc.Status) { t.Error("callback after Close") }})
-			if err != nil {
-				t.Fatal(err)
-			}
+				OnExit: func(*childproc.Child, childproc.Status) { assert.Fail(t, "callback after Close") }})
+			require.NoError(t, err)
 			kids = append(kids, ch)
 		}
 		start := time.Now()
-		if err := c.Close(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, c.Close())
 		t.Logf("Close with 20 running children took %v", time.Since(start))
 		for _, ch := range kids {
-			if st, done := ch.Status(); !done || st.Signal != 9 {
-				t.Errorf("%v: %v %v, want killed", ch, st, done)
+			if st, done := ch.Status(); assert.True(t, done, "%v: not done, want killed", ch) {
+				assert.Equal(t, syscall.SIGKILL, st.Signal, "%v: %v, want killed", ch, st)
 			}
 		}
 		assertNoZombies(t)
 		assertNoChildren(t)
-		if got := fdCount(t); got != fds0 {
-			t.Errorf("fds %d after Close, want %d", got, fds0)
-		}
+		assert.Equal(t, fds0, fdCount(t), "fds after Close")
 	})
 }
 
@@ -173,51 +127,32 @@ func TestCloseWithRunningChildren(t *testing.T) {
 // hooks (for loops that cannot watch arbitrary fds); other modes panic.
 func TestAppSigchldWithoutHooks(t *testing.T) {
 	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
 	rec := newRecorder()
 	ch, err := c.Spawn(shell("exit 4", rec.onExit(c)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	st, err := waitPid(ch.Pid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Reaped(ch.Pid(), st); err != nil {
-		t.Fatal(err)
-	}
-	if got := rec.got[ch.Pid()]; len(got) != 1 || got[0].st.Code != 4 {
-		t.Errorf("got %v", got)
+	require.NoError(t, err)
+	require.NoError(t, c.Reaped(ch.Pid(), st))
+	if got := rec.got[ch.Pid()]; assert.Len(t, got, 1, "callbacks") {
+		assert.Equal(t, 4, got[0].st.Code, "exit code: %v", got[0].st)
 	}
 	if pidfdOK() {
 		// The pidfd set needs no loop when the application says when to
 		// look: SigchldOccurred polls it.
 		p, err := childproc.NewWithStrategy(nil, childproc.Config{AppSigchld: true}, knob.StrategyPidfd)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer p.Close()
 		ch, err := p.Spawn(shell("exit 5", rec.onExit(p)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		waitExited(t, ch.Pid())
-		if err := p.SigchldOccurred(); err != nil {
-			t.Fatal(err)
-		}
-		if got := rec.got[ch.Pid()]; len(got) != 1 || got[0].st.Code != 5 {
-			t.Errorf("pidfd set without a loop: got %v, want one exit 5", got)
+		require.NoError(t, p.SigchldOccurred())
+		if got := rec.got[ch.Pid()]; assert.Len(t, got, 1, "pidfd set without a loop: callbacks") {
+			assert.Equal(t, 5, got[0].st.Code, "pidfd set without a loop: exit code: %v", got[0].st)
 		}
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("nil hooks with the default Config did not panic")
-		}
-	}()
-	childproc.New(nil, childproc.Config{})
+	assert.Panics(t, func() { childproc.New(nil, childproc.Config{}) }, "nil hooks with the default Config did not panic")
 }
 
 func waitPid(pid int) (syscall.WaitStatus, error) {

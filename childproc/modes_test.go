@@ -3,7 +3,6 @@
 package childproc_test
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,28 +31,22 @@ func TestAppSigchldSigchldOccurred(t *testing.T) {
 	want := map[int]int{}
 	for i := 0; i < 50; i++ {
 		ch, err := c.Spawn(shell(fmt.Sprintf("exit %d", i), rec.onExit(c)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		want[ch.Pid()] = i
 	}
-	if n := childproc.PipeUsers(); n != 0 {
-		t.Errorf("AppSigchld context registered %d SIGCHLD self-pipes", n)
-	}
+	assert.Zero(t, childproc.PipeUsers(), "SIGCHLD self-pipes the AppSigchld context registered")
 	deadline := time.After(hangGuard)
 	for rec.count() < len(want) {
 		select {
 		case <-sigs:
-			if err := c.SigchldOccurred(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, c.SigchldOccurred())
 		case <-deadline:
-			t.Fatalf("%d of %d exits seen", rec.count(), len(want))
+			require.Failf(t, "exits missing", "%d of %d exits seen within %v", rec.count(), len(want), hangGuard)
 		}
 	}
 	for pid, code := range want {
-		if got := rec.got[pid]; len(got) != 1 || got[0].st.Code != code {
-			t.Errorf("pid %d: %v, want exit %d", pid, got, code)
+		if got := rec.got[pid]; assert.Len(t, got, 1, "pid %d: callbacks", pid) {
+			assert.Equal(t, code, got[0].st.Code, "pid %d: %v", pid, got[0].st)
 		}
 	}
 }
@@ -66,54 +61,37 @@ func TestAppSigchldReaped(t *testing.T) {
 	want := map[int]int{}
 	for i := 0; i < 20; i++ {
 		ch, err := c.Spawn(shell(fmt.Sprintf("exit %d", 100+i), rec.onExit(c)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		want[ch.Pid()] = 100 + i
 	}
 	foreign := map[int]bool{}
 	for i := 0; i < 5; i++ {
 		pid, err := syscall.ForkExec("/bin/sh", []string{"sh", "-c", "exit 3"}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		foreign[pid] = true
 	}
 	unknown := 0
 	for reaped := 0; reaped < len(want)+len(foreign); reaped++ {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, 0, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		err = c.Reaped(pid, syscall.WaitStatus(ws))
-		switch {
-		case foreign[pid]:
-			if !errors.Is(err, childproc.ErrUnknownChild) {
-				t.Errorf("foreign pid %d: Reaped = %v, want ErrUnknownChild", pid, err)
-			}
+		if foreign[pid] {
+			assert.ErrorIs(t, err, childproc.ErrUnknownChild, "foreign pid %d: Reaped", pid)
 			unknown++
-		case err != nil:
-			t.Errorf("own pid %d: Reaped = %v", pid, err)
+		} else {
+			assert.NoError(t, err, "own pid %d: Reaped", pid)
 		}
 	}
-	if unknown != len(foreign) {
-		t.Errorf("%d foreign pids refused, want %d", unknown, len(foreign))
-	}
-	if rec.count() != len(want) {
-		t.Fatalf("%d callbacks, want %d (Reaped runs them synchronously)", rec.count(), len(want))
-	}
+	assert.Equal(t, len(foreign), unknown, "foreign pids refused")
+	require.Equal(t, len(want), rec.count(), "callbacks (Reaped runs them synchronously)")
 	for pid, code := range want {
-		if got := rec.got[pid]; len(got) != 1 || got[0].st.Code != code {
-			t.Errorf("pid %d: %v, want exit %d", pid, got, code)
+		if got := rec.got[pid]; assert.Len(t, got, 1, "pid %d: callbacks", pid) {
+			assert.Equal(t, code, got[0].st.Code, "pid %d: %v", pid, got[0].st)
 		}
 	}
-	if err := c.Reaped(999999, 0); !errors.Is(err, childproc.ErrUnknownChild) {
-		t.Errorf("Reaped(unknown) = %v", err)
-	}
-	if c.Len() != 0 {
-		t.Errorf("%d children left", c.Len())
-	}
+	assert.ErrorIs(t, c.Reaped(999999, 0), childproc.ErrUnknownChild, "Reaped(unknown)")
+	assert.Zero(t, c.Len(), "children left")
 }
 
 // TestReapAllForeign: an ReapAll context reaps children it did not spawn and
@@ -130,20 +108,14 @@ func TestReapAllForeign(t *testing.T) {
 			mu.Unlock()
 			fdone <- struct{}{}
 		})
-		if c.StrategyInUse() != "any" {
-			t.Fatalf("ReapAll uses %s", c.StrategyInUse())
-		}
+		require.Equal(t, "any", c.StrategyInUse(), "ReapAll's strategy")
 		rec := newRecorder()
 		own, err := c.Spawn(shell("exit 9", rec.onExit(c)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		foreign := map[int]int{}
 		for i := 0; i < 10; i++ {
 			pid, err := syscall.ForkExec("/bin/sh", []string{"sh", "-c", fmt.Sprintf("exit %d", 40+i)}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			foreign[pid] = 40 + i
 		}
 		rec.wait(t, 1)
@@ -151,17 +123,17 @@ func TestReapAllForeign(t *testing.T) {
 			select {
 			case <-fdone:
 			case <-time.After(hangGuard):
-				t.Fatal("foreign exits not reported")
+				require.Fail(t, "foreign exits not reported")
 			}
 		}
-		if got := rec.got[own.Pid()]; len(got) != 1 || got[0].st.Code != 9 {
-			t.Errorf("own child: %v", got)
+		if got := rec.got[own.Pid()]; assert.Len(t, got, 1, "own child: callbacks") {
+			assert.Equal(t, 9, got[0].st.Code, "own child: %v", got[0].st)
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		for pid, code := range foreign {
-			if st, ok := foreignGot[pid]; !ok || st.Code != code {
-				t.Errorf("foreign %d: %v (reported %v), want exit %d", pid, st, ok, code)
+			if st, ok := foreignGot[pid]; assert.True(t, ok, "foreign %d not reported, want exit %d", pid, code) {
+				assert.Equal(t, code, st.Code, "foreign %d: %v", pid, st)
 			}
 		}
 	})
@@ -172,17 +144,12 @@ func TestSecondReapAll(t *testing.T) {
 	l := startLoop(t)
 	f := func(int, childproc.Status) {}
 	c1, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f}); !errors.Is(err, childproc.ErrReapAllInUse) {
-		t.Errorf("second ReapAll: %v, want ErrReapAllInUse", err)
-	}
+	require.NoError(t, err)
+	_, err = childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
+	assert.ErrorIs(t, err, childproc.ErrReapAllInUse, "second ReapAll")
 	c1.Close()
 	c2, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
-	if err != nil {
-		t.Fatalf("ReapAll after Close of the first: %v", err)
-	}
+	require.NoError(t, err, "ReapAll after Close of the first")
 	c2.Close()
 }
 
@@ -202,15 +169,15 @@ func TestIsolation(t *testing.T) {
 				c = b
 			}
 			ch, err := c.Spawn(shell("exit 0", rec.onExit(c)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			owner[ch.Pid()] = c
 		}
 		rec.wait(t, 100)
 		for pid, c := range owner {
-			if got := rec.got[pid]; len(got) != 1 || got[0].ctx != c {
-				t.Errorf("pid %d misreported: %v", pid, got)
+			// == rather than assert.Same, which would print the contexts'
+			// internals, read unlocked while the loop runs.
+			if got := rec.got[pid]; assert.Len(t, got, 1, "pid %d: callbacks", pid) {
+				assert.True(t, got[0].ctx == c, "pid %d misreported: %v", pid, got)
 			}
 		}
 	})

@@ -3,12 +3,13 @@
 package childproc_test
 
 import (
-	"errors"
 	"os"
 	"syscall"
 	"testing"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestCallbacksSpawnKillClose: death callbacks spawn new children, kill
@@ -22,50 +23,37 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 
 		// A long sleeper that the chain kills.
 		sleeper, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"}, OnExit: rec.onExit(c)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		// A chain of 50 children, each spawned by its predecessor's callback.
 		var next func(n int) func(*childproc.Child, childproc.Status)
 		next = func(n int) func(*childproc.Child, childproc.Status) {
 			return func(ch *childproc.Child, st childproc.Status) {
 				rec.add(c, ch.Pid(), st)
 				if n == 0 {
-					if err := sleeper.Kill(); err != nil {
-						t.Errorf("kill from callback: %v", err)
-					}
+					assert.NoError(t, sleeper.Kill(), "kill from callback")
 					return
 				}
-				if _, err := c.Spawn(shell("exit 0", next(n-1))); err != nil {
-					t.Errorf("spawn from callback: %v", err)
-				}
+				_, err := c.Spawn(shell("exit 0", next(n-1)))
+				assert.NoError(t, err, "spawn from callback")
 			}
 		}
-		if _, err := c.Spawn(shell("exit 0", next(49))); err != nil {
-			t.Fatal(err)
-		}
+		_, err = c.Spawn(shell("exit 0", next(49)))
+		require.NoError(t, err)
 		rec.wait(t, 51)
 		// A child whose callback closes the context while a sibling lives
 		// (spawned first, so the Close cannot overtake it).
-		if _, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"}, OnExit: rec.onExit(c)}); err != nil {
-			t.Fatal(err)
-		}
+		_, err = c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"}, OnExit: rec.onExit(c)})
+		require.NoError(t, err)
 		_, err = c.Spawn(shell("exit 0", func(*childproc.Child, childproc.Status) {
-			if err := c.Close(); err != nil {
-				t.Errorf("Close from callback: %v", err)
-			}
+			assert.NoError(t, c.Close(), "Close from callback")
 			close(done)
 		}))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		<-done
-		if st, ok := sleeper.Status(); !ok || st.Signal != 9 {
-			t.Errorf("sleeper: %v %v", st, ok)
+		if st, ok := sleeper.Status(); assert.True(t, ok, "sleeper: no status") {
+			assert.Equal(t, syscall.SIGKILL, st.Signal, "sleeper: %v", st)
 		}
-		if rec.count() != 51 {
-			t.Errorf("%d callbacks, want 51 (none after Close)", rec.count())
-		}
+		assert.Equal(t, 51, rec.count(), "callbacks (none after Close)")
 		assertNoZombies(t)
 	})
 }
@@ -77,26 +65,16 @@ func TestDisown(t *testing.T) {
 		l := startLoop(t)
 		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		ch, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"},
-			OnExit: func(*childproc.Child, childproc.Status) { t.Error("callback for a disowned child") }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ch.Disown(); err != nil {
-			t.Fatal(err)
-		}
-		if err := ch.Disown(); !errors.Is(err, os.ErrProcessDone) {
-			t.Errorf("second Disown: %v", err)
-		}
-		if err := ch.Kill(); !errors.Is(err, os.ErrProcessDone) {
-			t.Errorf("Kill after Disown: %v", err)
-		}
+			OnExit: func(*childproc.Child, childproc.Status) { assert.Fail(t, "callback for a disowned child") }})
+		require.NoError(t, err)
+		require.NoError(t, ch.Disown())
+		assert.ErrorIs(t, ch.Disown(), os.ErrProcessDone, "second Disown")
+		assert.ErrorIs(t, ch.Kill(), os.ErrProcessDone, "Kill after Disown")
 		syscall.Kill(ch.Pid(), syscall.SIGKILL)
 		var ws syscall.WaitStatus
-		if _, err := syscall.Wait4(ch.Pid(), &ws, 0, nil); err != nil || ws.Signal() != syscall.SIGKILL {
-			t.Errorf("caller's wait4: %v %v", ws, err)
+		if _, err := syscall.Wait4(ch.Pid(), &ws, 0, nil); assert.NoError(t, err, "caller's wait4") {
+			assert.Equal(t, syscall.SIGKILL, ws.Signal(), "caller's wait4: %v", ws)
 		}
-		if c.Len() != 0 {
-			t.Errorf("%d children left", c.Len())
-		}
+		assert.Zero(t, c.Len(), "children left")
 	})
 }

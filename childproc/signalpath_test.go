@@ -5,6 +5,8 @@ package childproc
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,9 +19,7 @@ func TestWakeAllDoesNotAllocate(t *testing.T) {
 	var pipes []*selfPipe
 	for i := 0; i < 3; i++ {
 		p, err := newSelfPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer p.Close()
 		fds = append(fds, int32(p.W))
 		pipes = append(pipes, p)
@@ -27,21 +27,19 @@ func TestWakeAllDoesNotAllocate(t *testing.T) {
 	// Fill the first pipe: EAGAIN must not block the others.
 	buf := make([]byte, 4096)
 	for {
-		if _, err := unix.Write(int(fds[0]), buf); err == unix.EAGAIN {
+		_, err := unix.Write(int(fds[0]), buf)
+		if err == unix.EAGAIN {
 			break
-		} else if err != nil {
-			t.Fatal(err)
 		}
+		require.NoError(t, err)
 	}
-	if n := testing.AllocsPerRun(100, func() { wakeAll(fds) }); n != 0 {
-		t.Errorf("wakeAll allocates %v times per call", n)
-	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { wakeAll(fds) }), "wakeAll's allocations per call")
 	for _, p := range pipes[1:] {
 		p.Drain()
 		wakeAll(fds)
 		pfd := []unix.PollFd{{Fd: int32(p.R), Events: unix.POLLIN}}
-		if n, err := unix.Poll(pfd, 0); err != nil || n != 1 {
-			t.Errorf("pipe after the full one not readable after wakeAll (%d, %v)", n, err)
+		if n, err := unix.Poll(pfd, 0); assert.NoError(t, err, "poll of a pipe after the full one") {
+			assert.Equal(t, 1, n, "pipe after the full one not readable after wakeAll")
 		}
 	}
 }

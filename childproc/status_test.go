@@ -3,7 +3,6 @@
 package childproc_test
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,9 +27,7 @@ func TestStatuses(t *testing.T) {
 		spawn := func(cmd *childproc.Cmd, st childproc.Status) *childproc.Child {
 			t.Helper()
 			ch, err := c.Spawn(cmd)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			want[ch.Pid()] = st
 			return ch
 		}
@@ -36,9 +35,7 @@ func TestStatuses(t *testing.T) {
 			spawn(shell(fmt.Sprintf("exit %d", code), rec.onExit(c)), childproc.Status{Code: code})
 		}
 		pr, pw, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer pw.Close()
 		blocked := func() *childproc.Cmd {
 			cmd := shell("read x", rec.onExit(c))
@@ -56,74 +53,56 @@ func TestStatuses(t *testing.T) {
 		abrt := spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "ulimit -c unlimited 2>/dev/null; kill -ABRT $$"},
 			Dir: dir, OnExit: rec.onExit(c)}, childproc.Status{Signal: syscall.SIGABRT, CoreDumped: coreToFile})
 
-		if err := k.Kill(); err != nil {
-			t.Fatal(err)
-		}
-		if err := term.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, k.Kill())
+		require.NoError(t, term.Signal(syscall.SIGTERM))
 		rec.wait(t, len(want))
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		for pid, w := range want {
 			got := rec.got[pid]
-			if len(got) != 1 {
-				t.Errorf("pid %d: %d callbacks", pid, len(got))
+			if !assert.Len(t, got, 1, "pid %d: callbacks", pid) {
 				continue
 			}
 			st := got[0].st
 			if pid == abrt.Pid() && !coreToFile {
 				st.CoreDumped = false // depends on core_pattern; checked only for "core"
 			}
-			if st != w {
-				t.Errorf("pid %d: %v, want %v", pid, st, w)
-			}
+			assert.Equal(t, w, st, "pid %d: status", pid)
 		}
-		if err := k.Kill(); !errors.Is(err, os.ErrProcessDone) {
-			t.Errorf("Kill after exit: %v, want os.ErrProcessDone", err)
-		}
-		if st, done := k.Status(); !done || st.Signal != syscall.SIGKILL {
-			t.Errorf("Status() = %v, %v", st, done)
+		assert.ErrorIs(t, k.Kill(), os.ErrProcessDone, "Kill after exit")
+		if st, done := k.Status(); assert.True(t, done, "Status(): not done") {
+			assert.Equal(t, syscall.SIGKILL, st.Signal, "Status() = %v", st)
 		}
 		// A group leader whose group holds a grandchild: SignalGroup
 		// reaches both.
 		gpr, gpw, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		leader, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sh", "-c", "sleep 3600 & echo $!; wait"}, Stdout: gpw,
 			SysProcAttr: &syscall.SysProcAttr{Setpgid: true}, OnExit: rec.onExit(c)})
 		gpw.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var gchild int
-		if _, err := fmt.Fscan(gpr, &gchild); err != nil {
-			t.Fatal(err)
-		}
+		_, err = fmt.Fscan(gpr, &gchild)
+		require.NoError(t, err)
 		gpr.Close()
 		gpidfd, err := unix.PidfdOpen(gchild, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		rec.mu.Unlock()
-		if err := leader.SignalGroup(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, leader.SignalGroup(syscall.SIGTERM))
 		rec.wait(t, len(want)+1)
 		rec.mu.Lock()
-		if got := rec.got[leader.Pid()]; len(got) != 1 || got[0].st.Signal != syscall.SIGTERM {
-			t.Errorf("group leader: %v", got)
+		if got := rec.got[leader.Pid()]; assert.Len(t, got, 1, "group leader: callbacks") {
+			assert.Equal(t, syscall.SIGTERM, got[0].st.Signal, "group leader: %v", got[0].st)
 		}
-		if err := leader.SignalGroup(syscall.SIGTERM); !errors.Is(err, os.ErrProcessDone) {
-			t.Errorf("SignalGroup after exit: %v", err)
-		}
+		assert.ErrorIs(t, leader.SignalGroup(syscall.SIGTERM), os.ErrProcessDone, "SignalGroup after exit")
 		// The grandchild got SIGTERM too: its pidfd (opened while it ran)
 		// turns readable when it dies.
 		fds := []unix.PollFd{{Fd: int32(gpidfd), Events: unix.POLLIN}}
 		if n, err := unix.Poll(fds, int(hangGuard/time.Millisecond)); n != 1 || err != nil {
 			syscall.Kill(gchild, syscall.SIGKILL)
-			t.Errorf("grandchild %d survived SignalGroup (poll %d, %v)", gchild, n, err)
+			if assert.NoError(t, err, "poll of the pidfd of grandchild %d", gchild) {
+				assert.Equal(t, 1, n, "grandchild %d survived SignalGroup", gchild)
+			}
 		}
 		unix.Close(gpidfd)
 		if !coreToFile {

@@ -14,6 +14,8 @@ import (
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/loop"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,34 +40,29 @@ func TestExitBeforeRecorded(t *testing.T) {
 					if err != nil {
 						return 0, err
 					}
-					if err := zombie(pid); err != nil {
-						t.Errorf("waitid: %v", err)
-					}
+					assert.NoError(t, zombie(pid), "waitid")
 					if v.strategy != knob.StrategyPidfd {
 						select {
 						case <-ev.passed:
 						case <-time.After(hangGuard):
-							t.Error("no pass over the self-pipe after the child's exit")
+							assert.Fail(t, "no pass over the self-pipe after the child's exit")
 						}
 					}
 					return pid, nil
 				}
 				c, err := childproc.NewWithStrategy(ev, childproc.ConfigOf(mode, nil, slowSpawn), v.strategy)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				t.Cleanup(func() { c.Close() })
 				rec := newRecorder()
 				const rounds = 100
 				for i := range rounds {
-					if _, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: rec.onExit(c)}); err != nil {
-						t.Fatal(err)
-					}
+					_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: rec.onExit(c)})
+					require.NoError(t, err)
 					rec.wait(t, i+1)
 				}
 				for pid, rs := range rec.got {
-					if len(rs) != 1 || !rs[0].st.Success() {
-						t.Errorf("pid %d: %+v", pid, rs)
+					if assert.Len(t, rs, 1, "pid %d: callbacks", pid) {
+						assert.True(t, rs[0].st.Success(), "pid %d: %+v", pid, rs[0].st)
 					}
 				}
 			})
@@ -90,9 +87,7 @@ func TestLastExitDuringFork(t *testing.T) {
 			return pid, err
 		}
 		c, err := childproc.NewWithStrategy(l, childproc.Config{Spawn: hook}, v.strategy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		t.Cleanup(func() { c.Close() })
 		rec := newRecorder()
 		held := make(chan error, 1)
@@ -102,14 +97,11 @@ func TestLastExitDuringFork(t *testing.T) {
 		}()
 		<-forked
 		// The only recorded child comes and goes while "held" is unrecorded.
-		if _, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: rec.onExit(c)}); err != nil {
-			t.Fatal(err)
-		}
+		_, err = c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: rec.onExit(c)})
+		require.NoError(t, err)
 		rec.wait(t, 1)
 		close(release)
-		if err := <-held; err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, <-held)
 		rec.wait(t, 2)
 	})
 	assertNoZombies(t)
@@ -157,22 +149,15 @@ func TestAppSigchldPidfdForksLocked(t *testing.T) {
 	}
 	var err error
 	c, err = childproc.NewWithStrategy(l, childproc.Config{AppSigchld: true, Spawn: hook}, knob.StrategyPidfd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	rec := newRecorder()
-	if _, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: rec.onExit(c)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-reaped; err != nil {
-		t.Fatalf("Reaped: %v", err)
-	}
+	_, err = c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: rec.onExit(c)})
+	require.NoError(t, err)
+	require.NoError(t, <-reaped, "Reaped")
 	rec.wait(t, 1)
 	for _, rs := range rec.got {
-		if !rs[0].st.Success() {
-			t.Errorf("status %+v, want exit 0 (the real status, not ErrStatusLost)", rs[0].st)
-		}
+		assert.True(t, rs[0].st.Success(), "status %+v, want exit 0 (the real status, not ErrStatusLost)", rs[0].st)
 	}
 }
 
@@ -191,9 +176,7 @@ func TestCloseWaitsForFork(t *testing.T) {
 			return pid, err
 		}
 		c, err := childproc.NewWithStrategy(l, childproc.Config{Spawn: hook}, v.strategy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		spawned := make(chan error, 1)
 		go func() {
 			_, err := c.Spawn(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "60"}, OnExit: func(*childproc.Child, childproc.Status) {}})
@@ -209,17 +192,13 @@ func TestCloseWaitsForFork(t *testing.T) {
 		case <-closed:
 			close(release)
 			<-spawned
-			t.Fatal("Close returned while a Spawn was still forking")
+			require.Fail(t, "Close returned while a Spawn was still forking")
 		case <-time.After(100 * time.Millisecond):
 		}
 		close(release)
 		<-closed
-		if err := <-spawned; !errors.Is(err, fs.ErrClosed) {
-			t.Errorf("Spawn during Close: %v, want ErrClosed", err)
-		}
-		if err := unix.Kill(pid, 0); err != unix.ESRCH {
-			t.Errorf("kill(%d, 0) after Close: %v, want ESRCH (killed and reaped)", pid, err)
-		}
+		assert.ErrorIs(t, <-spawned, fs.ErrClosed, "Spawn during Close")
+		assert.Equal(t, unix.ESRCH, unix.Kill(pid, 0), "kill(%d, 0) after Close: want ESRCH (killed and reaped)", pid)
 	})
 	assertNoZombies(t)
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/childloop/childloop/hooks"
 )
 
@@ -21,7 +23,7 @@ func (l *Loop) waitPolling(t testing.TB) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Error("loop never started waiting")
+			assert.Fail(t, "loop never started waiting")
 			return
 		}
 		runtime.Gosched()

@@ -5,6 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/testutil"
 )
@@ -41,21 +45,18 @@ func TestCallbacksOnRunGoroutine(t *testing.T) {
 				check()
 				return nil
 			})
-			if err != nil {
-				t.Error(err)
+			if !assert.NoError(t, err) {
 				return
 			}
-			if _, err := l.AddTimer(time.Now(), func() error { check(); return nil }); err != nil {
-				t.Error(err)
-			}
-			write1(t, p[1])
+			_, err = l.AddTimer(time.Now(), func() error { check(); return nil })
+			assert.NoError(t, err)
+			// Not write1: its require must not run off the test goroutine.
+			_, err = unix.Write(p[1], []byte{1})
+			assert.NoError(t, err)
 		}()
 		<-registered
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-		if calls.Load() != 2 || wrong.Load() != 0 {
-			t.Errorf("%d callbacks, %d of them off the Run goroutine", calls.Load(), wrong.Load())
-		}
+		require.NoError(t, <-done)
+		assert.Equal(t, int32(2), calls.Load(), "callbacks")
+		assert.Zero(t, wrong.Load(), "callbacks off the Run goroutine")
 	})
 }

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/childloop/childloop/hooks"
 )
 
@@ -32,9 +35,7 @@ func TestTimedereg(t *testing.T) {
 		var fresh [3]hooks.Registration
 		register := func(d time.Duration, target hooks.TimeoutTarget) hooks.Registration {
 			reg, err := ev.RegisterTimeout(start.Add(d), target)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return reg
 		}
 		left := 3
@@ -61,23 +62,18 @@ func TestTimedereg(t *testing.T) {
 		}))
 		regs[2] = register(2*unit, timeoutFunc(func() error { r.add("old2"); return nil }))
 		watchdog(t, l)
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Run())
 		// Run a little past the old deadlines to see they do not fire.
-		if _, err := ev.RegisterTimeout(start.Add(3*unit), timeoutFunc(func() error { l.Stop(); return nil })); err != nil {
-			t.Fatal(err)
-		}
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
+		_, err := ev.RegisterTimeout(start.Add(3*unit), timeoutFunc(func() error { l.Stop(); return nil }))
+		require.NoError(t, err)
+		require.NoError(t, l.Run())
 		r.expect(t, false, "old1", "new1", "new0", "new2")
 		for _, reg := range fresh {
 			ev.DeregisterTimeout(reg) // fired: no-op
 		}
-		if fds, timers := l.registered(); fds != 0 || timers != 0 {
-			t.Errorf("left registered: %d fds, %d timers", fds, timers)
-		}
+		fds, timers := l.registered()
+		assert.Zero(t, fds, "fds left registered")
+		assert.Zero(t, timers, "timers left registered")
 	})
 }
 
@@ -88,34 +84,27 @@ func TestOSEventsFD(t *testing.T) {
 		s := socketpair(t)
 		write1(t, s[1])
 		reg, err := ev.RegisterFD(s[0], hooks.In, fdFunc(r.fd("t")))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		runOnce(t, l, false)
 		r.expect(t, false, "t:In")
-		if reg, err = ev.ModifyFD(reg, s[0], hooks.Out); err != nil {
-			t.Fatal(err)
-		}
+		reg, err = ev.ModifyFD(reg, s[0], hooks.Out)
+		require.NoError(t, err)
 		runOnce(t, l, false)
 		r.expect(t, false, "t:Out")
-		if _, err := ev.ModifyFD(reg, s[1], hooks.In); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("ModifyFD with the wrong fd = %v", err)
-		}
-		if _, err := ev.ModifyFD("junk", s[0], hooks.In); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("ModifyFD with a foreign registration = %v", err)
-		}
+		_, err = ev.ModifyFD(reg, s[1], hooks.In)
+		assert.ErrorIs(t, err, os.ErrInvalid, "ModifyFD with the wrong fd")
+		_, err = ev.ModifyFD("junk", s[0], hooks.In)
+		assert.ErrorIs(t, err, os.ErrInvalid, "ModifyFD with a foreign registration")
 		ev.DeregisterFD("junk", s[0])
 		ev.DeregisterTimeout("junk")
 		ev.DeregisterFD(reg, s[0])
 		ev.DeregisterFD(reg, s[0])
 		runOnce(t, l, false)
 		r.expect(t, false)
-		if _, err := ev.RegisterFD(s[0], hooks.In, nil); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("RegisterFD(nil target) = %v", err)
-		}
-		if _, err := ev.RegisterTimeout(time.Time{}, nil); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("RegisterTimeout(nil target) = %v", err)
-		}
+		_, err = ev.RegisterFD(s[0], hooks.In, nil)
+		assert.ErrorIs(t, err, os.ErrInvalid, "RegisterFD(nil target)")
+		_, err = ev.RegisterTimeout(time.Time{}, nil)
+		assert.ErrorIs(t, err, os.ErrInvalid, "RegisterTimeout(nil target)")
 	})
 }
 
@@ -125,13 +114,11 @@ func TestOSEventsTargetError(t *testing.T) {
 	boom := errors.New("reentrant")
 	p := pipe(t)
 	write1(t, p[1])
-	if _, err := l.RegisterFD(p[0], hooks.In, fdFunc(func(int, hooks.Events) error { return boom })); err != nil {
-		t.Fatal(err)
-	}
+	_, err := l.RegisterFD(p[0], hooks.In, fdFunc(func(int, hooks.Events) error { return boom }))
+	require.NoError(t, err)
 	watchdog(t, l)
-	if err := l.Run(); err != boom {
-		t.Errorf("Run = %v, want the target's error", err)
-	}
+	err = l.Run()
+	assert.Same(t, boom, err, "Run = %v, want the target's error itself", err)
 }
 
 // ModifyTimeout on a timeout that expired in this round but whose turn has
@@ -140,19 +127,17 @@ func TestModifyExpiredTimeout(t *testing.T) {
 	l := testLoop(t, backendDefault)
 	var r rec
 	var second hooks.Registration
-	if _, err := l.RegisterTimeout(time.Now().Add(-2*time.Second), timeoutFunc(func() error {
+	_, err := l.RegisterTimeout(time.Now().Add(-2*time.Second), timeoutFunc(func() error {
 		r.add("first")
 		_, err := l.ModifyTimeout(second, time.Now().Add(time.Hour))
 		return err
-	})); err != nil {
-		t.Fatal(err)
-	}
+	}))
+	require.NoError(t, err)
 	second, _ = l.RegisterTimeout(time.Now().Add(-time.Second), timeoutFunc(r.timer("second")))
 	runOnce(t, l, false)
 	r.expect(t, false, "first")
-	if _, err := l.ModifyTimeout(second, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = l.ModifyTimeout(second, time.Time{})
+	require.NoError(t, err)
 	runOnce(t, l, false)
 	r.expect(t, false, "second")
 }
@@ -164,26 +149,18 @@ func TestModifyFiredTimeout(t *testing.T) {
 	l := testLoop(t, backendDefault)
 	var r rec
 	reg, err := l.RegisterTimeout(time.Time{}, timeoutFunc(r.timer("fired")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	runOnce(t, l, false)
 	r.expect(t, false, "fired")
-	if _, err := l.ModifyTimeout(reg, time.Now().Add(time.Hour)); !errors.Is(err, hooks.ErrNotArmed) {
-		t.Errorf("ModifyTimeout after it fired: %v, want hooks.ErrNotArmed", err)
-	}
+	_, err = l.ModifyTimeout(reg, time.Now().Add(time.Hour))
+	assert.ErrorIs(t, err, hooks.ErrNotArmed, "ModifyTimeout after it fired")
 	reg2, err := l.RegisterTimeout(time.Now().Add(time.Hour), timeoutFunc(r.timer("never")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	l.DeregisterTimeout(reg2)
-	if _, err := l.ModifyTimeout(reg2, time.Time{}); !errors.Is(err, hooks.ErrNotArmed) {
-		t.Errorf("ModifyTimeout after deregistration: %v, want hooks.ErrNotArmed", err)
-	}
+	_, err = l.ModifyTimeout(reg2, time.Time{})
+	assert.ErrorIs(t, err, hooks.ErrNotArmed, "ModifyTimeout after deregistration")
 	l.mu.Lock()
 	n := len(l.timers)
 	l.mu.Unlock()
-	if n != 0 {
-		t.Errorf("%d timers armed in the loop, want 0", n)
-	}
+	assert.Zero(t, n, "timers armed in the loop")
 }

@@ -1,13 +1,13 @@
 package loop
 
 import (
-	"maps"
 	"os"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
@@ -44,19 +44,13 @@ func TestNoFDLeak(t *testing.T) {
 			write1(t, p[1])
 			before := openFDs(t)
 			l, err := newLoop(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := l.Watch(p[0], hooks.In, func(int, hooks.Events) error { return nil }); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := l.AddTimer(time.Now().Add(time.Hour), func() error { return nil }); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
+			_, err = l.Watch(p[0], hooks.In, func(int, hooks.Events) error { return nil })
+			require.NoError(t, err)
+			_, err = l.AddTimer(time.Now().Add(time.Hour), func() error { return nil })
+			require.NoError(t, err)
 			l.Wake()
-			if err := l.RunOnce(true); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, l.RunOnce(true))
 			var created int
 			for fd := range openFDs(t) {
 				flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
@@ -64,19 +58,13 @@ func TestNoFDLeak(t *testing.T) {
 					continue
 				}
 				created++
-				if err != nil || flags&unix.FD_CLOEXEC == 0 {
-					t.Errorf("fd %d: flags %#x, %v: not close-on-exec", fd, flags, err)
+				if assert.NoError(t, err, "fd %d: F_GETFD", fd) {
+					assert.NotZero(t, flags&unix.FD_CLOEXEC, "fd %d: flags %#x: not close-on-exec", fd, flags)
 				}
 			}
-			if created == 0 {
-				t.Fatal("New opened no fd: the check cannot work")
-			}
-			if err := l.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if after := openFDs(t); !maps.Equal(after, before) {
-				t.Errorf("fds open before New: %v, after Close: %v", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
-			}
+			require.NotZero(t, created, "New opened no fd: the check cannot work")
+			require.NoError(t, l.Close())
+			assert.Equal(t, before, openFDs(t), "fds open before New (expected) and after Close (actual)")
 		})
 	}
 }

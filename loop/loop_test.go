@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
@@ -51,17 +53,13 @@ func (r *rec) take(sorted bool) []string {
 
 func (r *rec) expect(t *testing.T, sorted bool, want ...string) {
 	t.Helper()
-	if got := r.take(sorted); !slices.Equal(got, want) {
-		t.Errorf("callbacks: got %q, want %q", got, want)
-	}
+	assert.Equal(t, want, r.take(sorted), "callbacks")
 }
 
 func must[T any](t *testing.T) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return v
 	}
 }
@@ -90,27 +88,17 @@ var behaviour = []struct {
 		w := must[*Watcher](t)(l.Watch(s[0], hooks.In, r.fd("w")))
 		runOnce(t, l, false)
 		r.expect(t, false, "w:In")
-		if err := w.Modify(hooks.Out); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.Modify(hooks.Out))
 		runOnce(t, l, false)
 		r.expect(t, false, "w:Out")
-		if err := w.Modify(0); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.Modify(0))
 		runOnce(t, l, false)
 		r.expect(t, false)
-		if err := w.Modify(hooks.In | hooks.Out); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.Modify(hooks.In|hooks.Out))
 		runOnce(t, l, false)
 		r.expect(t, false, "w:In|Out")
-		if err := w.Modify(hooks.Fault); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("Modify(Err) = %v, want os.ErrInvalid", err)
-		}
-		if got := w.events(); got != hooks.In|hooks.Out {
-			t.Errorf("Events after a failed Modify = %v", got)
-		}
+		assert.ErrorIs(t, w.Modify(hooks.Fault), os.ErrInvalid, "Modify(Err)")
+		assert.Equal(t, hooks.In|hooks.Out, w.events(), "Events after a failed Modify")
 	}},
 	{"WatcherStop", func(t *testing.T, l *Loop) {
 		var r rec
@@ -121,12 +109,9 @@ var behaviour = []struct {
 		w.Stop()
 		runOnce(t, l, false)
 		r.expect(t, false)
-		if err := w.Modify(hooks.In); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("Modify after Stop = %v, want os.ErrInvalid", err)
-		}
-		if fds, _ := l.registered(); fds != 0 {
-			t.Errorf("%d fds registered after Stop", fds)
-		}
+		assert.ErrorIs(t, w.Modify(hooks.In), os.ErrInvalid, "Modify after Stop")
+		fds, _ := l.registered()
+		assert.Zero(t, fds, "fds registered after Stop")
 	}},
 	{"SharedFD", func(t *testing.T, l *Loop) {
 		var r rec
@@ -162,8 +147,8 @@ var behaviour = []struct {
 		// reports the fd (In, Hup), and only that watcher may see it.
 		must[*Watcher](t)(l.Watch(p[0], hooks.In, r.fd("in")))
 		runOnce(t, l, false)
-		if got := r.take(false); len(got) != 1 || (got[0] != "in:In|Hup" && got[0] != "in:In") {
-			t.Errorf("callbacks: got %q, want just in:In[|Hup]", got)
+		if got := r.take(false); assert.Len(t, got, 1, "callbacks: want just in:In[|Hup]") {
+			assert.Contains(t, []string{"in:In|Hup", "in:In"}, got[0], "callbacks: want just in:In[|Hup]")
 		}
 		var b [1]byte
 		unix.Read(p[0], b[:]) // drained: only Hup left
@@ -211,9 +196,8 @@ var behaviour = []struct {
 		}
 		runOnce(t, l, false)
 		got := r.take(false)
-		if len(got) != 1 || (got[0] != "old0:In" && got[0] != "old1:In") {
-			t.Fatalf("first round: got %q, want one old watcher", got)
-		}
+		require.Len(t, got, 1, "first round: want one old watcher")
+		require.Contains(t, []string{"old0:In", "old1:In"}, got[0], "first round: want one old watcher")
 		runOnce(t, l, false)
 		r.expect(t, true, "added:In", got[0], "reused:In")
 	}},
@@ -225,9 +209,7 @@ var behaviour = []struct {
 		var r rec
 		old := pipe(t)
 		dup, err := unix.Dup(old[0])
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer unix.Close(dup)
 		w := must[*Watcher](t)(l.Watch(old[0], hooks.In, r.fd("old")))
 		oldFD := old[0]
@@ -271,9 +253,7 @@ var behaviour = []struct {
 			unix.Close(b[0])
 			unix.Close(b[1])
 			nb := pipe(t)
-			if nb[0] != oldFD {
-				t.Errorf("new pipe got fd %d, not the reused %d", nb[0], oldFD)
-			}
+			assert.Equal(t, oldFD, nb[0], "new pipe's fd: want the reused one")
 			write1(t, nb[1])
 			must[*Watcher](t)(l.Watch(nb[0], hooks.In, r.fd("b2")))
 			b[0], b[1] = -1, -1
@@ -294,53 +274,36 @@ var behaviour = []struct {
 		}
 		must[*Timer](t)(l.AddTimer(now.Add(ms(40)), func() error { l.Stop(); return nil }))
 		watchdog(t, l)
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Run())
 		r.expect(t, false, "asap0", "asap1", "asap2", "asap3", "asap4", "asap5", "10", "20", "30")
-		if !time.Now().After(now.Add(ms(40))) {
-			t.Error("Run returned before the last deadline")
-		}
+		assert.True(t, time.Now().After(now.Add(ms(40))), "Run returned before the last deadline")
 	}},
 	{"TimerCancel", func(t *testing.T, l *Loop) {
 		var r rec
 		t1 := must[*Timer](t)(l.AddTimer(time.Now().Add(ms(5)), r.timer("t1")))
 		must[*Timer](t)(l.AddTimer(time.Now().Add(ms(10)), func() error { r.add("t2"); l.Stop(); return nil }))
-		if !t1.Cancel() {
-			t.Error("first Cancel = false")
-		}
-		if t1.Cancel() {
-			t.Error("second Cancel = true")
-		}
+		assert.True(t, t1.Cancel(), "first Cancel")
+		assert.False(t, t1.Cancel(), "second Cancel")
 		watchdog(t, l)
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Run())
 		r.expect(t, false, "t2")
-		if _, timers := l.registered(); timers != 0 {
-			t.Errorf("%d timers left", timers)
-		}
+		_, timers := l.registered()
+		assert.Zero(t, timers, "timers left")
 	}},
 	{"TimerReset", func(t *testing.T, l *Loop) {
 		var r rec
 		tm := must[*Timer](t)(l.AddTimer(time.Now().Add(time.Hour), r.timer("t")))
-		if err := tm.Reset(time.Time{}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, tm.Reset(time.Time{}))
 		watchdog(t, l)
 		runOnce(t, l, true)
 		r.expect(t, false, "t")
-		if tm.Cancel() {
-			t.Error("Cancel of a fired timer = true")
-		}
+		assert.False(t, tm.Cancel(), "Cancel of a fired timer")
 		// Re-arm after firing; moving a due timer later defers it.
 		must[*Timer](t)(l.AddTimer(time.Now().Add(ms(10)), r.timer("mark")))
 		tm.Reset(time.Time{})
 		tm.Reset(time.Now().Add(ms(20)))
 		must[*Timer](t)(l.AddTimer(time.Now().Add(ms(30)), func() error { l.Stop(); return nil }))
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Run())
 		r.expect(t, false, "mark", "t")
 	}},
 	{"TimerASAPAndPast", func(t *testing.T, l *Loop) {
@@ -369,9 +332,8 @@ var behaviour = []struct {
 		runOnce(t, l, false)
 		runOnce(t, l, false)
 		r.expect(t, false, "t1", "t4")
-		if _, timers := l.registered(); timers != 1 {
-			t.Errorf("%d timers armed, want t3 only", timers)
-		}
+		_, timers := l.registered()
+		assert.Equal(t, 1, timers, "timers armed: want t3 only")
 	}},
 	{"WakeFromGoroutine", func(t *testing.T, l *Loop) {
 		watchdog(t, l)
@@ -379,9 +341,7 @@ var behaviour = []struct {
 		go func() {
 			defer close(done)
 			l.waitPolling(t)
-			if err := l.Wake(); err != nil {
-				t.Error(err)
-			}
+			assert.NoError(t, l.Wake())
 		}()
 		runOnce(t, l, true)
 		<-done
@@ -389,44 +349,30 @@ var behaviour = []struct {
 	{"WakeCollapses", func(t *testing.T, l *Loop) {
 		watchdog(t, l)
 		for range 100 {
-			if err := l.Wake(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, l.Wake())
 		}
-		if n := l.pendingWakeWrites(); n != 1 {
-			t.Errorf("100 Wakes wrote %d times, want 1", n)
-		}
+		assert.Equal(t, 1, l.pendingWakeWrites(), "writes by 100 Wakes")
 		l.Wake()
 		runOnce(t, l, true) // consumes it and re-enables writes
 		l.Wake()
-		if n := l.pendingWakeWrites(); n != 1 {
-			t.Errorf("Wake after a drained wake wrote %d times, want 1", n)
-		}
+		assert.Equal(t, 1, l.pendingWakeWrites(), "writes by a Wake after a drained wake")
 	}},
 	{"LoopStop", func(t *testing.T, l *Loop) {
 		watchdog(t, l)
 		l.Stop() // before Run: the next Run returns at once
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Run())
 		go func() {
 			l.waitPolling(t)
 			l.Stop()
 		}()
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Run())
 	}},
 	{"CloseIdempotent", func(t *testing.T, l *Loop) {
 		p := pipe(t)
 		w := must[*Watcher](t)(l.Watch(p[0], hooks.In, func(int, hooks.Events) error { return nil }))
 		tm := must[*Timer](t)(l.AddTimer(time.Now().Add(time.Hour), func() error { return nil }))
-		if err := l.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := l.Close(); err != nil {
-			t.Errorf("second Close = %v, want nil (idempotent)", err)
-		}
+		require.NoError(t, l.Close())
+		assert.NoError(t, l.Close(), "second Close (idempotent)")
 		for name, err := range map[string]error{
 			"Run":     l.Run(),
 			"RunOnce": l.RunOnce(false),
@@ -434,19 +380,13 @@ var behaviour = []struct {
 			"Modify":  w.Modify(hooks.Out),
 			"Reset":   tm.Reset(time.Time{}),
 		} {
-			if !errors.Is(err, fs.ErrClosed) {
-				t.Errorf("%s after Close = %v, want fs.ErrClosed", name, err)
-			}
+			assert.ErrorIs(t, err, fs.ErrClosed, "%s after Close", name)
 		}
-		if _, err := l.Watch(p[0], hooks.In, func(int, hooks.Events) error { return nil }); !errors.Is(err, fs.ErrClosed) {
-			t.Errorf("Watch after Close = %v", err)
-		}
-		if _, err := l.AddTimer(time.Time{}, func() error { return nil }); !errors.Is(err, fs.ErrClosed) {
-			t.Errorf("AddTimer after Close = %v", err)
-		}
-		if tm.Cancel() {
-			t.Error("Cancel after Close = true")
-		}
+		_, err := l.Watch(p[0], hooks.In, func(int, hooks.Events) error { return nil })
+		assert.ErrorIs(t, err, fs.ErrClosed, "Watch after Close")
+		_, err = l.AddTimer(time.Time{}, func() error { return nil })
+		assert.ErrorIs(t, err, fs.ErrClosed, "AddTimer after Close")
+		assert.False(t, tm.Cancel(), "Cancel after Close")
 		w.Stop()
 		l.Stop()
 	}},
@@ -458,13 +398,10 @@ var behaviour = []struct {
 		write1(t, p[1])
 		go func() {
 			l.waitPolling(t)
-			if _, err := l.Watch(p[0], hooks.In, func(int, hooks.Events) error { l.Stop(); return nil }); err != nil {
-				t.Error(err)
-			}
+			_, err := l.Watch(p[0], hooks.In, func(int, hooks.Events) error { l.Stop(); return nil })
+			assert.NoError(t, err)
 		}()
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Run())
 	}},
 	{"TimerWhileBlocked", func(t *testing.T, l *Loop) {
 		// Blocked until a timer an hour away; an earlier one added from
@@ -473,13 +410,10 @@ var behaviour = []struct {
 		must[*Timer](t)(l.AddTimer(time.Now().Add(time.Hour), func() error { return nil }))
 		go func() {
 			l.waitPolling(t)
-			if _, err := l.AddTimer(time.Now().Add(ms(1)), func() error { l.Stop(); return nil }); err != nil {
-				t.Error(err)
-			}
+			_, err := l.AddTimer(time.Now().Add(ms(1)), func() error { l.Stop(); return nil })
+			assert.NoError(t, err)
 		}()
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Run())
 	}},
 	{"CallbackCloses", func(t *testing.T, l *Loop) {
 		var r rec
@@ -491,9 +425,7 @@ var behaviour = []struct {
 			return func(int, hooks.Events) error {
 				r.add("%s", name)
 				err := l.Close()
-				if tm.Cancel() { // expired in this iteration, never to fire
-					t.Error("Cancel after Close = true")
-				}
+				assert.False(t, tm.Cancel(), "Cancel after Close") // expired in this iteration, never to fire
 				return err
 			}
 		}
@@ -501,12 +433,8 @@ var behaviour = []struct {
 		must[*Watcher](t)(l.Watch(q[0], hooks.In, closer("q")))
 		tm = must[*Timer](t)(l.AddTimer(time.Time{}, r.timer("timer")))
 		watchdog(t, l)
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
-		if got := r.take(false); len(got) != 1 {
-			t.Errorf("callbacks after Close: %q", got)
-		}
+		require.NoError(t, l.Run())
+		assert.Len(t, r.take(false), 1, "callbacks: none after Close")
 	}},
 	{"CloseWhileBlocked", func(t *testing.T, l *Loop) {
 		watchdog(t, l)
@@ -515,12 +443,8 @@ var behaviour = []struct {
 			l.waitPolling(t)
 			errc <- l.Close()
 		}()
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-errc; err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Run())
+		require.NoError(t, <-errc)
 	}},
 	{"CallbackError", func(t *testing.T, l *Loop) {
 		e1, e2 := errors.New("e1"), errors.New("e2")
@@ -528,13 +452,11 @@ var behaviour = []struct {
 		must[*Timer](t)(l.AddTimer(time.Time{}, func() error { return e2 }))
 		must[*Timer](t)(l.AddTimer(time.Time{}, func() error { return nil }))
 		err := l.RunOnce(false)
-		if !errors.Is(err, e1) || !errors.Is(err, e2) {
-			t.Errorf("RunOnce = %v, want e1 and e2", err)
-		}
+		assert.ErrorIs(t, err, e1, "RunOnce: want e1 and e2")
+		assert.ErrorIs(t, err, e2, "RunOnce: want e1 and e2")
 		must[*Timer](t)(l.AddTimer(time.Time{}, func() error { return e1 }))
-		if err := l.Run(); err != e1 {
-			t.Errorf("Run = %v, want e1", err)
-		}
+		err = l.Run()
+		assert.Same(t, e1, err, "Run = %v, want e1 itself", err)
 	}},
 	{"BadArguments", func(t *testing.T, l *Loop) {
 		p := pipe(t)
@@ -544,23 +466,19 @@ var behaviour = []struct {
 			ev hooks.Events
 			fn func(fd int, revents hooks.Events) error
 		}{{-1, hooks.In, nop}, {p[0], hooks.In, nil}, {p[0], hooks.Hup, nop}} {
-			if _, err := l.Watch(c.fd, c.ev, c.fn); !errors.Is(err, os.ErrInvalid) {
-				t.Errorf("Watch(%d, %v, fn==nil %v) = %v, want os.ErrInvalid", c.fd, c.ev, c.fn == nil, err)
-			}
+			_, err := l.Watch(c.fd, c.ev, c.fn)
+			assert.ErrorIs(t, err, os.ErrInvalid, "Watch(%d, %v, fn==nil %v)", c.fd, c.ev, c.fn == nil)
 		}
 		unix.Close(p[0])
 		for _, ev := range []hooks.Events{0, hooks.In} {
-			if _, err := l.Watch(p[0], ev, nop); !errors.Is(err, unix.EBADF) {
-				t.Errorf("Watch(closed fd, %v) = %v, want EBADF", ev, err)
-			}
+			_, err := l.Watch(p[0], ev, nop)
+			assert.ErrorIs(t, err, unix.EBADF, "Watch(closed fd, %v)", ev)
 		}
 		p[0] = -1
-		if _, err := l.AddTimer(time.Time{}, nil); !errors.Is(err, os.ErrInvalid) {
-			t.Errorf("AddTimer(nil) = %v", err)
-		}
-		if fds, timers := l.registered(); fds+timers != 0 {
-			t.Errorf("failed calls left %d fds, %d timers", fds, timers)
-		}
+		_, err := l.AddTimer(time.Time{}, nil)
+		assert.ErrorIs(t, err, os.ErrInvalid, "AddTimer(nil)")
+		fds, timers := l.registered()
+		assert.Zero(t, fds+timers, "failed calls left %d fds, %d timers", fds, timers)
 	}},
 	{"StopClosedFD", func(t *testing.T, l *Loop) {
 		p := pipe(t)
@@ -582,13 +500,11 @@ var behaviour = []struct {
 				defer wg.Done()
 				for i := range 200 {
 					w, err := l.Watch(s[g%2], hooks.Out, func(int, hooks.Events) error { return nil })
-					if err != nil {
-						t.Error(err)
+					if !assert.NoError(t, err) {
 						return
 					}
 					tm, err := l.AddTimer(time.Now().Add(time.Duration(i%3)*time.Microsecond), func() error { return nil })
-					if err != nil {
-						t.Error(err)
+					if !assert.NoError(t, err) {
 						return
 					}
 					if i%2 == 0 {
@@ -600,12 +516,9 @@ var behaviour = []struct {
 			}()
 		}
 		go func() { wg.Wait(); l.Stop() }()
-		if err := l.Run(); err != nil {
-			t.Fatal(err)
-		}
-		if fds, _ := l.registered(); fds != 0 {
-			t.Errorf("%d fds left", fds)
-		}
+		require.NoError(t, l.Run())
+		fds, _ := l.registered()
+		assert.Zero(t, fds, "fds left")
 	}},
 }
 
@@ -619,9 +532,7 @@ func TestRunOnceFromCallbackPanics(t *testing.T) {
 	l := testLoop(t, backendDefault)
 	must[*Timer](t)(l.AddTimer(time.Time{}, func() error {
 		defer func() {
-			if recover() == nil {
-				t.Error("nested RunOnce did not panic")
-			}
+			assert.NotNil(t, recover(), "nested RunOnce did not panic")
 		}()
 		return l.RunOnce(false)
 	}))
@@ -642,12 +553,10 @@ func TestPanickingCallbackKeepsTimers(t *testing.T) {
 }
 
 func TestNewBadBackend(t *testing.T) {
-	if _, err := newLoop((backend(42))); !errors.Is(err, os.ErrInvalid) {
-		t.Errorf("New(backend(42)) = %v", err)
-	}
+	_, err := newLoop((backend(42)))
+	assert.ErrorIs(t, err, os.ErrInvalid, "New(backend(42))")
 	if defaultBackend != backendEpoll {
-		if _, err := newLoop(backendEpoll); !errors.Is(err, errors.ErrUnsupported) {
-			t.Errorf("New(backendEpoll) without epoll = %v, want errors.ErrUnsupported", err)
-		}
+		_, err = newLoop(backendEpoll)
+		assert.ErrorIs(t, err, errors.ErrUnsupported, "New(backendEpoll) without epoll")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/internal/sysfd"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 )
@@ -41,12 +43,10 @@ func backends() []backend {
 func testLoop(t testing.TB, b backend) *Loop {
 	t.Helper()
 	l, err := newLoop(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { l.Close() })
-	if b != backendDefault && l.backend != b {
-		t.Fatalf("newLoop(%v).backend = %v", b, l.backend)
+	if b != backendDefault {
+		require.Equal(t, b, l.backend, "newLoop(%v).backend", b)
 	}
 	return l
 }
@@ -64,7 +64,7 @@ func forBackends(t *testing.T, fn func(t *testing.T, l *Loop)) {
 func watchdog(t testing.TB, l *Loop) {
 	t.Helper()
 	tm := time.AfterFunc(failAfter, func() {
-		t.Errorf("loop still blocked after %v", failAfter)
+		assert.Failf(t, "loop still blocked", "after %v", failAfter)
 		l.Stop()
 	})
 	t.Cleanup(func() { tm.Stop() })
@@ -76,9 +76,8 @@ func pipe(t testing.TB) *[2]int {
 	t.Helper()
 	var p [2]int
 	var err error
-	if p[0], p[1], err = sysfd.Pipe(true); err != nil {
-		t.Fatal(err)
-	}
+	p[0], p[1], err = sysfd.Pipe(true)
+	require.NoError(t, err)
 	t.Cleanup(func() {
 		for _, fd := range p {
 			if fd >= 0 {
@@ -93,23 +92,18 @@ func pipe(t testing.TB) *[2]int {
 func socketpair(t testing.TB) [2]int {
 	t.Helper()
 	p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
 	return p
 }
 
 func write1(t testing.TB, fd int) {
 	t.Helper()
-	if _, err := unix.Write(fd, []byte{1}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := unix.Write(fd, []byte{1})
+	require.NoError(t, err)
 }
 
 func runOnce(t testing.TB, l *Loop, block bool) {
 	t.Helper()
-	if err := l.RunOnce(block); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, l.RunOnce(block))
 }

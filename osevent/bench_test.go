@@ -7,8 +7,14 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
+
+// Checks inside a timed loop stay `if err != nil { b.Fatal(err) }`: require
+// calls b.Helper on every call, even when the check passes, and that cost
+// would be measured with each iteration.
 
 // captureHooks is a minimal hooks.OSEvents that remembers the last fd
 // target, so that benchmarks measure the registry alone.
@@ -40,9 +46,7 @@ func newCaptured(tb testing.TB, fn func(fd int, revents hooks.Events)) (*FD, hoo
 	r := New(h)
 	tb.Cleanup(r.Close)
 	f, err := r.RegisterFD(3, hooks.In, fn)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	return f, h.target
 }
 
@@ -53,13 +57,11 @@ func BenchmarkFDOccurred(b *testing.B) {
 	for b.Loop() {
 		_ = target.FDOccurred(3, hooks.In)
 	}
-	if n == 0 {
-		b.Fatal("no callback")
-	}
+	require.NotZero(b, n, "no callback")
 }
 
 func BenchmarkFDOccurredStale(b *testing.B) {
-	f, target := newCaptured(b, func(int, hooks.Events) { b.Fatal("stale callback") })
+	f, target := newCaptured(b, func(int, hooks.Events) { require.Fail(b, "stale callback") })
 	f.Deregister()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -87,9 +89,8 @@ func BenchmarkPollRound16(b *testing.B) {
 	p, r := newPollRegistry(b)
 	n := 0
 	for fd := 100; fd < 116; fd++ {
-		if _, err := r.RegisterFD(fd, hooks.In, func(int, hooks.Events) { n++ }); err != nil {
-			b.Fatal(err)
-		}
+		_, err := r.RegisterFD(fd, hooks.In, func(int, hooks.Events) { n++ })
+		require.NoError(b, err)
 	}
 	arr := make([]unix.PollFd, 0, 32)
 	b.ReportAllocs()
@@ -102,14 +103,10 @@ func BenchmarkPollRound16(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if n == 0 {
-		b.Fatal("no callback")
-	}
+	require.NotZero(b, n, "no callback")
 }
 
 func TestDispatchDoesNotAllocate(t *testing.T) {
 	_, target := newCaptured(t, func(int, hooks.Events) {})
-	if n := testing.AllocsPerRun(100, func() { _ = target.FDOccurred(3, hooks.In) }); n != 0 {
-		t.Errorf("FDOccurred allocates %v times per call", n)
-	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = target.FDOccurred(3, hooks.In) }), "FDOccurred's allocations per call")
 }

@@ -1,13 +1,13 @@
 package osevent
 
 import (
-	"errors"
 	"io/fs"
 	"testing"
 	"time"
 
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/sysfd"
+	"github.com/stretchr/testify/require"
 )
 
 // fuzzFD is the fuzzer's model of one fd registration attempt.
@@ -92,21 +92,13 @@ func (f *fuzzRun) wantErr(what string, err error, fail bool, dead bool) {
 	t := f.t
 	switch {
 	case f.closed && (dead || what == "register"):
-		if !errors.Is(err, fs.ErrClosed) {
-			t.Fatalf("%s after Close: %v, want fs.ErrClosed", what, err)
-		}
+		require.ErrorIs(t, err, fs.ErrClosed, "%s after Close", what)
 	case dead:
-		if !errors.Is(err, hooks.ErrNotArmed) {
-			t.Fatalf("%s of dead registration: %v, want hooks.ErrNotArmed", what, err)
-		}
+		require.ErrorIs(t, err, hooks.ErrNotArmed, "%s of dead registration", what)
 	case fail:
-		if !errors.Is(err, errHook) {
-			t.Fatalf("%s with failing hook: %v, want errHook", what, err)
-		}
+		require.ErrorIs(t, err, errHook, "%s with failing hook", what)
 	default:
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		require.NoError(t, err, what)
 	}
 	f.h.failNextWith(nil) // an injected failure not consumed
 }
@@ -118,9 +110,8 @@ func (f *fuzzRun) registerFD() {
 	var err error
 	m.h, err = f.r.RegisterFD(m.fd, m.events, func(fd int, rev hooks.Events) {
 		m.calls++
-		if !m.live || fd != m.fd || rev == 0 || rev&^(m.events|hooks.Fault|hooks.Hup|hooks.Nval) != 0 {
-			f.t.Fatalf("bad callback: live %v fd %d/%d revents %v events %v", m.live, fd, m.fd, rev, m.events)
-		}
+		require.True(f.t, m.live && fd == m.fd && rev != 0 && rev&^(m.events|hooks.Fault|hooks.Hup|hooks.Nval) == 0,
+			"bad callback: live %v fd %d/%d revents %v events %v", m.live, fd, m.fd, rev, m.events)
 		if m.flags&1 != 0 {
 			m.h.Deregister()
 			m.live = false
@@ -151,12 +142,8 @@ func (f *fuzzRun) deliverFD() {
 	if m.live && fdArg == m.fd && m.events != 0 && masked != 0 {
 		m.expected++
 	}
-	if err := m.target.FDOccurred(fdArg, rev); err != nil {
-		f.t.Fatalf("FDOccurred: %v", err)
-	}
-	if m.calls != m.expected {
-		f.t.Fatalf("fd %d: %d callbacks, want %d", m.fd, m.calls, m.expected)
-	}
+	require.NoError(f.t, m.target.FDOccurred(fdArg, rev), "FDOccurred")
+	require.Equal(f.t, m.expected, m.calls, "fd %d: callbacks", m.fd)
 }
 
 func (f *fuzzRun) registerTimeout() {
@@ -165,9 +152,7 @@ func (f *fuzzRun) registerTimeout() {
 	var err error
 	m.h, err = f.r.RegisterTimeout(time.Now(), func() {
 		m.calls++
-		if m.live {
-			f.t.Fatal("timeout callback while still armed in the model")
-		}
+		require.False(f.t, m.live, "timeout callback while still armed in the model")
 		m.h.Deregister() // consumed: a no-op
 	})
 	f.wantErr("register", err, fail, false)
@@ -191,12 +176,8 @@ func (f *fuzzRun) fireTimeout() {
 	} else {
 		err = m.fake.target.TimeoutOccurred() // stale
 	}
-	if err != nil {
-		f.t.Fatalf("TimeoutOccurred: %v", err)
-	}
-	if m.calls != m.expected {
-		f.t.Fatalf("timeout: %d callbacks, want %d", m.calls, m.expected)
-	}
+	require.NoError(f.t, err, "TimeoutOccurred")
+	require.Equal(f.t, m.expected, m.calls, "timeout: callbacks")
 }
 
 func (f *fuzzRun) step() {
@@ -254,9 +235,7 @@ func (f *fuzzRun) step() {
 // check compares the registry, the fake application and the model.
 func (f *fuzzRun) check() {
 	t := f.t
-	if len(f.h.violations) > 0 {
-		t.Fatalf("hook contract violations: %v", f.h.violations)
-	}
+	require.Empty(t, f.h.violations, "hook contract violations")
 	rf, rt := f.r.counts()
 	hf, ht := f.h.counts()
 	mf, mt := 0, 0
@@ -270,9 +249,8 @@ func (f *fuzzRun) check() {
 			mt++
 		}
 	}
-	if rf != hf || rt != ht || rf != mf || rt != mt {
-		t.Fatalf("counts: registry %d/%d, application %d/%d, model %d/%d", rf, rt, hf, ht, mf, mt)
-	}
+	require.Equal(t, [2]int{hf, ht}, [2]int{rf, rt}, "fd/timeout counts: application (expected), registry (actual)")
+	require.Equal(t, [2]int{mf, mt}, [2]int{rf, rt}, "fd/timeout counts: model (expected), registry (actual)")
 }
 
 func FuzzRegistry(f *testing.F) {
@@ -287,13 +265,11 @@ func FuzzRegistry(f *testing.F) {
 		}
 		run.closeAll()
 		run.check()
-		if rf, rt := run.r.counts(); rf+rt != 0 {
-			t.Fatalf("left registered after Close: %d fds, %d timeouts", rf, rt)
-		}
+		rf, rt := run.r.counts()
+		require.Zero(t, rf+rt, "left registered after Close: %d fds, %d timeouts", rf, rt)
 		for _, m := range run.fds {
-			if err := m.target.FDOccurred(m.fd, hooks.In|hooks.Out|hooks.Pri|hooks.Hup); err != nil || m.calls != m.expected {
-				t.Fatalf("after Close: err %v, %d callbacks, want %d", err, m.calls, m.expected)
-			}
+			require.NoError(t, m.target.FDOccurred(m.fd, hooks.In|hooks.Out|hooks.Pri|hooks.Hup), "after Close")
+			require.Equal(t, m.expected, m.calls, "after Close: callbacks")
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
@@ -35,12 +36,10 @@ func TestCallbacksOnDeliveringGoroutine(t *testing.T) {
 	wg.Add(1)
 	go func() { // registrations from another goroutine
 		defer wg.Done()
-		if _, err := r.RegisterFD(fds[0], hooks.In, func(int, hooks.Events) { record() }); err != nil {
-			t.Error(err)
-		}
-		if _, err := r.RegisterTimeout(time.Time{}, func() { record() }); err != nil {
-			t.Error(err)
-		}
+		_, err := r.RegisterFD(fds[0], hooks.In, func(int, hooks.Events) { record() })
+		assert.NoError(t, err)
+		_, err = r.RegisterTimeout(time.Time{}, func() { record() })
+		assert.NoError(t, err)
 	}()
 	wg.Wait()
 	_, err = unix.Write(fds[1], []byte{1})
@@ -51,7 +50,5 @@ func TestCallbacksOnDeliveringGoroutine(t *testing.T) {
 	me := testutil.GoID()
 	mu.Lock()
 	defer mu.Unlock()
-	if len(ran) != 2 || ran[0] != me || ran[1] != me {
-		t.Errorf("callbacks ran on goroutines %v, want two on %d (the AfterPoll caller)", ran, me)
-	}
+	assert.Equal(t, []int{me, me}, ran, "goroutines the callbacks ran on: want two on the AfterPoll caller")
 }

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -19,9 +21,7 @@ func openFDs(t testing.TB) int {
 		return -1
 	}
 	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return len(ents)
 }
 
@@ -31,8 +31,6 @@ func checkFDLeak(t *testing.T) {
 	t.Helper()
 	before := openFDs(t)
 	t.Cleanup(func() {
-		if after := openFDs(t); after != before {
-			t.Errorf("fd leak: %d open fds before the test, %d after", before, after)
-		}
+		assert.Equal(t, before, openFDs(t), "fd leak: open fds before the test (expected) and after (actual)")
 	})
 }

@@ -14,11 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// within runs fn on a new goroutine and, if it has not returned after d (a
-// deadlock guard, not a speed assertion), prints every goroutine's stack
-// and exits the test binary with a failure. It does not call t.Fatal or
-// panic, because the test's deferred cleanups would then block on the
-// deadlocked registry.
+// within runs fn on a new goroutine (so fn may use assert, not require)
+// and, if it has not returned after d (a deadlock guard, not a speed
+// assertion), prints every goroutine's stack and exits the test binary with
+// a failure. It does not stop the test (FailNow) or panic, because the
+// test's deferred cleanups would then block on the deadlocked registry.
 func within(t *testing.T, d time.Duration, fn func()) {
 	t.Helper()
 	done := make(chan struct{})
@@ -96,7 +96,7 @@ func TestReentrantDeregisterFromHookPanics(t *testing.T) {
 			assert.Panics(t, r.Close)
 		}
 	})
-	within(t, 10*time.Second, func() { require.NoError(t, f.Modify(hooks.Out)) })
+	within(t, 10*time.Second, func() { assert.NoError(t, f.Modify(hooks.Out)) })
 	h.setInHook(nil)
 	assert.Equal(t, hooks.Out, f.mask())
 }
@@ -135,15 +135,15 @@ func TestConcurrentOccurrenceDuringHook(t *testing.T) {
 	waitBlockedIn(t, "(*fdTarget).FDOccurred")
 	select {
 	case err := <-occErr:
-		t.Fatalf("occurrence returned %v while the hook held the lock", err)
+		require.Failf(t, "occurrence returned while the hook held the lock", "error: %v", err)
 	case <-delivered:
-		t.Fatal("occurrence delivered while the hook held the lock")
+		require.Fail(t, "occurrence delivered while the hook held the lock")
 	default:
 	}
 	close(release)
 	within(t, 10*time.Second, func() {
-		require.NoError(t, <-regDone)
-		require.NoError(t, <-occErr)
+		assert.NoError(t, <-regDone)
+		assert.NoError(t, <-occErr)
 	})
 	assert.Equal(t, hooks.In, <-delivered)
 	h.setInHook(nil)
@@ -164,5 +164,5 @@ func waitBlockedIn(t *testing.T, fn string) {
 		}
 		runtime.Gosched()
 	}
-	t.Fatalf("no goroutine blocked on a mutex in %s", fn)
+	require.Fail(t, "no goroutine blocked on a mutex in "+fn)
 }

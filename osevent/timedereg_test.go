@@ -19,9 +19,7 @@ func runPollLoop(t *testing.T, p *PollArray, done func() bool) {
 	guard := time.Now().Add(10 * time.Second)
 	var arr []unix.PollFd
 	for !done() {
-		if time.Now().After(guard) {
-			t.Fatal("poll loop did not finish")
-		}
+		require.False(t, time.Now().After(guard), "poll loop did not finish")
 		var ms int
 		arr, ms = p.BeforePoll(arr[:0], 1000, time.Now())
 		pollOnce(t, arr, ms)
