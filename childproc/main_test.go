@@ -16,6 +16,7 @@ import (
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/internal/spawn"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/childloop/childloop/loop"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,12 +24,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestMain doubles as the helper-process entry point (as os/exec's tests
-// do): when CHILDPROC_HELPER is set, the test binary acts as a child.
+// helpers are what a re-executed test binary runs instead of the tests
+// (testutil.RunHelperIfChild).
+var helpers = map[string]testutil.Helper{
+	"daemons":       func([]string) int { return daemonHelper(false) },
+	"daemons-adopt": func([]string) int { return daemonHelper(true) },
+}
+
 func TestMain(m *testing.M) {
-	if h := os.Getenv("CHILDPROC_HELPER"); h != "" {
-		os.Exit(runHelper(h))
-	}
+	testutil.RunHelperIfChild(helpers)
 	// Where the Go runtime raised RLIMIT_NOFILE, spawns would otherwise all
 	// take the syscall.ForkExec fallback (see internal/spawn).
 	if err := spawn.NofileToHard(); err != nil {
@@ -36,30 +40,6 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	goleak.VerifyTestMain(m)
-}
-
-func runHelper(h string) int {
-	switch h {
-	case "daemons":
-		return daemonHelper(false)
-	case "daemons-adopt":
-		return daemonHelper(true)
-	case "listfds":
-		// Print every open fd with what it refers to; the caller ignores
-		// 0, 1, 2 and the directory fd ReadDir itself uses.
-		ents, err := os.ReadDir("/proc/self/fd")
-		if err != nil {
-			fmt.Println("error", err)
-			return 2
-		}
-		for _, e := range ents {
-			target, _ := os.Readlink("/proc/self/fd/" + e.Name())
-			fmt.Println(e.Name(), target)
-		}
-		return 0
-	}
-	fmt.Fprintln(os.Stderr, "unknown helper", h)
-	return 3
 }
 
 // hangGuard bounds every wait in these tests. It is not a speed assertion:
