@@ -8,6 +8,7 @@ import (
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +37,7 @@ func TestAppSigchldAdoptExited(t *testing.T) {
 		assert.Equal(t, 7, got[0].Code, "callback by the time Adopt returned: %+v, want exit 7", got[0])
 	}
 	assert.Zero(t, c.Len(), "Len after the adopted child was reported")
-	assertNoZombies(t)
+	assert.NoError(t, testutil.NoZombies())
 }
 
 // TestAdoptUnwatchableLeavesChildAlone: when the context cannot watch an

@@ -5,9 +5,7 @@ package childproc_test
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -201,56 +199,14 @@ func shell(script string, onExit func(*childproc.Child, childproc.Status)) *chil
 	return &childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", script}, OnExit: onExit}
 }
 
-// fdCount counts this process's open fds.
-func fdCount(t *testing.T) int {
+// openFDs lists this process's open fds, with the one the library opens
+// once per process (/dev/null, for stdio) already open.
+func openFDs(t *testing.T) []int {
 	t.Helper()
 	childproc.WarmUp()
-	ents, err := os.ReadDir("/proc/self/fd")
-	require.NoError(t, err, "no /proc/self/fd")
-	return len(ents) - 1 // ReadDir's own fd
-}
-
-// assertNoZombies fails if this process has an unreaped exited child.
-func assertNoZombies(t *testing.T) {
-	t.Helper()
-	var info unix.Siginfo
-	err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-	if err == nil {
-		assert.Zero(t, siginfoPid(&info), "zombie child left behind")
-	} else {
-		assert.ErrorIs(t, err, unix.ECHILD, "waitid")
-	}
-}
-
-// assertNoChildren fails if this process has any child at all.
-func assertNoChildren(t *testing.T) {
-	t.Helper()
-	ents, _ := filepath.Glob("/proc/[0-9]*/stat")
-	me := strconv.Itoa(os.Getpid())
-	for _, p := range ents {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		// Field 4 (after "pid (comm) state") is the parent pid; comm may
-		// contain spaces, so split after the last ')'.
-		s := string(b)
-		i := lastIndexByte(s, ')')
-		var state string
-		var ppid string
-		if _, err := fmt.Sscan(s[i+1:], &state, &ppid); err == nil {
-			assert.NotEqual(t, me, ppid, "child %s still exists (state %s)", filepath.Base(filepath.Dir(p)), state)
-		}
-	}
-}
-
-func lastIndexByte(s string, c byte) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
+	fds, err := testutil.OpenFDs()
+	require.NoError(t, err)
+	return fds
 }
 
 func childHooks(m childproc.Mode) childproc.Config { return childproc.ConfigOf(m, nil, nil) }

@@ -14,6 +14,7 @@ import (
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -77,20 +78,20 @@ func (failingHooks) RegisterFD(int, hooks.Events, hooks.FDTarget) (hooks.Registr
 // Spawn fails cleanly and no child is started.
 func TestHookFailure(t *testing.T) {
 	l := startLoop(t)
-	fds0 := fdCount(t)
+	fds0 := openFDs(t)
 	c, err := childproc.NewWithStrategy(failingHooks{l}, childproc.Config{}, knob.StrategyScan)
 	require.NoError(t, err)
 	_, err = c.Spawn(shell("exit 0", func(*childproc.Child, childproc.Status) { assert.Fail(t, "callback for a child never started") }))
 	assert.ErrorIs(t, err, errRefused, "Spawn: want the hook's error")
 	assert.Zero(t, c.Len(), "state left behind: children")
 	assert.Zero(t, childproc.PipeUsers(), "state left behind: pipes")
-	assertNoChildren(t)
-	assert.Equal(t, fds0, fdCount(t), "fds")
+	assert.NoError(t, testutil.NoChildren())
+	assert.Equal(t, fds0, openFDs(t), "fds")
 	c.Close()
 	if pidfdOK() {
 		_, err := childproc.NewWithStrategy(failingHooks{l}, childproc.Config{}, knob.StrategyPidfd)
 		assert.ErrorIs(t, err, errRefused, "New with pidfd strategy on refusing hooks")
-		assert.Equal(t, fds0, fdCount(t), "fds after failed New")
+		assert.Equal(t, fds0, openFDs(t), "fds after failed New")
 	}
 }
 
@@ -99,7 +100,7 @@ func TestHookFailure(t *testing.T) {
 func TestCloseWithRunningChildren(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := startLoop(t)
-		fds0 := fdCount(t)
+		fds0 := openFDs(t)
 		c, err := childproc.NewWithStrategy(l, childproc.Config{}, v.strategy)
 		require.NoError(t, err)
 		var kids []*childproc.Child
@@ -117,9 +118,9 @@ func TestCloseWithRunningChildren(t *testing.T) {
 				assert.Equal(t, syscall.SIGKILL, st.Signal, "%v: %v, want killed", ch, st)
 			}
 		}
-		assertNoZombies(t)
-		assertNoChildren(t)
-		assert.Equal(t, fds0, fdCount(t), "fds after Close")
+		assert.NoError(t, testutil.NoZombies())
+		assert.NoError(t, testutil.NoChildren())
+		assert.Equal(t, fds0, openFDs(t), "fds after Close")
 	})
 }
 

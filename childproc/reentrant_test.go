@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -54,7 +55,7 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 			assert.Equal(t, syscall.SIGKILL, st.Signal, "sleeper: %v", st)
 		}
 		assert.Equal(t, 51, rec.count(), "callbacks (none after Close)")
-		assertNoZombies(t)
+		assert.NoError(t, testutil.NoZombies())
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/childloop/childloop/loop"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,7 +69,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 			})
 		}
 	})
-	assertNoZombies(t)
+	assert.NoError(t, testutil.NoZombies())
 }
 
 // TestLastExitDuringFork: with the default Config the SIGCHLD subscription
@@ -104,7 +105,7 @@ func TestLastExitDuringFork(t *testing.T) {
 		require.NoError(t, <-held)
 		rec.wait(t, 2)
 	})
-	assertNoZombies(t)
+	assert.NoError(t, testutil.NoZombies())
 }
 
 // TestAppSigchldPidfdForksLocked: with AppSigchld the application may reap
@@ -200,7 +201,7 @@ func TestCloseWaitsForFork(t *testing.T) {
 		assert.ErrorIs(t, <-spawned, fs.ErrClosed, "Spawn during Close")
 		assert.Equal(t, unix.ESRCH, unix.Kill(pid, 0), "kill(%d, 0) after Close: want ESRCH (killed and reaped)", pid)
 	})
-	assertNoZombies(t)
+	assert.NoError(t, testutil.NoZombies())
 }
 
 // passHooks is the reference loop with every fd target wrapped, so that a
