@@ -14,6 +14,7 @@ import (
 
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/childloop/childloop/loop"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,15 +126,8 @@ func watchFork(t *testing.T, pid int, bound time.Duration) outcome {
 			break
 		}
 	}
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		require.NoError(t, err, "wait4")
-		break
-	}
+	ws, err := testutil.Reap(pid)
+	require.NoError(t, err)
 	if hung {
 		return outcome{hung: true}
 	}
@@ -318,19 +312,10 @@ func TestDoubleForkDaemon(t *testing.T) {
 	_, err = fmt.Fscan(r, &gpid)
 	require.NoError(t, err, "reading grandchild pid")
 	defer syscall.Kill(gpid, syscall.SIGKILL)
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", gpid))
+	stat, err := testutil.ReadProcStat(gpid)
 	require.NoError(t, err)
-	var state byte
-	var ppid, pgrp, sid int
-	s2 := string(stat)
-	i := len(s2) - 1
-	for s2[i] != ')' {
-		i--
-	}
-	_, err = fmt.Sscanf(s2[i+2:], "%c %d %d %d", &state, &ppid, &pgrp, &sid)
-	require.NoError(t, err)
-	assert.NotEqual(t, os.Getpid(), ppid, "grandchild %d is still our child", gpid)
-	assert.Equal(t, pid, sid, "grandchild's session: want the middle child's pid (setsid)")
+	assert.NotEqual(t, os.Getpid(), stat.PPid, "grandchild %d is still our child", gpid)
+	assert.Equal(t, pid, stat.Session, "grandchild's session: want the middle child's pid (setsid)")
 	assert.Zero(t, c.Len(), "children the context still tracks")
 }
 

@@ -133,7 +133,7 @@ func TestAppSigchldWithoutHooks(t *testing.T) {
 	rec := newRecorder()
 	ch, err := c.Spawn(shell("exit 4", rec.onExit(c)))
 	require.NoError(t, err)
-	st, err := waitPid(ch.Pid())
+	st, err := testutil.Reap(ch.Pid())
 	require.NoError(t, err)
 	require.NoError(t, c.Reaped(ch.Pid(), st))
 	if got := rec.got[ch.Pid()]; assert.Len(t, got, 1, "callbacks") {
@@ -147,21 +147,11 @@ func TestAppSigchldWithoutHooks(t *testing.T) {
 		defer p.Close()
 		ch, err := p.Spawn(shell("exit 5", rec.onExit(p)))
 		require.NoError(t, err)
-		waitExited(t, ch.Pid())
+		require.NoError(t, testutil.WaitExited(ch.Pid()))
 		require.NoError(t, p.SigchldOccurred())
 		if got := rec.got[ch.Pid()]; assert.Len(t, got, 1, "pidfd set without a loop: callbacks") {
 			assert.Equal(t, 5, got[0].st.Code, "pidfd set without a loop: exit code: %v", got[0].st)
 		}
 	}
 	assert.Panics(t, func() { childproc.New(nil, childproc.Config{}) }, "nil hooks with the default Config did not panic")
-}
-
-func waitPid(pid int) (syscall.WaitStatus, error) {
-	var ws syscall.WaitStatus
-	for {
-		_, err := syscall.Wait4(pid, &ws, 0, nil)
-		if err != syscall.EINTR {
-			return ws, err
-		}
-	}
 }

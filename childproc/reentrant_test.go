@@ -72,8 +72,7 @@ func TestDisown(t *testing.T) {
 		assert.ErrorIs(t, ch.Disown(), os.ErrProcessDone, "second Disown")
 		assert.ErrorIs(t, ch.Kill(), os.ErrProcessDone, "Kill after Disown")
 		syscall.Kill(ch.Pid(), syscall.SIGKILL)
-		var ws syscall.WaitStatus
-		if _, err := syscall.Wait4(ch.Pid(), &ws, 0, nil); assert.NoError(t, err, "caller's wait4") {
+		if ws, err := testutil.Reap(ch.Pid()); assert.NoError(t, err, "caller's wait4") {
 			assert.Equal(t, syscall.SIGKILL, ws.Signal(), "caller's wait4: %v", ws)
 		}
 		assert.Zero(t, c.Len(), "children left")

@@ -41,7 +41,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 					if err != nil {
 						return 0, err
 					}
-					assert.NoError(t, zombie(pid), "waitid")
+					assert.NoError(t, testutil.WaitExited(pid))
 					if v.strategy != knob.StrategyPidfd {
 						select {
 						case <-ev.passed:
@@ -124,7 +124,7 @@ func TestAppSigchldPidfdForksLocked(t *testing.T) {
 		if err != nil {
 			return 0, err
 		}
-		if err := zombie(pid); err != nil {
+		if err := testutil.WaitExited(pid); err != nil {
 			return 0, err
 		}
 		// The application's SIGCHLD handling runs now, while the child is
