@@ -41,7 +41,7 @@ func TestAdoptUnwatchableLeavesChildAlone(t *testing.T) {
 	if !pidfdOK() {
 		t.Skip("no pidfds")
 	}
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
 	pid, err := syscall.ForkExec("/bin/sleep", []string{"sleep", "60"}, &syscall.ProcAttr{Env: []string{}})
 	require.NoError(t, err)

@@ -75,7 +75,7 @@ func TestBurst(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		fds0 := openFDs(t) // goroutines: goleak checks at the end of the run
 		func() {
-			l := startLoop(t)
+			l := childproc.StartLoop(t)
 			var ctxs []*childproc.Context
 			for i := 0; i < 3; i++ {
 				c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeKeep), v.strategy)
@@ -105,7 +105,7 @@ const loopFDs = 2
 // wake-up is already pending, and nothing is lost.
 func TestPipeFull(t *testing.T) {
 	forSignalVariants(t, func(t *testing.T, v variant) { // pidfd has no self-pipe
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		c := newCtx(t, l, childproc.ModeKeep, v.strategy, nil)
 		fill := func() {
 			w := c.SelfPipeWriteFD()

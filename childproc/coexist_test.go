@@ -21,7 +21,7 @@ import (
 // child must get its own status.
 func TestCoexistWithOsExec(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		rec := newRecorder()
 

@@ -27,7 +27,7 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 		// library does: they are not its leaks.
 		inherited, err := testutil.InheritableFDs() // before the library creates anything
 		require.NoError(t, err)
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		var ctxs []*childproc.Context
 		for i := 0; i < 3; i++ {
 			ctxs = append(ctxs, newCtx(t, l, childproc.ModeKeep, v.strategy, nil))

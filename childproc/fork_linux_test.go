@@ -167,7 +167,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	if testing.Short() {
 		iters = 100
 	}
-	l := runLoop(t)
+	l := StartLoop(t)
 
 	var ctxs []*Context
 	for i := 0; i < 3; i++ {
@@ -287,7 +287,7 @@ func TestHarnessDetectsLockInChild(t *testing.T) {
 // grandchild, which execs; the context reports the middle child's exit, and
 // the grandchild is no longer our child.
 func TestDoubleForkDaemon(t *testing.T) {
-	l := runLoop(t)
+	l := StartLoop(t)
 	c, err := New(l, Config{})
 	require.NoError(t, err)
 	defer c.Close()
@@ -317,14 +317,4 @@ func TestDoubleForkDaemon(t *testing.T) {
 	assert.NotEqual(t, os.Getpid(), stat.PPid, "grandchild %d is still our child", gpid)
 	assert.Equal(t, pid, stat.Session, "grandchild's session: want the middle child's pid (setsid)")
 	assert.Zero(t, c.Len(), "children the context still tracks")
-}
-
-// runLoop runs a reference loop on its own goroutine until the test ends.
-func runLoop(t *testing.T) *loop.Loop {
-	l, err := loop.New()
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- l.Run() }()
-	t.Cleanup(func() { l.Stop(); <-done; l.Close() })
-	return l
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/internal/spawn"
 	"github.com/childloop/childloop/internal/testutil"
-	"github.com/childloop/childloop/loop"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
@@ -118,21 +116,6 @@ func forSomeVariants(t *testing.T, keep func(variant) bool, f func(t *testing.T,
 	}
 }
 
-// startLoop runs a reference loop on its own goroutine until the test ends.
-func startLoop(t *testing.T) *loop.Loop {
-	t.Helper()
-	l, err := loop.New()
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- l.Run() }()
-	t.Cleanup(func() {
-		l.Stop()
-		assert.NoError(t, <-done, "loop.Run")
-		l.Close()
-	})
-	return l
-}
-
 func newCtx(t *testing.T, ev hooks.OSEvents, mode childproc.Mode, s knob.Strategy, foreign func(int, childproc.Status)) *childproc.Context {
 	t.Helper()
 	c, err := childproc.NewWithStrategy(ev, childproc.ConfigOf(mode, foreign, nil), s)
@@ -210,12 +193,3 @@ func openFDs(t *testing.T) []int {
 }
 
 func childHooks(m childproc.Mode) childproc.Config { return childproc.ConfigOf(m, nil, nil) }
-
-// benchLoop runs a reference loop for a benchmark.
-func benchLoop(b *testing.B) (*loop.Loop, func()) {
-	l, err := loop.New()
-	require.NoError(b, err)
-	done := make(chan error, 1)
-	go func() { done <- l.Run() }()
-	return l, func() { l.Stop(); <-done; l.Close() }
-}

@@ -20,7 +20,7 @@ import (
 )
 
 func TestBadInput(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	for _, s := range []knob.Strategy{knob.StrategyScan, knob.StrategyAuto} {
 		c := newCtx(t, l, childproc.ModeOwn, s, nil)
 		nop := func(*childproc.Child, childproc.Status) {}
@@ -77,7 +77,7 @@ func (failingHooks) RegisterFD(int, hooks.Events, hooks.FDTarget) (hooks.Registr
 // TestHookFailure: when the application refuses to register the self-pipe,
 // Spawn fails cleanly and no child is started.
 func TestHookFailure(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	fds0 := openFDs(t)
 	c, err := childproc.NewWithStrategy(failingHooks{l}, childproc.Config{}, knob.StrategyScan)
 	require.NoError(t, err)
@@ -99,7 +99,7 @@ func TestHookFailure(t *testing.T) {
 // running; no callback runs, no zombie and no fd stay behind.
 func TestCloseWithRunningChildren(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		fds0 := openFDs(t)
 		c, err := childproc.NewWithStrategy(l, childproc.Config{}, v.strategy)
 		require.NoError(t, err)

@@ -17,7 +17,7 @@ import (
 // siblings and finally close their own context, all from the loop goroutine.
 func TestCallbacksSpawnKillClose(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		rec := newRecorder()
 		done := make(chan struct{})
@@ -63,7 +63,7 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 // caller; Disown after the exit was reported says os.ErrProcessDone.
 func TestDisown(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		ch, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"},
 			OnExit: func(*childproc.Child, childproc.Status) { assert.Fail(t, "callback for a disowned child") }})

@@ -31,7 +31,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		for _, mode := range []childproc.Mode{childproc.ModeOwn, childproc.ModeKeep} {
 			t.Run(fmt.Sprint(mode), func(t *testing.T) {
-				ev := passHooks{Loop: startLoop(t), passed: make(chan struct{}, 1)}
+				ev := passHooks{Loop: childproc.StartLoop(t), passed: make(chan struct{}, 1)}
 				slowSpawn := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
 					select { // forget passes of earlier rounds
 					case <-ev.passed:
@@ -77,7 +77,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 // forking: that child's exit would go unnoticed.
 func TestLastExitDuringFork(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		forked, release := make(chan struct{}), make(chan struct{})
 		hook := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
 			pid, err := syscall.ForkExec(argv0, argv, attr)
@@ -116,7 +116,7 @@ func TestAppSigchldPidfdForksLocked(t *testing.T) {
 	if !pidfdOK() {
 		t.Skip("no pidfds")
 	}
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	var c *childproc.Context
 	reaped := make(chan error, 1)
 	hook := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
@@ -166,7 +166,7 @@ func TestAppSigchldPidfdForksLocked(t *testing.T) {
 // forking, or that Spawn's child would outlive it.
 func TestCloseWaitsForFork(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		forked, release := make(chan int, 1), make(chan struct{})
 		hook := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
 			pid, err := syscall.ForkExec(argv0, argv, attr)
