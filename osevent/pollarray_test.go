@@ -14,6 +14,7 @@ import (
 
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/sysfd"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -113,7 +114,7 @@ func TestFDDeregRace(t *testing.T) {
 }
 
 func testFDDeregRace(t *testing.T, via func(*testing.T, *PollArray, *Registry) watcher) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	p, r := newPollRegistry(t)
 	watch := via(t, p, r)
 
@@ -173,7 +174,7 @@ func testFDDeregRace(t *testing.T, via func(*testing.T, *PollArray, *Registry) w
 // The application's own entries stay in front and untouched; arrays that
 // are nil, empty or too small grow.
 func TestPollArrayWithApplicationFDs(t *testing.T) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	for _, tc := range []struct {
 		name string
 		app  []unix.PollFd
@@ -237,7 +238,7 @@ func TestPollArrayWithApplicationFDs(t *testing.T) {
 }
 
 func TestAfterPollMismatchAndClosed(t *testing.T) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	p, err := NewPollArray()
 	require.NoError(t, err)
 	arr, _ := p.BeforePoll(nil, -1, time.Now())
@@ -327,7 +328,7 @@ func waitInStack(t *testing.T, fn string) {
 // Registrations from another goroutine while the application is blocked
 // in an infinite poll wake it, with one collapsed write.
 func TestPollArrayWakesBlockedPoll(t *testing.T) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	p, r := newPollRegistry(t)
 	lib := newPipe(t)
 	writeByte(t, lib[1])
@@ -386,7 +387,7 @@ func writeByte8(t *testing.T, fd int) {
 }
 
 func TestWakeFDFlags(t *testing.T) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	p, err := NewPollArray()
 	require.NoError(t, err)
 	defer p.Close()
