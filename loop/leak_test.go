@@ -19,7 +19,7 @@ import (
 func TestNoFDLeak(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.String(), func(t *testing.T) {
-			p := pipe(t)
+			p := testutil.Pipe(t)
 			write1(t, p[1])
 			before, err := testutil.OpenFDs()
 			require.NoError(t, err)
