@@ -8,15 +8,10 @@ import (
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// waitExited blocks until pid has exited, leaving it unreaped.
-func waitExited(t *testing.T, pid int) {
-	t.Helper()
-	require.NoError(t, zombie(pid), "waitid(%d)", pid)
-}
 
 // TestAppSigchldAdoptExited: an AppSigchld context learns of exits only when
 // told. A child that exited before Adopt, its SIGCHLD already answered,
@@ -27,7 +22,7 @@ func TestAppSigchldAdoptExited(t *testing.T) {
 	defer c.Close()
 	pid, err := syscall.ForkExec("/bin/sh", []string{"sh", "-c", "exit 7"}, &syscall.ProcAttr{})
 	require.NoError(t, err)
-	waitExited(t, pid)
+	require.NoError(t, testutil.WaitExited(pid))
 	require.NoError(t, c.SigchldOccurred()) // the application's answer to that SIGCHLD
 	var got []childproc.Status
 	_, err = c.Adopt(pid, func(_ *childproc.Child, st childproc.Status) { got = append(got, st) })
@@ -36,7 +31,7 @@ func TestAppSigchldAdoptExited(t *testing.T) {
 		assert.Equal(t, 7, got[0].Code, "callback by the time Adopt returned: %+v, want exit 7", got[0])
 	}
 	assert.Zero(t, c.Len(), "Len after the adopted child was reported")
-	assertNoZombies(t)
+	assert.NoError(t, testutil.NoZombies())
 }
 
 // TestAdoptUnwatchableLeavesChildAlone: when the context cannot watch an
@@ -46,14 +41,13 @@ func TestAdoptUnwatchableLeavesChildAlone(t *testing.T) {
 	if !pidfdOK() {
 		t.Skip("no pidfds")
 	}
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
 	pid, err := syscall.ForkExec("/bin/sleep", []string{"sleep", "60"}, &syscall.ProcAttr{Env: []string{}})
 	require.NoError(t, err)
 	defer func() {
 		syscall.Kill(pid, syscall.SIGKILL)
-		var ws syscall.WaitStatus
-		syscall.Wait4(pid, &ws, 0, nil)
+		_, _ = testutil.Reap(pid)
 	}()
 	var lim, saved syscall.Rlimit
 	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &saved))
@@ -81,9 +75,8 @@ func TestStatusLostKeepsErrno(t *testing.T) {
 	var got []childproc.Status
 	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: func(_ *childproc.Child, st childproc.Status) { got = append(got, st) }})
 	require.NoError(t, err)
-	waitExited(t, ch.Pid())
-	var ws syscall.WaitStatus
-	_, err = syscall.Wait4(ch.Pid(), &ws, 0, nil) // the theft
+	require.NoError(t, testutil.WaitExited(ch.Pid()))
+	_, err = testutil.Reap(ch.Pid()) // the theft
 	require.NoError(t, err)
 	require.NoError(t, c.SigchldOccurred())
 	if assert.Len(t, got, 1, "callbacks: want one whose Err is ErrStatusLost and ECHILD") {

@@ -202,18 +202,15 @@ func BenchmarkExitDispatch(b *testing.B) {
 }
 
 // benchCtx is a default-Config context of variant v on a reference loop
-// running on its own goroutine; stop closes both and restores the source.
+// running on its own goroutine until the benchmark ends; stop closes the
+// context and restores the source.
 func benchCtx(b *testing.B, v variant) (*childproc.Context, func()) {
 	require.NoError(b, knob.SetSource(v.source))
-	l, stopLoop := benchLoop(b)
+	l := childproc.StartLoop(b)
 	c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeOwn), v.strategy)
-	if err != nil {
-		stopLoop()
-	}
 	require.NoError(b, err)
 	return c, func() {
 		c.Close()
-		stopLoop()
 		knob.SetSource(knob.SourceAuto)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -72,9 +73,9 @@ func burst(t *testing.T, ctxs []*childproc.Context, n int, before func()) {
 // the process must be back to its baseline afterwards.
 func TestBurst(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		fds0 := fdCount(t) // goroutines: goleak checks at the end of the run
+		fds0 := openFDs(t) // goroutines: goleak checks at the end of the run
 		func() {
-			l := startLoop(t)
+			l := childproc.StartLoop(t)
 			var ctxs []*childproc.Context
 			for i := 0; i < 3; i++ {
 				c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeKeep), v.strategy)
@@ -88,11 +89,12 @@ func TestBurst(t *testing.T) {
 				assert.Zero(t, c.Len(), "children the context still has")
 			}
 		}()
-		assertNoZombies(t)
-		assertNoChildren(t)
+		assert.NoError(t, testutil.NoZombies())
+		assert.NoError(t, testutil.NoChildren())
 		assert.Zero(t, childproc.PipeUsers(), "SIGCHLD users left registered")
 		// The loop is still alive here (stopped in Cleanup): allow its fds.
-		assert.LessOrEqual(t, fdCount(t), fds0+loopFDs, "fd count, baseline %d (+%d for the loop)", fds0, loopFDs)
+		fds := openFDs(t)
+		assert.LessOrEqual(t, len(fds), len(fds0)+loopFDs, "fd count: open before %v, now %v (+%d for the loop)", fds0, fds, loopFDs)
 	})
 }
 
@@ -103,7 +105,7 @@ const loopFDs = 2
 // wake-up is already pending, and nothing is lost.
 func TestPipeFull(t *testing.T) {
 	forSignalVariants(t, func(t *testing.T, v variant) { // pidfd has no self-pipe
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		c := newCtx(t, l, childproc.ModeKeep, v.strategy, nil)
 		fill := func() {
 			w := c.SelfPipeWriteFD()

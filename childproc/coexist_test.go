@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
-	"golang.org/x/sys/unix"
 )
 
 // TestCoexistWithOsExec runs 200 exec.Cmds (Start, ~2 ms of work, Wait)
@@ -21,7 +21,7 @@ import (
 // child must get its own status.
 func TestCoexistWithOsExec(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		rec := newRecorder()
 
@@ -42,7 +42,7 @@ func TestCoexistWithOsExec(t *testing.T) {
 					// once the child is a zombie, make the loop run a
 					// pass (one more library child exits and is
 					// reported) before Wait collects it.
-					if err := zombie(cmd.Process.Pid); err != nil {
+					if err := testutil.WaitExited(cmd.Process.Pid); err != nil {
 						execErrs <- err
 					}
 					passed := make(chan struct{})
@@ -95,15 +95,4 @@ func TestCoexistWithOsExec(t *testing.T) {
 		}
 		assert.Equal(t, nLib, rec.n, "callbacks")
 	})
-}
-
-// zombie waits until pid has exited, without reaping it.
-func zombie(pid int) error {
-	var info unix.Siginfo
-	for {
-		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if err != unix.EINTR {
-			return err
-		}
-	}
 }

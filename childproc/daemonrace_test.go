@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/childloop/childloop/loop"
 )
 
@@ -51,10 +51,7 @@ func TestAdoptAfterForkRaces(t *testing.T) {
 
 func runDaemonHelper(t *testing.T, name string) string {
 	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), "CHILDPROC_HELPER="+name)
+	cmd := testutil.HelperCommand(t, name)
 	timer := time.AfterFunc(hangGuard, func() { _ = cmd.Process.Kill() })
 	defer timer.Stop()
 	out, err := cmd.Output()
@@ -181,9 +178,8 @@ func daemonHelper(adopt bool) int {
 		fmt.Fprintln(os.Stderr, "Close:", err)
 		return 2
 	}
-	var ws syscall.WaitStatus
-	if _, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); err != syscall.ECHILD {
-		fmt.Fprintln(os.Stderr, "children left behind:", err)
+	if err := testutil.NoChildren(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
 	return 0

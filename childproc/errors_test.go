@@ -41,7 +41,7 @@ func classified(err error) bool {
 // can reach and checks that each error wraps the documented sentinel (and
 // hence is classified).
 func TestErrorsClassify(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	nop := func(*childproc.Child, childproc.Status) {}
 	foreign := func(int, childproc.Status) {}
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)

@@ -2,10 +2,30 @@ package childproc
 
 import (
 	"syscall"
+	"testing"
 
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/loop"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
+
+// StartLoop runs a reference loop on its own goroutine until the test or
+// benchmark ends (for this package's tests and childproc_test's).
+func StartLoop(tb testing.TB) *loop.Loop {
+	tb.Helper()
+	l, err := loop.New()
+	require.NoError(tb, err)
+	done := make(chan error, 1)
+	go func() { done <- l.Run() }()
+	tb.Cleanup(func() {
+		l.Stop()
+		assert.NoError(tb, <-done, "loop.Run")
+		l.Close()
+	})
+	return l
+}
 
 // SelfPipeWriteFD exposes the context's SIGCHLD self-pipe write end (-1 when
 // the context is not a SIGCHLD user) so tests can fill it.

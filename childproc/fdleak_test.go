@@ -5,15 +5,16 @@ package childproc_test
 import (
 	"bufio"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 )
 
 // TestNoFDLeakIntoChildren: with three live contexts (self-pipes and pidfd
@@ -21,8 +22,12 @@ import (
 // only its stdio: every fd the library creates is close-on-exec from birth.
 func TestNoFDLeakIntoChildren(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		inherited := inheritableFDs(t) // before the library creates anything
-		l := startLoop(t)
+		// Those this process holds without close-on-exec (inherited from
+		// whatever started "go test") reach every child whatever the
+		// library does: they are not its leaks.
+		inherited, err := testutil.InheritableFDs() // before the library creates anything
+		require.NoError(t, err)
+		l := childproc.StartLoop(t)
 		var ctxs []*childproc.Context
 		for i := 0; i < 3; i++ {
 			ctxs = append(ctxs, newCtx(t, l, childproc.ModeKeep, v.strategy, nil))
@@ -55,7 +60,10 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 					sc := bufio.NewScanner(r)
 					for sc.Scan() {
 						f := strings.Fields(sc.Text())
-						if len(f) < 1 || f[0] == "0" || f[0] == "1" || f[0] == "2" || inherited[f[0]] {
+						if len(f) < 1 {
+							continue
+						}
+						if fd, err := strconv.Atoi(f[0]); err == nil && (fd <= 2 || slices.Contains(inherited, fd)) {
 							continue
 						}
 						mu.Lock()
@@ -75,25 +83,4 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 		}
 		rec.mu.Unlock()
 	})
-}
-
-// inheritableFDs lists the fds this test process itself holds without
-// close-on-exec (inherited from whatever started "go test"): they reach every
-// child whatever the library does, so they are not the library's leaks.
-func inheritableFDs(t *testing.T) map[string]bool {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	require.NoError(t, err)
-	m := map[string]bool{}
-	for _, e := range ents {
-		fd, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-		if err == nil && flags&unix.FD_CLOEXEC == 0 {
-			m[e.Name()] = true
-		}
-	}
-	return m
 }

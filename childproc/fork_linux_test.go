@@ -14,6 +14,7 @@ import (
 
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/childloop/childloop/loop"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,15 +126,8 @@ func watchFork(t *testing.T, pid int, bound time.Duration) outcome {
 			break
 		}
 	}
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		require.NoError(t, err, "wait4")
-		break
-	}
+	ws, err := testutil.Reap(pid)
+	require.NoError(t, err)
 	if hung {
 		return outcome{hung: true}
 	}
@@ -173,7 +167,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	if testing.Short() {
 		iters = 100
 	}
-	l := runLoop(t)
+	l := StartLoop(t)
 
 	var ctxs []*Context
 	for i := 0; i < 3; i++ {
@@ -293,7 +287,7 @@ func TestHarnessDetectsLockInChild(t *testing.T) {
 // grandchild, which execs; the context reports the middle child's exit, and
 // the grandchild is no longer our child.
 func TestDoubleForkDaemon(t *testing.T) {
-	l := runLoop(t)
+	l := StartLoop(t)
 	c, err := New(l, Config{})
 	require.NoError(t, err)
 	defer c.Close()
@@ -318,28 +312,9 @@ func TestDoubleForkDaemon(t *testing.T) {
 	_, err = fmt.Fscan(r, &gpid)
 	require.NoError(t, err, "reading grandchild pid")
 	defer syscall.Kill(gpid, syscall.SIGKILL)
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", gpid))
+	stat, err := testutil.ReadProcStat(gpid)
 	require.NoError(t, err)
-	var state byte
-	var ppid, pgrp, sid int
-	s2 := string(stat)
-	i := len(s2) - 1
-	for s2[i] != ')' {
-		i--
-	}
-	_, err = fmt.Sscanf(s2[i+2:], "%c %d %d %d", &state, &ppid, &pgrp, &sid)
-	require.NoError(t, err)
-	assert.NotEqual(t, os.Getpid(), ppid, "grandchild %d is still our child", gpid)
-	assert.Equal(t, pid, sid, "grandchild's session: want the middle child's pid (setsid)")
+	assert.NotEqual(t, os.Getpid(), stat.PPid, "grandchild %d is still our child", gpid)
+	assert.Equal(t, pid, stat.Session, "grandchild's session: want the middle child's pid (setsid)")
 	assert.Zero(t, c.Len(), "children the context still tracks")
-}
-
-// runLoop runs a reference loop on its own goroutine until the test ends.
-func runLoop(t *testing.T) *loop.Loop {
-	l, err := loop.New()
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- l.Run() }()
-	t.Cleanup(func() { l.Stop(); <-done; l.Close() })
-	return l
 }

@@ -68,7 +68,7 @@ func TestCallbacksOnLoopGoroutine(t *testing.T) {
 // strategy opens one with pidfd_open).
 func TestSpawnReplacement(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		var calls atomic.Int32
 		spawn := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
 			calls.Add(1)
@@ -113,7 +113,7 @@ func TestCheckSignalSource(t *testing.T) {
 		t.Skip("no raw source on this platform:", err)
 	}
 	defer knob.SetSource(knob.SourceAuto)
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	newCtx(t, l, childproc.ModeKeep, knob.StrategyScan, nil)
 	require.Equal(t, knob.SourceRaw, knob.InstalledSource(), "CurrentSignalSource")
 	require.NoError(t, childproc.CheckSignalSource(), "freshly installed")

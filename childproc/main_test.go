@@ -5,9 +5,7 @@ package childproc_test
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -16,19 +14,21 @@ import (
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/internal/spawn"
-	"github.com/childloop/childloop/loop"
-	"github.com/stretchr/testify/assert"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 )
 
-// TestMain doubles as the helper-process entry point (as os/exec's tests
-// do): when CHILDPROC_HELPER is set, the test binary acts as a child.
+// helpers are what a re-executed test binary runs instead of the tests
+// (testutil.RunHelperIfChild).
+var helpers = map[string]testutil.Helper{
+	"daemons":       func([]string) int { return daemonHelper(false) },
+	"daemons-adopt": func([]string) int { return daemonHelper(true) },
+}
+
 func TestMain(m *testing.M) {
-	if h := os.Getenv("CHILDPROC_HELPER"); h != "" {
-		os.Exit(runHelper(h))
-	}
+	testutil.RunHelperIfChild(helpers)
 	// Where the Go runtime raised RLIMIT_NOFILE, spawns would otherwise all
 	// take the syscall.ForkExec fallback (see internal/spawn).
 	if err := spawn.NofileToHard(); err != nil {
@@ -36,30 +36,6 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	goleak.VerifyTestMain(m)
-}
-
-func runHelper(h string) int {
-	switch h {
-	case "daemons":
-		return daemonHelper(false)
-	case "daemons-adopt":
-		return daemonHelper(true)
-	case "listfds":
-		// Print every open fd with what it refers to; the caller ignores
-		// 0, 1, 2 and the directory fd ReadDir itself uses.
-		ents, err := os.ReadDir("/proc/self/fd")
-		if err != nil {
-			fmt.Println("error", err)
-			return 2
-		}
-		for _, e := range ents {
-			target, _ := os.Readlink("/proc/self/fd/" + e.Name())
-			fmt.Println(e.Name(), target)
-		}
-		return 0
-	}
-	fmt.Fprintln(os.Stderr, "unknown helper", h)
-	return 3
 }
 
 // hangGuard bounds every wait in these tests. It is not a speed assertion:
@@ -140,21 +116,6 @@ func forSomeVariants(t *testing.T, keep func(variant) bool, f func(t *testing.T,
 	}
 }
 
-// startLoop runs a reference loop on its own goroutine until the test ends.
-func startLoop(t *testing.T) *loop.Loop {
-	t.Helper()
-	l, err := loop.New()
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- l.Run() }()
-	t.Cleanup(func() {
-		l.Stop()
-		assert.NoError(t, <-done, "loop.Run")
-		l.Close()
-	})
-	return l
-}
-
 func newCtx(t *testing.T, ev hooks.OSEvents, mode childproc.Mode, s knob.Strategy, foreign func(int, childproc.Status)) *childproc.Context {
 	t.Helper()
 	c, err := childproc.NewWithStrategy(ev, childproc.ConfigOf(mode, foreign, nil), s)
@@ -221,65 +182,14 @@ func shell(script string, onExit func(*childproc.Child, childproc.Status)) *chil
 	return &childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", script}, OnExit: onExit}
 }
 
-// fdCount counts this process's open fds.
-func fdCount(t *testing.T) int {
+// openFDs lists this process's open fds, with the one the library opens
+// once per process (/dev/null, for stdio) already open.
+func openFDs(t *testing.T) []int {
 	t.Helper()
 	childproc.WarmUp()
-	ents, err := os.ReadDir("/proc/self/fd")
-	require.NoError(t, err, "no /proc/self/fd")
-	return len(ents) - 1 // ReadDir's own fd
-}
-
-// assertNoZombies fails if this process has an unreaped exited child.
-func assertNoZombies(t *testing.T) {
-	t.Helper()
-	var info unix.Siginfo
-	err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-	if err == nil {
-		assert.Zero(t, siginfoPid(&info), "zombie child left behind")
-	} else {
-		assert.ErrorIs(t, err, unix.ECHILD, "waitid")
-	}
-}
-
-// assertNoChildren fails if this process has any child at all.
-func assertNoChildren(t *testing.T) {
-	t.Helper()
-	ents, _ := filepath.Glob("/proc/[0-9]*/stat")
-	me := strconv.Itoa(os.Getpid())
-	for _, p := range ents {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		// Field 4 (after "pid (comm) state") is the parent pid; comm may
-		// contain spaces, so split after the last ')'.
-		s := string(b)
-		i := lastIndexByte(s, ')')
-		var state string
-		var ppid string
-		if _, err := fmt.Sscan(s[i+1:], &state, &ppid); err == nil {
-			assert.NotEqual(t, me, ppid, "child %s still exists (state %s)", filepath.Base(filepath.Dir(p)), state)
-		}
-	}
-}
-
-func lastIndexByte(s string, c byte) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
+	fds, err := testutil.OpenFDs()
+	require.NoError(t, err)
+	return fds
 }
 
 func childHooks(m childproc.Mode) childproc.Config { return childproc.ConfigOf(m, nil, nil) }
-
-// benchLoop runs a reference loop for a benchmark.
-func benchLoop(b *testing.B) (*loop.Loop, func()) {
-	l, err := loop.New()
-	require.NoError(b, err)
-	done := make(chan error, 1)
-	go func() { done <- l.Run() }()
-	return l, func() { l.Stop(); <-done; l.Close() }
-}

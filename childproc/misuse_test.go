@@ -14,12 +14,13 @@ import (
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestBadInput(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	for _, s := range []knob.Strategy{knob.StrategyScan, knob.StrategyAuto} {
 		c := newCtx(t, l, childproc.ModeOwn, s, nil)
 		nop := func(*childproc.Child, childproc.Status) {}
@@ -76,21 +77,21 @@ func (failingHooks) RegisterFD(int, hooks.Events, hooks.FDTarget) (hooks.Registr
 // TestHookFailure: when the application refuses to register the self-pipe,
 // Spawn fails cleanly and no child is started.
 func TestHookFailure(t *testing.T) {
-	l := startLoop(t)
-	fds0 := fdCount(t)
+	l := childproc.StartLoop(t)
+	fds0 := openFDs(t)
 	c, err := childproc.NewWithStrategy(failingHooks{l}, childproc.Config{}, knob.StrategyScan)
 	require.NoError(t, err)
 	_, err = c.Spawn(shell("exit 0", func(*childproc.Child, childproc.Status) { assert.Fail(t, "callback for a child never started") }))
 	assert.ErrorIs(t, err, errRefused, "Spawn: want the hook's error")
 	assert.Zero(t, c.Len(), "state left behind: children")
 	assert.Zero(t, childproc.PipeUsers(), "state left behind: pipes")
-	assertNoChildren(t)
-	assert.Equal(t, fds0, fdCount(t), "fds")
+	assert.NoError(t, testutil.NoChildren())
+	assert.Equal(t, fds0, openFDs(t), "fds")
 	c.Close()
 	if pidfdOK() {
 		_, err := childproc.NewWithStrategy(failingHooks{l}, childproc.Config{}, knob.StrategyPidfd)
 		assert.ErrorIs(t, err, errRefused, "New with pidfd strategy on refusing hooks")
-		assert.Equal(t, fds0, fdCount(t), "fds after failed New")
+		assert.Equal(t, fds0, openFDs(t), "fds after failed New")
 	}
 }
 
@@ -98,8 +99,8 @@ func TestHookFailure(t *testing.T) {
 // running; no callback runs, no zombie and no fd stay behind.
 func TestCloseWithRunningChildren(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
-		fds0 := fdCount(t)
+		l := childproc.StartLoop(t)
+		fds0 := openFDs(t)
 		c, err := childproc.NewWithStrategy(l, childproc.Config{}, v.strategy)
 		require.NoError(t, err)
 		var kids []*childproc.Child
@@ -117,9 +118,9 @@ func TestCloseWithRunningChildren(t *testing.T) {
 				assert.Equal(t, syscall.SIGKILL, st.Signal, "%v: %v, want killed", ch, st)
 			}
 		}
-		assertNoZombies(t)
-		assertNoChildren(t)
-		assert.Equal(t, fds0, fdCount(t), "fds after Close")
+		assert.NoError(t, testutil.NoZombies())
+		assert.NoError(t, testutil.NoChildren())
+		assert.Equal(t, fds0, openFDs(t), "fds after Close")
 	})
 }
 
@@ -132,7 +133,7 @@ func TestAppSigchldWithoutHooks(t *testing.T) {
 	rec := newRecorder()
 	ch, err := c.Spawn(shell("exit 4", rec.onExit(c)))
 	require.NoError(t, err)
-	st, err := waitPid(ch.Pid())
+	st, err := testutil.Reap(ch.Pid())
 	require.NoError(t, err)
 	require.NoError(t, c.Reaped(ch.Pid(), st))
 	if got := rec.got[ch.Pid()]; assert.Len(t, got, 1, "callbacks") {
@@ -146,21 +147,11 @@ func TestAppSigchldWithoutHooks(t *testing.T) {
 		defer p.Close()
 		ch, err := p.Spawn(shell("exit 5", rec.onExit(p)))
 		require.NoError(t, err)
-		waitExited(t, ch.Pid())
+		require.NoError(t, testutil.WaitExited(ch.Pid()))
 		require.NoError(t, p.SigchldOccurred())
 		if got := rec.got[ch.Pid()]; assert.Len(t, got, 1, "pidfd set without a loop: callbacks") {
 			assert.Equal(t, 5, got[0].st.Code, "pidfd set without a loop: exit code: %v", got[0].st)
 		}
 	}
 	assert.Panics(t, func() { childproc.New(nil, childproc.Config{}) }, "nil hooks with the default Config did not panic")
-}
-
-func waitPid(pid int) (syscall.WaitStatus, error) {
-	var ws syscall.WaitStatus
-	for {
-		_, err := syscall.Wait4(pid, &ws, 0, nil)
-		if err != syscall.EINTR {
-			return ws, err
-		}
-	}
 }

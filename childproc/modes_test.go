@@ -21,7 +21,7 @@ import (
 // TestAppSigchldSigchldOccurred: the application catches SIGCHLD with its own
 // signal.Notify and tells the context; the library installs nothing.
 func TestAppSigchldSigchldOccurred(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeApp, knob.StrategyAuto, nil)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGCHLD)
@@ -55,7 +55,7 @@ func TestAppSigchldSigchldOccurred(t *testing.T) {
 // offers each status to the context; pids that are not the context's are
 // refused with ErrUnknownChild and change nothing.
 func TestAppSigchldReaped(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeApp, knob.StrategyScan, nil)
 	rec := newRecorder()
 	want := map[int]int{}
@@ -98,7 +98,7 @@ func TestAppSigchldReaped(t *testing.T) {
 // reports them through OnForeignExit; its own children go to their callbacks.
 func TestReapAllForeign(t *testing.T) {
 	forSignalVariants(t, func(t *testing.T, v variant) { // ReapAll ignores the strategy
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		var mu sync.Mutex
 		foreignGot := map[int]childproc.Status{}
 		fdone := make(chan struct{}, 100)
@@ -141,7 +141,7 @@ func TestReapAllForeign(t *testing.T) {
 
 // TestSecondReapAll: only one ReapAll context at a time.
 func TestSecondReapAll(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	f := func(int, childproc.Status) {}
 	c1, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
 	require.NoError(t, err)
@@ -158,7 +158,7 @@ func TestSecondReapAll(t *testing.T) {
 // exits.
 func TestIsolation(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		a := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		b := newCtx(t, l, childproc.ModeKeep, v.strategy, nil)
 		rec := newRecorder()

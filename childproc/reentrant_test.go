@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,7 +17,7 @@ import (
 // siblings and finally close their own context, all from the loop goroutine.
 func TestCallbacksSpawnKillClose(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		rec := newRecorder()
 		done := make(chan struct{})
@@ -54,7 +55,7 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 			assert.Equal(t, syscall.SIGKILL, st.Signal, "sleeper: %v", st)
 		}
 		assert.Equal(t, 51, rec.count(), "callbacks (none after Close)")
-		assertNoZombies(t)
+		assert.NoError(t, testutil.NoZombies())
 	})
 }
 
@@ -62,7 +63,7 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 // caller; Disown after the exit was reported says os.ErrProcessDone.
 func TestDisown(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		ch, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"},
 			OnExit: func(*childproc.Child, childproc.Status) { assert.Fail(t, "callback for a disowned child") }})
@@ -71,8 +72,7 @@ func TestDisown(t *testing.T) {
 		assert.ErrorIs(t, ch.Disown(), os.ErrProcessDone, "second Disown")
 		assert.ErrorIs(t, ch.Kill(), os.ErrProcessDone, "Kill after Disown")
 		syscall.Kill(ch.Pid(), syscall.SIGKILL)
-		var ws syscall.WaitStatus
-		if _, err := syscall.Wait4(ch.Pid(), &ws, 0, nil); assert.NoError(t, err, "caller's wait4") {
+		if ws, err := testutil.Reap(ch.Pid()); assert.NoError(t, err, "caller's wait4") {
 			assert.Equal(t, syscall.SIGKILL, ws.Signal(), "caller's wait4: %v", ws)
 		}
 		assert.Zero(t, c.Len(), "children left")

@@ -20,7 +20,7 @@ import (
 // the core-dump flag where the system writes cores to a plain file.
 func TestStatuses(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		rec := newRecorder()
 		want := make(map[int]childproc.Status)

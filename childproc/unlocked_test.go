@@ -13,6 +13,7 @@ import (
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/childloop/childloop/loop"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,7 +31,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		for _, mode := range []childproc.Mode{childproc.ModeOwn, childproc.ModeKeep} {
 			t.Run(fmt.Sprint(mode), func(t *testing.T) {
-				ev := passHooks{Loop: startLoop(t), passed: make(chan struct{}, 1)}
+				ev := passHooks{Loop: childproc.StartLoop(t), passed: make(chan struct{}, 1)}
 				slowSpawn := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
 					select { // forget passes of earlier rounds
 					case <-ev.passed:
@@ -40,7 +41,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 					if err != nil {
 						return 0, err
 					}
-					assert.NoError(t, zombie(pid), "waitid")
+					assert.NoError(t, testutil.WaitExited(pid))
 					if v.strategy != knob.StrategyPidfd {
 						select {
 						case <-ev.passed:
@@ -68,7 +69,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 			})
 		}
 	})
-	assertNoZombies(t)
+	assert.NoError(t, testutil.NoZombies())
 }
 
 // TestLastExitDuringFork: with the default Config the SIGCHLD subscription
@@ -76,7 +77,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 // forking: that child's exit would go unnoticed.
 func TestLastExitDuringFork(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		forked, release := make(chan struct{}), make(chan struct{})
 		hook := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
 			pid, err := syscall.ForkExec(argv0, argv, attr)
@@ -104,7 +105,7 @@ func TestLastExitDuringFork(t *testing.T) {
 		require.NoError(t, <-held)
 		rec.wait(t, 2)
 	})
-	assertNoZombies(t)
+	assert.NoError(t, testutil.NoZombies())
 }
 
 // TestAppSigchldPidfdForksLocked: with AppSigchld the application may reap
@@ -115,7 +116,7 @@ func TestAppSigchldPidfdForksLocked(t *testing.T) {
 	if !pidfdOK() {
 		t.Skip("no pidfds")
 	}
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	var c *childproc.Context
 	reaped := make(chan error, 1)
 	hook := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
@@ -123,7 +124,7 @@ func TestAppSigchldPidfdForksLocked(t *testing.T) {
 		if err != nil {
 			return 0, err
 		}
-		if err := zombie(pid); err != nil {
+		if err := testutil.WaitExited(pid); err != nil {
 			return 0, err
 		}
 		// The application's SIGCHLD handling runs now, while the child is
@@ -165,7 +166,7 @@ func TestAppSigchldPidfdForksLocked(t *testing.T) {
 // forking, or that Spawn's child would outlive it.
 func TestCloseWaitsForFork(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
-		l := startLoop(t)
+		l := childproc.StartLoop(t)
 		forked, release := make(chan int, 1), make(chan struct{})
 		hook := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
 			pid, err := syscall.ForkExec(argv0, argv, attr)
@@ -200,7 +201,7 @@ func TestCloseWaitsForFork(t *testing.T) {
 		assert.ErrorIs(t, <-spawned, fs.ErrClosed, "Spawn during Close")
 		assert.Equal(t, unix.ESRCH, unix.Kill(pid, 0), "kill(%d, 0) after Close: want ESRCH (killed and reaped)", pid)
 	})
-	assertNoZombies(t)
+	assert.NoError(t, testutil.NoZombies())
 }
 
 // passHooks is the reference loop with every fd target wrapped, so that a

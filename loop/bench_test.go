@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/testutil"
 )
 
 // Checks inside a timed loop stay `if err != nil { b.Fatal(err) }`: require
@@ -42,7 +43,7 @@ func BenchmarkFDDispatch(b *testing.B) {
 				var buf [1]byte
 				var hot *[2]int
 				for i := range n {
-					p := pipe(b)
+					p := testutil.Pipe(b)
 					_, err := l.Watch(p[0], hooks.In, func(fd int, _ hooks.Events) error {
 						unix.Read(fd, buf[:])
 						return nil

@@ -35,7 +35,7 @@ func TestCallbacksOnRunGoroutine(t *testing.T) {
 				l.Stop()
 			}
 		}
-		p := pipe(t)
+		p := testutil.Pipe(t)
 		registered := make(chan struct{})
 		go func() { // registrations from a third goroutine
 			defer close(registered)

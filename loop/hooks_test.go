@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/testutil"
 )
 
 type timeoutFunc func() error
@@ -112,7 +113,7 @@ func TestOSEventsFD(t *testing.T) {
 func TestOSEventsTargetError(t *testing.T) {
 	l := testLoop(t, backendDefault)
 	boom := errors.New("reentrant")
-	p := pipe(t)
+	p := testutil.Pipe(t)
 	write1(t, p[1])
 	_, err := l.RegisterFD(p[0], hooks.In, fdFunc(func(int, hooks.Events) error { return boom }))
 	require.NoError(t, err)

@@ -1,8 +1,7 @@
 package loop
 
 import (
-	"os"
-	"strconv"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,28 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/testutil"
 )
-
-// openFDs lists the process's open fds.
-func openFDs(t *testing.T) map[int]bool {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd:", err)
-	}
-	fds := make(map[int]bool)
-	for _, e := range ents {
-		fd, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == unix.EBADF {
-			continue // ReadDir's own fd, closed by now
-		}
-		fds[fd] = true
-	}
-	return fds
-}
 
 // TestNoFDLeak uses a loop fully (watchers, timers, wakes, a run) and checks
 // that Close leaves no fd behind. (Goroutine leaks are checked for every
@@ -40,9 +19,10 @@ func openFDs(t *testing.T) map[int]bool {
 func TestNoFDLeak(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.String(), func(t *testing.T) {
-			p := pipe(t)
+			p := testutil.Pipe(t)
 			write1(t, p[1])
-			before := openFDs(t)
+			before, err := testutil.OpenFDs()
+			require.NoError(t, err)
 			l, err := newLoop(b)
 			require.NoError(t, err)
 			_, err = l.Watch(p[0], hooks.In, func(int, hooks.Events) error { return nil })
@@ -51,10 +31,12 @@ func TestNoFDLeak(t *testing.T) {
 			require.NoError(t, err)
 			l.Wake()
 			require.NoError(t, l.RunOnce(true))
+			during, err := testutil.OpenFDs()
+			require.NoError(t, err)
 			var created int
-			for fd := range openFDs(t) {
+			for _, fd := range during {
 				flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-				if before[fd] {
+				if slices.Contains(before, fd) {
 					continue
 				}
 				created++
@@ -64,7 +46,9 @@ func TestNoFDLeak(t *testing.T) {
 			}
 			require.NotZero(t, created, "New opened no fd: the check cannot work")
 			require.NoError(t, l.Close())
-			assert.Equal(t, before, openFDs(t), "fds open before New (expected) and after Close (actual)")
+			after, err := testutil.OpenFDs()
+			require.NoError(t, err)
+			assert.Equal(t, before, after, "fds open before New (expected) and after Close (actual)")
 		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/testutil"
 )
 
 // rec records callback invocations in order. Safe for concurrent use.
@@ -71,7 +72,7 @@ var behaviour = []struct {
 }{
 	{"ReadablePipe", func(t *testing.T, l *Loop) {
 		var r rec
-		p := pipe(t)
+		p := testutil.Pipe(t)
 		must[*Watcher](t)(l.Watch(p[0], hooks.In, r.fd("r")))
 		runOnce(t, l, false)
 		r.expect(t, false)
@@ -102,7 +103,7 @@ var behaviour = []struct {
 	}},
 	{"WatcherStop", func(t *testing.T, l *Loop) {
 		var r rec
-		p := pipe(t)
+		p := testutil.Pipe(t)
 		write1(t, p[1])
 		w := must[*Watcher](t)(l.Watch(p[0], hooks.In, r.fd("r")))
 		w.Stop()
@@ -128,7 +129,7 @@ var behaviour = []struct {
 	}},
 	{"EmptyMask", func(t *testing.T, l *Loop) {
 		var r rec
-		p := pipe(t)
+		p := testutil.Pipe(t)
 		must[*Watcher](t)(l.Watch(p[0], 0, r.fd("empty")))
 		write1(t, p[1])
 		unix.Close(p[1]) // the read end now has data and a hang-up
@@ -139,7 +140,7 @@ var behaviour = []struct {
 		// when another fd's change rebuilds the poll array: the wait lasts
 		// until the timer is due.
 		watchdog(t, l)
-		must[*Watcher](t)(l.Watch(pipe(t)[0], hooks.In, r.fd("idle")))
+		must[*Watcher](t)(l.Watch(testutil.Pipe(t)[0], hooks.In, r.fd("idle")))
 		must[*Timer](t)(l.AddTimer(time.Now().Add(ms(5)), r.timer("timer")))
 		runOnce(t, l, true)
 		r.expect(t, false, "timer")
@@ -164,7 +165,7 @@ var behaviour = []struct {
 		// collected before they existed; the next round delivers to both
 		// new ones.
 		var r rec
-		p := [2]*[2]int{pipe(t), pipe(t)}
+		p := [2]*[2]int{testutil.Pipe(t), testutil.Pipe(t)}
 		var ws [2]*Watcher
 		first := true
 		for i := range 2 {
@@ -180,7 +181,7 @@ var behaviour = []struct {
 				oldFD := p[other][0]
 				unix.Close(p[other][0])
 				unix.Close(p[other][1])
-				np := pipe(t)
+				np := testutil.Pipe(t)
 				if np[0] != oldFD {
 					return fmt.Errorf("new pipe got fd %d, not the reused %d", np[0], oldFD)
 				}
@@ -207,7 +208,7 @@ var behaviour = []struct {
 		// the old number, now used by a new pipe with a new watcher. The
 		// generation in the event tells them apart.
 		var r rec
-		old := pipe(t)
+		old := testutil.Pipe(t)
 		dup, err := unix.Dup(old[0])
 		require.NoError(t, err)
 		defer unix.Close(dup)
@@ -216,7 +217,7 @@ var behaviour = []struct {
 		unix.Close(old[0])
 		old[0] = -1
 		w.Stop() // EBADF: epoll cannot remove it any more
-		np := pipe(t)
+		np := testutil.Pipe(t)
 		if np[0] != oldFD {
 			t.Skipf("new pipe got fd %d, not the reused %d", np[0], oldFD)
 		}
@@ -236,7 +237,7 @@ var behaviour = []struct {
 		// one with the same number. Neither new watcher may get an event
 		// collected before it existed.
 		var r rec
-		a, b := pipe(t), pipe(t)
+		a, b := testutil.Pipe(t), testutil.Pipe(t)
 		write1(t, a[1])
 		write1(t, b[1])
 		must[*Watcher](t)(l.Watch(a[0], hooks.In, r.fd("a")))
@@ -252,7 +253,7 @@ var behaviour = []struct {
 			oldFD := b[0]
 			unix.Close(b[0])
 			unix.Close(b[1])
-			nb := pipe(t)
+			nb := testutil.Pipe(t)
 			assert.Equal(t, oldFD, nb[0], "new pipe's fd: want the reused one")
 			write1(t, nb[1])
 			must[*Watcher](t)(l.Watch(nb[0], hooks.In, r.fd("b2")))
@@ -368,7 +369,7 @@ var behaviour = []struct {
 		require.NoError(t, l.Run())
 	}},
 	{"CloseIdempotent", func(t *testing.T, l *Loop) {
-		p := pipe(t)
+		p := testutil.Pipe(t)
 		w := must[*Watcher](t)(l.Watch(p[0], hooks.In, func(int, hooks.Events) error { return nil }))
 		tm := must[*Timer](t)(l.AddTimer(time.Now().Add(time.Hour), func() error { return nil }))
 		require.NoError(t, l.Close())
@@ -394,7 +395,7 @@ var behaviour = []struct {
 		// Run blocks with nothing to wait for; a watcher added from another
 		// goroutine must end the wait (epoll: the kernel; poll: a wake).
 		watchdog(t, l)
-		p := pipe(t)
+		p := testutil.Pipe(t)
 		write1(t, p[1])
 		go func() {
 			l.waitPolling(t)
@@ -417,7 +418,7 @@ var behaviour = []struct {
 	}},
 	{"CallbackCloses", func(t *testing.T, l *Loop) {
 		var r rec
-		p, q := pipe(t), pipe(t)
+		p, q := testutil.Pipe(t), testutil.Pipe(t)
 		write1(t, p[1])
 		write1(t, q[1])
 		var tm *Timer
@@ -459,7 +460,7 @@ var behaviour = []struct {
 		assert.Same(t, e1, err, "Run = %v, want e1 itself", err)
 	}},
 	{"BadArguments", func(t *testing.T, l *Loop) {
-		p := pipe(t)
+		p := testutil.Pipe(t)
 		nop := func(int, hooks.Events) error { return nil }
 		for _, c := range []struct {
 			fd int
@@ -481,7 +482,7 @@ var behaviour = []struct {
 		assert.Zero(t, fds+timers, "failed calls left %d fds, %d timers", fds, timers)
 	}},
 	{"StopClosedFD", func(t *testing.T, l *Loop) {
-		p := pipe(t)
+		p := testutil.Pipe(t)
 		w := must[*Watcher](t)(l.Watch(p[0], hooks.In, func(int, hooks.Events) error { return nil }))
 		unix.Close(p[0])
 		p[0] = -1

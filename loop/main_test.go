@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/childloop/childloop/internal/sysfd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -68,24 +67,6 @@ func watchdog(t testing.TB, l *Loop) {
 		l.Stop()
 	})
 	t.Cleanup(func() { tm.Stop() })
-}
-
-// pipe returns a non-blocking pipe closed at the end of the test (unless
-// the test closed an end itself and set it to -1).
-func pipe(t testing.TB) *[2]int {
-	t.Helper()
-	var p [2]int
-	var err error
-	p[0], p[1], err = sysfd.Pipe(true)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		for _, fd := range p {
-			if fd >= 0 {
-				unix.Close(fd)
-			}
-		}
-	})
-	return &p
 }
 
 // socketpair returns a connected pair, readable and writable.

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
-	"github.com/childloop/childloop/internal/sysfd"
 	"github.com/childloop/childloop/internal/testutil"
 )
 
@@ -19,12 +18,7 @@ import (
 // delivers the occurrence (here the one calling AfterPoll), synchronously.
 func TestCallbacksOnDeliveringGoroutine(t *testing.T) {
 	p, r := newPollRegistry(t)
-	var fds [2]int
-	var err error
-	fds[0], fds[1], err = sysfd.Pipe(true)
-	require.NoError(t, err)
-	defer unix.Close(fds[0])
-	defer unix.Close(fds[1])
+	fds := testutil.Pipe(t)
 	var mu sync.Mutex
 	var ran []int
 	record := func() {
@@ -42,7 +36,7 @@ func TestCallbacksOnDeliveringGoroutine(t *testing.T) {
 		assert.NoError(t, err)
 	}()
 	wg.Wait()
-	_, err = unix.Write(fds[1], []byte{1})
+	_, err := unix.Write(fds[1], []byte{1})
 	require.NoError(t, err)
 	arr, _ := p.BeforePoll(nil, -1, time.Now())
 	pollOnce(t, arr, 0)

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/childloop/childloop/hooks"
-	"github.com/childloop/childloop/internal/sysfd"
+	"github.com/childloop/childloop/internal/testutil"
 )
 
 // readablePipes returns the read ends of n pipes, each with one byte in it.
@@ -18,12 +18,10 @@ func readablePipes(t *testing.T, n int) []int {
 	t.Helper()
 	var rs []int
 	for range n {
-		r, w, err := sysfd.Pipe(true)
+		p := testutil.Pipe(t)
+		_, err := unix.Write(p[1], []byte{1})
 		require.NoError(t, err)
-		t.Cleanup(func() { unix.Close(r); unix.Close(w) })
-		_, err = unix.Write(w, []byte{1})
-		require.NoError(t, err)
-		rs = append(rs, r)
+		rs = append(rs, p[0])
 	}
 	return rs
 }

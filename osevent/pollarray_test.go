@@ -13,29 +13,11 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/hooks"
-	"github.com/childloop/childloop/internal/sysfd"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
-
-// newPipe returns a non-blocking, close-on-exec pipe whose fds are closed
-// at cleanup unless the test already closed them (entries set to -1).
-func newPipe(t *testing.T) *[2]int {
-	t.Helper()
-	var p [2]int
-	var err error
-	p[0], p[1], err = sysfd.Pipe(true)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		for _, fd := range p {
-			if fd >= 0 {
-				unix.Close(fd)
-			}
-		}
-	})
-	return &p
-}
 
 func writeByte(t *testing.T, fd int) {
 	t.Helper()
@@ -113,12 +95,12 @@ func TestFDDeregRace(t *testing.T) {
 }
 
 func testFDDeregRace(t *testing.T, via func(*testing.T, *PollArray, *Registry) watcher) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	p, r := newPollRegistry(t)
 	watch := via(t, p, r)
 
-	oldPipe := newPipe(t)
-	closedPipe := newPipe(t)
+	oldPipe := testutil.Pipe(t)
+	closedPipe := testutil.Pipe(t)
 	writeByte(t, oldPipe[1])
 	writeByte(t, closedPipe[1])
 	oldCalls := 0
@@ -137,7 +119,7 @@ func testFDDeregRace(t *testing.T, via func(*testing.T, *PollArray, *Registry) w
 	oldPipe[0] = -1
 	// The lowest free number is oldFD, so a new pipe's read end reuses
 	// it (the test does not run in parallel with others opening fds).
-	newPipe := newPipe(t)
+	newPipe := testutil.Pipe(t)
 	require.Equal(t, oldFD, newPipe[0], "fd number reused")
 	writeByte(t, newPipe[1])
 	var newCalls []hooks.Events
@@ -173,7 +155,7 @@ func testFDDeregRace(t *testing.T, via func(*testing.T, *PollArray, *Registry) w
 // The application's own entries stay in front and untouched; arrays that
 // are nil, empty or too small grow.
 func TestPollArrayWithApplicationFDs(t *testing.T) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	for _, tc := range []struct {
 		name string
 		app  []unix.PollFd
@@ -185,9 +167,9 @@ func TestPollArrayWithApplicationFDs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, r := newPollRegistry(t)
-			appPipe := newPipe(t)
-			libPipe := newPipe(t)
-			idlePipe := newPipe(t)
+			appPipe := testutil.Pipe(t)
+			libPipe := testutil.Pipe(t)
+			idlePipe := testutil.Pipe(t)
 			writeByte(t, appPipe[1])
 			writeByte(t, libPipe[1])
 			app := tc.app
@@ -237,7 +219,7 @@ func TestPollArrayWithApplicationFDs(t *testing.T) {
 }
 
 func TestAfterPollMismatchAndClosed(t *testing.T) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	p, err := NewPollArray()
 	require.NoError(t, err)
 	arr, _ := p.BeforePoll(nil, -1, time.Now())
@@ -327,9 +309,9 @@ func waitInStack(t *testing.T, fn string) {
 // Registrations from another goroutine while the application is blocked
 // in an infinite poll wake it, with one collapsed write.
 func TestPollArrayWakesBlockedPoll(t *testing.T) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	p, r := newPollRegistry(t)
-	lib := newPipe(t)
+	lib := testutil.Pipe(t)
 	writeByte(t, lib[1])
 	var got []fdCall
 	regDone := make(chan error, 1)
@@ -386,7 +368,7 @@ func writeByte8(t *testing.T, fd int) {
 }
 
 func TestWakeFDFlags(t *testing.T) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	p, err := NewPollArray()
 	require.NoError(t, err)
 	defer p.Close()

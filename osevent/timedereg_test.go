@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -32,7 +33,7 @@ func runPollLoop(t *testing.T, p *PollArray, done func() bool) {
 // registers a new set of three and deregisters itself; in the second set
 // the first to fire deregisters the other two and itself.
 func TestTimeDereg(t *testing.T) {
-	checkFDLeak(t)
+	testutil.CheckFDLeak(t)
 	p, r := newPollRegistry(t)
 	const unit = 100 * time.Millisecond
 	var order []string

@@ -29,12 +29,7 @@ const timeout = 20 * time.Second
 // newPipe returns a non-blocking, close-on-exec pipe closed at cleanup.
 func newPipe(t testing.TB) (r, w int32) {
 	t.Helper()
-	var p [2]int
-	require.NoError(t, unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC))
-	t.Cleanup(func() {
-		unix.Close(p[0])
-		unix.Close(p[1])
-	})
+	p := testutil.Pipe(t)
 	return int32(p[0]), int32(p[1])
 }
 

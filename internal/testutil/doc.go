@@ -14,7 +14,8 @@
 //     process's descriptors without opening an *os.File, with the Go
 //     runtime's poller started first (so that it cannot appear between two
 //     listings), CheckFDLeak compares them at the end of a test, FDTargets
-//     lists another process's through /proc (Linux).
+//     lists another process's through /proc (Linux); Pipe makes a test's
+//     non-blocking pipe, closed when the test ends.
 //   - Children (wait_*.go): NoZombies and NoChildren ask waitid(2) without
 //     reaping anything, WaitExited waits for a child's exit without reaping
 //     it, Reap reaps one child.

@@ -124,6 +124,38 @@ func TestCheckFDLeak(t *testing.T) {
 	})
 }
 
+func TestPipe(t *testing.T) {
+	f := &fakeTB{}
+	var p *[2]int
+	f.run(func(tb testing.TB) { p = Pipe(tb) })
+	require.NotNil(t, p)
+	r, w := p[0], p[1]
+	fds, err := OpenFDs()
+	require.NoError(t, err)
+	assert.Subset(t, fds, []int{r, w})
+	inh, err := InheritableFDs()
+	require.NoError(t, err)
+	assert.NotContains(t, inh, r, "close-on-exec")
+	assert.NotContains(t, inh, w, "close-on-exec")
+	for _, fd := range p {
+		fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+		require.NoError(t, err)
+		assert.NotZero(t, fl&unix.O_NONBLOCK, "fd %d: non-blocking", fd)
+	}
+
+	// An end the test closed and set to -1 is not closed again: the number
+	// may be another descriptor's by then.
+	closeFD(&p[0])
+	other := pipe(t, true) // takes r's number, the lowest free one
+	require.Equal(t, r, other[0])
+	f.end()
+	assert.Empty(t, f.errs)
+	fds, err = OpenFDs()
+	require.NoError(t, err)
+	assert.NotContains(t, fds, w, "closed at the end of the test")
+	assert.Contains(t, fds, other[0], "the -1 entry's old number, reused, left open")
+}
+
 // TestOpenFDsPollerStarted: the runtime poller's descriptors are open once
 // OpenFDs has run, so a process's first *os.File adds none that stay. It
 // looks in a helper process, where nothing has started the poller yet.

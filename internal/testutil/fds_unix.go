@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/childloop/childloop/internal/sysfd"
 	"golang.org/x/sys/unix"
 )
 
@@ -98,4 +99,25 @@ func CheckFDLeak(t testing.TB) {
 				len(before), len(after), strings.Join(opened, ", "), strings.Join(closed, ", "))
 		}
 	})
+}
+
+// Pipe returns a non-blocking, close-on-exec pipe (sysfd.Pipe) whose ends
+// are closed when the test ends, those the test closed itself and set to
+// -1 in the array excepted. The test fails at once if there is no pipe.
+func Pipe(t testing.TB) *[2]int {
+	t.Helper()
+	var p [2]int
+	var err error
+	p[0], p[1], err = sysfd.Pipe(true)
+	if err != nil {
+		t.Fatalf("testutil: %v", err)
+	}
+	t.Cleanup(func() {
+		for _, fd := range p {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+		}
+	})
+	return &p
 }

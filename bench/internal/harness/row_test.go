@@ -1,9 +1,10 @@
 package harness
 
 import (
-	"errors"
 	"regexp"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestSelectKeepsTableOrder(t *testing.T) {
@@ -12,20 +13,14 @@ func TestSelectKeepsTableOrder(t *testing.T) {
 	for _, r := range Select(rows, regexp.MustCompile("a")) {
 		got = append(got, r.Name)
 	}
-	if len(got) != 2 || got[0] != "a" || got[1] != "ab" {
-		t.Errorf("Select(a) = %v, want [a ab]", got)
-	}
-	if all := Select(rows, nil); len(all) != 3 || all[0].Name != "b" {
-		t.Errorf("Select(nil) = %v", all)
+	assert.Equal(t, []string{"a", "ab"}, got, "Select(a)")
+	if all := Select(rows, nil); assert.Len(t, all, 3, "Select(nil)") {
+		assert.Equal(t, "b", all[0].Name, "Select(nil): first row")
 	}
 }
 
 func TestCheck(t *testing.T) {
-	if err := (Row{}).Check(); err != nil {
-		t.Errorf("Row without Available: %v", err)
-	}
+	assert.NoError(t, (Row{}).Check(), "Row without Available")
 	missing := Row{Available: func() error { return ErrNotInstalled }}
-	if err := missing.Check(); !errors.Is(err, ErrNotInstalled) {
-		t.Errorf("Check = %v", err)
-	}
+	assert.ErrorIs(t, missing.Check(), ErrNotInstalled, "Check")
 }

@@ -2,7 +2,6 @@ package methods
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strconv"
 	"testing"
@@ -45,14 +44,11 @@ func TestTable(t *testing.T) {
 	names, refs := map[string]bool{}, map[string]bool{}
 	floors, defaults := 0, 0
 	for _, r := range Rows() {
-		if r.Name == "" || names[r.Name] {
-			t.Errorf("row name %q empty or repeated", r.Name)
-		}
+		assert.NotEmpty(t, r.Name, "row name")
+		assert.False(t, names[r.Name], "row name %q repeated", r.Name)
 		names[r.Name] = true
 		if r.Ref != "" {
-			if refs[r.Ref] {
-				t.Errorf("ref %q repeated", r.Ref)
-			}
+			assert.False(t, refs[r.Ref], "ref %q repeated", r.Ref)
 			refs[r.Ref] = true
 		}
 		if r.Floor {
@@ -61,16 +57,12 @@ func TestTable(t *testing.T) {
 		if r.Default {
 			defaults++
 		}
-		if r.Latency == nil {
-			t.Errorf("%s: no Latency", r.Name)
-		}
-		if r.Peer && r.Scale {
-			t.Errorf("%s: a peer cannot run next to this process's idle children", r.Name)
-		}
+		assert.NotNil(t, r.Latency, "%s: Latency", r.Name)
+		assert.False(t, r.Peer && r.Scale, "%s: a peer cannot run next to this process's idle children", r.Name)
 	}
-	if floors != 1 || defaults != 1 || !refs[harness.RefExec] {
-		t.Errorf("%d floor rows, %d default rows, exec ref %v; want 1, 1, true", floors, defaults, refs[harness.RefExec])
-	}
+	assert.Equal(t, 1, floors, "floor rows")
+	assert.Equal(t, 1, defaults, "default rows")
+	assert.True(t, refs[harness.RefExec], "a row with the os/exec ref")
 }
 
 // TestEveryRow runs every row, small, and checks it reaped its children;
@@ -87,31 +79,22 @@ func TestEveryRow(t *testing.T) {
 			var pool *child.IdlePool
 			if r.Scale {
 				var err error
-				if pool, err = child.NewIdlePool(); err != nil {
-					t.Fatal(err)
-				}
-				if err := pool.Grow(5, nil); err != nil {
-					t.Fatal(err)
-				}
+				pool, err = child.NewIdlePool()
+				require.NoError(t, err)
+				require.NoError(t, pool.Grow(5, nil))
 				cfg.Idle = pool.Pids()
 			}
 			got, err := r.Latency(context.Background(), cfg)
 			if pool != nil {
-				if perr := pool.Release(); perr != nil {
-					t.Errorf("idle children: %v", perr)
-				}
+				assert.NoError(t, pool.Release(), "idle children")
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			checkSamples(t, r.Name, got, n)
-			if progress != n {
-				t.Errorf("progress ended at %d, want %d", progress, n)
-			}
+			assert.Equal(t, n, progress, "progress at the end")
 			if r.Throughput != nil {
 				d, err := r.Throughput(context.Background(), harness.ThroughputConfig{Concurrency: 4, Total: 30})
-				if err != nil || d <= 0 {
-					t.Errorf("Throughput = %v, %v", d, err)
+				if assert.NoError(t, err, "Throughput") {
+					assert.Positive(t, d, "Throughput")
 				}
 			}
 			assert.NoError(t, testutil.NoChildren())
@@ -121,7 +104,5 @@ func TestEveryRow(t *testing.T) {
 
 func TestPeerSkipReason(t *testing.T) {
 	r := peerRow("x", "", peerMethodNoSuchInterpreter)
-	if err := r.Check(); !errors.Is(err, harness.ErrNotInstalled) {
-		t.Errorf("Available = %v, want ErrNotInstalled", err)
-	}
+	assert.ErrorIs(t, r.Check(), harness.ErrNotInstalled, "Available")
 }

@@ -23,17 +23,11 @@ func TestQuickEndToEnd(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := reaplat.Main(methods.Rows(), []string{"-quick", "-rounds", "2", "-json", "-out", dir}, &stdout, &stderr)
 	t.Logf("stdout:\n%s", stdout.String())
-	if code != 0 {
-		t.Fatalf("Main = %d; stderr:\n%s", code, stderr.String())
-	}
+	require.Zero(t, code, "Main's exit status; stderr:\n%s", stderr.String())
 	for _, want := range []string{"Latency:", "Scale:", "Throughput:", "pidfd + epoll (floor)", "Verdict for childloop", "wall time"} {
-		if !strings.Contains(stdout.String(), want) {
-			t.Errorf("stdout lacks %q", want)
-		}
+		assert.Contains(t, stdout.String(), want, "stdout")
 	}
-	if !strings.Contains(stderr.String(), "] latency round 1/2: ") {
-		t.Errorf("no progress on stderr:\n%s", stderr.String())
-	}
+	assert.Contains(t, stderr.String(), "] latency round 1/2: ", "progress on stderr")
 
 	b, err := os.ReadFile(filepath.Join(dir, reaplat.JSONFile))
 	require.NoError(t, err)
@@ -56,21 +50,17 @@ func TestQuickEndToEnd(t *testing.T) {
 func checkResult(t *testing.T, res *reaplat.Result) {
 	t.Helper()
 	o := res.Options
-	if !o.Quick || o.N != 100 || res.Env.GOMAXPROCS < 1 || res.Env.Kernel == "" || res.Env.GoVersion == "" {
-		t.Errorf("options/env: %+v %+v", o, res.Env)
-	}
+	assert.True(t, o.Quick, "options %+v", o)
+	assert.Equal(t, 100, o.N, "options %+v", o)
+	assert.GreaterOrEqual(t, res.Env.GOMAXPROCS, 1, "env %+v", res.Env)
+	assert.NotEmpty(t, res.Env.Kernel, "env %+v", res.Env)
+	assert.NotEmpty(t, res.Env.GoVersion, "env %+v", res.Env)
 	rows := methods.Rows()
-	if len(res.Latency) != len(rows) {
-		t.Fatalf("%d latency rows, want %d", len(res.Latency), len(rows))
-	}
+	require.Len(t, res.Latency, len(rows), "latency rows")
 	for i, m := range rows {
 		row := res.Latency[i]
-		if row.Method != m.Name {
-			t.Errorf("latency row %d is %q, want %q", i, row.Method, m.Name)
-		}
-		if row.Error != "" {
-			t.Errorf("%s: error %s", row.Method, row.Error)
-		}
+		assert.Equal(t, m.Name, row.Method, "latency row %d", i)
+		assert.Empty(t, row.Error, "%s: error", row.Method)
 		if row.Skipped != "" {
 			assert.True(t, strings.HasPrefix(row.Skipped, "not installed"), "%s: skipped for %q", row.Method, row.Skipped)
 			continue
@@ -108,10 +98,6 @@ func checkResult(t *testing.T, res *reaplat.Result) {
 
 func TestBadFlags(t *testing.T) {
 	var out bytes.Buffer
-	if code := reaplat.Main(methods.Rows(), []string{"-sections", "bogus"}, &out, &out); code != 2 {
-		t.Errorf("Main(bad flags) = %d, want 2", code)
-	}
-	if code := reaplat.Main(methods.Rows(), []string{"-h"}, &out, &out); code != 0 {
-		t.Errorf("Main(-h) = %d, want 0", code)
-	}
+	assert.Equal(t, 2, reaplat.Main(methods.Rows(), []string{"-sections", "bogus"}, &out, &out), "Main(bad flags)")
+	assert.Zero(t, reaplat.Main(methods.Rows(), []string{"-h"}, &out, &out), "Main(-h)")
 }

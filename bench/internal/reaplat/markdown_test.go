@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/bench/internal/stats"
+	"github.com/stretchr/testify/assert"
 )
 
 // TestMarkdownRowNames checks that every row the plain tables print is in
@@ -27,17 +28,9 @@ func TestMarkdownRowNames(t *testing.T) {
 	PrintMarkdown(&md, r)
 	PrintTables(&plain, r)
 	for _, n := range names {
-		if got := strings.Count(md.String(), "\n| "+n+" | "); got != 3 {
-			t.Errorf("%q is the first cell of %d Markdown rows, want 3", n, got)
-		}
-		if !strings.Contains(plain.String(), n) {
-			t.Errorf("%q missing from the plain tables", n)
-		}
+		assert.Equal(t, 3, strings.Count(md.String(), "\n| "+n+" | "), "%q: Markdown rows it is the first cell of", n)
+		assert.Contains(t, plain.String(), n, "plain tables")
 	}
-	if !strings.Contains(md.String(), "Not measured: node child_process (libuv): skipped: not installed.") {
-		t.Errorf("skipped row not listed:\n%s", md.String())
-	}
-	if !strings.Contains(md.String(), "\n- latency (lower is faster): ") {
-		t.Errorf("no verdict list:\n%s", md.String())
-	}
+	assert.Contains(t, md.String(), "Not measured: node child_process (libuv): skipped: not installed.", "skipped row listed")
+	assert.Contains(t, md.String(), "\n- latency (lower is faster): ", "verdict list")
 }

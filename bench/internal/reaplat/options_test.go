@@ -11,12 +11,14 @@ import (
 
 func TestParseOptions(t *testing.T) {
 	o, err := ParseOptions(nil, io.Discard)
-	if err != nil || o.N != 1000 || o.Rounds != 10 || o.Total != 3000 || o.ScaleMax != 10000 || len(o.Sections) != 3 || o.Methods != nil {
-		t.Fatalf("defaults = %+v, %v", o, err)
-	}
-	if got := o.Levels(); !slices.Equal(got, []int{1, 100, 1000, 10000}) {
-		t.Errorf("Levels = %v", got)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 1000, o.N, "defaults %+v", o)
+	require.Equal(t, 10, o.Rounds, "defaults %+v", o)
+	require.Equal(t, 3000, o.Total, "defaults %+v", o)
+	require.Equal(t, 10000, o.ScaleMax, "defaults %+v", o)
+	require.Len(t, o.Sections, 3, "defaults %+v", o)
+	require.Nil(t, o.Methods, "defaults %+v", o)
+	assert.Equal(t, []int{1, 100, 1000, 10000}, o.Levels(), "Levels")
 	o, err = ParseOptions([]string{"-quick", "-n", "7", "-sections", "scale", "-methods", "pidfd"}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, 7, o.N, "quick %+v", o)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/bench/internal/harness"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestPlanEstimates(t *testing.T) {
@@ -15,39 +17,25 @@ func TestPlanEstimates(t *testing.T) {
 	p.add(a, 100, 100, time.Second)
 	p.add(a, 50, 50, time.Second/2)
 	p.add(b, 10, 10, 3*time.Second)
-	if got := p.left(nil, 0, 0); got != 4500*time.Millisecond {
-		t.Errorf("before any step: left = %v, want the priors' 4.5s", got)
-	}
+	assert.Equal(t, 4500*time.Millisecond, p.left(nil, 0, 0), "before any step: left, want the priors' 4.5s")
 	s := p.next(a)
 	p.done(s, 2*time.Second) // twice its prior
 	// a's second step: a's measured 20 ms per unit × 50; b: its prior × 2.
-	if got := p.left(nil, 0, 0); got != 7*time.Second {
-		t.Errorf("after one step: left = %v, want 1s + 6s", got)
-	}
+	assert.Equal(t, 7*time.Second, p.left(nil, 0, 0), "after one step: left, want 1s + 6s")
 	cur := p.next(a)
 	// 25 of 50 done in 0.4 s: 0.4 s more, by the measured pace.
-	if got := p.left(cur, 400*time.Millisecond, 25); got != 6400*time.Millisecond {
-		t.Errorf("halfway through a: left = %v, want 0.4s + 6s", got)
-	}
+	assert.Equal(t, 6400*time.Millisecond, p.left(cur, 400*time.Millisecond, 25), "halfway through a: left, want 0.4s + 6s")
 	p.drop(SectionLatency, "b")
-	if got := p.left(cur, 400*time.Millisecond, 25); got != 400*time.Millisecond {
-		t.Errorf("b dropped: left = %v, want 0.4s", got)
-	}
-	if p.next(b) != nil {
-		t.Error("a dropped step was handed out")
-	}
+	assert.Equal(t, 400*time.Millisecond, p.left(cur, 400*time.Millisecond, 25), "b dropped: left, want 0.4s")
+	assert.Nil(t, p.next(b), "a dropped step was handed out")
 	p.add(b, 10, 10, time.Second)
 	p.drop(SectionLatency, "")
-	if p.next(b) != nil {
-		t.Error(`drop(section, "") left a step`)
-	}
+	assert.Nil(t, p.next(b), `drop(section, "") left a step`)
 }
 
 func TestNewPlanCoversEveryStep(t *testing.T) {
 	opts, err := ParseOptions([]string{"-quick", "-rounds", "2"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	tp := func(context.Context, harness.ThroughputConfig) (time.Duration, error) { return 0, nil }
 	rows := []harness.Row{
 		{Name: "scales", Scale: true, Throughput: tp},
@@ -57,15 +45,12 @@ func TestNewPlanCoversEveryStep(t *testing.T) {
 	count := map[string]int{}
 	for _, s := range newPlan(opts, rows).steps {
 		count[s.key.section]++
-		if s.prior <= 0 || s.units <= 0 {
-			t.Errorf("step %+v: no cost", s)
-		}
+		assert.Positive(t, s.prior, "step %+v: no cost", s)
+		assert.Positive(t, s.units, "step %+v: no units", s)
 	}
 	levels := len(opts.Levels()) // -quick: 1 and 100
 	want := map[string]int{SectionLatency: 2 * 2, stepGrow: levels, SectionScale: levels * 2, stepRelease: 1, SectionThroughput: 2}
 	for k, n := range want {
-		if count[k] != n {
-			t.Errorf("%d %s steps, want %d (all: %v)", count[k], k, n, count)
-		}
+		assert.Equal(t, n, count[k], "%s steps (all: %v)", k, count)
 	}
 }

@@ -24,10 +24,6 @@ func TestRoundTicks(t *testing.T) {
 	for _, tk := range (roundTicks{}).Ticks(0, 260) {
 		labels = append(labels, tk.Label)
 	}
-	if got, want := strings.Join(labels, " "), "0 50 100 150 200 250"; got != want {
-		t.Errorf("labels = %q, want %q", got, want)
-	}
-	if got := (roundTicks{}).Ticks(5, 5); got != nil {
-		t.Errorf("Ticks(5, 5) = %v, want nil", got)
-	}
+	assert.Equal(t, "0 50 100 150 200 250", strings.Join(labels, " "), "labels")
+	assert.Nil(t, (roundTicks{}).Ticks(5, 5), "Ticks(5, 5)")
 }

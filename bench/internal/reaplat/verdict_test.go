@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/bench/internal/stats"
+	"github.com/stretchr/testify/assert"
 )
 
 func TestVerdict(t *testing.T) {
@@ -34,10 +35,8 @@ func TestVerdict(t *testing.T) {
 		"scale (lower is faster): p50 next to 100 idle children 120 µs = 1.20× the floor; 1.20× its p50 next to 1",
 		"throughput (higher is faster): 1500 children/s = 1.50× the floor, 3.00× Node; this process's CPU per child 100 µs = 2.00× the floor's",
 	}
-	if name != "def" || strings.Join(lines, "\n") != strings.Join(want, "\n") {
-		t.Errorf("verdict = %q,\n%s\nwant\n%s", name, strings.Join(lines, "\n"), strings.Join(want, "\n"))
-	}
-	if _, lines := verdict(&Result{Latency: r.Latency[:1]}); len(lines) != 0 {
-		t.Errorf("without a default row: %q", lines)
-	}
+	assert.Equal(t, "def", name, "verdict's row")
+	assert.Equal(t, strings.Join(want, "\n"), strings.Join(lines, "\n"), "verdict")
+	_, lines = verdict(&Result{Latency: r.Latency[:1]})
+	assert.Empty(t, lines, "without a default row")
 }
