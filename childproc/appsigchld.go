@@ -40,6 +40,9 @@ func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
 	c.mu.Unlock()
 	if !c.closed.Load() {
 		ch.onExit(ch, st)
+		if ch.io != nil {
+			c.exitedIO(ch.io, st)
+		}
 	}
 	return nil
 }

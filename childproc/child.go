@@ -17,6 +17,7 @@ type Child struct {
 	pidfd  int                  // pidfd or -1; guarded by ctx.mu, closed when reaped
 	gone   bool                 // reaped, disowned or abandoned at Close: no longer in ctx.children; guarded by ctx.mu
 	status Status               // final status once gone; guarded by ctx.mu
+	io     *childIO             // library pipes, or nil; immutable (internally synchronised)
 }
 
 // Pid returns the child's process id.
@@ -117,12 +118,14 @@ func closePidfd(ch *Child) {
 }
 
 // Disown stops the context from watching the child without signalling it:
-// its death callback will not run, and the caller becomes responsible for
+// its death callbacks will not run, its library pipes are closed (the
+// child then gets EPIPE or EOF on them), and the caller becomes responsible for
 // reaping the pid (with wait4 or waitid). It returns os.ErrProcessDone if
 // the child has already been reaped.
 func (ch *Child) Disown() error {
 	return ch.whileLive(func() error {
 		ch.ctx.forgetLocked(ch, Status{Err: ErrDisowned})
+		ch.abandonIO()
 		ch.ctx.maybeLeaveLocked()
 		return nil
 	})

@@ -224,6 +224,9 @@ func (c *Context) dispatch(ex []exit) {
 		e := ex[i]
 		if e.ch != nil {
 			e.ch.onExit(e.ch, e.st)
+			if e.ch.io != nil {
+				c.exitedIO(e.ch.io, e.st)
+			}
 		} else if c.foreign != nil {
 			c.foreign(e.pid, e.st)
 		}
@@ -276,6 +279,7 @@ func (c *Context) Close() error {
 	}
 	for _, ch := range c.children {
 		c.forgetLocked(ch, killAndReap(ch))
+		ch.abandonIO()
 	}
 	c.leaveLocked()
 	c.reaper.close()

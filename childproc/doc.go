@@ -32,6 +32,22 @@
 // about each child with wait4(pid, WNOHANG): O(children) per wake-up. A
 // ReapAll context reaps with wait4(-1, WNOHANG) until nothing is ready.
 //
+// # Talking to children
+//
+// Besides *os.File stdio, a Cmd can ask for library pipes: StdoutPipe and
+// StderrPipe (an Output: keep up to Limit bytes, and/or stream each chunk to
+// OnData), MergeStderr (stderr into stdout's pipe), and StdinData (written
+// as the child reads it). Their parent ends are close-on-exec and
+// non-blocking from creation and are driven by the application's loop
+// through the same hooks: no goroutine and no thread per pipe. Two events
+// follow: OnExit as soon as the child is reaped, then OnDone with a Result
+// once every pipe reached EOF, or DrainTimeout (DefaultDrainTimeout) after
+// the exit, when a descendant still holds a pipe: the library then closes
+// its ends and sets Result.Cut. OnDone never precedes OnExit. A child that
+// stops reading stdin early makes the writes fail with EPIPE, reported as
+// Result.StdinErr = ErrStdinClosed, never as a signal. Child.SetPaused
+// stops polling an output pipe, so the child blocks once it fills.
+//
 // # What runs where
 //
 // Three kinds of code touch a context:

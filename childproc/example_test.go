@@ -216,3 +216,39 @@ func ExampleChild_Signal() {
 	// sleep: signal terminated
 	// after reaping: os: process already finished
 }
+
+// Library pipes: stdin given up front, stdout captured (bounded), stderr
+// streamed chunk by chunk; OnDone comes after OnExit with the output.
+func ExampleOutput() {
+	l, err := loop.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	ctx, err := childproc.New(l, childproc.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ctx.Close()
+	var streamed []byte // stderr as it arrives; p is only valid during the call
+	_, err = ctx.Spawn(&childproc.Cmd{
+		Args:       []string{"sh", "-c", "tr a-z A-Z; echo warning >&2; exit 1"},
+		StdinData:  []byte("hello\n"),
+		StdoutPipe: &childproc.Output{Limit: 1 << 20},
+		StderrPipe: &childproc.Output{OnData: func(_ *childproc.Child, p []byte) { streamed = append(streamed, p...) }},
+		OnExit:     func(_ *childproc.Child, st childproc.Status) { fmt.Println("exited:", st) },
+		OnDone: func(_ *childproc.Child, r *childproc.Result) {
+			fmt.Printf("done: stdout %q (%d bytes), stderr streamed %q, cut %v\n", r.Stdout, r.StdoutTotal, streamed, r.Cut)
+			l.Stop()
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := l.Run(); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// exited: exit 1
+	// done: stdout "HELLO\n" (6 bytes), stderr streamed "warning\n", cut false
+}

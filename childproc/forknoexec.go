@@ -42,5 +42,5 @@ func (c *Context) ForkNoexec(steps *Steps, onExit func(*Child, Status)) (*Child,
 	// the self-pipe (the context joined before forking); the pass it causes
 	// waits for c.mu and so sees the record. A pidfd opened by the reaper
 	// for a child that already exited is readable at once.
-	return c.adoptLocked(pid, -1, true, onExit)
+	return c.adoptLocked(pid, -1, true, onExit, nil)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/childloop/childloop/internal/spawn"
 )
@@ -23,15 +24,41 @@ type Cmd struct {
 	Env []string
 	// Dir is the working directory; empty means the parent's.
 	Dir string
-	// Stdin, Stdout and Stderr become fds 0, 1 and 2; nil means /dev/null.
+	// Stdin, Stdout and Stderr become fds 0, 1 and 2; nil means /dev/null
+	// unless a library pipe below takes the slot.
 	Stdin, Stdout, Stderr *os.File
+
+	// StdoutPipe and StderrPipe make a library pipe for fd 1 or 2, drained
+	// through the loop: captured up to a limit and/or streamed to a
+	// callback (see Output). Each excludes the *os.File field of the same
+	// stream. MergeStderr sends fd 2 into stdout's pipe as well, in the
+	// order the kernel gives (os/exec's CombinedOutput); it needs
+	// StdoutPipe and excludes Stderr and StderrPipe.
+	StdoutPipe, StderrPipe *Output
+	MergeStderr            bool
+
+	// StdinData, when not nil, is written to the child's stdin through a
+	// library pipe as the child reads it, full duplex with the output
+	// pipes; then the pipe is closed (the child sees EOF). A child that
+	// stops reading early is reported in Result.StdinErr, never by a
+	// signal. It excludes Stdin.
+	StdinData []byte
+
+	// OnDone, with at least one library pipe, runs once on the loop
+	// goroutine after OnExit, when every output pipe reached EOF or
+	// DrainTimeout after the exit; it receives the captured output.
+	// DrainTimeout is that deadline: 0 means DefaultDrainTimeout, a
+	// negative value waits for EOF however long it takes.
+	OnDone       func(ch *Child, r *Result)
+	DrainTimeout time.Duration
 	// ExtraFiles become fds 3, 4, ... in the child.
 	ExtraFiles []*os.File
 	// SysProcAttr is passed to the spawn function unchanged (except that
 	// the pidfd reaping strategy asks the kernel for a pidfd through it).
 	SysProcAttr *syscall.SysProcAttr
 	// OnExit runs once, on the loop goroutine, when the child has been
-	// reaped. It must not be nil.
+	// reaped: the earliest notice of its end. OnExit and OnDone may not
+	// both be nil.
 	OnExit func(ch *Child, st Status)
 }
 
@@ -40,10 +67,10 @@ type Cmd struct {
 // here, never reported later as an exit. On success OnExit will run exactly
 // once, unless the context is closed first.
 //
-// Spawn panics if cmd or cmd.OnExit is nil.
+// Spawn panics if cmd is nil or has neither OnExit nor OnDone.
 func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
-	if cmd == nil || cmd.OnExit == nil {
-		panic("childproc: Spawn with nil Cmd or nil OnExit")
+	if cmd == nil || (cmd.OnExit == nil && cmd.OnDone == nil) {
+		panic("childproc: Spawn with nil Cmd or without OnExit and OnDone")
 	}
 	if len(cmd.Args) == 0 {
 		return nil, invalid("spawn: empty Cmd.Args")
@@ -59,11 +86,32 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 			path = lp
 		}
 	}
-	attr, err := procAttr(cmd)
+	plan, err := planStdio(cmd)
 	if err != nil {
 		return nil, err
 	}
-	return c.start(path, cmd.Args, attr, cmd.OnExit, cmd)
+	attr, err := procAttr(cmd, plan)
+	if err != nil {
+		plan.closeAll()
+		return nil, err
+	}
+	if plan.io != nil {
+		if err := c.registerIO(plan.io); err != nil {
+			plan.closeAll()
+			return nil, err
+		}
+	}
+	onExit := cmd.OnExit
+	if onExit == nil {
+		onExit = func(*Child, Status) {}
+	}
+	ch, err := c.start(path, cmd.Args, attr, onExit, cmd, plan.io)
+	plan.closeChildEnds()
+	if err != nil {
+		plan.closeAll()
+		return nil, err
+	}
+	return ch, nil
 }
 
 // start forks the child. Where the reaper allows it (forksUnlocked) the fork
@@ -78,7 +126,7 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 // c.passes reveals and a self-pipe wake-up repairs. c.forking keeps the
 // SIGCHLD subscription alive meanwhile (maybeLeaveLocked) and makes Close
 // wait.
-func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
+func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd, cio *childIO) (*Child, error) {
 	unlocked := c.reaper.forksUnlocked()
 	c.mu.Lock()
 	held := true
@@ -124,7 +172,7 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 		closePidfd(ch)
 		return nil, err
 	}
-	ch, err := c.adoptLocked(pid, pidfd, true, onExit)
+	ch, err := c.adoptLocked(pid, pidfd, true, onExit, cio)
 	if err == nil && c.passes != passes && c.pipe != nil {
 		c.pipe.Wake()
 	}
@@ -183,7 +231,7 @@ func (c *Context) adoptPidLocked(pid int, onExit func(*Child, Status)) (*Child, 
 	if err := c.joinLocked(); err != nil {
 		return nil, err
 	}
-	ch, err := c.adoptLocked(pid, -1, false, onExit)
+	ch, err := c.adoptLocked(pid, -1, false, onExit, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -196,8 +244,13 @@ func (c *Context) adoptPidLocked(pid int, onExit func(*Child, Status)) (*Child, 
 // adoptLocked records a child. If the reaper cannot watch it, a child we
 // spawned is taken down again rather than left unreported; an adopted one
 // belongs to the caller and is only let go.
-func (c *Context) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, Status)) (*Child, error) {
-	ch := &Child{pid: pid, ctx: c, onExit: onExit, pidfd: pidfd}
+func (c *Context) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, Status), cio *childIO) (*Child, error) {
+	ch := &Child{pid: pid, ctx: c, onExit: onExit, pidfd: pidfd, io: cio}
+	if cio != nil {
+		cio.mu.Lock()
+		cio.ch = ch
+		cio.mu.Unlock()
+	}
 	c.recordLocked(ch)
 	if err := c.reaper.added(ch); err != nil {
 		st := Status{Err: err}
@@ -230,9 +283,13 @@ var devNull = sync.OnceValues(func() (*os.File, error) {
 	return os.OpenFile(os.DevNull, os.O_RDWR, 0)
 })
 
-func procAttr(cmd *Cmd) (*syscall.ProcAttr, error) {
+func procAttr(cmd *Cmd, plan *stdioPlan) (*syscall.ProcAttr, error) {
 	files := make([]uintptr, 0, 3+len(cmd.ExtraFiles))
-	for _, f := range []*os.File{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
+	for i, f := range []*os.File{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
+		if plan.files[i] >= 0 {
+			files = append(files, uintptr(plan.files[i]))
+			continue
+		}
 		if f == nil {
 			dn, err := devNull()
 			if err != nil {

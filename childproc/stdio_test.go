@@ -1,0 +1,377 @@
+//go:build linux
+
+package childproc_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/osevent"
+	"golang.org/x/sys/unix"
+)
+
+// done is what a test learns from OnExit and OnDone, in order.
+type done struct {
+	mu     sync.Mutex
+	events []string
+	res    *childproc.Result
+	ch     chan struct{}
+}
+
+func newDone() *done { return &done{ch: make(chan struct{})} }
+
+func (d *done) onExit(_ *childproc.Child, st childproc.Status) {
+	d.mu.Lock()
+	d.events = append(d.events, "exit "+st.String())
+	d.mu.Unlock()
+}
+
+func (d *done) onDone(_ *childproc.Child, r *childproc.Result) {
+	d.mu.Lock()
+	d.events = append(d.events, "done")
+	d.res = r
+	d.mu.Unlock()
+	close(d.ch)
+}
+
+// wait returns the Result once OnDone ran, checking that OnExit came first.
+func (d *done) wait(t *testing.T) *childproc.Result {
+	t.Helper()
+	select {
+	case <-d.ch:
+	case <-time.After(hangGuard):
+		require.FailNow(t, "OnDone never ran")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	require.Len(t, d.events, 2, "events %v", d.events)
+	assert.True(t, strings.HasPrefix(d.events[0], "exit "), "first event %q, want the exit", d.events[0])
+	return d.res
+}
+
+func shellIO(script string, d *done) *childproc.Cmd {
+	return &childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", script}, OnExit: d.onExit, OnDone: d.onDone}
+}
+
+func TestStdioCapture(t *testing.T) {
+	l := startLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	before := fdCount(t)
+	d := newDone()
+	cmd := shellIO("echo out; echo err >&2; exit 3", d)
+	cmd.StdoutPipe = &childproc.Output{Limit: 1 << 20}
+	cmd.StderrPipe = &childproc.Output{Limit: 1 << 20}
+	_, err := c.Spawn(cmd)
+	require.NoError(t, err)
+	r := d.wait(t)
+	assert.Equal(t, 3, r.Status.Code)
+	assert.Equal(t, "out\n", string(r.Stdout))
+	assert.Equal(t, "err\n", string(r.Stderr))
+	assert.EqualValues(t, 4, r.StdoutTotal)
+	assert.False(t, r.Cut)
+	assert.NoError(t, r.StdinErr)
+	assert.Equal(t, before, fdCount(t), "fds after the child is done")
+}
+
+func TestStdioMergeStderr(t *testing.T) {
+	l := startLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	d := newDone()
+	cmd := shellIO("echo a; echo b >&2; echo c", d)
+	cmd.StdoutPipe = &childproc.Output{Limit: 100}
+	cmd.MergeStderr = true
+	_, err := c.Spawn(cmd)
+	require.NoError(t, err)
+	assert.Equal(t, "a\nb\nc\n", string(d.wait(t).Stdout))
+}
+
+// TestStdioGrandchildHoldsPipe: the exit arrives at once, done only after
+// the drain deadline, cut, with what was written before.
+func TestStdioGrandchildHoldsPipe(t *testing.T) {
+	l := startLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	before := fdCount(t)
+	d := newDone()
+	exited := make(chan time.Time, 1)
+	cmd := shellIO("sleep 30 & echo hi", d)
+	cmd.OnExit = func(ch *childproc.Child, st childproc.Status) { d.onExit(ch, st); exited <- time.Now() }
+	cmd.StdoutPipe = &childproc.Output{Limit: 100}
+	cmd.DrainTimeout = 200 * time.Millisecond
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ch, err := c.Spawn(cmd)
+	require.NoError(t, err)
+	defer syscall.Kill(-ch.Pid(), syscall.SIGKILL) // the sleep
+	select {
+	case <-exited:
+	case <-d.ch:
+		require.FailNow(t, "done before the exit")
+	case <-time.After(hangGuard):
+		require.FailNow(t, "no exit")
+	}
+	r := d.wait(t)
+	assert.True(t, r.Cut, "output cut by the drain deadline")
+	assert.Equal(t, "hi\n", string(r.Stdout))
+	assert.True(t, r.Status.Success())
+	assert.Equal(t, before, fdCount(t), "fds after the cut")
+}
+
+// TestStdioCat: 8 MiB in through stdin, out through stdout, full duplex.
+func TestStdioCat(t *testing.T) {
+	l := startLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	in := make([]byte, 8<<20)
+	for i := range in {
+		in[i] = byte(i*7 + i>>11)
+	}
+	d := newDone()
+	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, StdinData: in,
+		StdoutPipe: &childproc.Output{Limit: 16 << 20}, OnExit: d.onExit, OnDone: d.onDone})
+	require.NoError(t, err)
+	r := d.wait(t)
+	require.NoError(t, r.StdinErr)
+	assert.True(t, r.Status.Success())
+	assert.True(t, bytes.Equal(in, r.Stdout), "cat's output differs from its input (%d vs %d bytes)", len(r.Stdout), len(in))
+}
+
+// TestStdioChildClosesStdin: a child that exits without reading is
+// reported as having closed stdin; the process survives (no SIGPIPE).
+func TestStdioChildClosesStdin(t *testing.T) {
+	l := startLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	d := newDone()
+	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, StdinData: make([]byte, 1<<20),
+		StdoutPipe: &childproc.Output{}, OnExit: d.onExit, OnDone: d.onDone})
+	require.NoError(t, err)
+	r := d.wait(t)
+	assert.ErrorIs(t, r.StdinErr, childproc.ErrStdinClosed)
+	assert.True(t, r.Status.Success())
+}
+
+// TestStdioLimit: past the limit the pipe is still drained (the child
+// exits 0, never blocked), the rest counted and dropped.
+func TestStdioLimit(t *testing.T) {
+	l := startLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	d := newDone()
+	cmd := shellIO("head -c 10485760 /dev/zero", d)
+	cmd.StdoutPipe = &childproc.Output{Limit: 1 << 20}
+	_, err := c.Spawn(cmd)
+	require.NoError(t, err)
+	r := d.wait(t)
+	assert.True(t, r.Status.Success())
+	assert.Len(t, r.Stdout, 1<<20)
+	assert.EqualValues(t, 10<<20, r.StdoutTotal)
+}
+
+// TestStdioBackpressure: while stdout is paused the child blocks in write
+// (its /proc wchan says so); after resuming every byte arrives.
+func TestStdioBackpressure(t *testing.T) {
+	l := startLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	d := newDone()
+	var mu sync.Mutex
+	streamed := 0
+	cmd := shellIO("exec head -c 4194304 /dev/zero", d)
+	cmd.StdoutPipe = &childproc.Output{OnData: func(_ *childproc.Child, p []byte) { mu.Lock(); streamed += len(p); mu.Unlock() }}
+	ch, err := c.Spawn(cmd)
+	require.NoError(t, err)
+	require.NoError(t, ch.SetPaused(1, true))
+	deadline := time.Now().Add(hangGuard)
+	for {
+		wchan, err := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", ch.Pid()))
+		require.NoError(t, err)
+		if strings.Contains(string(wchan), "pipe_write") || strings.Contains(string(wchan), "pipe_wait") {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "child never blocked writing (wchan %q)", wchan)
+		time.Sleep(time.Millisecond)
+	}
+	mu.Lock()
+	held := streamed
+	mu.Unlock()
+	assert.Less(t, held, 4<<20, "bytes delivered while paused")
+	require.NoError(t, ch.SetPaused(1, false))
+	r := d.wait(t)
+	assert.True(t, r.Status.Success())
+	assert.EqualValues(t, 4<<20, r.StdoutTotal)
+	mu.Lock()
+	assert.Equal(t, 4<<20, streamed)
+	mu.Unlock()
+	assert.ErrorIs(t, ch.SetPaused(1, true), os.ErrProcessDone)
+	assert.ErrorIs(t, ch.SetPaused(2, true), os.ErrInvalid)
+}
+
+// TestStdioBadInput: conflicting settings are refused before anything
+// starts.
+func TestStdioBadInput(t *testing.T) {
+	l := startLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	before := fdCount(t)
+	nop := func(*childproc.Child, childproc.Status) {}
+	out := &childproc.Output{}
+	for name, cmd := range map[string]*childproc.Cmd{
+		"Stdout and StdoutPipe":   {Stdout: os.Stderr, StdoutPipe: out},
+		"Stderr and StderrPipe":   {Stderr: os.Stderr, StderrPipe: out},
+		"MergeStderr with Stderr": {StdoutPipe: out, MergeStderr: true, Stderr: os.Stderr},
+		"MergeStderr alone":       {MergeStderr: true},
+		"Stdin and StdinData":     {Stdin: os.Stdin, StdinData: []byte("x")},
+		"negative limit":          {StdoutPipe: &childproc.Output{Limit: -1}},
+		"OnDone without any pipe": {OnDone: func(*childproc.Child, *childproc.Result) {}},
+	} {
+		cmd.Path, cmd.Args, cmd.OnExit = "/bin/true", []string{"true"}, nop
+		_, err := c.Spawn(cmd)
+		assert.ErrorIs(t, err, os.ErrInvalid, name)
+	}
+	assert.Zero(t, c.Len(), "a child was started")
+	assert.Equal(t, before, fdCount(t), "fds after the refused spawns")
+	assert.Panics(t, func() { c.Spawn(&childproc.Cmd{Args: []string{"true"}, StdoutPipe: out}) }, "neither OnExit nor OnDone")
+}
+
+// TestStdioBurst: many children each writing 256 KiB to stdout and 64 KiB
+// to stderr, interleaved, a batch at a time: every byte arrives at its own
+// child's result (checksums), on the epoll loop and on a PollArray.
+func TestStdioBurst(t *testing.T) {
+	const children, inFlight = 1000, 64
+	for _, ev := range []string{"epoll loop", "PollArray"} {
+		t.Run(ev, func(t *testing.T) {
+			var hooksImpl hooks.OSEvents
+			var stop func()
+			if ev == "epoll loop" {
+				hooksImpl, stop = startLoop(t), func() {}
+			} else {
+				hooksImpl, stop = startPollArray(t)
+			}
+			defer stop()
+			c := newCtx(t, hooksImpl, childproc.ModeOwn, 0, nil)
+			before := fdCount(t)
+			sem := make(chan struct{}, inFlight)
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			bad := 0
+			for i := 0; i < children; i++ {
+				sem <- struct{}{}
+				wg.Add(1)
+				// The helper writes deterministic bytes keyed by i: the test
+				// knows each child's expected checksums.
+				seed := fmt.Sprint(i)
+				_, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", burstScript, "sh", seed},
+					StdoutPipe: &childproc.Output{Limit: 1 << 20}, StderrPipe: &childproc.Output{Limit: 1 << 20},
+					OnDone: func(_ *childproc.Child, r *childproc.Result) {
+						defer wg.Done()
+						defer func() { <-sem }()
+						wantOut, wantErr := burstExpect(seed)
+						if !r.Status.Success() || sha256.Sum256(r.Stdout) != wantOut || sha256.Sum256(r.Stderr) != wantErr || r.Cut {
+							mu.Lock()
+							bad++
+							mu.Unlock()
+						}
+					}})
+				require.NoError(t, err)
+			}
+			waitGroup(t, &wg)
+			assert.Zero(t, bad, "children whose output did not arrive intact")
+			assert.Equal(t, before, fdCount(t), "fds after the burst")
+		})
+	}
+}
+
+// burstScript writes, 32 times, 8 KiB to stdout and 2 KiB to stderr,
+// alternating (256 KiB and 64 KiB in all), each block a zero-padded number
+// made of $1 and the block index, with shell builtins only.
+const burstScript = `i=0; while [ $i -lt 32 ]; do printf "%08192d" "1$1$i"; printf "%02048d" "2$i$1" >&2; i=$((i+1)); done`
+
+// burstExpect is what burstScript writes for seed.
+func burstExpect(seed string) (out, errOut [32]byte) {
+	var o, e bytes.Buffer
+	for i := 0; i < 32; i++ {
+		fmt.Fprintf(&o, "%08192s", "1"+seed+fmt.Sprint(i))
+		fmt.Fprintf(&e, "%02048s", "2"+fmt.Sprint(i)+seed)
+	}
+	return sha256.Sum256(bytes.ReplaceAll(o.Bytes(), []byte(" "), []byte("0"))), sha256.Sum256(bytes.ReplaceAll(e.Bytes(), []byte(" "), []byte("0")))
+}
+
+func waitGroup(t *testing.T, wg *sync.WaitGroup) {
+	t.Helper()
+	ok := make(chan struct{})
+	go func() { wg.Wait(); close(ok) }()
+	select {
+	case <-ok:
+	case <-time.After(hangGuard):
+		require.FailNow(t, "children never finished")
+	}
+}
+
+// startPollArray runs a poll(2) loop over an osevent.PollArray on its own
+// goroutine, as an application with its own poll loop would.
+func startPollArray(t *testing.T) (*osevent.PollArray, func()) {
+	pa, err := osevent.NewPollArray()
+	require.NoError(t, err)
+	quit := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		for {
+			select {
+			case <-quit:
+				return
+			default:
+			}
+			fds, ms := pa.BeforePoll(nil, 50, time.Now())
+			if _, err := pollFds(fds, ms); err != nil {
+				assert.NoError(t, err)
+				return
+			}
+			if err := pa.AfterPoll(fds, time.Now()); err != nil {
+				assert.NoError(t, err)
+				return
+			}
+		}
+	}()
+	return pa, func() { close(quit); <-exited; pa.Close() }
+}
+
+// pollFds is poll(2), retried on EINTR.
+func pollFds(fds []unix.PollFd, ms int) (int, error) {
+	for {
+		n, err := unix.Poll(fds, ms)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+// TestStdioCloseAndDisown: pipes of children the context lets go of are
+// closed at once, and OnDone never runs for them.
+func TestStdioCloseAndDisown(t *testing.T) {
+	l := startLoop(t)
+	before := fdCount(t)
+	c, err := childproc.New(l, childproc.Config{})
+	require.NoError(t, err)
+	never := func(*childproc.Child, *childproc.Result) { t.Error("OnDone for a child let go of") }
+	spawn := func() *childproc.Child {
+		ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "30"}, StdinData: []byte("x"),
+			StdoutPipe: &childproc.Output{}, StderrPipe: &childproc.Output{}, OnDone: never})
+		require.NoError(t, err)
+		return ch
+	}
+	disowned := spawn()
+	require.NoError(t, disowned.Disown())
+	require.NoError(t, syscall.Kill(disowned.Pid(), syscall.SIGKILL))
+	_, err = waitPid(disowned.Pid())
+	require.NoError(t, err)
+	spawn()
+	require.NoError(t, c.Close())
+	assert.Equal(t, before, fdCount(t), "fds after Disown and Close")
+}
