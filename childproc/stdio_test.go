@@ -18,6 +18,7 @@ import (
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/childloop/childloop/osevent"
 	"golang.org/x/sys/unix"
 )
@@ -66,9 +67,9 @@ func shellIO(script string, d *done) *childproc.Cmd {
 }
 
 func TestStdioCapture(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
-	before := fdCount(t)
+	before := openFDs(t)
 	d := newDone()
 	cmd := shellIO("echo out; echo err >&2; exit 3", d)
 	cmd.StdoutPipe = &childproc.Output{Limit: 1 << 20}
@@ -82,11 +83,11 @@ func TestStdioCapture(t *testing.T) {
 	assert.EqualValues(t, 4, r.StdoutTotal)
 	assert.False(t, r.Cut)
 	assert.NoError(t, r.StdinErr)
-	assert.Equal(t, before, fdCount(t), "fds after the child is done")
+	assert.Equal(t, before, openFDs(t), "fds after the child is done")
 }
 
 func TestStdioMergeStderr(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
 	d := newDone()
 	cmd := shellIO("echo a; echo b >&2; echo c", d)
@@ -100,9 +101,9 @@ func TestStdioMergeStderr(t *testing.T) {
 // TestStdioGrandchildHoldsPipe: the exit arrives at once, done only after
 // the drain deadline, cut, with what was written before.
 func TestStdioGrandchildHoldsPipe(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
-	before := fdCount(t)
+	before := openFDs(t)
 	d := newDone()
 	exited := make(chan time.Time, 1)
 	cmd := shellIO("sleep 30 & echo hi", d)
@@ -124,12 +125,12 @@ func TestStdioGrandchildHoldsPipe(t *testing.T) {
 	assert.True(t, r.Cut, "output cut by the drain deadline")
 	assert.Equal(t, "hi\n", string(r.Stdout))
 	assert.True(t, r.Status.Success())
-	assert.Equal(t, before, fdCount(t), "fds after the cut")
+	assert.Equal(t, before, openFDs(t), "fds after the cut")
 }
 
 // TestStdioCat: 8 MiB in through stdin, out through stdout, full duplex.
 func TestStdioCat(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
 	in := make([]byte, 8<<20)
 	for i := range in {
@@ -148,7 +149,7 @@ func TestStdioCat(t *testing.T) {
 // TestStdioChildClosesStdin: a child that exits without reading is
 // reported as having closed stdin; the process survives (no SIGPIPE).
 func TestStdioChildClosesStdin(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
 	d := newDone()
 	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, StdinData: make([]byte, 1<<20),
@@ -162,7 +163,7 @@ func TestStdioChildClosesStdin(t *testing.T) {
 // TestStdioLimit: past the limit the pipe is still drained (the child
 // exits 0, never blocked), the rest counted and dropped.
 func TestStdioLimit(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
 	d := newDone()
 	cmd := shellIO("head -c 10485760 /dev/zero", d)
@@ -178,7 +179,7 @@ func TestStdioLimit(t *testing.T) {
 // TestStdioBackpressure: while stdout is paused the child blocks in write
 // (its /proc wchan says so); after resuming every byte arrives.
 func TestStdioBackpressure(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
 	d := newDone()
 	var mu sync.Mutex
@@ -216,9 +217,9 @@ func TestStdioBackpressure(t *testing.T) {
 // TestStdioBadInput: conflicting settings are refused before anything
 // starts.
 func TestStdioBadInput(t *testing.T) {
-	l := startLoop(t)
+	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
-	before := fdCount(t)
+	before := openFDs(t)
 	nop := func(*childproc.Child, childproc.Status) {}
 	out := &childproc.Output{}
 	for name, cmd := range map[string]*childproc.Cmd{
@@ -235,7 +236,7 @@ func TestStdioBadInput(t *testing.T) {
 		assert.ErrorIs(t, err, os.ErrInvalid, name)
 	}
 	assert.Zero(t, c.Len(), "a child was started")
-	assert.Equal(t, before, fdCount(t), "fds after the refused spawns")
+	assert.Equal(t, before, openFDs(t), "fds after the refused spawns")
 	assert.Panics(t, func() { c.Spawn(&childproc.Cmd{Args: []string{"true"}, StdoutPipe: out}) }, "neither OnExit nor OnDone")
 }
 
@@ -249,13 +250,13 @@ func TestStdioBurst(t *testing.T) {
 			var hooksImpl hooks.OSEvents
 			var stop func()
 			if ev == "epoll loop" {
-				hooksImpl, stop = startLoop(t), func() {}
+				hooksImpl, stop = childproc.StartLoop(t), func() {}
 			} else {
 				hooksImpl, stop = startPollArray(t)
 			}
 			defer stop()
 			c := newCtx(t, hooksImpl, childproc.ModeOwn, 0, nil)
-			before := fdCount(t)
+			before := openFDs(t)
 			sem := make(chan struct{}, inFlight)
 			var wg sync.WaitGroup
 			var mu sync.Mutex
@@ -282,7 +283,7 @@ func TestStdioBurst(t *testing.T) {
 			}
 			waitGroup(t, &wg)
 			assert.Zero(t, bad, "children whose output did not arrive intact")
-			assert.Equal(t, before, fdCount(t), "fds after the burst")
+			assert.Equal(t, before, openFDs(t), "fds after the burst")
 		})
 	}
 }
@@ -355,8 +356,8 @@ func pollFds(fds []unix.PollFd, ms int) (int, error) {
 // TestStdioCloseAndDisown: pipes of children the context lets go of are
 // closed at once, and OnDone never runs for them.
 func TestStdioCloseAndDisown(t *testing.T) {
-	l := startLoop(t)
-	before := fdCount(t)
+	l := childproc.StartLoop(t)
+	before := openFDs(t)
 	c, err := childproc.New(l, childproc.Config{})
 	require.NoError(t, err)
 	never := func(*childproc.Child, *childproc.Result) { t.Error("OnDone for a child let go of") }
@@ -369,9 +370,9 @@ func TestStdioCloseAndDisown(t *testing.T) {
 	disowned := spawn()
 	require.NoError(t, disowned.Disown())
 	require.NoError(t, syscall.Kill(disowned.Pid(), syscall.SIGKILL))
-	_, err = waitPid(disowned.Pid())
+	_, err = testutil.Reap(disowned.Pid())
 	require.NoError(t, err)
 	spawn()
 	require.NoError(t, c.Close())
-	assert.Equal(t, before, fdCount(t), "fds after Disown and Close")
+	assert.Equal(t, before, openFDs(t), "fds after Disown and Close")
 }
