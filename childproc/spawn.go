@@ -44,6 +44,15 @@ type Cmd struct {
 	// signal. It excludes Stdin.
 	StdinData []byte
 
+	// StdinQueue, when positive, keeps the stdin pipe open after
+	// StdinData for Child.WriteStdin, with at most that many bytes queued;
+	// Child.CloseStdin ends it (so does the child's exit). OnStdinDrained,
+	// if set, runs on the loop goroutine each time the queue empties, and
+	// once when the child is running and nothing is queued yet: a producer
+	// can do all its writing from it.
+	StdinQueue     int
+	OnStdinDrained func(ch *Child)
+
 	// OnDone, with at least one library pipe, runs once on the loop
 	// goroutine after OnExit, when every output pipe reached EOF or
 	// DrainTimeout after the exit; it receives the captured output.

@@ -22,6 +22,7 @@ package childproc
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -37,11 +38,18 @@ import (
 // for EOF on its pipes when Cmd.DrainTimeout is zero.
 const DefaultDrainTimeout = time.Second
 
-// ErrStdinClosed is Result.StdinErr when the child closed its stdin (or
-// exited) before reading everything in Cmd.StdinData: the write failed with
-// EPIPE. It is not a failure of the library; whether it matters depends on
-// the child's status.
-var ErrStdinClosed = errors.New("childproc: child closed stdin before reading all of StdinData")
+// Stdin errors.
+var (
+	// ErrStdinClosed is Result.StdinErr, and WriteStdin's error, when the
+	// child closed its stdin (or exited) before reading everything written
+	// to it: the write failed with EPIPE. It is not a failure of the
+	// library; whether it matters depends on the child's status.
+	ErrStdinClosed = errors.New("childproc: child closed stdin before reading all of it")
+
+	// ErrStdinFull is WriteStdin's error when the queue (Cmd.StdinQueue)
+	// has no room for all of p; what fit was queued.
+	ErrStdinFull = errors.New("childproc: stdin queue full")
+)
 
 // Output asks the library to make a pipe for the child's stdout or stderr
 // and drain it through the loop.
@@ -105,9 +113,13 @@ type outPipe struct {
 
 // inPipe is the parent's write end of stdin.
 type inPipe struct {
-	fd   int // -1 once closed
-	reg  *osevent.FD
-	rest []byte // still to write
+	fd      int // -1 once closed
+	reg     *osevent.FD
+	rest    []byte       // still to write: StdinData, then the queue
+	queue   int          // Cmd.StdinQueue; 0: close after StdinData
+	closing bool         // close once rest is written
+	polling bool         // reg asks for Out
+	drained func(*Child) // Cmd.OnStdinDrained; immutable
 }
 
 // readBufs holds the read buffers pipe callbacks share; a pointer in the
@@ -133,15 +145,20 @@ func planStdio(cmd *Cmd) (*stdioPlan, error) {
 		return nil, invalid("spawn: Cmd.MergeStderr with Cmd.Stderr or Cmd.StderrPipe")
 	case cmd.MergeStderr && cmd.StdoutPipe == nil:
 		return nil, invalid("spawn: Cmd.MergeStderr needs Cmd.StdoutPipe")
-	case cmd.StdinData != nil && cmd.Stdin != nil:
-		return nil, invalid("spawn: Cmd.Stdin and Cmd.StdinData both set")
+	case (cmd.StdinData != nil || cmd.StdinQueue != 0) && cmd.Stdin != nil:
+		return nil, invalid("spawn: Cmd.Stdin with Cmd.StdinData or Cmd.StdinQueue")
+	case cmd.StdinQueue < 0:
+		return nil, invalid("spawn: negative Cmd.StdinQueue %d", cmd.StdinQueue)
+	case cmd.OnStdinDrained != nil && cmd.StdinQueue == 0:
+		return nil, invalid("spawn: Cmd.OnStdinDrained without Cmd.StdinQueue")
 	}
 	for _, o := range []*Output{cmd.StdoutPipe, cmd.StderrPipe} {
 		if o != nil && o.Limit < 0 {
 			return nil, invalid("spawn: negative Output.Limit %d", o.Limit)
 		}
 	}
-	if cmd.StdoutPipe == nil && cmd.StderrPipe == nil && cmd.StdinData == nil {
+	wantStdin := cmd.StdinData != nil || cmd.StdinQueue > 0
+	if cmd.StdoutPipe == nil && cmd.StderrPipe == nil && !wantStdin {
 		if cmd.OnDone != nil {
 			return nil, invalid("spawn: Cmd.OnDone without any library pipe")
 		}
@@ -170,12 +187,13 @@ func planStdio(cmd *Cmd) (*stdioPlan, error) {
 	if cmd.MergeStderr {
 		p.files[2] = p.files[1]
 	}
-	if cmd.StdinData != nil {
+	if wantStdin {
 		r, w, err := parentEnd(false)
 		if err != nil {
 			return fail(err)
 		}
-		cio.in = &inPipe{fd: w, rest: cmd.StdinData}
+		cio.in = &inPipe{fd: w, rest: cmd.StdinData, queue: cmd.StdinQueue,
+			closing: cmd.StdinQueue == 0, drained: cmd.OnStdinDrained}
 		p.files[0] = r
 	}
 	return p, nil
@@ -241,11 +259,13 @@ func (c *Context) registerIO(cio *childIO) error {
 		o.reg = reg
 	}
 	if in := cio.in; in != nil {
+		// Polled from the start even with nothing queued: the first
+		// writable round tells OnStdinDrained that writing may begin.
 		reg, err := c.reg.RegisterFD(in.fd, hooks.Out, func(int, hooks.Events) { c.writeReady(cio) })
 		if err != nil {
 			return err
 		}
-		in.reg = reg
+		in.reg, in.polling = reg, true
 	}
 	return nil
 }
@@ -290,19 +310,47 @@ func (c *Context) readReady(cio *childIO, stream int) {
 	}
 }
 
-// writeReady writes what is left of StdinData; at the end, or when the
-// child closed its end, it closes ours.
+// writeReady writes what is queued for stdin. When the queue empties it
+// closes the pipe if it is to be closed, and otherwise stops polling and
+// tells OnStdinDrained.
 func (c *Context) writeReady(cio *childIO) {
 	cio.mu.Lock()
 	in := cio.in
-	for in != nil && in.fd >= 0 && len(in.rest) > 0 {
+	if in.fd < 0 || cio.ch == nil { // not recorded yet: served on a later round
+		cio.mu.Unlock()
+		return
+	}
+	if !cio.flushLocked() {
+		cio.mu.Unlock()
+		return
+	}
+	var drained func(*Child)
+	if in.fd >= 0 && !in.closing {
+		if in.polling {
+			_ = in.reg.Modify(0) // a hook error only costs a spurious wake-up
+			in.polling = false
+		}
+		drained = in.drained
+	}
+	ch := cio.ch
+	cio.mu.Unlock()
+	if drained != nil {
+		drained(ch)
+	}
+}
+
+// flushLocked writes as much of in.rest as the pipe takes. It reports
+// whether the queue is now empty (or the pipe closed); with closing set,
+// an empty queue closes the pipe. ioMu held.
+func (cio *childIO) flushLocked() bool {
+	in := cio.in
+	for in.fd >= 0 && len(in.rest) > 0 {
 		n, err := unix.Write(in.fd, in.rest)
 		if err == unix.EINTR {
 			continue
 		}
 		if err == unix.EAGAIN {
-			cio.mu.Unlock()
-			return
+			return false
 		}
 		if err != nil {
 			if err == unix.EPIPE || err == unix.ECONNRESET {
@@ -310,14 +358,98 @@ func (c *Context) writeReady(cio *childIO) {
 			} else {
 				cio.res.StdinErr = os.NewSyscallError("write", err)
 			}
-			break
+			in.close()
+			return true
 		}
 		in.rest = in.rest[n:]
 	}
-	if in != nil {
+	if in.fd >= 0 && in.closing {
 		in.close()
 	}
-	cio.mu.Unlock()
+	return true
+}
+
+// WriteStdin queues p for the child's stdin (a Cmd with StdinQueue > 0) and
+// writes what the pipe takes at once; the loop writes the rest as the child
+// reads. It never blocks and copies p. When the queue (StdinData not yet
+// written plus earlier writes) has no room for all of p it queues what
+// fits and returns that count with ErrStdinFull: wait for OnStdinDrained.
+// After CloseStdin, or once the child closed its stdin or the pipe was
+// closed at the end, it returns ErrStdinClosed (wrapped); a Child without a
+// stdin queue gets an error wrapping os.ErrInvalid. It may be called from
+// any goroutine, including callbacks.
+func (ch *Child) WriteStdin(p []byte) (int, error) {
+	cio := ch.io
+	if cio == nil || cio.in == nil || cio.in.queue == 0 {
+		return 0, invalid("WriteStdin: %v has no stdin queue (Cmd.StdinQueue)", ch)
+	}
+	cio.mu.Lock()
+	defer cio.mu.Unlock()
+	in := cio.in
+	if in.fd < 0 || in.closing {
+		return 0, cio.stdinClosedLocked()
+	}
+	cio.flushLocked() // make room first
+	if in.fd < 0 {
+		return 0, cio.stdinClosedLocked()
+	}
+	n := min(len(p), max(in.queue-len(in.rest), 0))
+	// The full slice expression makes append copy rather than write into
+	// a caller's StdinData past its length.
+	in.rest = append(in.rest[:len(in.rest):len(in.rest)], p[:n]...)
+	cio.flushLocked()
+	if in.fd < 0 {
+		return n, cio.stdinClosedLocked()
+	}
+	// Poll even when everything went out at once: the writable round that
+	// follows is what calls OnStdinDrained.
+	if !in.polling {
+		if err := in.reg.Modify(hooks.Out); err != nil {
+			return n, err
+		}
+		in.polling = true
+	}
+	if n < len(p) {
+		return n, ErrStdinFull
+	}
+	return n, nil
+}
+
+// stdinClosedLocked is WriteStdin's error once the pipe is closed or
+// closing. ioMu held.
+func (cio *childIO) stdinClosedLocked() error {
+	if cio.res.StdinErr != nil {
+		return cio.res.StdinErr
+	}
+	return fmt.Errorf("childproc: WriteStdin: %w (stdin closed)", ErrStdinClosed)
+}
+
+// CloseStdin closes the child's stdin once everything queued is written
+// (at once if nothing is), so the child sees EOF. It is idempotent; it
+// returns an error wrapping os.ErrInvalid for a Child without a library
+// stdin pipe.
+func (ch *Child) CloseStdin() error {
+	cio := ch.io
+	if cio == nil || cio.in == nil {
+		return invalid("CloseStdin: %v has no library stdin pipe", ch)
+	}
+	cio.mu.Lock()
+	defer cio.mu.Unlock()
+	in := cio.in
+	if in.fd < 0 || in.closing {
+		return nil
+	}
+	in.closing = true
+	if cio.flushLocked() {
+		return nil
+	}
+	if !in.polling {
+		if err := in.reg.Modify(hooks.Out); err != nil {
+			return err
+		}
+		in.polling = true
+	}
+	return nil
 }
 
 // close deregisters and closes an output pipe. ioMu held.

@@ -5,6 +5,7 @@ package childproc_test
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -375,4 +376,65 @@ func TestStdioCloseAndDisown(t *testing.T) {
 	spawn()
 	require.NoError(t, c.Close())
 	assert.Equal(t, before, openFDs(t), "fds after Disown and Close")
+}
+
+// TestStdioQueue: stdin written incrementally through a bounded queue,
+// refilled from OnStdinDrained on the loop goroutine, then closed; cat
+// returns every byte.
+func TestStdioQueue(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	want := make([]byte, 4<<20)
+	for i := range want {
+		want[i] = byte(i ^ i>>9)
+	}
+	const queue = 64 << 10
+	d := newDone()
+	sent, drains := 0, 0
+	var fullSeen bool
+	refill := func(ch *childproc.Child) {
+		drains++
+		for sent < len(want) {
+			n, err := ch.WriteStdin(want[sent:min(sent+queue+1000, len(want))])
+			sent += n
+			if errors.Is(err, childproc.ErrStdinFull) {
+				fullSeen = true
+				return
+			}
+			if !assert.NoError(t, err) {
+				return
+			}
+		}
+		assert.NoError(t, ch.CloseStdin())
+		_, err := ch.WriteStdin([]byte("late"))
+		assert.ErrorIs(t, err, childproc.ErrStdinClosed, "WriteStdin after CloseStdin")
+	}
+	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, StdinQueue: queue, OnStdinDrained: refill,
+		StdoutPipe: &childproc.Output{Limit: 8 << 20}, OnExit: d.onExit, OnDone: d.onDone})
+	require.NoError(t, err)
+	r := d.wait(t)
+	require.NoError(t, r.StdinErr)
+	assert.True(t, bytes.Equal(want, r.Stdout), "cat returned %d bytes of %d, or other bytes", len(r.Stdout), len(want))
+	assert.True(t, fullSeen, "the queue never filled")
+	assert.Greater(t, drains, 1)
+	_, err = ch.WriteStdin([]byte("x"))
+	assert.ErrorIs(t, err, childproc.ErrStdinClosed)
+}
+
+// TestStdioQueueBadUse: a queue needs a size; WriteStdin needs a queue.
+func TestStdioQueueBadUse(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	nop := func(*childproc.Child, childproc.Status) {}
+	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: nop, OnStdinDrained: func(*childproc.Child) {}})
+	assert.ErrorIs(t, err, os.ErrInvalid, "OnStdinDrained without StdinQueue")
+	_, err = c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: nop, StdinQueue: -1})
+	assert.ErrorIs(t, err, os.ErrInvalid, "negative StdinQueue")
+	d := newDone()
+	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, StdinData: []byte("x"),
+		StdoutPipe: &childproc.Output{Limit: 10}, OnExit: d.onExit, OnDone: d.onDone})
+	require.NoError(t, err)
+	_, err = ch.WriteStdin([]byte("y"))
+	assert.ErrorIs(t, err, os.ErrInvalid, "WriteStdin without a queue")
+	assert.Equal(t, "x", string(d.wait(t).Stdout))
 }
