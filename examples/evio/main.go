@@ -1,32 +1,72 @@
 //go:build linux
 
 // Command evio is a small evio server (github.com/tidwall/evio) that runs a
-// command per request and answers with the child's exit status once the
-// child exits — without a goroutine per child: every child is spawned,
-// reaped and answered on evio's own event loop.
+// command per request and answers with the child's output and exit status
+// — without a goroutine per child: every child is spawned, reaped, read and
+// answered on evio's own event loop.
 //
 // Protocol: a client connects over TCP and sends one line of words; the
 // server runs the -cmd script with the words as its arguments ($1, $2, ...:
-// never parsed as shell code), and replies "exit 3", "signal killed", ...
-// and closes. With the default script, "3" exits 3 and "0 2" sleeps 2 s.
+// never parsed as shell code) and answers with what the script wrote to
+// stdout and stderr (together, in the order written), then a last line with
+// its status, and closes:
+//
+//	$ echo 3 | nc 127.0.0.1 7000
+//	args: 3
+//	exiting with 3
+//	-- exit 3
+//
+// At most -max-output bytes of output are kept (64 KiB; the rest is read and
+// dropped) and a "-- output truncated" line says so; a child killed at its
+// -timeout ends with "-- signal killed (deadline exceeded)"; output still
+// open -drain after the exit (a background process holds it) is cut, with
+// "-- output cut". With the default script, "3" exits 3 and "0 2" sleeps 2 s.
 //
 //	go run ./examples/evio -addr 127.0.0.1:7000 &
 //	echo 3 | nc 127.0.0.1 7000
 //
-// evio cannot watch arbitrary fds, so the library runs with Config.AppSigchld
-// (no fd hooks) and SIGCHLD must reach evio's loop through a connection
-// evio serves: a second listener on an abstract unix socket (Linux only,
-// hence this file's build tag). A relay goroutine turns each SIGCHLD into a
-// byte on a socket connected to it, and that connection's Data event calls
-// ctx.SigchldOccurred(). Any local process may connect to an abstract
-// socket, so the relay proves itself with a random token as its first bytes
-// and every other connection on that listener is closed.
+// # What evio cannot do, and what this does instead
+//
+// evio watches only the sockets it creates: its listeners and the
+// connections it accepts on them. It has no hook to watch any other fd (its
+// poller is in an internal package, and Events has no such event), so no
+// hooks.OSEvents can be written for it, and the library runs with
+// Config.AppSigchld and nil hooks. That has two consequences:
+//
+//   - SIGCHLD must reach evio's loop through a connection evio serves: a
+//     second listener on an abstract unix socket (Linux only, hence this
+//     file's build tag). A relay goroutine turns each SIGCHLD into a byte on
+//     a socket connected to it, and that connection's Data event calls
+//     ctx.SigchldOccurred().
+//   - The library's own pipes cannot be used: Cmd.StdoutPipe, StderrPipe,
+//     MergeStderr and StdinData register the pipe's parent end through the
+//     hooks, and with none Spawn fails with an error wrapping
+//     errors.ErrUnsupported (the test checks it). So the child's stdout and
+//     stderr are instead one unix socket connected to that same abstract
+//     listener: before the spawn the server connects it and writes a header
+//     naming the request into it, then hands it to the child as an ordinary
+//     *os.File (Cmd.Stdout and Cmd.Stderr), which needs no hooks. evio
+//     accepts the other end, and the output arrives as Data events on the
+//     loop. What the library's Output and OnDone would do — keep a bounded
+//     prefix, count the rest, wait for EOF after the exit and cut after a
+//     deadline — is done here, in the Data, Closed and Tick events.
+//
+// A program that can watch an fd should not do this: give childproc real
+// hooks (the default Config: pidfds, library pipes, OnDone). One that would
+// rather keep evio and use library pipes can run a loop.Loop on one more
+// goroutine for the context, and hand each Result to evio with Conn.Wake;
+// the children are then reaped and read on that loop, not on evio's.
+//
+// Any local process may connect to an abstract socket, so every connection
+// there must start with a random token (the relay's and the output sockets'
+// alike); any other is closed. The children's stdin is /dev/null.
 package main
 
 import (
 	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/binary"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -42,7 +82,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Bytes the relay sends after its token.
+// The header of a connection on the abstract socket: the token, then a
+// role byte, then for roleOutput the request's id (8 bytes, big-endian).
+const (
+	roleRelay  = 'R'
+	roleOutput = 'O'
+)
+
+// Bytes the relay sends after its header.
 const (
 	relaySigchld = 'C'
 	relayStop    = 'T'
@@ -51,208 +98,274 @@ const (
 // request is the context of a client connection. Owned by evio's loop
 // goroutine, like everything the event callbacks touch (NumLoops is 1).
 type request struct {
+	conn     evio.Conn        // the client's connection
+	id       uint64           // names the output socket
 	in       []byte           // request line so far
 	child    *childproc.Child // running child, or nil
 	deadline time.Time        // when the child gets killed
 	killed   bool             // the deadline passed and the child was killed
-	reply    []byte           // set once the child is reaped; sent on Wake
+
+	exited  bool             // reaped (OnExit ran)
+	status  childproc.Status // valid once exited
+	drainBy time.Time        // when output still open after the exit is cut
+
+	out    evio.Conn // the output socket's connection, once evio accepted it
+	output []byte    // the first maxOutput bytes
+	total  int64     // every byte read
+	eof    bool      // the output connection is closed (EOF, or cut)
+	cut    bool      // closed at drainBy rather than by EOF
+
+	reply []byte // set once exited and eof; sent on Wake
 }
 
-// relayConn is the context of a connection on the abstract listener.
-type relayConn struct {
-	in     []byte    // bytes received before authentication
-	authed bool      // sent the right token
-	opened time.Time // unauthenticated connections are closed after a while
+// sockConn is the context of a connection on the abstract listener.
+type sockConn struct {
+	in     []byte    // header bytes so far
+	opened time.Time // connections without a whole header are closed after a while
+	role   byte      // 0 until the header is complete
+	req    *request  // with roleOutput: whose output this is
+}
+
+type server struct {
+	ctx       *childproc.Context
+	script    string
+	timeout   time.Duration
+	drain     time.Duration
+	maxOutput int
+	token     []byte
+	sockAddr  string // the abstract socket
+
+	nextID      uint64
+	requests    map[uint64]*request     // spawned, not yet answered
+	unauth      map[*sockConn]evio.Conn // abstract-socket connections without a whole header
+	relayAuthed bool                    // the relay has connected and proved itself
 }
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "TCP `address` to serve (port 0: any free port)")
-	script := flag.String("cmd", `sleep "${2:-0}"; exit "$1"`, "sh `script` run per request with the request's words as $1, $2, ...")
+	script := flag.String("cmd", `echo "args: $*"; sleep "${2:-0}"; echo "exiting with ${1:-0}" >&2; exit "${1:-0}"`,
+		"sh `script` run per request with the request's words as $1, $2, ...")
 	timeout := flag.Duration("timeout", 10*time.Second, "kill a request's child after this long")
+	drain := flag.Duration("drain", childproc.DefaultDrainTimeout, "after the exit, wait this long for the output's end")
+	maxOutput := flag.Int("max-output", 64<<10, "keep at most this many `bytes` of a child's output")
 	flag.Parse()
-	if err := run(*addr, *script, *timeout); err != nil {
+	s := &server{script: *script, timeout: *timeout, drain: *drain, maxOutput: max(*maxOutput, 0)}
+	if err := s.run(*addr); err != nil {
 		fmt.Fprintln(os.Stderr, "evio:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, script string, timeout time.Duration) error {
-	// The relay's secret and a random abstract socket name. ("@" is Go's
-	// spelling of Linux's leading NUL byte. Note that evio calls
-	// os.RemoveAll on every unix address it serves, so a file named like
-	// this one in the working directory would be removed: hence the
-	// random, unlikely name.)
-	token, name := make([]byte, 32), make([]byte, 8)
-	if _, err := rand.Read(token); err != nil {
+func (s *server) run(addr string) error {
+	// The secret and a random abstract socket name. ("@" is Go's spelling
+	// of Linux's leading NUL byte. Note that evio calls os.RemoveAll on
+	// every unix address it serves, so a file named like this one in the
+	// working directory would be removed: hence the random, unlikely
+	// name.)
+	s.token = make([]byte, 32)
+	name := make([]byte, 8)
+	if _, err := rand.Read(s.token); err != nil {
 		return err
 	}
 	if _, err := rand.Read(name); err != nil {
 		return err
 	}
-	relayAddr := "@childloop-evio-" + hex.EncodeToString(name)
+	s.sockAddr = "@childloop-evio-" + hex.EncodeToString(name)
+	s.requests = map[uint64]*request{}
+	s.unauth = map[*sockConn]evio.Conn{}
 
 	// Config.AppSigchld with nil hooks: the library reaps only when told to
 	// (SigchldOccurred) and only its own children, by pid.
-	ctx, err := childproc.New(nil, childproc.Config{AppSigchld: true})
+	var err error
+	s.ctx, err = childproc.New(nil, childproc.Config{AppSigchld: true})
 	if err != nil {
 		return err
 	}
-	defer ctx.Close() // kills and reaps children still running at shutdown
+	defer s.ctx.Close() // kills and reaps children still running at shutdown
 
 	// Catch the signals before the first child can exit.
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGCHLD, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
 
-	var (
-		pending     = map[*request]evio.Conn{}   // requests with a running child
-		unauth      = map[*relayConn]evio.Conn{} // abstract-socket connections not yet authenticated
-		relayAuthed bool                         // the relay has connected and proved itself
-	)
 	var events evio.Events
 	events.NumLoops = 1 // one loop goroutine: no locks needed in the callbacks
 
-	events.Serving = func(s evio.Server) evio.Action {
-		fmt.Printf("listening on %v\n", s.Addrs[0]) // the real port when -addr had port 0
-		fmt.Printf("relay socket %v\n", s.Addrs[1])
+	events.Serving = func(srv evio.Server) evio.Action {
+		fmt.Printf("listening on %v\n", srv.Addrs[0]) // the real port when -addr had port 0
+		fmt.Printf("relay socket %v\n", srv.Addrs[1])
 		// The listeners exist already; the relay's connection waits in
 		// the backlog until the loop starts.
-		go relay(relayAddr, token, sigs)
+		go relay(s.sockAddr, s.token, sigs)
 		return evio.None
 	}
 
 	events.Opened = func(c evio.Conn) ([]byte, evio.Options, evio.Action) {
 		if c.AddrIndex() == 1 { // the abstract listener
-			if relayAuthed {
-				return nil, evio.Options{}, evio.Close // only one relay, ever
-			}
-			rc := &relayConn{opened: time.Now()}
-			c.SetContext(rc)
-			unauth[rc] = c
-			return nil, evio.Options{}, evio.None
+			sc := &sockConn{opened: time.Now()}
+			c.SetContext(sc)
+			s.unauth[sc] = c
+			// Data's input is evio's buffer, valid during the call: we
+			// copy what we keep.
+			return nil, evio.Options{ReuseInputBuffer: true}, evio.None
 		}
-		c.SetContext(&request{})
+		c.SetContext(&request{conn: c})
 		return nil, evio.Options{}, evio.None
 	}
 
 	events.Data = func(c evio.Conn, in []byte) ([]byte, evio.Action) {
 		switch cc := c.Context().(type) {
-		case *relayConn:
-			out, action := relayData(cc, in, token, ctx)
-			if cc.authed {
-				delete(unauth, cc)
-				relayAuthed = true
-			}
-			return out, action
+		case *sockConn:
+			return s.sockData(c, cc, in)
 		case *request:
-			if in == nil { // Wake: the child has been reaped, or...
-				if cc.reply != nil {
-					return cc.reply, evio.Close // written, then closed
-				}
-				return nil, evio.None
-			}
-			if cc.child != nil || cc.reply != nil {
-				return nil, evio.None // one request per connection
-			}
-			cc.in = append(cc.in, in...)
-			i := bytes.IndexByte(cc.in, '\n')
-			if i < 0 {
-				if len(cc.in) > 1024 {
-					return []byte("error: request too long\n"), evio.Close
-				}
-				return nil, evio.None
-			}
-			args := strings.Fields(string(cc.in[:i]))
-			if err := cloexecAll(); err != nil {
-				return []byte("error: " + err.Error() + "\n"), evio.Close
-			}
-			ch, err := ctx.Spawn(&childproc.Cmd{
-				Args: append([]string{"sh", "-c", script, "sh"}, args...),
-				// Its own process group, so that a deadline kills the
-				// script's children too, not only sh.
-				SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
-				// Runs on this loop goroutine, inside SigchldOccurred.
-				OnExit: func(_ *childproc.Child, st childproc.Status) {
-					delete(pending, cc)
-					reply := st.String()
-					if cc.killed {
-						reply += " (deadline exceeded)"
-					}
-					cc.reply = []byte(reply + "\n")
-					// evio writes only from event callbacks: Wake asks for
-					// a Data(c, nil) event, which returns the reply. A Wake
-					// for a connection closed meanwhile is ignored.
-					c.Wake()
-				},
-			})
-			if err != nil {
-				return []byte("error: " + err.Error() + "\n"), evio.Close
-			}
-			cc.child, cc.deadline = ch, time.Now().Add(timeout)
-			pending[cc] = c
-			return nil, evio.None
+			return s.requestData(cc, in)
 		}
 		return nil, evio.Close
 	}
 
 	events.Closed = func(c evio.Conn, _ error) evio.Action {
-		if rc, ok := c.Context().(*relayConn); ok {
-			delete(unauth, rc)
-		}
-		if cc, ok := c.Context().(*request); ok && cc.reply == nil && cc.child != nil {
-			// The client went away: nobody wants the answer. The exit is
-			// still reaped (OnExit runs; its Wake is ignored).
-			_ = unix.Kill(-cc.child.Pid(), unix.SIGKILL)
+		switch cc := c.Context().(type) {
+		case *sockConn:
+			delete(s.unauth, cc)
+			if req := cc.req; req != nil {
+				// EOF: the child and every process that inherited its
+				// stdout closed it (or we did, at the drain deadline).
+				req.out, req.eof = nil, true
+				s.maybeAnswer(req)
+			}
+		case *request:
+			if cc.reply == nil && cc.child != nil && !cc.exited {
+				// The client went away: nobody wants the answer. The exit is
+				// still reaped and the output drained; the reply's Wake is
+				// ignored.
+				_ = unix.Kill(-cc.child.Pid(), unix.SIGKILL)
+			}
 		}
 		return evio.None
 	}
 
-	// Tick runs on the loop goroutine: per-request deadlines, and eviction
-	// of connections to the abstract socket that never authenticated.
+	// Tick runs on the loop goroutine: per-request deadlines, drain
+	// deadlines, and eviction of connections to the abstract socket that
+	// never sent a whole header.
 	events.Tick = func() (time.Duration, evio.Action) {
 		now := time.Now()
-		for cc := range pending {
-			if !cc.killed && now.After(cc.deadline) {
-				cc.killed = true
+		for _, req := range s.requests {
+			if !req.exited && !req.killed && now.After(req.deadline) {
+				req.killed = true
 				// The child is not reaped yet (its OnExit has not run, and
 				// reaping happens on this goroutine), so its pid is still
 				// its process group's id: no reused pid can be hit.
-				_ = unix.Kill(-cc.child.Pid(), unix.SIGKILL) // its exit arrives like any other
+				_ = unix.Kill(-req.child.Pid(), unix.SIGKILL) // its exit arrives like any other
+			}
+			if req.exited && !req.eof && !req.cut && now.After(req.drainBy) {
+				req.cut = true
+				if req.out != nil {
+					req.out.Wake() // Data(out, nil) closes it; Closed answers
+				} else { // its connection never arrived (it will be refused)
+					req.eof = true
+					s.maybeAnswer(req) // deleting from the map we range over: allowed
+				}
 			}
 		}
-		for rc, c := range unauth {
-			if now.Sub(rc.opened) > 2*time.Second {
-				delete(unauth, rc)
+		for sc, c := range s.unauth {
+			if now.Sub(sc.opened) > 2*time.Second {
+				delete(s.unauth, sc)
 				c.Wake() // Data(c, nil) closes it
 			}
 		}
 		return 50 * time.Millisecond, evio.None
 	}
 
-	err = evio.Serve(events, "tcp://"+addr, "unix://"+relayAddr)
+	err = evio.Serve(events, "tcp://"+addr, "unix://"+s.sockAddr)
 	fmt.Println("server stopped")
 	return err
 }
 
-// relayData handles bytes on an abstract-socket connection.
-func relayData(rc *relayConn, in, token []byte, ctx *childproc.Context) ([]byte, evio.Action) {
-	if in == nil { // woken by Tick: authentication timed out
-		if rc.authed {
-			return nil, evio.None
+// requestData handles a client's bytes, and the Wake that sends its answer.
+func (s *server) requestData(req *request, in []byte) ([]byte, evio.Action) {
+	if in == nil { // Wake: the answer is ready, or...
+		if req.reply != nil {
+			return req.reply, evio.Close // written, then closed
 		}
-		return nil, evio.Close
+		return nil, evio.None
 	}
-	if !rc.authed {
-		rc.in = append(rc.in, in...)
-		n := min(len(rc.in), len(token))
-		if subtle.ConstantTimeCompare(rc.in[:n], token[:n]) != 1 {
-			return nil, evio.Close // an impostor
+	if req.child != nil || req.reply != nil {
+		return nil, evio.None // one request per connection
+	}
+	req.in = append(req.in, in...)
+	i := bytes.IndexByte(req.in, '\n')
+	if i < 0 {
+		if len(req.in) > 1024 {
+			return []byte("-- error: request too long\n"), evio.Close
 		}
-		if n < len(token) {
-			return nil, evio.None // wait for the rest of the token
+		return nil, evio.None
+	}
+	args := strings.Fields(string(req.in[:i]))
+	fail := func(err error) ([]byte, evio.Action) { return []byte("-- error: " + err.Error() + "\n"), evio.Close }
+	if err := cloexecAll(); err != nil {
+		return fail(err)
+	}
+	s.nextID++
+	req.id = s.nextID
+	out, err := outputSocket(s.sockAddr, s.token, req.id)
+	if err != nil {
+		return fail(err)
+	}
+	ch, err := s.ctx.Spawn(&childproc.Cmd{
+		Args: append([]string{"sh", "-c", s.script, "sh"}, args...),
+		// One socket for both: the output arrives in the order written.
+		Stdout: out,
+		Stderr: out,
+		// Its own process group, so that a deadline kills the script's
+		// children too, not only sh.
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+		// Runs on this loop goroutine, inside SigchldOccurred.
+		OnExit: func(_ *childproc.Child, st childproc.Status) {
+			req.exited, req.status = true, st
+			req.drainBy = time.Now().Add(s.drain)
+			s.maybeAnswer(req)
+		},
+	})
+	out.Close() // the child has its copies; EOF comes when they are all closed
+	if err != nil {
+		// The socket's other end, when evio accepts it, names no
+		// request and is closed.
+		return fail(err)
+	}
+	req.child, req.deadline = ch, time.Now().Add(s.timeout)
+	s.requests[req.id] = req
+	return nil, evio.None
+}
+
+// sockData handles bytes on an abstract-socket connection: the header,
+// then the relay's signal bytes or a child's output.
+func (s *server) sockData(c evio.Conn, sc *sockConn, in []byte) ([]byte, evio.Action) {
+	if in == nil { // woken by Tick: no header in time, or the output is cut
+		if sc.role == 0 || sc.req != nil && sc.req.cut {
+			return nil, evio.Close
 		}
-		rc.authed = true
-		in, rc.in = rc.in[len(token):], nil
+		return nil, evio.None
+	}
+	if sc.role == 0 {
+		var ok bool
+		if in, ok = s.header(sc, in); !ok {
+			return nil, evio.Close // an impostor, or a second relay
+		}
+		if sc.role == 0 {
+			return nil, evio.None // wait for the rest of the header
+		}
+		delete(s.unauth, sc)
+		if sc.req != nil {
+			sc.req.out = c
+		}
+	}
+	if sc.role == roleOutput {
+		req := sc.req
+		req.total += int64(len(in))
+		if room := s.maxOutput - len(req.output); room > 0 {
+			req.output = append(req.output, in[:min(len(in), room)]...)
+		}
+		return nil, evio.None
 	}
 	if bytes.IndexByte(in, relayStop) >= 0 {
 		return nil, evio.Shutdown
@@ -261,11 +374,109 @@ func relayData(rc *relayConn, in, token []byte, ctx *childproc.Context) ([]byte,
 		// However many SIGCHLDs these bytes stand for (they coalesce
 		// anyway), one call reaps every exited child of the context and
 		// runs their OnExit callbacks here, on the loop goroutine.
-		if err := ctx.SigchldOccurred(); err != nil {
+		if err := s.ctx.SigchldOccurred(); err != nil {
 			return nil, evio.Shutdown
 		}
 	}
 	return nil, evio.None
+}
+
+// header collects a connection's header. It returns the bytes after it
+// and false when the connection must be closed; sc.role stays 0 while the
+// header is incomplete.
+func (s *server) header(sc *sockConn, in []byte) ([]byte, bool) {
+	sc.in = append(sc.in, in...)
+	n := min(len(sc.in), len(s.token))
+	if subtle.ConstantTimeCompare(sc.in[:n], s.token[:n]) != 1 {
+		return nil, false
+	}
+	if len(sc.in) <= len(s.token) {
+		return nil, true
+	}
+	switch role := sc.in[len(s.token)]; role {
+	case roleRelay:
+		if s.relayAuthed {
+			return nil, false // only one relay, ever
+		}
+		s.relayAuthed = true
+		sc.role = role
+		rest := sc.in[len(s.token)+1:]
+		sc.in = nil
+		return rest, true
+	case roleOutput:
+		end := len(s.token) + 1 + 8
+		if len(sc.in) < end {
+			return nil, true
+		}
+		req := s.requests[binary.BigEndian.Uint64(sc.in[len(s.token)+1:])]
+		if req == nil || req.out != nil || req.eof {
+			return nil, false // no such request (any more), or a second socket
+		}
+		sc.role, sc.req = role, req
+		rest := sc.in[end:]
+		sc.in = nil
+		return rest, true
+	default:
+		return nil, false
+	}
+}
+
+// maybeAnswer sends the answer once the child is reaped and its output
+// complete (or cut).
+func (s *server) maybeAnswer(req *request) {
+	if req.reply != nil || !req.exited || !req.eof {
+		return
+	}
+	delete(s.requests, req.id)
+	b := append([]byte(nil), req.output...)
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		b = append(b, '\n')
+	}
+	if req.total > int64(len(req.output)) {
+		b = fmt.Appendf(b, "-- output truncated: the first %d of %d bytes shown\n", len(req.output), req.total)
+	}
+	if req.cut {
+		b = fmt.Appendf(b, "-- output cut: still open %v after the exit\n", s.drain)
+	}
+	b = fmt.Appendf(b, "-- %v", req.status)
+	if req.killed {
+		b = append(b, " (deadline exceeded)"...)
+	}
+	req.reply = append(b, '\n')
+	// evio writes only from event callbacks: Wake asks for a Data(c, nil)
+	// event, which returns the reply. A Wake for a connection closed
+	// meanwhile is ignored.
+	req.conn.Wake()
+}
+
+// outputSocket connects a socket to the abstract listener and writes the
+// header naming request id into it: the child's stdout and stderr.
+func outputSocket(addr string, token []byte, id uint64) (*os.File, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	// Non-blocking until the header is in: with the listener's backlog
+	// full, a blocking connect would wait for evio's loop, which is this
+	// goroutine, to accept (EAGAIN instead: the request fails).
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: addr}); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("connect", err)
+	}
+	hdr := binary.BigEndian.AppendUint64(append(append([]byte(nil), token...), roleOutput), id)
+	if n, err := unix.Write(fd, hdr); err != nil || n < len(hdr) {
+		unix.Close(fd)
+		if err == nil {
+			err = unix.EAGAIN
+		}
+		return nil, os.NewSyscallError("write", err)
+	}
+	// The child expects blocking stdio, like a pipe's.
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	return os.NewFile(uintptr(fd), "output"), nil
 }
 
 // relay connects to the abstract socket, proves itself with token and then
@@ -280,7 +491,7 @@ func relay(addr string, token []byte, sigs <-chan os.Signal) {
 		fmt.Fprintln(os.Stderr, "evio: relay:", err)
 		os.Exit(1)
 	}
-	if _, err := conn.Write(token); err != nil {
+	if _, err := conn.Write(append(append([]byte(nil), token...), roleRelay)); err != nil {
 		fmt.Fprintln(os.Stderr, "evio: relay:", err)
 		os.Exit(1)
 	}

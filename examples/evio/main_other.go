@@ -1,7 +1,8 @@
 //go:build !linux
 
-// Command evio needs Linux: SIGCHLD reaches evio's loop through an abstract
-// unix socket ("@name"), which only Linux has. See main.go.
+// Command evio needs Linux: SIGCHLD and the children's output reach evio's
+// loop through an abstract unix socket ("@name"), which only Linux has. See
+// main.go.
 package main
 
 import (
@@ -10,6 +11,6 @@ import (
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "evio example: Linux only (it relays SIGCHLD through an abstract unix socket)")
+	fmt.Fprintln(os.Stderr, "evio example: Linux only (it relays SIGCHLD and the children's output through an abstract unix socket)")
 	os.Exit(1)
 }

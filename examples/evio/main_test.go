@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/examples/internal/extest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,14 +49,31 @@ func stop(t *testing.T, p *extest.Proc) {
 	p.WaitLine(t, 0, regexp.MustCompile(`^server stopped$`))
 }
 
+// The reason for this example's output sockets: the library's pipes need
+// fd hooks, and a context without any refuses them at Spawn.
+func TestLibraryPipesNeedHooks(t *testing.T) {
+	ctx, err := childproc.New(nil, childproc.Config{AppSigchld: true})
+	require.NoError(t, err)
+	defer ctx.Close()
+	_, err = ctx.Spawn(&childproc.Cmd{
+		Args:       []string{"echo", "hi"},
+		StdoutPipe: &childproc.Output{Limit: 1024},
+		OnDone:     func(*childproc.Child, *childproc.Result) {},
+	})
+	assert.ErrorIs(t, err, errors.ErrUnsupported, "library pipes without hooks")
+	assert.Zero(t, ctx.Len(), "no child left behind")
+}
+
 func TestEvioManyClients(t *testing.T) {
 	bin := extest.Build(t)
-	p, addr, relay := start(t, bin, "-timeout", "60s")
+	// Each child writes three lines to stdout and three to stderr,
+	// alternately: one socket takes both, so the answer has them in order.
+	p, addr, relay := start(t, bin, "-timeout", "60s",
+		"-cmd", `for i in 1 2 3; do echo "$1 out $i"; echo "$1 err $i" >&2; done; sleep "$2"; exit "$1"`)
 
 	// Impostors on the abstract socket: one sending a wrong token, one
-	// sending nothing. Both are closed (the relay has authenticated, so
-	// every further connection is refused; before that, a silent one
-	// would be closed by Tick after two seconds).
+	// sending nothing. Both are closed (the first at once, the silent one
+	// by Tick after two seconds without a header).
 	for _, send := range []string{strings.Repeat("x", 40), ""} {
 		c, err := net.Dial("unix", relay)
 		require.NoError(t, err)
@@ -80,25 +98,57 @@ func TestEvioManyClients(t *testing.T) {
 			line := fmt.Sprintf("%d 0.%d", n, n%3)
 			got, err := ask(addr, line)
 			assert.NoError(t, err, "request %q", line)
-			assert.Equal(t, fmt.Sprintf("exit %d\n", n), got, "request %q", line)
+			var want strings.Builder
+			for i := 1; i <= 3; i++ {
+				fmt.Fprintf(&want, "%d out %d\n%d err %d\n", n, i, n, i)
+			}
+			fmt.Fprintf(&want, "-- exit %d\n", n)
+			assert.Equal(t, want.String(), got, "request %q", line)
 		})
 	}
 	wg.Wait()
 
 	// The server still works after the impostors.
-	got, err := ask(addr, "7")
+	got, err := ask(addr, "7 0")
 	assert.NoError(t, err)
-	assert.Equal(t, "exit 7\n", got)
+	assert.Equal(t, "7 out 1\n7 err 1\n7 out 2\n7 err 2\n7 out 3\n7 err 3\n-- exit 7\n", got)
 	stop(t, p)
 }
 
 func TestEvioDeadline(t *testing.T) {
 	bin := extest.Build(t)
-	p, addr, _ := start(t, bin, "-timeout", "200ms")
+	p, addr, _ := start(t, bin, "-timeout", "200ms") // the default script
 	begin := time.Now()
 	got, err := ask(addr, "0 60") // sleeps 60 s: killed at its deadline
 	assert.NoError(t, err)
-	assert.Equal(t, "signal killed (deadline exceeded)\n", got, "the child killed at its deadline")
+	assert.Equal(t, "args: 0 60\n-- signal killed (deadline exceeded)\n", got,
+		"the output so far, and the child killed at its deadline")
 	assert.GreaterOrEqual(t, time.Since(begin), 200*time.Millisecond, "answer before the 200ms deadline")
+	got, err = ask(addr, "3")
+	assert.NoError(t, err)
+	assert.Equal(t, "args: 3\nexiting with 3\n-- exit 3\n", got)
+	stop(t, p)
+}
+
+// TestEvioOutputBounds: output beyond -max-output is counted and dropped,
+// output still open -drain after the exit is cut, and a last line without
+// a newline gets one.
+func TestEvioOutputBounds(t *testing.T) {
+	bin := extest.Build(t)
+	p, addr, _ := start(t, bin, "-max-output", "1000", "-drain", "300ms",
+		"-cmd", `case $1 in
+			big) head -c 300000 /dev/zero | tr '\0' x ;;
+			bg) echo early; (sleep 1; echo late) & ;;
+			partial) printf 'no newline'; exit 2 ;;
+		esac`)
+	for line, want := range map[string]string{
+		"big":     strings.Repeat("x", 1000) + "\n-- output truncated: the first 1000 of 300000 bytes shown\n-- exit 0\n",
+		"bg":      "early\n-- output cut: still open 300ms after the exit\n-- exit 0\n",
+		"partial": "no newline\n-- exit 2\n",
+	} {
+		got, err := ask(addr, line)
+		assert.NoError(t, err, line)
+		assert.Equal(t, want, got, line)
+	}
 	stop(t, p)
 }

@@ -1,6 +1,6 @@
 // Command pollarray reads shell commands from stdin, one per line, runs each
-// as a child process and prints how it ended; it exits once stdin is closed
-// and every child is done.
+// as a child process and prints its output and how it ended; it exits once
+// stdin is closed and every child is done.
 //
 // It shows the poll-array integration (libxl's beforepoll/afterpoll): the
 // application calls poll(2) itself on an array that holds its own fds (here
@@ -14,9 +14,26 @@
 //		pa.AfterPoll(fds, time.Now()) // runs the library's callbacks
 //	}
 //
+// The children's stdout and stderr are library pipes (Cmd.StdoutPipe,
+// Cmd.StderrPipe): their read ends are in that same array, so each chunk a
+// child writes is read inside AfterPoll and handed to Output.OnData on this
+// goroutine, which prints it line by line, tagged with the command's number
+// and stream:
+//
+//	[1] $ sleep 0.2; echo slept   (pid 4242)
+//	[1] out| slept
+//	[1] exit 0
+//
+// Commands run concurrently, so the lines of different commands interleave;
+// each line is whole (a partial line waits for its end, or for the child's
+// last output). The final "exit" line comes from OnDone, which runs after
+// the exit once both pipes reached EOF, so no output follows it. A command
+// that leaves a background process holding its pipe is cut after
+// childproc.DefaultDrainTimeout (a second) and says so.
+//
 // Try it:
 //
-//	printf 'exit 3\nsleep 0.2; echo slept\nkill -KILL $$\n' | go run ./examples/pollarray
+//	printf 'exit 3\nsleep 0.2; echo slept\necho oops >&2; kill -KILL $$\n' | go run ./examples/pollarray
 package main
 
 import (
@@ -30,10 +47,47 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// maxLine bounds the partial line kept per stream: a longer line is printed
+// in pieces of this size.
+const maxLine = 4096
+
 func main() {
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "pollarray:", err)
 		os.Exit(1)
+	}
+}
+
+// lineWriter prints a stream's output line by line with a prefix, keeping
+// the last partial line until its end arrives. Used on the loop goroutine
+// only.
+type lineWriter struct {
+	prefix string
+	part   []byte
+}
+
+// write prints every complete line of p (with what was kept before it).
+func (w *lineWriter) write(p []byte) {
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			w.part = append(w.part, p...)
+			for len(w.part) >= maxLine { // no newline in sight: print a piece
+				fmt.Printf("%s%s\n", w.prefix, w.part[:maxLine])
+				w.part = append(w.part[:0], w.part[maxLine:]...)
+			}
+			return
+		}
+		fmt.Printf("%s%s%s\n", w.prefix, w.part, p[:i])
+		w.part, p = w.part[:0], p[i+1:]
+	}
+}
+
+// flush prints a last line that had no newline.
+func (w *lineWriter) flush() {
+	if len(w.part) > 0 {
+		fmt.Printf("%s%s\n", w.prefix, w.part)
+		w.part = nil
 	}
 }
 
@@ -58,33 +112,54 @@ func run() error {
 		stdinEOF bool
 		buf      [4096]byte
 		fds      []unix.PollFd // our entries first, then the library's
+		started  int           // commands numbered so far
+		running  int           // commands whose OnDone has not run yet
 	)
 	spawn := func(line string) {
+		started++
+		n := started
+		tag := fmt.Sprintf("[%d] ", n)
+		out := &lineWriter{prefix: tag + "out| "}
+		errw := &lineWriter{prefix: tag + "err| "}
 		ch, err := ctx.Spawn(&childproc.Cmd{
-			Args:   []string{"sh", "-c", line},
-			Stdout: os.Stdout,
-			Stderr: os.Stderr,
-			// Runs inside AfterPoll, on this goroutine.
-			OnExit: func(ch *childproc.Child, st childproc.Status) {
-				fmt.Printf("%q (pid %d): %v\n", line, ch.Pid(), st)
+			Args: []string{"sh", "-c", line},
+			// Library pipes, read through the poll array. Limit 0: the
+			// library keeps nothing, each chunk goes to OnData (inside
+			// AfterPoll, on this goroutine) and is printed at once.
+			StdoutPipe: &childproc.Output{OnData: func(_ *childproc.Child, p []byte) { out.write(p) }},
+			StderrPipe: &childproc.Output{OnData: func(_ *childproc.Child, p []byte) { errw.write(p) }},
+			// After the exit and the pipes' EOF (or the drain deadline):
+			// the command's last word.
+			OnDone: func(_ *childproc.Child, r *childproc.Result) {
+				out.flush()
+				errw.flush()
+				note := ""
+				if r.Cut {
+					note = fmt.Sprintf(" (output cut: a pipe was still open %v after the exit)", childproc.DefaultDrainTimeout)
+				}
+				fmt.Printf("%s%v%s\n", tag, r.Status, note)
+				running--
 			},
 		})
 		if err != nil {
-			fmt.Printf("%q: %v\n", line, err)
+			fmt.Printf("%s$ %s: %v\n", tag, line, err)
 			return
 		}
-		fmt.Printf("%q started (pid %d)\n", line, ch.Pid())
+		running++
+		fmt.Printf("%s$ %s   (pid %d)\n", tag, line, ch.Pid())
 	}
 
-	for !stdinEOF || ctx.Len() > 0 {
+	for !stdinEOF || running > 0 {
 		// Our own entries: stdin, until it is closed.
 		fds = fds[:0]
 		if !stdinEOF {
 			fds = append(fds, unix.PollFd{Fd: 0, Events: unix.POLLIN})
 		}
 		mine := len(fds)
-		// BeforePoll appends the library's fds and lowers our timeout
-		// (-1: we have no timer of our own) to its earliest deadline.
+		// BeforePoll appends the library's fds (the children's pipes, and
+		// its pidfds or SIGCHLD self-pipe) and lowers our timeout (-1: we
+		// have no timer of our own) to its earliest deadline (a drain
+		// deadline, say).
 		var timeout int
 		fds, timeout = pa.BeforePoll(fds, -1, time.Now())
 		if _, err := unix.Poll(fds, timeout); err != nil && err != unix.EINTR {
@@ -119,7 +194,8 @@ func run() error {
 				pending = nil
 			}
 		}
-		// The library's part of the array: child exits, its timeouts.
+		// The library's part of the array: pipe data (OnData), child
+		// exits, its timeouts; OnDone when a child is complete.
 		if err := pa.AfterPoll(fds, time.Now()); err != nil {
 			return err
 		}

@@ -1,33 +1,85 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/childloop/childloop/examples/internal/extest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
+// byCommand groups the output lines by their "[n] " tag, in order.
+func byCommand(lines []string) map[string][]string {
+	tagRe := regexp.MustCompile(`^(\[\d+\]) (.*)$`)
+	m := map[string][]string{}
+	for _, l := range lines {
+		if sm := tagRe.FindStringSubmatch(l); sm != nil {
+			m[sm[1]] = append(m[sm[1]], sm[2])
+		}
+	}
+	return m
+}
+
 func TestPollarray(t *testing.T) {
 	bin := extest.Build(t)
+	flag := filepath.Join(t.TempDir(), "go-on")
 	p := extest.StartStdin(t, bin)
-	// Commands arrive while others still run: the first line is read and
-	// spawned before the second is written.
-	_, err := p.Stdin.Write([]byte("sleep 0.2; echo slept\n"))
+
+	// Output is printed as it comes, through the loop: the first command
+	// prints a line and then waits until the test has seen that line.
+	first := `echo first; while [ ! -e ` + flag + ` ]; do sleep 0.02; done; echo second >&2`
+	_, err := p.Stdin.Write([]byte(first + "\n"))
 	require.NoError(t, err)
-	p.WaitLine(t, 0, regexp.MustCompile(`^"sleep 0.2; echo slept" started`))
-	_, err = p.Stdin.Write([]byte("exit 3\n\nkill -KILL $$\nno-such-command-xyz\nexit 4"))
+	p.WaitLine(t, 0, regexp.MustCompile(`^\[1\] out\| first$`))
+	require.NoError(t, os.WriteFile(flag, nil, 0o600))
+
+	// Commands arrive while the first still runs.
+	_, err = p.Stdin.Write([]byte(strings.Join([]string{
+		"exit 3",
+		"",
+		"echo dying >&2; kill -KILL $$",
+		"no-such-command-xyz",
+		`printf 'a\nb'`,            // a last line without a newline
+		"yes line | head -n 20000", // many pipe reads
+		"(sleep 2 &); echo bg",     // the background sleep holds the pipe
+		"exit 4",                   // no newline at the end of stdin
+	}, "\n")))
 	require.NoError(t, err)
 	p.Stdin.Close()
 	require.NoError(t, p.Wait(t), "pollarray")
-	for _, want := range []string{
-		`^slept$`,
-		`^"sleep 0.2; echo slept" \(pid \d+\): exit 0$`,
-		`^"exit 3" \(pid \d+\): exit 3$`,
-		`^"kill -KILL \$\$" \(pid \d+\): signal killed$`,
-		`^"no-such-command-xyz" \(pid \d+\): exit 127$`,
-		`^"exit 4" \(pid \d+\): exit 4$`,
-	} {
-		p.WaitLine(t, 0, regexp.MustCompile(want))
+
+	cmds := byCommand(p.Lines())
+	started := regexp.MustCompile(`^\$ .*   \(pid \d+\)$`)
+	many := make([]string, 20000)
+	for i := range many {
+		many[i] = "out| line"
 	}
+	for tag, want := range map[string][]string{
+		"[1]": {"out| first", "err| second", "exit 0"},
+		"[2]": {"exit 3"},
+		"[3]": {"err| dying", "signal killed"},
+		"[4]": {"err| sh: 1: no-such-command-xyz: not found", "exit 127"},
+		"[5]": {"out| a", "out| b", "exit 0"},
+		"[6]": append(many, "exit 0"),
+		"[7]": {"out| bg", "exit 0 (output cut: a pipe was still open 1s after the exit)"},
+		"[8]": {"exit 4"},
+	} {
+		got := cmds[tag]
+		if assert.NotEmpty(t, got, tag) {
+			assert.Regexp(t, started, got[0], "%s: the first line", tag)
+			got = got[1:]
+		}
+		if tag == "[4]" && len(got) == 2 {
+			// The shell's wording varies: dash says "sh: 1: X: not
+			// found", bash "sh: line 1: X: command not found".
+			assert.Regexp(t, `^err\| sh: .*no-such-command-xyz: .*not found$`, got[0])
+			got[0] = want[0]
+		}
+		assert.Equal(t, want, got, "%s: its lines in order, the status last", tag)
+	}
+	assert.Len(t, cmds, 8, "eight commands (the empty line is skipped)")
 }

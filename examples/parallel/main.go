@@ -1,0 +1,462 @@
+// Command parallel runs shell commands, one per line of its input, a few at
+// a time, in the spirit of `xargs -P` and GNU parallel:
+//
+//	parallel [-j N] [-f FILE] [-limit SIZE]
+//
+// Each line (blank lines are skipped) is run as `sh -c LINE`, at most -j at
+// once (default: the number of CPUs); a new one starts as soon as one ends,
+// and lines are read as they arrive, so a slow producer on a pipe keeps the
+// runner busy without waiting for its end. A job's stdout and stderr go into
+// one pipe (childproc.Cmd.MergeStderr: in the order the job wrote them), and
+// the whole is printed as one block when the job is done, so the outputs of
+// different jobs never interleave:
+//
+//	--- [3] exit 2, 12ms: make -C lib
+//	make: *** No rule to make target 'al'.  Stop.
+//	--- [1] ok, 1.4s: make -C app
+//	...
+//
+// Blocks come in the order the jobs finish; the number in brackets is the
+// line's position in the input. With -limit, at most SIZE bytes of a job's
+// output are kept (the first ones) and a note says how much was dropped; the
+// rest is still read, so the job never blocks on a full pipe. A job whose
+// background process keeps the pipe open is cut a second
+// (childproc.DefaultDrainTimeout) after its exit, with a note.
+//
+// At the end a summary goes to stderr: how many jobs ran, how many failed,
+// and each failed line with its status. The exit status is 0 when every job
+// succeeded, 1 when some failed, 2 for bad usage or an internal error.
+//
+// Jobs get /dev/null as stdin (the runner's stdin is the list of commands)
+// and run in their own process groups. SIGINT, SIGTERM and SIGHUP stop the
+// runner from starting jobs and are forwarded to every running job's group;
+// a second one kills them. The summary then counts what was not started and
+// the exit status is 128 + the signal's number, as a shell's would be.
+//
+// Everything runs on the reference loop (package loop): the jobs' pipes,
+// their exits, the input (when it is a pipe or a terminal; a regular file is
+// read at once) and the signals (through a self-pipe) are callbacks on one
+// goroutine. There is no goroutine per job: the only other goroutine is the
+// one os/signal delivers to, which writes each signal's number into the
+// self-pipe.
+//
+// Try it:
+//
+//	printf '%s\n' 'sleep 1; echo one' 'echo two >&2; exit 3' 'seq 3' | go run ./examples/parallel -j 2
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/loop"
+	"golang.org/x/sys/unix"
+)
+
+// maxQueue is how many read lines may wait for a free slot before the
+// runner stops reading its input (it resumes below half of it).
+const maxQueue = 4096
+
+func main() {
+	jobs := flag.Int("j", runtime.NumCPU(), "run at most `N` jobs at once")
+	file := flag.String("f", "", "read the commands from `file` instead of stdin")
+	var limit size
+	flag.Var(&limit, "limit", "keep at most `size` bytes of each job's output (suffix k, M or G; 0: no limit)")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: parallel [-j N] [-f file] [-limit size]\n\n"+
+			"Runs each line of the input (stdin, or -f) as `sh -c LINE`, N at a time, and\n"+
+			"prints each job's stdout and stderr as one block when it ends.\n\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() > 0 || *jobs < 1 {
+		if *jobs < 1 {
+			fmt.Fprintln(os.Stderr, "parallel: -j must be at least 1")
+		}
+		flag.Usage()
+		os.Exit(2)
+	}
+	in := os.Stdin
+	if *file != "" {
+		f, err := os.Open(*file)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "parallel:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		in = f
+	}
+	code, err := run(in, *jobs, int(limit))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "parallel:", err)
+		code = 2
+	}
+	os.Exit(code)
+}
+
+// job is one input line. Jobs and the runner are touched only on the loop
+// goroutine.
+type job struct {
+	n      int    // position in the input, from 1
+	line   string // the shell command
+	ch     *childproc.Child
+	start  time.Time
+	end    time.Time // when it was reaped (OnExit)
+	status string    // for the summary, once failed
+}
+
+type runner struct {
+	l     *loop.Loop
+	ctx   *childproc.Context
+	slots int // -j
+	limit int // -limit (0: none)
+
+	input     *loop.Watcher // nil when the input was read at once, or after EOF
+	paused    bool          // input not watched: the queue is full
+	partial   []byte        // input after the last newline
+	inputDone bool
+	inputErr  error
+
+	lines   int    // input lines numbered so far
+	queue   []*job // read, not started
+	running map[*job]bool
+	ran     int
+	failed  []*job
+
+	signal syscall.Signal // the first signal received, or 0
+}
+
+func run(in *os.File, slots, limit int) (int, error) {
+	l, err := loop.New()
+	if err != nil {
+		return 2, err
+	}
+	defer l.Close() // last, after the context
+	// The default Config: children reaped through pidfds where the kernel
+	// has them, SIGCHLD otherwise; only the context's own children.
+	ctx, err := childproc.New(l, childproc.Config{})
+	if err != nil {
+		return 2, err
+	}
+	defer ctx.Close() // kills and reaps what is still running on an error
+
+	r := &runner{l: l, ctx: ctx, slots: slots, limit: limit, running: map[*job]bool{}}
+	if err := r.watchSignals(); err != nil {
+		return 2, err
+	}
+	if err := r.readInput(in); err != nil {
+		return 2, err
+	}
+	r.startJobs()
+	if err := l.Run(); err != nil { // until the last job is done (r.finish)
+		return 2, err
+	}
+	return r.summary(), nil
+}
+
+// readInput reads a regular file at once, and watches anything else (a
+// pipe, a terminal) on the loop.
+func (r *runner) readInput(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Mode().IsRegular() {
+		b, err := io.ReadAll(f)
+		r.addInput(b)
+		r.endInput(err)
+		return nil
+	}
+	// Fd leaves the file in blocking mode, which stdin shares with other
+	// processes (a terminal with the shell): one read per readiness, as
+	// the loop reports it, cannot block.
+	r.input, err = r.l.Watch(int(f.Fd()), hooks.In, r.inputReady)
+	return err
+}
+
+// inputReady reads what the input has (once: the fd is blocking).
+func (r *runner) inputReady(fd int, _ hooks.Events) error {
+	var buf [64 << 10]byte
+	n, err := unix.Read(fd, buf[:])
+	switch {
+	case err == unix.EINTR || err == unix.EAGAIN:
+		return nil
+	case err != nil:
+		r.endInput(os.NewSyscallError("read", err))
+	case n == 0:
+		r.endInput(nil)
+	default:
+		r.addInput(buf[:n])
+	}
+	r.startJobs()
+	return nil
+}
+
+// addInput queues every complete line of b.
+func (r *runner) addInput(b []byte) {
+	r.partial = append(r.partial, b...)
+	for {
+		i := bytes.IndexByte(r.partial, '\n')
+		if i < 0 {
+			break
+		}
+		r.addLine(r.partial[:i])
+		r.partial = r.partial[i+1:]
+	}
+	if len(r.queue) >= maxQueue && r.input != nil && !r.paused {
+		_ = r.input.Modify(0) // back-pressure on the producer
+		r.paused = true
+	}
+}
+
+func (r *runner) addLine(b []byte) {
+	line := strings.TrimSpace(string(b))
+	if line == "" {
+		return
+	}
+	r.lines++
+	r.queue = append(r.queue, &job{n: r.lines, line: line})
+}
+
+// endInput records the end of the input (err: a read error).
+func (r *runner) endInput(err error) {
+	if r.inputDone {
+		return
+	}
+	r.addLine(r.partial) // a last line without a newline
+	r.partial = nil
+	r.inputDone, r.inputErr = true, err
+	if r.input != nil {
+		r.input.Stop()
+		r.input = nil
+	}
+}
+
+// startJobs fills the free slots, and stops the loop when everything is
+// done.
+func (r *runner) startJobs() {
+	for r.signal == 0 && len(r.running) < r.slots && len(r.queue) > 0 {
+		j := r.queue[0]
+		r.queue[0] = nil
+		r.queue = r.queue[1:]
+		r.start(j)
+	}
+	if r.paused && len(r.queue) < maxQueue/2 {
+		if err := r.input.Modify(hooks.In); err == nil {
+			r.paused = false
+		}
+	}
+	if len(r.running) == 0 && (r.inputDone && len(r.queue) == 0 || r.signal != 0) {
+		r.l.Stop()
+	}
+}
+
+func (r *runner) start(j *job) {
+	limit := r.limit
+	if limit == 0 {
+		limit = math.MaxInt // keep everything
+	}
+	j.start = time.Now()
+	ch, err := r.ctx.Spawn(&childproc.Cmd{
+		Args: []string{"/bin/sh", "-c", j.line},
+		// stdout and stderr into one library pipe, drained on the loop
+		// and kept up to limit; stdin is /dev/null.
+		StdoutPipe:  &childproc.Output{Limit: limit},
+		MergeStderr: true,
+		// Its own process group: signals reach the job's whole tree.
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+		OnExit:      func(*childproc.Child, childproc.Status) { j.end = time.Now() },
+		// After the exit and the pipe's EOF: the complete output.
+		OnDone: func(_ *childproc.Child, res *childproc.Result) { r.done(j, res) },
+	})
+	r.ran++
+	if err != nil { // fork failed (EAGAIN: too many processes, say)
+		j.status = "not started: " + err.Error()
+		r.failed = append(r.failed, j)
+		r.print(fmt.Appendf(nil, "--- [%d] %s: %s\n", j.n, j.status, j.line))
+		return
+	}
+	j.ch = ch
+	r.running[j] = true
+}
+
+// done prints a finished job's block, in one write, and starts the next.
+func (r *runner) done(j *job, res *childproc.Result) {
+	delete(r.running, j)
+	st := "ok"
+	if !res.Status.Success() {
+		st = res.Status.String()
+		j.status = st
+		r.failed = append(r.failed, j)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "--- [%d] %s, %v: %s\n", j.n, st, duration(j.end.Sub(j.start)), j.line)
+	b.Write(res.Stdout)
+	if len(res.Stdout) > 0 && res.Stdout[len(res.Stdout)-1] != '\n' {
+		b.WriteByte('\n')
+	}
+	if res.StdoutTotal > int64(len(res.Stdout)) {
+		fmt.Fprintf(&b, "--- [%d] output truncated: the first %d of %d bytes shown\n", j.n, len(res.Stdout), res.StdoutTotal)
+	}
+	if res.Cut {
+		fmt.Fprintf(&b, "--- [%d] output cut: the pipe was still open %v after the exit (a background process?)\n", j.n, childproc.DefaultDrainTimeout)
+	}
+	r.print(b.Bytes())
+	r.startJobs()
+}
+
+// print writes a block to stdout. One write(2) per block (os.File.Write
+// loops only on a short write), so blocks stay whole even when other
+// processes write to the same file.
+func (r *runner) print(b []byte) {
+	_, _ = os.Stdout.Write(b) // a closed pipe (| head) ends the program with SIGPIPE
+}
+
+// duration rounds d for the block headers: 12ms, 1.4s, 2m3s.
+func duration(d time.Duration) time.Duration {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond)
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond)
+	default:
+		return d.Round(time.Second)
+	}
+}
+
+// summary prints the summary on stderr and returns the exit status.
+func (r *runner) summary() int {
+	w := os.Stderr
+	code := 0
+	if r.inputErr != nil {
+		fmt.Fprintf(w, "parallel: reading the input: %v\n", r.inputErr)
+		code = 2
+	}
+	switch len(r.failed) {
+	case 0:
+		fmt.Fprintf(w, "parallel: %s, all succeeded\n", jobs(r.ran))
+	default:
+		fmt.Fprintf(w, "parallel: %s, %d failed:\n", jobs(r.ran), len(r.failed))
+		slices.SortFunc(r.failed, func(a, b *job) int { return a.n - b.n })
+		for _, j := range r.failed {
+			fmt.Fprintf(w, "  [%d] %s: %s\n", j.n, j.status, j.line)
+		}
+		code = max(code, 1)
+	}
+	if r.signal != 0 {
+		if r.inputDone {
+			fmt.Fprintf(w, "parallel: %v: %s not started\n", r.signal, jobs(len(r.queue)))
+		} else {
+			fmt.Fprintf(w, "parallel: %v: stopped reading the input; %s read but not started\n", r.signal, jobs(len(r.queue)))
+		}
+		code = 128 + int(r.signal)
+	}
+	return code
+}
+
+// jobs says "1 job", "2 jobs".
+func jobs(n int) string {
+	if n == 1 {
+		return "1 job"
+	}
+	return strconv.Itoa(n) + " jobs"
+}
+
+// watchSignals makes SIGINT, SIGTERM and SIGHUP callbacks on the loop:
+// os/signal's goroutine writes each signal's number into a self-pipe that
+// the loop watches.
+func (r *runner) watchSignals() error {
+	// Plain pipe(2), as Darwin has no pipe2: nothing forks before this
+	// runs, so no child can inherit the ends before they are close-on-exec.
+	var p [2]int
+	if err := unix.Pipe(p[:]); err != nil {
+		return os.NewSyscallError("pipe", err)
+	}
+	rd, wr := p[0], p[1] // open until the process exits
+	for _, fd := range p {
+		unix.CloseOnExec(fd)
+		if err := unix.SetNonblock(fd, true); err != nil {
+			return os.NewSyscallError("fcntl", err)
+		}
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		for s := range sigs {
+			_, _ = unix.Write(wr, []byte{byte(s.(syscall.Signal))}) // EAGAIN: plenty pending
+		}
+	}()
+	_, err := r.l.Watch(rd, hooks.In, func(fd int, _ hooks.Events) error {
+		var buf [16]byte
+		n, err := unix.Read(fd, buf[:])
+		if err != nil {
+			return nil // EAGAIN, EINTR: nothing (more) to read
+		}
+		for _, b := range buf[:n] {
+			r.interrupt(syscall.Signal(b))
+		}
+		return nil
+	})
+	return err
+}
+
+// interrupt stops starting jobs and forwards sig to the running ones; the
+// second signal kills them.
+func (r *runner) interrupt(sig syscall.Signal) {
+	if r.signal == 0 {
+		r.signal = sig
+	} else {
+		sig = syscall.SIGKILL
+	}
+	if r.input != nil {
+		r.input.Stop()
+		r.input = nil
+	}
+	for j := range r.running {
+		// The job is not reaped yet (OnDone has not run), so its pid
+		// still names its group: no reused pid can be hit.
+		if err := j.ch.SignalGroup(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			fmt.Fprintf(os.Stderr, "parallel: signalling [%d]: %v\n", j.n, err)
+		}
+	}
+	r.startJobs() // stops the loop if nothing runs
+}
+
+// size is a flag.Value for byte counts with an optional k, M or G suffix.
+type size int
+
+func (s *size) String() string { return strconv.Itoa(int(*s)) }
+
+func (s *size) Set(v string) error {
+	mult := 1
+	if i := len(v) - 1; i > 0 {
+		switch v[i] {
+		case 'k', 'K':
+			mult, v = 1<<10, v[:i]
+		case 'm', 'M':
+			mult, v = 1<<20, v[:i]
+		case 'g', 'G':
+			mult, v = 1<<30, v[:i]
+		}
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > math.MaxInt/mult {
+		return errors.New("want a byte count such as 65536, 64k or 1M")
+	}
+	*s = size(n * mult)
+	return nil
+}
