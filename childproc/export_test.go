@@ -110,3 +110,13 @@ func (c *Context) ModeOf() Mode { return c.mode }
 // ForkStepsForTest forks like Context.ForkNoexec without recording the child
 // anywhere: the old fork-then-Adopt pattern, for a negative control.
 func ForkStepsForTest(s *Steps) (int, error) { return forkSteps(s.steps) }
+
+// StdoutFD is the parent's end of the child's library stdout pipe, or -1.
+func (ch *Child) StdoutFD() int {
+	if ch.io == nil || ch.io.out[0] == nil {
+		return -1
+	}
+	ch.io.mu.Lock()
+	defer ch.io.mu.Unlock()
+	return ch.io.out[0].fd
+}

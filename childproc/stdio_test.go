@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -258,6 +259,7 @@ func TestStdioBurst(t *testing.T) {
 			defer stop()
 			c := newCtx(t, hooksImpl, childproc.ModeOwn, 0, nil)
 			before := openFDs(t)
+			goroutines := runtime.NumGoroutine()
 			sem := make(chan struct{}, inFlight)
 			var wg sync.WaitGroup
 			var mu sync.Mutex
@@ -284,6 +286,7 @@ func TestStdioBurst(t *testing.T) {
 			}
 			waitGroup(t, &wg)
 			assert.Zero(t, bad, "children whose output did not arrive intact")
+			assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "goroutines after the burst (none per child or pipe)")
 			assert.Equal(t, before, openFDs(t), "fds after the burst")
 		})
 	}
@@ -437,4 +440,64 @@ func TestStdioQueueBadUse(t *testing.T) {
 	_, err = ch.WriteStdin([]byte("y"))
 	assert.ErrorIs(t, err, os.ErrInvalid, "WriteStdin without a queue")
 	assert.Equal(t, "x", string(d.wait(t).Stdout))
+}
+
+// TestStdioStaleOccurrence: child A's stdout pipe is ready in a poll
+// result; before that result is dispatched, A's pipe is closed (Disown) and
+// child B gets a pipe with the same fd number. The stale occurrence must
+// not deliver B's bytes to A, nor lose them for B.
+func TestStdioStaleOccurrence(t *testing.T) {
+	pa, err := osevent.NewPollArray()
+	require.NoError(t, err)
+	defer pa.Close()
+	c := newCtx(t, pa, childproc.ModeOwn, 0, nil)
+	var got []string // appended by OnData, on this goroutine (AfterPoll)
+	stream := func(name string) *childproc.Output {
+		return &childproc.Output{OnData: func(_ *childproc.Child, p []byte) { got = append(got, name+":"+string(p)) }}
+	}
+	nop := func(*childproc.Child, childproc.Status) {}
+	a, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "echo A; exec sleep 30"}, StdoutPipe: stream("A"), OnExit: nop})
+	require.NoError(t, err)
+	defer func() { _ = syscall.Kill(a.Pid(), syscall.SIGKILL); _, _ = testutil.Reap(a.Pid()) }()
+	// Wait until A's line is ready in a poll result, without dispatching it.
+	fdA := a.StdoutFD()
+	require.GreaterOrEqual(t, fdA, 0)
+	var fds []unix.PollFd
+	deadline := time.Now().Add(hangGuard)
+	for {
+		var ms int
+		fds, ms = pa.BeforePoll(nil, 10, time.Now())
+		_, err := pollFds(fds, ms)
+		require.NoError(t, err)
+		ready := false
+		for _, f := range fds {
+			ready = ready || (int(f.Fd) == fdA && f.Revents&unix.POLLIN != 0)
+		}
+		if ready {
+			break
+		}
+		require.NoError(t, pa.AfterPoll(fds, time.Now()))
+		require.True(t, time.Now().Before(deadline), "A's output never became ready")
+	}
+	require.NoError(t, a.Disown()) // closes A's pipe: its fd number is free
+	d := newDone()
+	cmdB := shellIO("echo B", d)
+	cmdB.StdoutPipe = stream("B")
+	b, err := c.Spawn(cmdB)
+	require.NoError(t, err)
+	require.Equal(t, fdA, b.StdoutFD(), "B's pipe did not reuse A's fd number: the scenario did not happen")
+	require.NoError(t, pa.AfterPoll(fds, time.Now())) // the stale round
+	for {
+		select {
+		case <-d.ch:
+			assert.Equal(t, []string{"B:B\n"}, got, "callbacks")
+			return
+		default:
+		}
+		fds, ms := pa.BeforePoll(nil, 10, time.Now())
+		_, err := pollFds(fds, ms)
+		require.NoError(t, err)
+		require.NoError(t, pa.AfterPoll(fds, time.Now()))
+		require.True(t, time.Now().Before(deadline), "B never finished")
+	}
 }
