@@ -32,6 +32,7 @@ type Context struct {
 	forking  int            // spawns forking without mu (see start); guarded by mu
 	forked   sync.Cond      // broadcast when forking drops to 0; L is &mu
 	passes   uint64         // collect passes so far; guarded by mu
+	draining map[*childIO]struct{} // reaped children whose pipes are still open; guarded by mu
 }
 
 // exit is one collected death: a child of ours (ch != nil) or, with
@@ -281,6 +282,10 @@ func (c *Context) Close() error {
 		c.forgetLocked(ch, killAndReap(ch))
 		ch.abandonIO()
 	}
+	for cio := range c.draining {
+		cio.abandon()
+	}
+	c.draining = nil
 	c.leaveLocked()
 	c.reaper.close()
 	c.mu.Unlock()

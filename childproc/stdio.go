@@ -492,6 +492,19 @@ func (cio *childIO) closeLocked() {
 // exitedIO records the exit (called after OnExit) and either finishes at
 // once or arms the drain deadline.
 func (c *Context) exitedIO(cio *childIO, st Status) {
+	// Until done, the context must know the pipes of a child it no longer
+	// lists, so that Close can close them.
+	c.mu.Lock()
+	if c.closed.Load() {
+		c.mu.Unlock()
+		cio.abandon()
+		return
+	}
+	if c.draining == nil {
+		c.draining = make(map[*childIO]struct{})
+	}
+	c.draining[cio] = struct{}{}
+	c.mu.Unlock()
 	cio.mu.Lock()
 	cio.exited = true
 	cio.res.Status = st
@@ -565,6 +578,9 @@ func (c *Context) maybeDone(cio *childIO) {
 	res, ch := cio.res, cio.ch
 	fn := cio.onDone
 	cio.mu.Unlock()
+	c.mu.Lock()
+	delete(c.draining, cio)
+	c.mu.Unlock()
 	if fn != nil && !c.closed.Load() {
 		fn(ch, &res)
 	}
@@ -573,10 +589,13 @@ func (c *Context) maybeDone(cio *childIO) {
 // abandonIO closes the pipes of a child the context lets go of (Close,
 // Disown) without running OnDone.
 func (ch *Child) abandonIO() {
-	cio := ch.io
-	if cio == nil {
-		return
+	if ch.io != nil {
+		ch.io.abandon()
 	}
+}
+
+// abandon closes every pipe and cancels the deadline, without OnDone.
+func (cio *childIO) abandon() {
 	cio.mu.Lock()
 	cio.done = true
 	if cio.timer != nil {

@@ -501,3 +501,28 @@ func TestStdioStaleOccurrence(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "B never finished")
 	}
 }
+
+// TestStdioCloseWhileDraining: a reaped child whose pipe a descendant
+// holds (no drain deadline) is not in the context's child list any more;
+// Close must still close its pipes.
+func TestStdioCloseWhileDraining(t *testing.T) {
+	l := childproc.StartLoop(t)
+	before := openFDs(t)
+	c, err := childproc.New(l, childproc.Config{})
+	require.NoError(t, err)
+	exited := make(chan struct{})
+	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "sleep 30 & echo hi"},
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true}, DrainTimeout: -1,
+		StdoutPipe:  &childproc.Output{Limit: 10},
+		OnExit:      func(*childproc.Child, childproc.Status) { close(exited) },
+		OnDone:      func(*childproc.Child, *childproc.Result) { t.Error("OnDone after Close") }})
+	require.NoError(t, err)
+	defer syscall.Kill(-ch.Pid(), syscall.SIGKILL)
+	select {
+	case <-exited:
+	case <-time.After(hangGuard):
+		require.FailNow(t, "no exit")
+	}
+	require.NoError(t, c.Close())
+	assert.Equal(t, before, openFDs(t), "fds after Close with a pipe still draining")
+}
