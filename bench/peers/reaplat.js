@@ -4,6 +4,7 @@
 // Usage:
 //   node reaplat.js latency N WARMUP
 //   node reaplat.js throughput CONCURRENCY TOTAL
+//   node reaplat.js output MIB WARMUP_MIB
 //
 // latency: WARMUP+N sequential /bin/cat children. For each: spawn cat with
 // stdin and stdout pipes, write one byte and read it back (cat has exec'd
@@ -11,7 +12,13 @@
 // stdin, t1 = entry of the 'exit' event handler. Prints one JSON line per
 // measured exit, {"pid":123,"ns":45678}, then one summary line.
 // throughput: spawn /bin/true with CONCURRENCY in flight until TOTAL have
-// exited; prints only the summary line. Errors go to stderr, exit code 1.
+// exited; prints only the summary line.
+// output: one warm-up child of WARMUP_MIB (if > 0), then one measured
+// child of MIB: `/bin/dd if=/dev/zero bs=1M count=MIB status=none`, stdout a
+// pipe counted in 'data' events (nothing kept), stdin and stderr ignored;
+// ns from just before spawn to the 'close' event (exit seen and stdout at
+// EOF). Prints only the summary line, with the measured child's bytes.
+// Errors go to stderr, exit code 1.
 'use strict';
 const { spawn } = require('child_process');
 
@@ -78,6 +85,33 @@ function throughput(concurrency, total) {
   });
 }
 
+function oneOutput(mib) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn('/bin/dd', ['if=/dev/zero', 'bs=1M', 'count=' + mib, 'status=none'],
+      { stdio: ['ignore', 'pipe', 'ignore'], env: {} });
+    let bytes = 0;
+    child.on('error', reject);
+    child.stdout.on('data', (chunk) => { bytes += chunk.length; });
+    child.on('close', (code, signal) => {
+      const t1 = process.hrtime.bigint();
+      if (code !== 0) {
+        reject(new Error(`dd ${child.pid} exited with ${code} ${signal}`));
+        return;
+      }
+      resolve({ bytes, ns: Number(t1 - t0) });
+    });
+  });
+}
+
+async function output(mib, warmup) {
+  if (warmup > 0) {
+    await oneOutput(warmup);
+  }
+  const r = await oneOutput(mib);
+  summary({ mode: 'output', n: 1, warmup, bytes: r.bytes, elapsed_ns: r.ns });
+}
+
 async function main() {
   const [mode, a, b] = process.argv.slice(2);
   const x = parseInt(a, 10);
@@ -86,8 +120,10 @@ async function main() {
     await latency(x, y);
   } else if (mode === 'throughput' && x > 0 && y > 0) {
     await throughput(x, y);
+  } else if (mode === 'output' && x > 0 && y >= 0) {
+    await output(x, y);
   } else {
-    throw new Error('usage: reaplat.js latency N WARMUP | throughput CONCURRENCY TOTAL');
+    throw new Error('usage: reaplat.js latency N WARMUP | throughput CONCURRENCY TOTAL | output MIB WARMUP_MIB');
   }
 }
 

@@ -4,6 +4,7 @@
 Usage:
   python3 reaplat.py latency N WARMUP [default|pidfd]
   python3 reaplat.py throughput CONCURRENCY TOTAL [default|pidfd]
+  python3 reaplat.py output MIB WARMUP_MIB [default|pidfd]
 
 latency: WARMUP+N sequential /bin/cat children started with
 asyncio.create_subprocess_exec. For each: stdin is a pipe we own (so that
@@ -14,6 +15,12 @@ closing its stdin; t1 = when `await proc.wait()` returns. Prints one JSON
 line per measured exit, {"pid":123,"ns":45678}, then one summary line.
 throughput: /bin/true with CONCURRENCY in flight until TOTAL have exited;
 prints only the summary line.
+output: one warm-up child of WARMUP_MIB (if > 0), then one measured child
+of MIB: `/bin/dd if=/dev/zero bs=1M count=MIB status=none` with stdout an
+asyncio pipe, stdin and stderr DEVNULL; ns from just before
+create_subprocess_exec to the return of `await proc.communicate()` (all
+of stdout read into memory, exit seen). Prints only the summary line, with
+the measured child's bytes.
 
 The watcher argument picks how asyncio learns of exits: "default" keeps the
 interpreter's default (ThreadedChildWatcher, a thread blocked in waitpid per
@@ -108,13 +115,36 @@ async def throughput(concurrency, total, kind):
             elapsed_ns=time.monotonic_ns() - start)
 
 
+async def one_output(mib):
+    t0 = time.monotonic_ns()
+    proc = await asyncio.create_subprocess_exec(
+        "/bin/dd", "if=/dev/zero", "bs=1M", "count=%d" % mib, "status=none",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL, env={})
+    out, _ = await proc.communicate()
+    t1 = time.monotonic_ns()
+    if proc.returncode != 0:
+        raise RuntimeError("dd %d exited with %d" % (proc.pid, proc.returncode))
+    return len(out), t1 - t0
+
+
+async def output(mib, warmup, kind):
+    install_watcher(kind)
+    if warmup > 0:
+        await one_output(warmup)
+    n, ns = await one_output(mib)
+    summary(mode="output", n=1, warmup=warmup, bytes=n, elapsed_ns=ns)
+
+
 def main(argv):
-    if len(argv) not in (3, 4) or argv[0] not in ("latency", "throughput"):
+    if len(argv) not in (3, 4) or argv[0] not in ("latency", "throughput", "output"):
         raise SystemExit(__doc__)
     mode, a, b = argv[0], int(argv[1]), int(argv[2])
     kind = argv[3] if len(argv) == 4 else "default"
     if mode == "latency":
         asyncio.run(latency(a, b, kind))
+    elif mode == "output":
+        asyncio.run(output(a, b, kind))
     else:
         asyncio.run(throughput(a, b, kind))
 

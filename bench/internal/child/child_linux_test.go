@@ -6,6 +6,7 @@ import (
 	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 func TestCatProtocol(t *testing.T) {
@@ -41,5 +42,33 @@ func TestIdlePool(t *testing.T) {
 	require.NoError(t, p.Release())
 	require.NoError(t, p.Release(), "second Release")
 	require.Error(t, p.Grow(1, nil), "Grow after Release")
+	assert.NoError(t, testutil.NoChildren())
+}
+
+func TestOutput(t *testing.T) {
+	require.NoError(t, OutputAvailable())
+	var p [2]int
+	require.NoError(t, unix.Pipe2(p[:], unix.O_CLOEXEC))
+	pid, err := SpawnOutput(2, p[1])
+	unix.Close(p[1])
+	require.NoError(t, err)
+	var n int64
+	buf := make([]byte, 64<<10)
+	for {
+		k, err := unix.Read(p[0], buf)
+		if err == unix.EINTR {
+			continue
+		}
+		require.NoError(t, err)
+		if k == 0 {
+			break
+		}
+		n += int64(k)
+	}
+	unix.Close(p[0])
+	ws, err := Reap(pid)
+	require.NoError(t, err)
+	require.Zero(t, ws.ExitStatus(), "dd ended %v", ws)
+	assert.Equal(t, int64(2<<20), n, "bytes read")
 	assert.NoError(t, testutil.NoChildren())
 }

@@ -45,9 +45,24 @@ type ThroughputConfig struct {
 	Total       int
 }
 
+// OutputConfig parameterises one output run: one child (child.OutputPath
+// with child.OutputArgv) writes MiB mebibytes of zeros to its stdout as fast
+// as it can, after a warm-up child that writes WarmupMiB (0: none).
+type OutputConfig struct {
+	MiB       int
+	WarmupMiB int
+}
+
+// Bytes is what the measured child writes.
+func (c OutputConfig) Bytes() int64 { return int64(c.MiB) << 20 }
+
 // RefExec is the Ref of the os/exec row: the throughput table's second
 // ratio column is computed against it.
 const RefExec = "exec.Cmd"
+
+// RefExecOutput is the Ref of the exec.Cmd.Output row: the output table's
+// ratio column is computed against it.
+const RefExecOutput = "exec.Cmd.Output"
 
 // Row is one way of running children and noticing their exit: one line of
 // every section's table it takes part in. A Row is plain data; the zero
@@ -60,7 +75,10 @@ type Row struct {
 	// (raw pidfd + epoll).
 	Floor bool
 	// Default marks childloop's default configuration: the row the
-	// verdict lines are about and the one the plot emphasises.
+	// verdict lines are about and the one the plot emphasises. Exactly
+	// one row with a Latency function is the default; in the output
+	// section every row of childloop's default context is (capture and
+	// stream), and the verdict's output line names each.
 	Default bool
 	// Ref, if not empty, makes the row one the verdict compares the
 	// default against, under this short name ("the floor", RefExec,
@@ -81,7 +99,8 @@ type Row struct {
 	// Latency runs the fair protocol (see bench/README.md) for
 	// cfg.Warmup + cfg.N sequential /bin/cat children and returns the
 	// cfg.N measured samples. It must reap every child it started, also
-	// on error.
+	// on error. nil keeps the row out of the latency and scale sections
+	// (a row of the output section only).
 	Latency func(ctx context.Context, cfg LatencyConfig) ([]Sample, error)
 	// Throughput, if not nil, spawns and reaps cfg.Total /bin/true
 	// children with cfg.Concurrency in flight and returns the elapsed
@@ -89,6 +108,13 @@ type Row struct {
 	// noticed. It must reap every child it started. nil keeps the row out
 	// of the throughput section.
 	Throughput func(ctx context.Context, cfg ThroughputConfig) (time.Duration, error)
+	// Output, if not nil, runs the warm-up child of cfg and then the
+	// measured one, reads each one's stdout to the end (checking that
+	// it got every byte) and reaps it, and returns the measured child's
+	// wall time: from before its spawn to the moment the method's user
+	// code has both all of its output and its exit. nil keeps the row
+	// out of the output section.
+	Output func(ctx context.Context, cfg OutputConfig) (time.Duration, error)
 }
 
 // Check returns nil if r can run on this machine, or why not.

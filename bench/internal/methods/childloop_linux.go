@@ -339,3 +339,80 @@ func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConf
 	}
 	return elapsed, firstErr
 }
+
+// childloopOutputRows are the output section's childloop rows: the zero
+// Config on the reference loop, the child's stdout a library pipe either
+// captured whole (Output.Limit = the child's size) or streamed to an
+// OnData callback that only counts. The measuring goroutine drives the
+// loop with RunOnce, as in the latency rows; the run ends at OnDone's
+// entry, when the library has the exit and every byte.
+func childloopOutputRows() []harness.Row {
+	return []harness.Row{
+		{Name: "childloop capture (Output.Limit)", Default: true,
+			Available: child.OutputAvailable, Output: childloopOutput{}.output},
+		{Name: "childloop stream (Output.OnData)", Default: true,
+			Available: child.OutputAvailable, Output: childloopOutput{stream: true}.output},
+	}
+}
+
+// childloopOutput is one childloop output row.
+type childloopOutput struct {
+	stream bool // OnData counting; otherwise capture
+}
+
+func (o childloopOutput) output(ctx context.Context, cfg harness.OutputConfig) (time.Duration, error) {
+	l, err := loop.New()
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	c, err := childproc.New(l, childproc.Config{})
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	return outputRuns(ctx, cfg, func(mib int) (time.Duration, error) { return o.one(l, c, mib) })
+}
+
+func (o childloopOutput) one(l *loop.Loop, c *childproc.Context, mib int) (time.Duration, error) {
+	want := int64(mib) << 20
+	var (
+		streamed int64
+		res      *childproc.Result
+		t1       time.Time
+	)
+	out := &childproc.Output{}
+	if o.stream {
+		out.OnData = func(_ *childproc.Child, p []byte) { streamed += int64(len(p)) }
+	} else {
+		out.Limit = int(want)
+	}
+	cmd := &childproc.Cmd{Path: child.OutputPath, Args: child.OutputArgv(mib), Env: []string{}, StdoutPipe: out,
+		OnDone: func(_ *childproc.Child, r *childproc.Result) { t1, res = time.Now(), r }}
+	start := time.Now()
+	ch, err := c.Spawn(cmd)
+	if err != nil {
+		return 0, err
+	}
+	for res == nil {
+		if err := l.RunOnce(true); err != nil {
+			ch.Kill()
+			return 0, err
+		}
+	}
+	var status error
+	switch {
+	case !res.Status.Success():
+		status = fmt.Errorf("dd %d: %v", ch.Pid(), res.Status)
+	case res.Cut:
+		status = fmt.Errorf("dd %d: output cut at the drain deadline", ch.Pid())
+	}
+	got := res.StdoutTotal
+	if o.stream && streamed != got {
+		status = errors.Join(status, fmt.Errorf("OnData got %d bytes, Result.StdoutTotal says %d", streamed, got))
+	}
+	if !o.stream && int64(len(res.Stdout)) != got {
+		status = errors.Join(status, fmt.Errorf("captured %d bytes, Result.StdoutTotal says %d", len(res.Stdout), got))
+	}
+	return t1.Sub(start), checkOutput(got, mib, status)
+}

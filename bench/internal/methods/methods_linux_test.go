@@ -38,11 +38,12 @@ func checkSamples(t *testing.T, name string, got []harness.Sample, n int) {
 }
 
 // TestTable checks what the command relies on: unique names, exactly one
-// floor and one default row, unique verdict references (the os/exec one
-// among them), and a latency function on every row.
+// floor and one default row among the rows with a latency function, at
+// least one default row in the output section, unique verdict references
+// (the os/exec ones among them), and every row in some section.
 func TestTable(t *testing.T) {
 	names, refs := map[string]bool{}, map[string]bool{}
-	floors, defaults := 0, 0
+	floors, defaults, outputDefaults := 0, 0, 0
 	for _, r := range Rows() {
 		assert.NotEmpty(t, r.Name, "row name")
 		assert.False(t, names[r.Name], "row name %q repeated", r.Name)
@@ -53,26 +54,44 @@ func TestTable(t *testing.T) {
 		}
 		if r.Floor {
 			floors++
+			assert.NotNil(t, r.Latency, "%s: the floor without Latency", r.Name)
 		}
-		if r.Default {
+		if r.Default && r.Latency != nil {
 			defaults++
 		}
-		assert.NotNil(t, r.Latency, "%s: Latency", r.Name)
+		if r.Default && r.Output != nil {
+			outputDefaults++
+		}
+		assert.True(t, r.Latency != nil || r.Output != nil, "%s: neither Latency nor Output", r.Name)
+		assert.True(t, r.Latency != nil || (!r.Scale && r.Throughput == nil), "%s: Scale or Throughput without Latency", r.Name)
 		assert.False(t, r.Peer && r.Scale, "%s: a peer cannot run next to this process's idle children", r.Name)
 	}
 	assert.Equal(t, 1, floors, "floor rows")
-	assert.Equal(t, 1, defaults, "default rows")
+	assert.Equal(t, 1, defaults, "default rows with Latency")
+	assert.Positive(t, outputDefaults, "default rows with Output")
 	assert.True(t, refs[harness.RefExec], "a row with the os/exec ref")
+	assert.True(t, refs[harness.RefExecOutput], "a row with the exec.Cmd.Output ref")
 }
 
 // TestEveryRow runs every row, small, and checks it reaped its children;
-// the rows that take idle children are given some.
+// the rows that take idle children are given some, the output rows write
+// 4 MiB.
 func TestEveryRow(t *testing.T) {
 	const n = 20
 	for _, r := range Rows() {
 		t.Run(r.Name, func(t *testing.T) {
 			if err := r.Check(); err != nil {
 				t.Skipf("skipped: %v", err)
+			}
+			if r.Output != nil {
+				d, err := r.Output(context.Background(), harness.OutputConfig{MiB: 4, WarmupMiB: 1})
+				if assert.NoError(t, err, "Output") {
+					assert.Positive(t, d, "Output")
+				}
+			}
+			if r.Latency == nil {
+				assert.NoError(t, testutil.NoChildren())
+				return
 			}
 			progress := 0
 			cfg := harness.LatencyConfig{N: n, Warmup: 3, Progress: func(done int) { progress = done }}
@@ -103,6 +122,6 @@ func TestEveryRow(t *testing.T) {
 }
 
 func TestPeerSkipReason(t *testing.T) {
-	r := peerRow("x", "", peerMethodNoSuchInterpreter)
+	r := peerRow("x", "", peerMethodNoSuchInterpreter, true)
 	assert.ErrorIs(t, r.Check(), harness.ErrNotInstalled, "Available")
 }

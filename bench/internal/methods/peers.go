@@ -21,10 +21,15 @@ var (
 
 // peerRow is a row measured by a peer driver in another runtime; the
 // driver measures its own t0 and t1 with its runtime's monotonic clock.
-func peerRow(name, ref string, p peerrun.Peer) harness.Row {
+// With output it is in the output section too.
+func peerRow(name, ref string, p peerrun.Peer, output bool) harness.Row {
 	m := peerMethod{name: name, peer: p}
-	return harness.Row{Name: name, Ref: ref, Peer: true,
+	r := harness.Row{Name: name, Ref: ref, Peer: true,
 		Available: m.Available, Latency: m.Latency, Throughput: m.Throughput}
+	if output {
+		r.Output = m.Output
+	}
+	return r
 }
 
 // peerMethod runs one peer driver under a row's name.
@@ -57,6 +62,19 @@ func (m peerMethod) Latency(ctx context.Context, cfg harness.LatencyConfig) ([]h
 		return samples, fmt.Errorf("%s: got %d samples and summary %+v, want %d", m.name, len(samples), sum, cfg.N)
 	}
 	return samples, nil
+}
+
+// Output runs `output MIB WARMUP_MIB`: the driver runs the warm-up child
+// and the measured one and reports the latter.
+func (m peerMethod) Output(ctx context.Context, cfg harness.OutputConfig) (time.Duration, error) {
+	_, sum, err := m.peer.Run(ctx, []string{"output", strconv.Itoa(cfg.MiB), strconv.Itoa(cfg.WarmupMiB)}, nil)
+	if err != nil {
+		return 0, err
+	}
+	if sum.Mode != "output" || sum.Bytes != cfg.Bytes() || sum.ElapsedNS <= 0 {
+		return 0, fmt.Errorf("%s: bad output summary %+v, want %d bytes", m.name, sum, cfg.Bytes())
+	}
+	return time.Duration(sum.ElapsedNS), nil
 }
 
 func (m peerMethod) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {

@@ -4,15 +4,18 @@ import "github.com/childloop/childloop/bench/internal/harness"
 
 // Rows returns the comparison, in the order every table prints it: the
 // floor, childloop's paths (childloop_linux.go), the other Go ways of
-// waiting, and the peers in other runtimes. Adding a row is adding an entry
-// here (or in childloopRows) and the functions it names.
+// waiting, the rows of the output section only (childloop's capture and
+// stream, hand-written read loops, os/exec; output_linux.go), and the
+// peers in other runtimes. Adding a row is adding an entry here (or in
+// childloopRows, childloopOutputRows or outputRows) and the functions it
+// names.
 func Rows() []harness.Row {
 	rows := []harness.Row{{
 		Name: "pidfd + epoll (floor)", Floor: true, Ref: "the floor", Scale: true,
 		Available: pidfdAvailable, Latency: pidfdLatency, Throughput: pidfdThroughput,
 	}}
 	rows = append(rows, childloopRows()...)
-	return append(rows,
+	rows = append(rows,
 		harness.Row{Name: "exec.Cmd.Wait in a goroutine", Ref: harness.RefExec, Scale: true,
 			Latency: execLatency, Throughput: execThroughput},
 		harness.Row{Name: "signal.Notify + wait4(-1, WNOHANG) (go-reap)", Scale: true,
@@ -22,8 +25,14 @@ func Rows() []harness.Row {
 		// nothing.
 		harness.Row{Name: "signal.Notify → self-pipe → epoll",
 			Latency: notifyPipeLatency, Throughput: notifyPipeThroughput},
-		peerRow("node child_process (libuv)", "Node", nodePeer),
-		peerRow("python3 asyncio (default watcher)", "asyncio (default watcher)", pythonDefault),
-		peerRow("python3 asyncio (pidfd watcher)", "asyncio (pidfd watcher)", pythonPidfd),
+	)
+	rows = append(rows, childloopOutputRows()...)
+	rows = append(rows, outputRows()...)
+	return append(rows,
+		peerRow("node child_process (libuv)", "Node", nodePeer, true),
+		peerRow("python3 asyncio (default watcher)", "asyncio (default watcher)", pythonDefault, true),
+		// Not in the output section: how asyncio learns of the exit
+		// hardly matters next to reading the output.
+		peerRow("python3 asyncio (pidfd watcher)", "asyncio (pidfd watcher)", pythonPidfd, false),
 	)
 }

@@ -33,6 +33,7 @@ type Summary struct {
 	N           int    `json:"n"`
 	Warmup      int    `json:"warmup,omitempty"`
 	Concurrency int    `json:"concurrency,omitempty"`
+	Bytes       int64  `json:"bytes,omitempty"` // output: bytes the measured child wrote and the driver read
 	ElapsedNS   int64  `json:"elapsed_ns"`
 }
 

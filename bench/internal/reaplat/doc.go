@@ -1,6 +1,6 @@
 // Package reaplat is the reaplat command (bench/cmd/reaplat) as a library:
-// flag parsing, running the latency, scale and throughput sections over the
-// methods registered in harness, printing tables, and writing the JSON
+// flag parsing, running the latency, scale, throughput and output sections
+// over the methods registered in harness, printing tables, and writing the JSON
 // results and the PNG plot. Main is the entry point; tests call it with a
 // temporary output directory.
 package reaplat

@@ -8,7 +8,7 @@ import (
 	"github.com/childloop/childloop/bench/internal/stats"
 )
 
-// runLatency measures every row's latency in opts.Rounds interleaved
+// runLatency measures the latency of every row that has a Latency function in opts.Rounds interleaved
 // rounds and pools each row's samples.
 func runLatency(ctx context.Context, opts Options, methods []harness.Row, res *Result, pr *progress) []error {
 	var errs []error
@@ -16,9 +16,15 @@ func runLatency(ctx context.Context, opts Options, methods []harness.Row, res *R
 		m   harness.Row
 		row *LatencyRow
 	}
+	var lat []harness.Row
+	for _, m := range methods {
+		if m.Latency != nil {
+			lat = append(lat, m)
+		}
+	}
 	var live []entry
-	rows := make([]LatencyRow, len(methods))
-	for i, m := range methods {
+	rows := make([]LatencyRow, len(lat))
+	for i, m := range lat {
 		head, ok := newRow(m)
 		rows[i] = LatencyRow{Row: head}
 		if ok {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/childloop/childloop/bench/internal/harness"
 	"github.com/childloop/childloop/bench/internal/methods"
 	"github.com/childloop/childloop/bench/internal/reaplat"
 	"github.com/childloop/childloop/internal/testutil"
@@ -21,10 +22,12 @@ import (
 func TestQuickEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := reaplat.Main(methods.Rows(), []string{"-quick", "-rounds", "2", "-json", "-out", dir}, &stdout, &stderr)
+	code := reaplat.Main(methods.Rows(), []string{"-quick", "-rounds", "2", "-output-mib", "4", "-json", "-out", dir,
+		"-sections", "latency,scale,throughput,output"}, &stdout, &stderr)
 	t.Logf("stdout:\n%s", stdout.String())
 	require.Zero(t, code, "Main's exit status; stderr:\n%s", stderr.String())
-	for _, want := range []string{"Latency:", "Scale:", "Throughput:", "pidfd + epoll (floor)", "Verdict for childloop", "wall time"} {
+	for _, want := range []string{"Latency:", "Scale:", "Throughput:", "Output:", "pidfd + epoll (floor)", "Verdict for childloop",
+		"output (higher is faster): childloop capture", "wall time"} {
 		assert.Contains(t, stdout.String(), want, "stdout")
 	}
 	assert.Contains(t, stderr.String(), "] latency round 1/2: ", "progress on stderr")
@@ -55,7 +58,15 @@ func checkResult(t *testing.T, res *reaplat.Result) {
 	assert.GreaterOrEqual(t, res.Env.GOMAXPROCS, 1, "env %+v", res.Env)
 	assert.NotEmpty(t, res.Env.Kernel, "env %+v", res.Env)
 	assert.NotEmpty(t, res.Env.GoVersion, "env %+v", res.Env)
-	rows := methods.Rows()
+	var rows, outputs []harness.Row
+	for _, m := range methods.Rows() {
+		if m.Latency != nil {
+			rows = append(rows, m)
+		}
+		if m.Output != nil {
+			outputs = append(outputs, m)
+		}
+	}
 	require.Len(t, res.Latency, len(rows), "latency rows")
 	for i, m := range rows {
 		row := res.Latency[i]
@@ -93,6 +104,19 @@ func checkResult(t *testing.T, res *reaplat.Result) {
 		assert.Positive(t, row.PerSecond, "throughput %+v", row)
 		assert.Equal(t, o.Total, row.Total, "throughput %+v", row)
 		assert.Len(t, row.Rounds, 2, "throughput %+v", row)
+	}
+	require.Len(t, res.Output, len(outputs), "output rows")
+	for i, m := range outputs {
+		row := res.Output[i]
+		assert.Equal(t, m.Name, row.Method, "output row %d", i)
+		if row.Skipped != "" {
+			continue
+		}
+		assert.Empty(t, row.Error, "output %+v", row)
+		assert.Equal(t, 4, row.MiB, "output %+v", row)
+		assert.Len(t, row.Rounds, 2, "output %+v", row)
+		assert.Positive(t, row.MBps, "output %+v", row)
+		assert.Positive(t, row.ElapsedNS, "output %+v", row)
 	}
 }
 

@@ -32,6 +32,9 @@ func PrintMarkdown(w io.Writer, r *Result) {
 	if len(r.Throughput) > 0 {
 		markdownThroughput(w, r)
 	}
+	if len(r.Output) > 0 {
+		markdownOutput(w, r)
+	}
 	if name, lines := verdict(r); len(lines) > 0 {
 		fmt.Fprintf(w, "\nVerdict for %s, as ratios to rows of this run:\n\n", mdCell(name))
 		for _, l := range lines {
@@ -144,5 +147,28 @@ func markdownThroughput(w io.Writer, r *Result) {
 			ratioOf(row.PerSecond, floor), ratioOf(row.PerSecond, osExec), self, us(time.Duration(row.ChildCPUNS))})
 	}
 	mdTable(w, []string{"method", "children/s", "rounds min–max", "vs floor", "vs exec.Cmd", "CPU µs/child: this process", "children"}, rows)
+	mdNotes(w, notes)
+}
+
+func markdownOutput(w io.Writer, r *Result) {
+	ref := outputRef(r)
+	fmt.Fprintf(w, "\nOutput: %s, with CPU per MiB from `getrusage` (this process; the reaped children, a peer's own process included):\n",
+		outputHeading(r))
+	var rows [][]string
+	var notes []Row
+	for _, row := range r.Output {
+		if !ran(row.RowStatus) {
+			notes = append(notes, row.Row)
+			continue
+		}
+		self := cpuPerMiB(row.SelfCPUNS)
+		if row.OutOfProcess {
+			self = "(peer)"
+		}
+		rows = append(rows, []string{mdCell(row.Method), fmt.Sprintf("%.0f", row.MBps),
+			fmt.Sprintf("%.0f–%.0f", slices.Min(row.Rounds), slices.Max(row.Rounds)),
+			ratioOf(row.MBps, ref), self, cpuPerMiB(row.ChildCPUNS)})
+	}
+	mdTable(w, []string{"method", "MB/s", "rounds min–max", "vs exec.Cmd.Output", "CPU µs/MiB: self", "children"}, rows)
 	mdNotes(w, notes)
 }

@@ -22,15 +22,18 @@ func TestMarkdownRowNames(t *testing.T) {
 		r.Latency = append(r.Latency, LatencyRow{Row: head, Summary: sum})
 		r.Scale = append(r.Scale, ScaleRow{Row: head, Points: []ScalePoint{{Idle: 1, Summary: sum}}})
 		r.Throughput = append(r.Throughput, ThroughputRow{Row: head, PerSecond: 1000, Rounds: []float64{1000}})
+		r.Output = append(r.Output, OutputRow{Row: head, MBps: 1000, Rounds: []float64{1000}})
 	}
 	r.Latency = append(r.Latency, LatencyRow{Row: Row{Method: "node child_process (libuv)", RowStatus: RowStatus{Skipped: "not installed"}}})
 	var md, plain bytes.Buffer
 	PrintMarkdown(&md, r)
 	PrintTables(&plain, r)
 	for _, n := range names {
-		assert.Equal(t, 3, strings.Count(md.String(), "\n| "+n+" | "), "%q: Markdown rows it is the first cell of", n)
+		assert.Equal(t, 4, strings.Count(md.String(), "\n| "+n+" | "), "%q: Markdown rows it is the first cell of", n)
 		assert.Contains(t, plain.String(), n, "plain tables")
 	}
 	assert.Contains(t, md.String(), "Not measured: node child_process (libuv): skipped: not installed.", "skipped row listed")
 	assert.Contains(t, md.String(), "\n- latency (lower is faster): ", "verdict list")
+	assert.Contains(t, md.String(), "\n- output (higher is faster): ", "verdict list")
+	assert.Contains(t, md.String(), "\nOutput: one child", "output table")
 }

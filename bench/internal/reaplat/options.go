@@ -15,6 +15,7 @@ const (
 	SectionLatency    = "latency"
 	SectionScale      = "scale"
 	SectionThroughput = "throughput"
+	SectionOutput     = "output"
 )
 
 // Options is the parsed command line; immutable after ParseOptions.
@@ -31,7 +32,8 @@ type Options struct {
 	ScaleN      int            `json:"scale_n"`     // measured exits per scale level
 	Concurrency int            `json:"concurrency"` // throughput children in flight
 	Total       int            `json:"total"`       // throughput children in all, per method
-	Rounds      int            `json:"rounds"`      // latency and throughput rounds N and Total are split into
+	OutputMiB   int            `json:"output_mib"`  // output: MiB the measured child writes
+	Rounds      int            `json:"rounds"`      // interleaved rounds of every section
 	Quick       bool           `json:"quick"`       // smoke-test sizes
 	Markdown    bool           `json:"markdown"`    // stdout: Markdown tables instead of plain ones
 }
@@ -54,6 +56,10 @@ func (o Options) Levels() []int {
 	}
 	return out
 }
+
+// OutputWarmupMiB is the output section's warm-up child: a sixteenth of
+// the measured one, at least 1 MiB.
+func (o Options) OutputWarmupMiB() int { return max(o.OutputMiB/16, 1) }
 
 // Has reports whether section s runs.
 func (o Options) Has(s string) bool { return slices.Contains(o.Sections, s) }
@@ -82,6 +88,7 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	fs.IntVar(&o.ScaleN, "scale-n", 200, "measured exits per method and idle level in the scale section")
 	fs.IntVar(&o.Concurrency, "c", 64, "throughput: children in flight")
 	fs.IntVar(&o.Total, "total", 3000, "throughput: children in all, per method")
+	fs.IntVar(&o.OutputMiB, "output-mib", 256, "output: MiB the child writes to its stdout, per method and round (after a warm-up child of a sixteenth of it)")
 	fs.IntVar(&o.Rounds, "rounds", 10, "latency and throughput: rounds, each running every method once in rotated order on n/rounds exits (latency; scale-n/rounds per scale level; samples pooled) or total/rounds children (throughput, median round shown)")
 	fs.BoolVar(&o.Markdown, "markdown", false, "print the tables and the verdict as Markdown (the README's measured section) instead of plain text")
 	fs.BoolVar(&o.Quick, "quick", false, "smoke test: small sizes (flags given explicitly still win)")
@@ -95,8 +102,8 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		quick := map[string]*int{"n": &o.N, "warmup": &o.Warmup, "scale-max": &o.ScaleMax,
-			"scale-n": &o.ScaleN, "c": &o.Concurrency, "total": &o.Total, "rounds": &o.Rounds}
-		small := map[string]int{"n": 100, "warmup": 10, "scale-max": 100, "scale-n": 20, "c": 16, "total": 200, "rounds": 1}
+			"scale-n": &o.ScaleN, "c": &o.Concurrency, "total": &o.Total, "output-mib": &o.OutputMiB, "rounds": &o.Rounds}
+		small := map[string]int{"n": 100, "warmup": 10, "scale-max": 100, "scale-n": 20, "c": 16, "total": 200, "output-mib": 16, "rounds": 1}
 		for name, p := range quick {
 			if !set[name] {
 				*p = small[name]
@@ -106,13 +113,13 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	for _, s := range strings.Split(sections, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case SectionLatency, SectionScale, SectionThroughput:
+		case SectionLatency, SectionScale, SectionThroughput, SectionOutput:
 			if !slices.Contains(o.Sections, s) {
 				o.Sections = append(o.Sections, s)
 			}
 		case "":
 		default:
-			return o, fmt.Errorf("unknown section %q (want latency, scale, throughput)", s)
+			return o, fmt.Errorf("unknown section %q (want latency, scale, throughput, output)", s)
 		}
 	}
 	if o.MethodsExpr != "" {
@@ -122,8 +129,8 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 		}
 		o.Methods = re
 	}
-	if o.N < 1 || o.Warmup < 0 || o.ScaleMax < 0 || o.ScaleN < 1 || o.Concurrency < 1 || o.Total < 1 || o.Rounds < 1 {
-		return o, errors.New("-n, -scale-n, -c, -total and -rounds must be positive; -warmup and -scale-max not negative")
+	if o.N < 1 || o.Warmup < 0 || o.ScaleMax < 0 || o.ScaleN < 1 || o.Concurrency < 1 || o.Total < 1 || o.OutputMiB < 1 || o.Rounds < 1 {
+		return o, errors.New("-n, -scale-n, -c, -total, -output-mib and -rounds must be positive; -warmup and -scale-max not negative")
 	}
 	if o.Total < o.Rounds || o.N < o.Rounds || o.ScaleN < o.Rounds {
 		return o, fmt.Errorf("-n %d, -scale-n %d and -total %d must be at least -rounds %d", o.N, o.ScaleN, o.Total, o.Rounds)

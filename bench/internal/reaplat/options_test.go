@@ -16,6 +16,8 @@ func TestParseOptions(t *testing.T) {
 	require.Equal(t, 10, o.Rounds, "defaults %+v", o)
 	require.Equal(t, 3000, o.Total, "defaults %+v", o)
 	require.Equal(t, 10000, o.ScaleMax, "defaults %+v", o)
+	require.Equal(t, 256, o.OutputMiB, "defaults %+v", o)
+	require.Equal(t, 16, o.OutputWarmupMiB(), "defaults %+v", o)
 	require.Len(t, o.Sections, 3, "defaults %+v", o)
 	require.Nil(t, o.Methods, "defaults %+v", o)
 	assert.Equal(t, []int{1, 100, 1000, 10000}, o.Levels(), "Levels")
@@ -23,13 +25,18 @@ func TestParseOptions(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 7, o.N, "quick %+v", o)
 	require.Equal(t, 100, o.ScaleMax, "quick %+v", o)
+	require.Equal(t, 16, o.OutputMiB, "quick %+v", o)
+	require.Equal(t, 1, o.OutputWarmupMiB(), "quick %+v", o)
 	require.True(t, o.Has(SectionScale), "quick %+v", o)
 	require.False(t, o.Has(SectionLatency), "quick %+v", o)
 	require.NotNil(t, o.Methods, "quick %+v", o)
 	require.True(t, o.Methods.MatchString("pidfd + epoll"), "quick %+v", o)
 	o, _ = ParseOptions([]string{"-scale-max", "500"}, io.Discard)
 	assert.Equal(t, []int{1, 100, 500}, o.Levels(), "Levels(500)")
-	for _, bad := range [][]string{{"-sections", "nope"}, {"-methods", "("}, {"-n", "0"}, {"extra"}, {"-rounds", "0"}, {"-total", "2", "-rounds", "3"}} {
+	o, err = ParseOptions([]string{"-sections", "output,latency"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, []string{SectionOutput, SectionLatency}, o.Sections, "-sections output,latency")
+	for _, bad := range [][]string{{"-sections", "nope"}, {"-methods", "("}, {"-n", "0"}, {"extra"}, {"-rounds", "0"}, {"-total", "2", "-rounds", "3"}, {"-output-mib", "0"}} {
 		_, err := ParseOptions(bad, io.Discard)
 		assert.Error(t, err, "ParseOptions(%q)", bad)
 	}

@@ -19,7 +19,7 @@ type plan struct {
 // stepKey identifies a step up to its round: steps with the same key cost
 // about the same per unit.
 type stepKey struct {
-	section string // SectionLatency, SectionScale, SectionThroughput, or stepGrow/stepRelease
+	section string // SectionLatency, SectionScale, SectionThroughput, SectionOutput, or stepGrow/stepRelease
 	row     string // row name; empty for the idle pool's steps
 	level   int    // scale: idle children around
 }
@@ -61,6 +61,8 @@ const (
 	priorRelease   = 60 * time.Microsecond   // one idle child released and reaped
 	priorChild     = 600 * time.Microsecond  // one throughput child
 	priorPeerChild = 1000 * time.Microsecond // the same in a peer runtime
+	priorMiB       = 500 * time.Microsecond  // one MiB of output read
+	priorPeerMiB   = 1500 * time.Microsecond // the same in a peer runtime
 )
 
 // add plans one step.
@@ -141,17 +143,22 @@ func (p *plan) left(cur *step, inStep time.Duration, done int) time.Duration {
 // this machine, as the section runners do.
 func newPlan(opts Options, rows []harness.Row) *plan {
 	p := &plan{}
-	var lat, scale, thr []harness.Row
+	var lat, scale, thr, out []harness.Row
 	for _, r := range rows {
 		if r.Check() != nil {
 			continue
 		}
-		lat = append(lat, r)
-		if r.Scale {
+		if r.Latency != nil {
+			lat = append(lat, r)
+		}
+		if r.Scale && r.Latency != nil {
 			scale = append(scale, r)
 		}
 		if r.Throughput != nil {
 			thr = append(thr, r)
+		}
+		if r.Output != nil {
+			out = append(out, r)
 		}
 	}
 	if opts.Has(SectionLatency) {
@@ -192,6 +199,18 @@ func newPlan(opts Options, rows []harness.Row) *plan {
 					prior = priorPeerStart + time.Duration(n)*priorPeerChild
 				}
 				p.add(stepKey{SectionThroughput, r.Name, 0}, n, 0, prior)
+			}
+		}
+	}
+	if opts.Has(SectionOutput) {
+		units := opts.OutputMiB + opts.OutputWarmupMiB()
+		for range opts.Rounds {
+			for _, r := range out {
+				prior := time.Duration(units) * priorMiB
+				if r.Peer {
+					prior = priorPeerStart + time.Duration(units)*priorPeerMiB
+				}
+				p.add(stepKey{SectionOutput, r.Name, 0}, units, 0, prior)
 			}
 		}
 	}

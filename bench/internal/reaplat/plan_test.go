@@ -36,11 +36,15 @@ func TestPlanEstimates(t *testing.T) {
 func TestNewPlanCoversEveryStep(t *testing.T) {
 	opts, err := ParseOptions([]string{"-quick", "-rounds", "2"}, io.Discard)
 	require.NoError(t, err)
+	opts.Sections = append(opts.Sections, SectionOutput)
+	lat := func(context.Context, harness.LatencyConfig) ([]harness.Sample, error) { return nil, nil }
 	tp := func(context.Context, harness.ThroughputConfig) (time.Duration, error) { return 0, nil }
+	out := func(context.Context, harness.OutputConfig) (time.Duration, error) { return 0, nil }
 	rows := []harness.Row{
-		{Name: "scales", Scale: true, Throughput: tp},
-		{Name: "latency only"},
-		{Name: "missing", Throughput: tp, Available: func() error { return harness.ErrNotInstalled }},
+		{Name: "scales", Scale: true, Latency: lat, Throughput: tp, Output: out},
+		{Name: "latency only", Latency: lat},
+		{Name: "output only", Output: out},
+		{Name: "missing", Latency: lat, Throughput: tp, Output: out, Available: func() error { return harness.ErrNotInstalled }},
 	}
 	count := map[string]int{}
 	for _, s := range newPlan(opts, rows).steps {
@@ -49,7 +53,7 @@ func TestNewPlanCoversEveryStep(t *testing.T) {
 		assert.Positive(t, s.units, "step %+v: no units", s)
 	}
 	levels := len(opts.Levels()) // -quick: 1 and 100
-	want := map[string]int{SectionLatency: 2 * 2, stepGrow: levels, SectionScale: levels * 2, stepRelease: 1, SectionThroughput: 2}
+	want := map[string]int{SectionLatency: 2 * 2, stepGrow: levels, SectionScale: levels * 2, stepRelease: 1, SectionThroughput: 2, SectionOutput: 2 * 2}
 	for k, n := range want {
 		assert.Equal(t, n, count[k], "%s steps (all: %v)", k, count)
 	}

@@ -17,6 +17,7 @@ type Result struct {
 	Latency    []LatencyRow    `json:"latency,omitempty"`
 	Scale      []ScaleRow      `json:"scale,omitempty"`
 	Throughput []ThroughputRow `json:"throughput,omitempty"`
+	Output     []OutputRow     `json:"output,omitempty"`
 	WallNS     int64           `json:"wall_ns"`
 }
 
@@ -74,6 +75,25 @@ type ThroughputRow struct {
 	SelfCPUNS    int64 `json:"self_cpu_ns_per_child,omitempty"`
 	ChildCPUNS   int64 `json:"child_cpu_ns_per_child,omitempty"`
 	OutOfProcess bool  `json:"out_of_process,omitempty"` // a peer: its own CPU is in ChildCPUNS
+}
+
+// OutputRow is one method in the output section: one child per round
+// writing MiB mebibytes to its stdout, read to the end. MBps is the median
+// round, in 10^6 bytes per second.
+type OutputRow struct {
+	Row
+	MiB       int       `json:"mib"`
+	WarmupMiB int       `json:"warmup_mib"`
+	ElapsedNS int64     `json:"elapsed_ns"` // the measured children of all rounds
+	Rounds    []float64 `json:"rounds"`     // MB/s of each round, in run order
+	MBps      float64   `json:"mb_per_s"`   // median of Rounds
+	// CPU time per MiB read over all rounds, warm-up children included
+	// (getrusage): the measuring process's own (for a peer row only the
+	// idle harness) and the reaped children's (dd; for a peer row also
+	// the peer process, its interpreter's start included).
+	SelfCPUNS    int64 `json:"self_cpu_ns_per_mib,omitempty"`
+	ChildCPUNS   int64 `json:"child_cpu_ns_per_mib,omitempty"`
+	OutOfProcess bool  `json:"out_of_process,omitempty"`
 }
 
 // Names of the files written into Options.OutDir.

@@ -107,6 +107,9 @@ func Run(ctx context.Context, opts Options, rows []harness.Row, log io.Writer) (
 	if opts.Has(SectionThroughput) {
 		errs = append(errs, runThroughput(ctx, opts, methods, res, pr)...)
 	}
+	if opts.Has(SectionOutput) {
+		errs = append(errs, runOutput(ctx, opts, methods, res, pr)...)
+	}
 	pr.finish()
 	res.WallNS = int64(time.Since(start))
 	return res, errors.Join(errs...)

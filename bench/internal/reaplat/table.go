@@ -32,6 +32,9 @@ func PrintTables(w io.Writer, r *Result) {
 	if len(r.Throughput) > 0 {
 		printThroughput(w, r)
 	}
+	if len(r.Output) > 0 {
+		printOutput(w, r)
+	}
 	if name, lines := verdict(r); len(lines) > 0 {
 		fmt.Fprintf(w, "\nVerdict for %s, as ratios to rows of this run:\n", name)
 		for _, l := range lines {
@@ -194,6 +197,38 @@ func printThroughput(w io.Writer, r *Result) {
 	tw.Flush()
 	fmt.Fprintln(w, "\n  CPU µs/child (getrusage): self = this process, children = the reaped children from clone to exit,")
 	fmt.Fprintln(w, "  exec of /bin/true included; for a peer row the peer process and its children are both in children.")
+	printNotes(w, notes)
+}
+
+// outputHeading describes the output section's measurement.
+func outputHeading(r *Result) string {
+	return fmt.Sprintf("one child (`dd if=/dev/zero bs=1M`) writes %d MiB to a stdout pipe; MB/s (10^6 bytes/s) from before the spawn "+
+		"until the method has the exit and every byte, one child per row in each of %s (median round), after a %d MiB warm-up child",
+		r.Options.OutputMiB, inRounds(r.Options.Rounds), r.Options.OutputWarmupMiB())
+}
+
+func printOutput(w io.Writer, r *Result) {
+	ref := outputRef(r)
+	fmt.Fprintf(w, "\nOutput: %s\n\n", strings.ReplaceAll(outputHeading(r), "`", ""))
+	width := nameWidth(len(r.Output), func(i int) string { return r.Output[i].Method })
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-*s\tMB/s\trounds min–max\tvs exec.Cmd.Output\tCPU µs/MiB: self\tchildren\t\n", width, "method")
+	var notes []string
+	for _, row := range r.Output {
+		if !ran(row.RowStatus) {
+			notes = append(notes, noteLine(width, row.Row))
+			continue
+		}
+		self := cpuPerMiB(row.SelfCPUNS)
+		if row.OutOfProcess {
+			self = "(peer)"
+		}
+		fmt.Fprintf(tw, "%-*s\t%.0f\t%.0f–%.0f\t%s\t%s\t%s\t\n", width, row.Method, row.MBps,
+			slices.Min(row.Rounds), slices.Max(row.Rounds), ratioOf(row.MBps, ref), self, cpuPerMiB(row.ChildCPUNS))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\n  CPU µs/MiB (getrusage, warm-up children included): self = this process, children = dd; for a peer row")
+	fmt.Fprintln(w, "  the peer process (its interpreter's start included) and dd are both in children.")
 	printNotes(w, notes)
 }
 

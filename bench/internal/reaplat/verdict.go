@@ -35,6 +35,12 @@ func verdict(r *Result) (name string, lines []string) {
 		name = n
 		lines = append(lines, line)
 	}
+	if line, n, ok := outputVerdict(r); ok {
+		if name == "" {
+			name = n
+		}
+		lines = append(lines, line)
+	}
 	return name, lines
 }
 
@@ -132,4 +138,38 @@ func throughputVerdict(r *Result) (line, name string, ok bool) {
 		line += fmt.Sprintf("; this process's CPU per child %s µs = %s", us(time.Duration(d.SelfCPUNS)), strings.Join(cpu, ", "))
 	}
 	return line, d.Method, true
+}
+
+// outputVerdict gives, for each of childloop's output rows, its MB/s as
+// ratios to the reference rows and, with the in-process ones, this
+// process's CPU per MiB; name is the first such row.
+func outputVerdict(r *Result) (line, name string, ok bool) {
+	var parts []string
+	for _, d := range r.Output {
+		if !d.Default || !ran(d.RowStatus) || d.MBps <= 0 {
+			continue
+		}
+		if name == "" {
+			name = d.Method
+		}
+		var rates, cpu []string
+		for _, row := range r.Output {
+			if row.Ref == "" || !ran(row.RowStatus) || row.MBps <= 0 {
+				continue
+			}
+			rates = append(rates, timesOf(d.MBps, row.MBps)+" "+row.Ref)
+			if !row.OutOfProcess && row.SelfCPUNS > 0 {
+				cpu = append(cpu, times(time.Duration(d.SelfCPUNS), time.Duration(row.SelfCPUNS))+" "+row.Ref+"'s")
+			}
+		}
+		part := fmt.Sprintf("%s %.0f MB/s = %s", d.Method, d.MBps, strings.Join(rates, ", "))
+		if len(cpu) > 0 {
+			part += fmt.Sprintf(", CPU per MiB %s µs = %s", cpuPerMiB(d.SelfCPUNS), strings.Join(cpu, ", "))
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return "", "", false
+	}
+	return "output (higher is faster): " + strings.Join(parts, "; "), name, true
 }

@@ -28,15 +28,27 @@ func TestVerdict(t *testing.T) {
 			{Row: Row{Method: "def", Default: true}, PerSecond: 1500, SelfCPUNS: 100000},
 			{Row: Row{Method: "node", Ref: "Node"}, PerSecond: 500, OutOfProcess: true, SelfCPUNS: 1000},
 		},
+		Output: []OutputRow{
+			{Row: Row{Method: "capture", Default: true}, MBps: 500, SelfCPUNS: 4000},
+			{Row: Row{Method: "stream", Default: true}, MBps: 2000, SelfCPUNS: 300},
+			{Row: Row{Method: "exec.Cmd.Output", Ref: "exec.Cmd.Output"}, MBps: 1000, SelfCPUNS: 2000},
+			{Row: Row{Method: "node", Ref: "Node"}, MBps: 1600, OutOfProcess: true, SelfCPUNS: 10},
+			{Row: Row{Method: "asyncio", Ref: "asyncio", RowStatus: RowStatus{Error: "boom"}}, MBps: 100},
+		},
 	}
 	name, lines := verdict(r)
 	want := []string{
 		"latency (lower is faster): p50 105 µs = 1.05× the floor, 0.70× exec.Cmd; p99 300 µs = 1.50× the floor",
 		"scale (lower is faster): p50 next to 100 idle children 120 µs = 1.20× the floor; 1.20× its p50 next to 1",
 		"throughput (higher is faster): 1500 children/s = 1.50× the floor, 3.00× Node; this process's CPU per child 100 µs = 2.00× the floor's",
+		"output (higher is faster): capture 500 MB/s = 0.50× exec.Cmd.Output, 0.31× Node, CPU per MiB 4 µs = 2.00× exec.Cmd.Output's; " +
+			"stream 2000 MB/s = 2.00× exec.Cmd.Output, 1.25× Node, CPU per MiB 0 µs = 0.15× exec.Cmd.Output's",
 	}
 	assert.Equal(t, "def", name, "verdict's row")
 	assert.Equal(t, strings.Join(want, "\n"), strings.Join(lines, "\n"), "verdict")
 	_, lines = verdict(&Result{Latency: r.Latency[:1]})
 	assert.Empty(t, lines, "without a default row")
+	name, lines = verdict(&Result{Output: r.Output})
+	assert.Equal(t, "capture", name, "verdict's row with the output section alone")
+	assert.Len(t, lines, 1, "output alone")
 }
