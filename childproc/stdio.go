@@ -111,6 +111,20 @@ type outPipe struct {
 	paused bool
 }
 
+// capture appends p to the kept bytes. The buffer doubles (up to Limit)
+// rather than growing by append's ~1.25× for large slices: capturing 64 MiB
+// by append copied and allocated about 6× the data; doubling, 2×.
+func (o *outPipe) capture(p []byte) []byte {
+	need := len(o.data) + len(p)
+	if need > cap(o.data) {
+		c := min(max(2*cap(o.data), need, 64<<10), o.spec.Limit)
+		grown := make([]byte, len(o.data), c)
+		copy(grown, o.data)
+		o.data = grown
+	}
+	return append(o.data, p...)
+}
+
 // inPipe is the parent's write end of stdin.
 type inPipe struct {
 	fd      int // -1 once closed
@@ -300,7 +314,7 @@ func (c *Context) readReady(cio *childIO, stream int) {
 		}
 		o.total += int64(n)
 		if room := o.spec.Limit - len(o.data); room > 0 {
-			o.data = append(o.data, buf[:min(n, room)]...)
+			o.data = o.capture(buf[:min(n, room)])
 		}
 		fn := o.spec.OnData
 		cio.mu.Unlock()
