@@ -24,14 +24,14 @@ type Context struct {
 	closed   atomic.Bool                                            // set once, under mu; read lock-free by dispatch
 
 	mu       sync.Mutex
-	pipe     *selfPipe      // SIGCHLD self-pipe while a user; guarded by mu
-	pipeReg  *osevent.FD    // pipe's read end in the loop; guarded by mu
-	children map[int]*Child // live (unreaped) children by pid; guarded by mu
-	reaper   reaper         // finds exited children; guarded by mu
-	spare    []exit         // dispatch buffer reused across wake-ups; guarded by mu
-	forking  int            // spawns forking without mu (see start); guarded by mu
-	forked   sync.Cond      // broadcast when forking drops to 0; L is &mu
-	passes   uint64         // collect passes so far; guarded by mu
+	pipe     *selfPipe             // SIGCHLD self-pipe while a user; guarded by mu
+	pipeReg  *osevent.FD           // pipe's read end in the loop; guarded by mu
+	children map[int]*Child        // live (unreaped) children by pid; guarded by mu
+	reaper   reaper                // finds exited children; guarded by mu
+	spare    []exit                // dispatch buffer reused across wake-ups; guarded by mu
+	forking  int                   // spawns forking without mu (see start); guarded by mu
+	forked   sync.Cond             // broadcast when forking drops to 0; L is &mu
+	passes   uint64                // collect passes so far; guarded by mu
 	draining map[*childIO]struct{} // reaped children whose pipes are still open; guarded by mu
 }
 

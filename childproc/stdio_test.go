@@ -513,9 +513,9 @@ func TestStdioCloseWhileDraining(t *testing.T) {
 	exited := make(chan struct{})
 	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "sleep 30 & echo hi"},
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true}, DrainTimeout: -1,
-		StdoutPipe:  &childproc.Output{Limit: 10},
-		OnExit:      func(*childproc.Child, childproc.Status) { close(exited) },
-		OnDone:      func(*childproc.Child, *childproc.Result) { t.Error("OnDone after Close") }})
+		StdoutPipe: &childproc.Output{Limit: 10},
+		OnExit:     func(*childproc.Child, childproc.Status) { close(exited) },
+		OnDone:     func(*childproc.Child, *childproc.Result) { t.Error("OnDone after Close") }})
 	require.NoError(t, err)
 	defer syscall.Kill(-ch.Pid(), syscall.SIGKILL)
 	select {
