@@ -126,6 +126,7 @@ func (ch *Child) Disown() error {
 	return ch.whileLive(func() error {
 		ch.ctx.forgetLocked(ch, Status{Err: ErrDisowned})
 		ch.abandonIO()
+		delete(ch.ctx.draining, ch.io)
 		ch.ctx.maybeLeaveLocked()
 		return nil
 	})

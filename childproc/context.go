@@ -212,6 +212,14 @@ func (c *Context) forgetLocked(ch *Child, st Status) {
 	ch.gone = true
 	ch.status = st
 	c.reaper.removed(ch)
+	if ch.io != nil {
+		// Its pipes outlive the record until OnDone; Close must still
+		// find them.
+		if c.draining == nil {
+			c.draining = make(map[*childIO]struct{})
+		}
+		c.draining[ch.io] = struct{}{}
+	}
 }
 
 // dispatch runs the death callbacks outside every lock, then hands the

@@ -506,19 +506,12 @@ func (cio *childIO) closeLocked() {
 // exitedIO records the exit (called after OnExit) and either finishes at
 // once or arms the drain deadline.
 func (c *Context) exitedIO(cio *childIO, st Status) {
-	// Until done, the context must know the pipes of a child it no longer
-	// lists, so that Close can close them.
-	c.mu.Lock()
+	// forgetLocked put cio in c.draining, so that Close finds its pipes;
+	// a Close that came first has closed them already.
 	if c.closed.Load() {
-		c.mu.Unlock()
 		cio.abandon()
 		return
 	}
-	if c.draining == nil {
-		c.draining = make(map[*childIO]struct{})
-	}
-	c.draining[cio] = struct{}{}
-	c.mu.Unlock()
 	cio.mu.Lock()
 	cio.exited = true
 	cio.res.Status = st
