@@ -32,6 +32,16 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			ctxs = append(ctxs, newCtx(t, l, childproc.ModeKeep, v.strategy, nil))
 		}
+		// Children holding library pipes (stdin queue, stdout, stderr)
+		// while the others list their fds: the parent's ends must not
+		// reach them either.
+		for _, c := range ctxs {
+			holder, err := c.Spawn(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "60"}, StdinQueue: 1,
+				StdoutPipe: &childproc.Output{}, StderrPipe: &childproc.Output{},
+				OnDone: func(*childproc.Child, *childproc.Result) {}})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = holder.Kill() })
+		}
 		rec := newRecorder()
 		var wg sync.WaitGroup
 		var mu sync.Mutex

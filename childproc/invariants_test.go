@@ -19,7 +19,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestCallbacksOnLoopGoroutine guards the invariant that death callbacks run on
+// TestCallbacksOnLoopGoroutine guards the invariant that callbacks (exit, output
+// chunks, done) run on
 // the goroutine that drives the loop, never on the signal path (the relay
 // goroutine, the raw handler) or a spawning goroutine.
 func TestCallbacksOnLoopGoroutine(t *testing.T) {
@@ -33,17 +34,23 @@ func TestCallbacksOnLoopGoroutine(t *testing.T) {
 		me := testutil.GoID()
 		const n = 20
 		got, wrong := 0, 0
-		onExit := func(*childproc.Child, childproc.Status) {
-			got++
+		check := func() {
 			if testutil.GoID() != me {
 				wrong++
 			}
+		}
+		// Every kind of callback: the exit, each output chunk, done.
+		cmd := func() *childproc.Cmd {
+			cmd := shell("echo x; exit 0", func(*childproc.Child, childproc.Status) { check() })
+			cmd.StdoutPipe = &childproc.Output{OnData: func(*childproc.Child, []byte) { check() }}
+			cmd.OnDone = func(*childproc.Child, *childproc.Result) { check(); got++ }
+			return cmd
 		}
 		// Spawn from another goroutine, drive the loop from this one.
 		spawned := make(chan error, 1)
 		go func() {
 			for i := 0; i < n; i++ {
-				if _, err := c.Spawn(shell("exit 0", onExit)); err != nil {
+				if _, err := c.Spawn(cmd()); err != nil {
 					spawned <- err
 					return
 				}

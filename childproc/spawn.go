@@ -99,7 +99,7 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 	if err != nil {
 		return nil, err
 	}
-	attr, err := procAttr(cmd, plan)
+	attr, err := procAttr(cmd, &plan)
 	if err != nil {
 		plan.closeAll()
 		return nil, err

@@ -148,33 +148,36 @@ type stdioPlan struct {
 
 // planStdio validates the stdio fields of cmd and creates its pipes. On
 // error nothing is left open.
-func planStdio(cmd *Cmd) (*stdioPlan, error) {
-	p := &stdioPlan{files: [3]int{-1, -1, -1}}
+//
+// The plan is a value: a spawn without library pipes allocates nothing for
+// it.
+func planStdio(cmd *Cmd) (stdioPlan, error) {
+	p := stdioPlan{files: [3]int{-1, -1, -1}}
 	switch {
 	case cmd.StdoutPipe != nil && cmd.Stdout != nil:
-		return nil, invalid("spawn: Cmd.Stdout and Cmd.StdoutPipe both set")
+		return stdioPlan{}, invalid("spawn: Cmd.Stdout and Cmd.StdoutPipe both set")
 	case cmd.StderrPipe != nil && cmd.Stderr != nil:
-		return nil, invalid("spawn: Cmd.Stderr and Cmd.StderrPipe both set")
+		return stdioPlan{}, invalid("spawn: Cmd.Stderr and Cmd.StderrPipe both set")
 	case cmd.MergeStderr && (cmd.Stderr != nil || cmd.StderrPipe != nil):
-		return nil, invalid("spawn: Cmd.MergeStderr with Cmd.Stderr or Cmd.StderrPipe")
+		return stdioPlan{}, invalid("spawn: Cmd.MergeStderr with Cmd.Stderr or Cmd.StderrPipe")
 	case cmd.MergeStderr && cmd.StdoutPipe == nil:
-		return nil, invalid("spawn: Cmd.MergeStderr needs Cmd.StdoutPipe")
+		return stdioPlan{}, invalid("spawn: Cmd.MergeStderr needs Cmd.StdoutPipe")
 	case (cmd.StdinData != nil || cmd.StdinQueue != 0) && cmd.Stdin != nil:
-		return nil, invalid("spawn: Cmd.Stdin with Cmd.StdinData or Cmd.StdinQueue")
+		return stdioPlan{}, invalid("spawn: Cmd.Stdin with Cmd.StdinData or Cmd.StdinQueue")
 	case cmd.StdinQueue < 0:
-		return nil, invalid("spawn: negative Cmd.StdinQueue %d", cmd.StdinQueue)
+		return stdioPlan{}, invalid("spawn: negative Cmd.StdinQueue %d", cmd.StdinQueue)
 	case cmd.OnStdinDrained != nil && cmd.StdinQueue == 0:
-		return nil, invalid("spawn: Cmd.OnStdinDrained without Cmd.StdinQueue")
+		return stdioPlan{}, invalid("spawn: Cmd.OnStdinDrained without Cmd.StdinQueue")
 	}
 	for _, o := range []*Output{cmd.StdoutPipe, cmd.StderrPipe} {
 		if o != nil && o.Limit < 0 {
-			return nil, invalid("spawn: negative Output.Limit %d", o.Limit)
+			return stdioPlan{}, invalid("spawn: negative Output.Limit %d", o.Limit)
 		}
 	}
 	wantStdin := cmd.StdinData != nil || cmd.StdinQueue > 0
 	if cmd.StdoutPipe == nil && cmd.StderrPipe == nil && !wantStdin {
 		if cmd.OnDone != nil {
-			return nil, invalid("spawn: Cmd.OnDone without any library pipe")
+			return stdioPlan{}, invalid("spawn: Cmd.OnDone without any library pipe")
 		}
 		return p, nil
 	}
@@ -183,9 +186,9 @@ func planStdio(cmd *Cmd) (*stdioPlan, error) {
 		cio.drain = DefaultDrainTimeout
 	}
 	p.io = cio
-	fail := func(err error) (*stdioPlan, error) {
+	fail := func(err error) (stdioPlan, error) {
 		p.closeAll()
-		return nil, err
+		return stdioPlan{}, err
 	}
 	for i, o := range []*Output{cmd.StdoutPipe, cmd.StderrPipe} {
 		if o == nil {

@@ -15,10 +15,10 @@ import (
 // reap. __WALL makes them see every kind of child, clone children with an
 // exit signal other than SIGCHLD included.
 
-// NoZombies returns an error naming a child of this process that has exited
-// and not been reaped, or nil if there is none. Running children do not
-// count.
-func NoZombies() error {
+// peekChild asks waitid, without reaping or blocking, about any child:
+// ECHILD (none) gives found false; otherwise zombie is the pid of an exited
+// child, or 0 when every child still runs.
+func peekChild() (found bool, zombie int, err error) {
 	for {
 		var info unix.Siginfo
 		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT|unix.WALL, nil)
@@ -26,41 +26,45 @@ func NoZombies() error {
 		case err == unix.EINTR:
 			continue
 		case errors.Is(err, unix.ECHILD):
-			return nil
+			return false, 0, nil
 		case err != nil:
-			return os.NewSyscallError("waitid", err)
-		case siginfoPid(&info) != 0:
-			return fmt.Errorf("testutil: zombie child %d left behind (exited, not reaped)", siginfoPid(&info))
+			return false, 0, os.NewSyscallError("waitid", err)
 		}
-		return nil
+		return true, siginfoPid(&info), nil
 	}
+}
+
+// NoZombies returns an error naming a child of this process that has exited
+// and not been reaped, or nil if there is none. Running children do not
+// count.
+func NoZombies() error {
+	_, zombie, err := peekChild()
+	if err != nil {
+		return err
+	}
+	if zombie != 0 {
+		return fmt.Errorf("testutil: zombie child %d left behind (exited, not reaped)", zombie)
+	}
+	return nil
 }
 
 // NoChildren returns an error if this process has any child, running,
 // stopped or exited and not reaped (waitid must say ECHILD), listing those
 // /proc shows; nil if it has none.
 func NoChildren() error {
-	for {
-		var info unix.Siginfo
-		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT|unix.WALL, nil)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case errors.Is(err, unix.ECHILD):
-			return nil
-		case err != nil:
-			return os.NewSyscallError("waitid", err)
-		}
-		var list []string
-		kids, perr := ChildrenOf(os.Getpid())
-		for _, k := range kids {
-			list = append(list, k.String())
-		}
-		if perr != nil {
-			list = append(list, perr.Error())
-		}
-		return fmt.Errorf("testutil: child processes left behind (waitid did not say ECHILD): [%s]", strings.Join(list, ", "))
+	found, _, err := peekChild()
+	if err != nil || !found {
+		return err
 	}
+	var list []string
+	kids, perr := ChildrenOf(os.Getpid())
+	for _, k := range kids {
+		list = append(list, k.String())
+	}
+	if perr != nil {
+		list = append(list, perr.Error())
+	}
+	return fmt.Errorf("testutil: child processes left behind (waitid did not say ECHILD): [%s]", strings.Join(list, ", "))
 }
 
 // WaitExited blocks until child pid has exited, without reaping it:
