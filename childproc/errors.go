@@ -37,6 +37,10 @@ var (
 	// ErrDisowned is the Status.Err of a child released with Disown.
 	ErrDisowned = errors.New("childproc: child disowned")
 
+	// ErrStopped is wrapped in the Status.Cause of a child ended by
+	// Child.Stop.
+	ErrStopped = errors.New("childproc: child stopped")
+
 	// ErrForked is returned by every method of a Context that was
 	// inherited across a fork after PostforkChildNoexec: it belongs to the
 	// parent.
