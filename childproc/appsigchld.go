@@ -35,14 +35,11 @@ func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
 		c.mu.Unlock()
 		return fmt.Errorf("%w: pid %d", ErrUnknownChild, pid)
 	}
-	st := statusFromWait(ws)
-	c.forgetLocked(ch, st)
+	c.forgetLocked(ch, statusFromWait(ws))
+	st := ch.status
 	c.mu.Unlock()
 	if !c.closed.Load() {
-		ch.onExit(ch, st)
-		if ch.io != nil {
-			c.exitedIO(ch.io, st)
-		}
+		c.deliver(ch, st)
 	}
 	return nil
 }

@@ -18,6 +18,8 @@ type Child struct {
 	gone   bool                 // reaped, disowned or abandoned at Close: no longer in ctx.children; guarded by ctx.mu
 	status Status               // final status once gone; guarded by ctx.mu
 	io     *childIO             // library pipes, or nil; immutable (internally synchronised)
+	tree   treeOps              // the child's tree with TreeCgroup or TreeGroup, else nil; immutable
+	life   *lifetime            // deadline and stop state, nil until needed; guarded by ctx.mu
 }
 
 // Pid returns the child's process id.
@@ -28,18 +30,21 @@ func (ch *Child) Pid() int { return ch.pid }
 // the child's exit and its reaping the pid still names the zombie, so the
 // signal cannot reach another process.)
 func (ch *Child) Signal(sig syscall.Signal) error {
-	return ch.whileLive(func() error {
-		if ch.pidfd >= 0 {
-			if err := pidfdSignal(ch.pidfd, sig); err != nil {
-				return os.NewSyscallError("pidfd_send_signal", err)
-			}
-			return nil
-		}
-		if err := unix.Kill(ch.pid, sig); err != nil {
-			return os.NewSyscallError("kill", err)
+	return ch.whileLive(func() error { return ch.signalLocked(sig) })
+}
+
+// signalLocked is Signal with ctx.mu held and the child live.
+func (ch *Child) signalLocked(sig syscall.Signal) error {
+	if ch.pidfd >= 0 {
+		if err := pidfdSignal(ch.pidfd, sig); err != nil {
+			return os.NewSyscallError("pidfd_send_signal", err)
 		}
 		return nil
-	})
+	}
+	if err := unix.Kill(ch.pid, sig); err != nil {
+		return os.NewSyscallError("kill", err)
+	}
+	return nil
 }
 
 // whileLive runs fn with the context's mutex held if the child has not been

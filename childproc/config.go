@@ -55,6 +55,19 @@ type Config struct {
 	// failure no child is left behind. The pid must be a direct child of
 	// this process, so that the context may reap it.
 	Spawn func(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error)
+
+	// Tree says how far a stop (Cmd.Timeout, Cmd.Deadline, Cmd.Context,
+	// Child.Stop) reaches, and whether a child's descendants end with it;
+	// see Tree. The zero value, TreeNone, signals the child alone.
+	// Context.Tree reports what the context uses.
+	Tree Tree
+
+	// CgroupParent, with TreeAuto or TreeCgroup, is the cgroup v2
+	// directory under which the context makes its children's cgroups;
+	// empty means the process's own cgroup, found through
+	// /proc/self/mountinfo and /proc/self/cgroup. A path that is not a
+	// cgroup v2 directory is an error (wrapping os.ErrInvalid) from New.
+	CgroupParent string
 }
 
 // mode is the validated Config as the one choice the implementation makes.
@@ -70,6 +83,10 @@ const (
 // check validates cfg and reduces it to a mode.
 func (cfg *Config) check() (mode, error) {
 	switch {
+	case cfg.Tree < TreeNone || cfg.Tree > TreeGroup:
+		return 0, invalid("Config.Tree %d", int(cfg.Tree))
+	case cfg.CgroupParent != "" && cfg.Tree != TreeAuto && cfg.Tree != TreeCgroup:
+		return 0, invalid("Config.CgroupParent needs Tree TreeAuto or TreeCgroup")
 	case cfg.ReapAll && cfg.OnForeignExit == nil:
 		return 0, invalid("Config.ReapAll needs an OnForeignExit callback")
 	case !cfg.ReapAll && cfg.OnForeignExit != nil:

@@ -20,6 +20,7 @@ type Context struct {
 	foreign  func(pid int, st Status)                               // immutable after New
 	reg      *osevent.Registry                                      // immutable after New; internally synchronised
 	strategy knob.Strategy                                          // immutable after New
+	tree     Tree                                                   // TreeNone, TreeGroup or TreeCgroup; immutable after New
 	gen      uint32                                                 // forkGen at New; immutable
 	closed   atomic.Bool                                            // set once, under mu; read lock-free by dispatch
 
@@ -74,6 +75,7 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error
 		spawnFn:  cfg.Spawn,
 		foreign:  cfg.OnForeignExit,
 		strategy: s,
+		tree:     cfg.Tree,
 		gen:      currentForkGen(),
 		children: make(map[int]*Child),
 	}
@@ -193,6 +195,12 @@ func (c *Context) collectUnlock(added *Child) {
 	}
 	c.spare = nil
 	c.passes++
+	for i := range ex {
+		if ex[i].ch != nil {
+			// forgetLocked completed the status (a stop's cause).
+			ex[i].st = ex[i].ch.status
+		}
+	}
 	c.mu.Unlock()
 	c.dispatch(ex)
 }
@@ -210,6 +218,12 @@ func (c *Context) forgetLocked(ch *Child, st Status) {
 	}
 	delete(c.children, ch.pid)
 	ch.gone = true
+	if lt := ch.life; lt != nil {
+		ch.endLifeLocked()
+		if st.Err == nil {
+			st.Cause, st.Forced = lt.cause, lt.forced
+		}
+	}
 	ch.status = st
 	c.reaper.removed(ch)
 	if ch.io != nil {
@@ -232,10 +246,7 @@ func (c *Context) dispatch(ex []exit) {
 		}
 		e := ex[i]
 		if e.ch != nil {
-			e.ch.onExit(e.ch, e.st)
-			if e.ch.io != nil {
-				c.exitedIO(e.ch.io, e.st)
-			}
+			c.deliver(e.ch, e.st)
 		} else if c.foreign != nil {
 			c.foreign(e.pid, e.st)
 		}
@@ -253,6 +264,18 @@ func (c *Context) dispatch(ex []exit) {
 		c.maybeLeaveLocked()
 	}
 	c.mu.Unlock()
+}
+
+// deliver ends a reaped child's tree and runs its callbacks, outside every
+// lock.
+func (c *Context) deliver(ch *Child, st Status) {
+	if ch.tree != nil {
+		st.Tree = ch.tree.ended(ch)
+	}
+	ch.onExit(ch, st)
+	if ch.io != nil {
+		c.exitedIO(ch.io, st)
+	}
 }
 
 // Close ends the context. Children still running are sent SIGKILL and reaped
@@ -288,6 +311,9 @@ func (c *Context) Close() error {
 	}
 	for _, ch := range c.children {
 		c.forgetLocked(ch, killAndReap(ch))
+		if ch.tree != nil {
+			ch.tree.ended(ch)
+		}
 		ch.abandonIO()
 	}
 	for cio := range c.draining {

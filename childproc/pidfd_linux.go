@@ -94,12 +94,7 @@ func rawClonePidfd(pidfdAddr uintptr) (pid uintptr, errno syscall.Errno) {
 }
 
 func requestPidfd(attr *syscall.ProcAttr, pidfd *int) {
-	sys := new(syscall.SysProcAttr)
-	if attr.Sys != nil {
-		*sys = *attr.Sys
-	}
-	sys.PidFD = pidfd
-	attr.Sys = sys
+	ownSys(attr).PidFD = pidfd
 }
 
 func pidfdSignal(pidfd int, sig syscall.Signal) error {

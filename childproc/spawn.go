@@ -1,6 +1,7 @@
 package childproc
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -65,6 +66,30 @@ type Cmd struct {
 	// SysProcAttr is passed to the spawn function unchanged (except that
 	// the pidfd reaping strategy asks the kernel for a pidfd through it).
 	SysProcAttr *syscall.SysProcAttr
+	// Timeout, when positive, stops the child's tree that long after
+	// Spawn; Deadline does so at a point in time (the earlier wins; one
+	// already past is an error and starts nothing). Child.SetDeadline
+	// moves or cancels the deadline while the child runs. The status of a
+	// child stopped this way has a Cause wrapping
+	// context.DeadlineExceeded. Deadlines are timeouts in the
+	// application's loop: nothing waits in another goroutine.
+	Timeout  time.Duration
+	Deadline time.Time
+	// Context, when not nil, stops the child's tree once it is done, from
+	// whichever goroutine cancels it (context.AfterFunc; no goroutine
+	// waits meanwhile), with context.Cause as the status's Cause. A
+	// Context already done is an error, and nothing is started.
+	Context context.Context
+	// StopSignal is what a stop sends first (default SIGTERM). If the
+	// child is still alive Grace later (default DefaultGrace), its tree
+	// gets SIGKILL and the status says Forced. StopSignal SIGKILL ends it
+	// at once. A Grace without Timeout, Deadline or Context is an error
+	// (Child.Stop takes its own). After a stop, DrainTimeout applies even
+	// when negative (DefaultDrainTimeout then), so that a descendant
+	// holding the pipes cannot delay OnDone without bound.
+	StopSignal syscall.Signal
+	Grace      time.Duration
+
 	// OnExit runs once, on the loop goroutine, when the child has been
 	// reaped: the earliest notice of its end. OnExit and OnDone may not
 	// both be nil.
@@ -95,11 +120,20 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 			path = lp
 		}
 	}
+	lt, err := lifetimeOf(cmd)
+	if err != nil {
+		return nil, err
+	}
 	plan, err := planStdio(cmd)
 	if err != nil {
 		return nil, err
 	}
 	attr, err := procAttr(cmd, &plan)
+	if err != nil {
+		plan.closeAll()
+		return nil, err
+	}
+	tree, err := c.treeFor(attr)
 	if err != nil {
 		plan.closeAll()
 		return nil, err
@@ -114,7 +148,8 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 	if onExit == nil {
 		onExit = func(*Child, Status) {}
 	}
-	ch, err := c.start(path, cmd.Args, attr, onExit, cmd, plan.io)
+	ch, err := c.start(path, cmd.Args, attr, onExit, cmd, &spawnExtra{io: plan.io, tree: tree, life: lt, ctx: cmd.Context})
+	tree.spawned(err)
 	plan.closeChildEnds()
 	if err != nil {
 		plan.closeAll()
@@ -135,7 +170,7 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 // c.passes reveals and a self-pipe wake-up repairs. c.forking keeps the
 // SIGCHLD subscription alive meanwhile (maybeLeaveLocked) and makes Close
 // wait.
-func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd, cio *childIO) (*Child, error) {
+func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd, x *spawnExtra) (*Child, error) {
 	unlocked := c.reaper.forksUnlocked()
 	c.mu.Lock()
 	held := true
@@ -181,7 +216,7 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 		closePidfd(ch)
 		return nil, err
 	}
-	ch, err := c.adoptLocked(pid, pidfd, true, onExit, cio)
+	ch, err := c.adoptLocked(pid, pidfd, true, onExit, x)
 	if err == nil && c.passes != passes && c.pipe != nil {
 		c.pipe.Wake()
 	}
@@ -253,18 +288,28 @@ func (c *Context) adoptPidLocked(pid int, onExit func(*Child, Status)) (*Child, 
 // adoptLocked records a child. If the reaper cannot watch it, a child we
 // spawned is taken down again rather than left unreported; an adopted one
 // belongs to the caller and is only let go.
-func (c *Context) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, Status), cio *childIO) (*Child, error) {
-	ch := &Child{pid: pid, ctx: c, onExit: onExit, pidfd: pidfd, io: cio}
-	if cio != nil {
-		cio.mu.Lock()
-		cio.ch = ch
-		cio.mu.Unlock()
+func (c *Context) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, Status), x *spawnExtra) (*Child, error) {
+	ch := &Child{pid: pid, ctx: c, onExit: onExit, pidfd: pidfd}
+	if x != nil {
+		ch.io, ch.tree = x.io, x.tree.ops()
+	}
+	if ch.io != nil {
+		ch.io.mu.Lock()
+		ch.io.ch = ch
+		ch.io.mu.Unlock()
 	}
 	c.recordLocked(ch)
-	if err := c.reaper.added(ch); err != nil {
+	err := c.reaper.added(ch)
+	if err == nil && x != nil && x.life != nil {
+		err = ch.armLocked(x.life, x.ctx)
+	}
+	if err != nil {
 		st := Status{Err: err}
 		if spawned {
 			st = killAndReap(ch)
+			if ch.tree != nil {
+				ch.tree.ended(ch)
+			}
 		}
 		c.forgetLocked(ch, st)
 		c.maybeLeaveLocked()

@@ -518,8 +518,13 @@ func (c *Context) exitedIO(cio *childIO, st Status) {
 	cio.mu.Lock()
 	cio.exited = true
 	cio.res.Status = st
-	if !cio.eofLocked() && cio.drain > 0 && cio.timer == nil {
-		t, err := c.reg.RegisterTimeout(time.Now().Add(cio.drain), func() { c.drainExpired(cio) })
+	drain := cio.drain
+	if drain < 0 && st.Cause != nil {
+		// A stopped child's leftovers must not hold OnDone forever.
+		drain = DefaultDrainTimeout
+	}
+	if !cio.eofLocked() && drain > 0 && cio.timer == nil {
+		t, err := c.reg.RegisterTimeout(time.Now().Add(drain), func() { c.drainExpired(cio) })
 		if err == nil {
 			cio.timer = t
 			cio.mu.Unlock()

@@ -1,0 +1,493 @@
+//go:build linux
+
+package childproc_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/testutil"
+)
+
+// ended is one child's end as a lifetime test sees it.
+type ended struct {
+	st      childproc.Status
+	elapsed time.Duration // from Spawn's call to OnExit
+}
+
+// spawnTimed spawns cmd on c and returns a channel that receives its end.
+func spawnTimed(t *testing.T, c *childproc.Context, cmd *childproc.Cmd) (*childproc.Child, <-chan ended) {
+	t.Helper()
+	out := make(chan ended, 1)
+	start := time.Now()
+	cmd.OnExit = func(_ *childproc.Child, st childproc.Status) {
+		out <- ended{st, time.Since(start)}
+	}
+	ch, err := c.Spawn(cmd)
+	require.NoError(t, err)
+	return ch, out
+}
+
+func waitEnded(t *testing.T, e <-chan ended) ended {
+	t.Helper()
+	select {
+	case r := <-e:
+		return r
+	case <-time.After(hangGuard):
+		require.FailNow(t, "the child never ended")
+	}
+	return ended{}
+}
+
+func sleepCmd(secs string) *childproc.Cmd {
+	return &childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", secs}}
+}
+
+func newTreeCtx(t *testing.T, ev hooks.OSEvents, tree childproc.Tree) *childproc.Context {
+	t.Helper()
+	c, err := childproc.New(ev, childproc.Config{Tree: tree})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestDeadlineStopsChild(t *testing.T) {
+	forVariants(t, func(t *testing.T, v variant) {
+		l := childproc.StartLoop(t)
+		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
+		cmd := sleepCmd("30")
+		cmd.Timeout = 300 * time.Millisecond
+		_, e := spawnTimed(t, c, cmd)
+		r := waitEnded(t, e)
+		assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded, "status %v", r.st)
+		assert.Equal(t, syscall.SIGTERM, r.st.Signal)
+		assert.False(t, r.st.Forced)
+		assert.False(t, r.st.Success())
+		assert.GreaterOrEqual(t, r.elapsed, 300*time.Millisecond)
+		assert.Contains(t, r.st.String(), "stopped: ")
+	})
+}
+
+func TestChildWithinDeadlineIsNotStopped(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	cmd := shell("exit 0", nil)
+	cmd.Timeout = time.Minute
+	_, e := spawnTimed(t, c, cmd)
+	r := waitEnded(t, e)
+	assert.NoError(t, r.st.Cause)
+	assert.True(t, r.st.Success(), "status %v", r.st)
+}
+
+// A child ignoring SIGTERM (sh passes the ignored disposition on to sleep)
+// is killed once the grace period ends.
+func TestGraceThenSIGKILL(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newTreeCtx(t, l, childproc.TreeGroup)
+	ch, e := spawnIgnoringTERM(t, c, &childproc.Cmd{Timeout: time.Minute, Grace: 300 * time.Millisecond})
+	require.NoError(t, ch.SetDeadline(time.Now().Add(200*time.Millisecond)))
+	r := waitEnded(t, e)
+	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
+	assert.Equal(t, syscall.SIGKILL, r.st.Signal, "status %v", r.st)
+	assert.True(t, r.st.Forced)
+	assert.GreaterOrEqual(t, r.elapsed, 500*time.Millisecond, "grace cut short")
+	assert.Contains(t, r.st.String(), "forced")
+}
+
+func TestStopSignalKILLNeedsNoGrace(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	ch, e := spawnIgnoringTERM(t, c, &childproc.Cmd{Timeout: time.Minute, StopSignal: syscall.SIGKILL})
+	require.NoError(t, ch.SetDeadline(time.Now()))
+	r := waitEnded(t, e)
+	assert.Equal(t, syscall.SIGKILL, r.st.Signal)
+	assert.False(t, r.st.Forced, "SIGKILL was the stop signal itself")
+	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
+}
+
+// spawnIgnoringTERM spawns cmd (nil: a plain Cmd) running a shell that
+// ignores SIGTERM and passes that on to its sleep, and returns once the
+// trap is in place.
+func spawnIgnoringTERM(t *testing.T, c *childproc.Context, cmd *childproc.Cmd) (*childproc.Child, <-chan ended) {
+	t.Helper()
+	dir := t.TempDir()
+	script := shell(`trap "" TERM; echo x > "$DIR/ready.tmp"; mv "$DIR/ready.tmp" "$DIR/ready"; exec sleep 30`, nil)
+	if cmd == nil {
+		cmd = script
+	}
+	cmd.Path, cmd.Args = script.Path, script.Args
+	cmd.Env = append(os.Environ(), "DIR="+dir)
+	ch, e := spawnTimed(t, c, cmd)
+	ready := filepath.Join(dir, "ready")
+	deadline := time.Now().Add(hangGuard)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			return ch, e
+		}
+		require.True(t, time.Now().Before(deadline), "the child never set its trap")
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func TestStopOnDemand(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	ch, e := spawnIgnoringTERM(t, c, nil)
+	require.NoError(t, ch.Stop(200*time.Millisecond))
+	// A second Stop with a shorter grace brings the SIGKILL forward.
+	require.NoError(t, ch.Stop(0))
+	r := waitEnded(t, e)
+	assert.ErrorIs(t, r.st.Cause, childproc.ErrStopped)
+	assert.Equal(t, syscall.SIGKILL, r.st.Signal)
+	assert.True(t, r.st.Forced)
+	assert.Less(t, r.elapsed, hangGuard)
+	assert.ErrorIs(t, ch.Stop(time.Second), os.ErrProcessDone)
+	assert.ErrorIs(t, ch.SetDeadline(time.Now()), os.ErrProcessDone)
+	assert.ErrorIs(t, ch.Stop(-1), os.ErrInvalid)
+}
+
+func TestStopWithoutDeadline(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	ch, e := spawnTimed(t, c, sleepCmd("30"))
+	require.NoError(t, ch.Stop(time.Minute))
+	r := waitEnded(t, e)
+	assert.ErrorIs(t, r.st.Cause, childproc.ErrStopped)
+	assert.Equal(t, syscall.SIGTERM, r.st.Signal)
+	assert.False(t, r.st.Forced)
+}
+
+func TestContextCancelStopsChild(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cmd := sleepCmd("30")
+	cmd.Context = ctx
+	why := errors.New("operator said so")
+	_, e := spawnTimed(t, c, cmd)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		cancel(why)
+	}()
+	r := waitEnded(t, e)
+	assert.ErrorIs(t, r.st.Cause, why)
+	assert.Equal(t, syscall.SIGTERM, r.st.Signal)
+}
+
+func TestContextDeadlineStopsChild(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	cmd := sleepCmd("30")
+	cmd.Context = ctx
+	_, e := spawnTimed(t, c, cmd)
+	r := waitEnded(t, e)
+	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
+	assert.GreaterOrEqual(t, r.elapsed, 190*time.Millisecond, "the context had its deadline set just before Spawn")
+}
+
+// A context cancelled after the child's exit changes nothing, and its
+// AfterFunc is unhooked (context.AfterFunc's stop reports whether it ran).
+func TestContextAfterExitIsUnhooked(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := shell("exit 0", nil)
+	cmd.Context = ctx
+	ch, e := spawnTimed(t, c, cmd)
+	r := waitEnded(t, e)
+	cancel()
+	assert.True(t, r.st.Success())
+	st, gone := ch.Status()
+	require.True(t, gone)
+	assert.NoError(t, st.Cause)
+}
+
+func TestDeadlineExtended(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	cmd := sleepCmd("30")
+	cmd.Timeout = 100 * time.Millisecond
+	ch, e := spawnTimed(t, c, cmd)
+	require.NoError(t, ch.SetDeadline(time.Now().Add(time.Second)))
+	r := waitEnded(t, e)
+	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
+	assert.GreaterOrEqual(t, r.elapsed, time.Second, "fired at the old deadline")
+}
+
+func TestDeadlineCancelled(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	cmd := sleepCmd("0.6")
+	cmd.Timeout = 100 * time.Millisecond
+	ch, e := spawnTimed(t, c, cmd)
+	require.NoError(t, ch.SetDeadline(time.Time{}))
+	r := waitEnded(t, e)
+	assert.NoError(t, r.st.Cause)
+	assert.True(t, r.st.Success(), "status %v", r.st)
+	assert.GreaterOrEqual(t, r.elapsed, 600*time.Millisecond)
+}
+
+func TestSetDeadlineOnChildWithoutOne(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	ch, e := spawnTimed(t, c, sleepCmd("30"))
+	require.NoError(t, ch.SetDeadline(time.Now().Add(100*time.Millisecond)))
+	r := waitEnded(t, e)
+	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
+	assert.GreaterOrEqual(t, r.elapsed, 100*time.Millisecond)
+}
+
+func TestSetDeadlineDuringStop(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	ch, e := spawnIgnoringTERM(t, c, nil)
+	require.NoError(t, ch.Stop(100*time.Millisecond))
+	assert.ErrorIs(t, ch.SetDeadline(time.Time{}), childproc.ErrStopped)
+	r := waitEnded(t, e)
+	assert.True(t, r.st.Forced)
+}
+
+func TestLifetimeBadInput(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		set  func(*childproc.Cmd)
+		want error
+	}{
+		{"negative timeout", func(c *childproc.Cmd) { c.Timeout = -time.Second }, os.ErrInvalid},
+		{"negative grace", func(c *childproc.Cmd) { c.Timeout, c.Grace = time.Second, -time.Second }, os.ErrInvalid},
+		{"grace without deadline", func(c *childproc.Cmd) { c.Grace = time.Second }, os.ErrInvalid},
+		{"bad stop signal", func(c *childproc.Cmd) { c.StopSignal = -3 }, os.ErrInvalid},
+		{"deadline past", func(c *childproc.Cmd) { c.Deadline = time.Now().Add(-time.Second) }, context.DeadlineExceeded},
+		{"context done", func(c *childproc.Cmd) { c.Context = done }, context.Canceled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			mark := filepath.Join(dir, "ran")
+			cmd := shell("touch "+mark, func(*childproc.Child, childproc.Status) {})
+			tc.set(cmd)
+			ch, err := c.Spawn(cmd)
+			assert.ErrorIs(t, err, tc.want)
+			assert.Nil(t, ch)
+			assert.Equal(t, 0, c.Len())
+			time.Sleep(20 * time.Millisecond)
+			assert.NoFileExists(t, mark, "a child was started")
+		})
+	}
+}
+
+// treePids returns the pids that a tree's processes wrote to the files
+// names in dir, once all are written.
+func treePids(t *testing.T, dir string, names ...string) []int {
+	t.Helper()
+	var pids []int
+	deadline := time.Now().Add(hangGuard)
+	for _, n := range names {
+		for {
+			b, err := os.ReadFile(filepath.Join(dir, n))
+			if err == nil && strings.HasSuffix(string(b), "\n") {
+				pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+				require.NoError(t, err)
+				pids = append(pids, pid)
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "pid file %s never written", n)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return pids
+}
+
+// aliveAfterKill reports whether pid still runs (not a zombie, not gone)
+// a second after it was signalled: a killed process goes in milliseconds.
+func aliveAfterKill(pid int) bool {
+	deadline := time.Now().Add(time.Second)
+	for {
+		st, err := testutil.ReadProcStat(pid)
+		if err != nil || !st.Alive() {
+			return false
+		}
+		if time.Now().After(deadline) {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// treeScript starts a plain grandchild and one that leaves with setsid;
+// each writes its pid once in place (after setsid), then becomes sleep.
+const treeScript = `sh -c 'echo $$ > "$DIR/plain.tmp"; mv "$DIR/plain.tmp" "$DIR/plain"; exec sleep 30' &
+setsid sh -c 'echo $$ > "$DIR/setsid.tmp"; mv "$DIR/setsid.tmp" "$DIR/setsid"; exec sleep 30' &
+wait`
+
+// TestTreeGroupMissesSetsid: the process-group fallback reaches the plain
+// grandchild, not the one that left with setsid, as its docs say.
+func TestTreeGroupMissesSetsid(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newTreeCtx(t, l, childproc.TreeGroup)
+	assert.Equal(t, childproc.TreeGroup, c.Tree())
+	dir := t.TempDir()
+	cmd := shell(treeScript, nil)
+	cmd.Env = append(os.Environ(), "DIR="+dir)
+	ch, e := spawnTimed(t, c, cmd)
+	pids := treePids(t, dir, "plain", "setsid")
+	t.Cleanup(func() { _ = syscall.Kill(pids[1], syscall.SIGKILL) })
+
+	require.NoError(t, ch.Stop(2*time.Second))
+	r := waitEnded(t, e)
+	assert.ErrorIs(t, r.st.Cause, childproc.ErrStopped)
+	assert.False(t, aliveAfterKill(pids[0]), "the plain grandchild survived a group stop")
+	assert.True(t, aliveAfterKill(pids[1]), "the setsid'd grandchild did not escape the group (the docs say it does)")
+}
+
+// TestTreeNoneReachesChildOnly documents the default.
+func TestTreeNoneReachesChildOnly(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newTreeCtx(t, l, childproc.TreeNone)
+	assert.Equal(t, childproc.TreeNone, c.Tree())
+	dir := t.TempDir()
+	cmd := shell(treeScript, nil)
+	cmd.Env = append(os.Environ(), "DIR="+dir)
+	ch, e := spawnTimed(t, c, cmd)
+	pids := treePids(t, dir, "plain", "setsid")
+	t.Cleanup(func() {
+		for _, p := range pids {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+	})
+	require.NoError(t, ch.Stop(time.Second))
+	waitEnded(t, e)
+	assert.True(t, aliveAfterKill(pids[0]))
+	assert.True(t, aliveAfterKill(pids[1]))
+}
+
+// A TreeGroup child's leftovers end with it, even when it exits on its own.
+func TestTreeGroupEndsWithChild(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newTreeCtx(t, l, childproc.TreeGroup)
+	dir := t.TempDir()
+	cmd := shell(`sh -c 'echo $$ > "$DIR/p.tmp"; mv "$DIR/p.tmp" "$DIR/p"; exec sleep 30' & wait_for() { while [ ! -e "$DIR/p" ]; do sleep 0.01; done; }; wait_for; exit 0`, nil)
+	cmd.Env = append(os.Environ(), "DIR="+dir)
+	_, e := spawnTimed(t, c, cmd)
+	r := waitEnded(t, e)
+	assert.True(t, r.st.Success())
+	pids := treePids(t, dir, "p")
+	assert.False(t, aliveAfterKill(pids[0]), "a TreeGroup child's leftover outlived it")
+}
+
+// timeoutCounter wraps a loop's hooks and counts armed timeouts.
+type timeoutCounter struct {
+	hooks.OSEvents
+	mu    sync.Mutex
+	armed map[hooks.Registration]*countedTarget
+}
+
+type countedTarget struct {
+	tc  *timeoutCounter
+	in  hooks.TimeoutTarget
+	reg hooks.Registration
+}
+
+func (ct *countedTarget) TimeoutOccurred() error {
+	ct.tc.mu.Lock()
+	delete(ct.tc.armed, ct.reg)
+	ct.tc.mu.Unlock()
+	return ct.in.TimeoutOccurred()
+}
+
+func (tc *timeoutCounter) RegisterTimeout(d time.Time, t hooks.TimeoutTarget) (hooks.Registration, error) {
+	ct := &countedTarget{tc: tc, in: t}
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	reg, err := tc.OSEvents.RegisterTimeout(d, ct)
+	if err == nil {
+		ct.reg = reg
+		tc.armed[reg] = ct
+	}
+	return reg, err
+}
+
+func (tc *timeoutCounter) ModifyTimeout(reg hooks.Registration, d time.Time) (hooks.Registration, error) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	nreg, err := tc.OSEvents.ModifyTimeout(reg, d)
+	if err == nil {
+		ct := tc.armed[reg]
+		delete(tc.armed, reg)
+		ct.reg = nreg
+		tc.armed[nreg] = ct
+	}
+	return nreg, err
+}
+
+func (tc *timeoutCounter) DeregisterTimeout(reg hooks.Registration) {
+	tc.mu.Lock()
+	delete(tc.armed, reg)
+	tc.mu.Unlock()
+	tc.OSEvents.DeregisterTimeout(reg)
+}
+
+func (tc *timeoutCounter) count() int {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	return len(tc.armed)
+}
+
+// TestManyDeadlines: 1000 children with deadlines, half of which expire.
+func TestManyDeadlines(t *testing.T) {
+	l := childproc.StartLoop(t)
+	tc := &timeoutCounter{OSEvents: l, armed: make(map[hooks.Registration]*countedTarget)}
+	c := newTreeCtx(t, tc, childproc.TreeGroup)
+	const n = 1000
+	rec := newRecorder()
+	stopped := make(map[int]bool)
+	for i := 0; i < n; i++ {
+		var cmd *childproc.Cmd
+		if i%2 == 0 {
+			cmd = sleepCmd("30")
+			cmd.Timeout = 300 * time.Millisecond
+		} else {
+			cmd = &childproc.Cmd{Path: "/bin/true", Args: []string{"true"}}
+			cmd.Timeout = time.Minute
+		}
+		cmd.OnExit = rec.onExit(c)
+		ch, err := c.Spawn(cmd)
+		require.NoError(t, err)
+		stopped[ch.Pid()] = i%2 == 0
+	}
+	rec.wait(t, n)
+	rec.mu.Lock()
+	for pid, rs := range rec.got {
+		require.Len(t, rs, 1)
+		st := rs[0].st
+		if stopped[pid] {
+			assert.ErrorIs(t, st.Cause, context.DeadlineExceeded, "pid %d: %v", pid, st)
+			assert.Equal(t, syscall.SIGTERM, st.Signal, "pid %d", pid)
+		} else {
+			assert.NoError(t, st.Cause, "pid %d", pid)
+			assert.True(t, st.Success(), "pid %d: %v", pid, st)
+		}
+	}
+	rec.mu.Unlock()
+	assert.Equal(t, 0, tc.count(), "timeouts left registered")
+	assert.Equal(t, 0, c.Len())
+	assert.NoError(t, testutil.NoChildren())
+}
