@@ -80,6 +80,9 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error
 		children: make(map[int]*Child),
 	}
 	c.forked.L = &c.mu
+	if c.tree == TreeAuto {
+		c.tree = TreeGroup
+	}
 	if c.spawnFn == nil {
 		c.spawnFn = ForkExec
 	}
