@@ -1,6 +1,7 @@
 package childproc
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
@@ -127,8 +128,15 @@ func closePidfd(ch *Child) {
 // child then gets EPIPE or EOF on them), and the caller becomes responsible for
 // reaping the pid (with wait4 or waitid). It returns os.ErrProcessDone if
 // the child has already been reaped.
+//
+// A child in a cgroup of its own (TreeCgroup) cannot be disowned: the
+// error wraps errors.ErrUnsupported, since the context's Close ends
+// everything in its cgroups.
 func (ch *Child) Disown() error {
 	return ch.whileLive(func() error {
+		if _, ok := ch.tree.(*cellTree); ok {
+			return fmt.Errorf("childproc: disown: %w: the child has a cgroup of its own, which the context's Close kills", errors.ErrUnsupported)
+		}
 		ch.ctx.forgetLocked(ch, Status{Err: ErrDisowned})
 		ch.abandonIO()
 		delete(ch.ctx.draining, ch.io)

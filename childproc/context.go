@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/cgroup"
 	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/osevent"
 )
@@ -21,6 +22,7 @@ type Context struct {
 	reg      *osevent.Registry                                      // immutable after New; internally synchronised
 	strategy knob.Strategy                                          // immutable after New
 	tree     Tree                                                   // TreeNone, TreeGroup or TreeCgroup; immutable after New
+	cg       *cgroup.Group                                          // the children's cgroups with TreeCgroup, else nil; guarded by mu
 	gen      uint32                                                 // forkGen at New; immutable
 	closed   atomic.Bool                                            // set once, under mu; read lock-free by dispatch
 
@@ -80,9 +82,6 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error
 		children: make(map[int]*Child),
 	}
 	c.forked.L = &c.mu
-	if c.tree == TreeAuto {
-		c.tree = TreeGroup
-	}
 	if c.spawnFn == nil {
 		c.spawnFn = ForkExec
 	}
@@ -113,6 +112,11 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error
 			c.reg.Close()
 			return nil, err
 		}
+	}
+	// Last: a group made is a directory to remove on any later failure.
+	if err := c.openTree(&cfg); err != nil {
+		_ = c.Close()
+		return nil, err
 	}
 	return c, nil
 }
@@ -273,7 +277,10 @@ func (c *Context) dispatch(ex []exit) {
 // lock.
 func (c *Context) deliver(ch *Child, st Status) {
 	if ch.tree != nil {
+		c.mu.Lock()
 		st.Tree = ch.tree.ended(ch)
+		ch.status.Tree = st.Tree
+		c.mu.Unlock()
 	}
 	ch.onExit(ch, st)
 	if ch.io != nil {
@@ -325,10 +332,11 @@ func (c *Context) Close() error {
 	c.draining = nil
 	c.leaveLocked()
 	c.reaper.close()
+	err := c.closeTreeLocked()
 	c.mu.Unlock()
 	c.releaseReapAll()
 	c.reg.Close()
-	return nil
+	return err
 }
 
 func (c *Context) releaseReapAll() {

@@ -120,3 +120,21 @@ func (ch *Child) StdoutFD() int {
 	defer ch.io.mu.Unlock()
 	return ch.io.out[0].fd
 }
+
+// CgroupDir is the directory of the context's group of cgroups, or "".
+func (c *Context) CgroupDir() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cg == nil {
+		return ""
+	}
+	return c.cg.Dir()
+}
+
+// SetDetectCgroup replaces the probe of the process's own cgroup2
+// directory, to simulate other systems, until restore is called.
+func SetDetectCgroup(f func() (string, error)) (restore func()) {
+	old := detectCgroup
+	detectCgroup = f
+	return func() { detectCgroup = old }
+}

@@ -57,9 +57,9 @@ type treeOps interface {
 	// signal sends sig to every process of the tree. ctx.mu held, the
 	// child unreaped or its zombie still holding its pid.
 	signal(ch *Child, sig syscall.Signal) error
-	// ended runs once the child has exited, before its callbacks (with
-	// or without ctx.mu): it kills what is left and returns the tree's
-	// usage (nil when unknown).
+	// ended runs once the child has exited, before its callbacks, with
+	// ctx.mu held: it kills what is left and returns the tree's usage
+	// (nil when unknown).
 	ended(ch *Child) *TreeUsage
 }
 
@@ -98,6 +98,7 @@ type spawnExtra struct {
 // ProcAttr before the fork and becomes the child's treeOps after.
 type treePlan struct {
 	group bool
+	cell  *cellTree
 }
 
 // treeFor prepares attr for the context's Tree mode. attr.Sys is the
@@ -113,17 +114,31 @@ func (c *Context) treeFor(attr *syscall.ProcAttr) (treePlan, error) {
 			sys.Setpgid, sys.Pgid = true, 0
 		}
 		return treePlan{group: true}, nil
+	case TreeCgroup:
+		return c.cellFor(attr)
 	}
 	return treePlan{}, nil
 }
 
 // spawned releases what the plan prepared if the spawn failed.
-func (p *treePlan) spawned(err error) {}
+func (p *treePlan) spawned(err error) {
+	if err != nil && p.cell != nil {
+		c := p.cell.c
+		c.mu.Lock()
+		if !c.closed.Load() {
+			p.cell.remove()
+		}
+		c.mu.Unlock()
+	}
+}
 
 // ops is the child's treeOps, nil with TreeNone.
 func (p *treePlan) ops() treeOps {
-	if p.group {
+	switch {
+	case p.group:
 		return groupTree{}
+	case p.cell != nil:
+		return p.cell
 	}
 	return nil
 }

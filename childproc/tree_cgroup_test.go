@@ -1,0 +1,214 @@
+//go:build linux
+
+package childproc_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/testutil"
+)
+
+// cgroupCtx returns a TreeCgroup context, or skips saying why this
+// machine cannot give one.
+func cgroupCtx(t *testing.T, ev hooks.OSEvents) *childproc.Context {
+	t.Helper()
+	c, err := childproc.New(ev, childproc.Config{Tree: childproc.TreeCgroup})
+	if err != nil {
+		t.Skipf("needs a writable cgroup v2 hierarchy with cgroup.kill (root, Linux 5.14): %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	require.Equal(t, childproc.TreeCgroup, c.Tree())
+	return c
+}
+
+// cells lists the cgroups left in a context's group.
+func cells(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// eventuallyNoCells waits (bounded) for a group's cells to be removed:
+// a cell still holding killed processes is removed from a loop timeout.
+func eventuallyNoCells(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(cells(t, dir)) > 0 {
+		require.True(t, time.Now().Before(deadline), "cgroups left behind in %s: %v", dir, cells(t, dir))
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestTreeCgroupCatchesSetsid: nothing of the tree survives a stop, not
+// even the grandchild that left with setsid, and the child's cgroup goes.
+func TestTreeCgroupCatchesSetsid(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := cgroupCtx(t, l)
+	dir := t.TempDir()
+	cmd := shell(treeScript, nil)
+	cmd.Env = append(os.Environ(), "DIR="+dir)
+	ch, e := spawnTimed(t, c, cmd)
+	pids := treePids(t, dir, "plain", "setsid")
+	t.Cleanup(func() {
+		for _, p := range pids {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+	})
+	require.NoError(t, ch.Stop(2*time.Second))
+	r := waitEnded(t, e)
+	assert.ErrorIs(t, r.st.Cause, childproc.ErrStopped)
+	assert.NotNil(t, r.st.Tree, "no tree usage with a cgroup")
+	for _, p := range pids {
+		assert.False(t, aliveAfterKill(p), "pid %d survived a cgroup stop", p)
+	}
+	eventuallyNoCells(t, c.CgroupDir())
+}
+
+// The whole tree's CPU is measured, also what the child never waited for
+// (rusage cannot see it).
+func TestTreeUsage(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := cgroupCtx(t, l)
+	cmd := shell(`while :; do :; done & sleep 0.6; exit 0`, nil)
+	_, e := spawnTimed(t, c, cmd)
+	r := waitEnded(t, e)
+	require.True(t, r.st.Success(), "status %v", r.st)
+	require.NotNil(t, r.st.Tree)
+	assert.GreaterOrEqual(t, r.st.Tree.CPU, 150*time.Millisecond, "tree %+v", *r.st.Tree)
+	assert.GreaterOrEqual(t, r.st.Tree.CPU, r.st.Tree.User)
+	assert.Less(t, r.st.Usage.User+r.st.Usage.System, r.st.Tree.CPU, "the child's rusage should not see its unwaited grandchild")
+	if r.st.Tree.MemoryPeak >= 0 {
+		assert.Positive(t, r.st.Tree.MemoryPeak)
+	}
+	eventuallyNoCells(t, c.CgroupDir())
+}
+
+// A TreeCgroup child's leftovers end with it.
+func TestTreeCgroupEndsWithChild(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := cgroupCtx(t, l)
+	dir := t.TempDir()
+	cmd := shell(`setsid sh -c 'echo $$ > "$DIR/p.tmp"; mv "$DIR/p.tmp" "$DIR/p"; exec sleep 30' & while [ ! -e "$DIR/p" ]; do sleep 0.01; done; exit 0`, nil)
+	cmd.Env = append(os.Environ(), "DIR="+dir)
+	_, e := spawnTimed(t, c, cmd)
+	r := waitEnded(t, e)
+	assert.True(t, r.st.Success())
+	pids := treePids(t, dir, "p")
+	t.Cleanup(func() { _ = syscall.Kill(pids[0], syscall.SIGKILL) })
+	assert.False(t, aliveAfterKill(pids[0]), "a TreeCgroup child's setsid'd leftover outlived it")
+	eventuallyNoCells(t, c.CgroupDir())
+}
+
+func TestTreeCgroupCloseRemovesGroup(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := cgroupCtx(t, l)
+	dir := c.CgroupDir()
+	require.DirExists(t, dir)
+	cmd := sleepCmd("30")
+	cmd.OnExit = func(*childproc.Child, childproc.Status) {}
+	ch, err := c.Spawn(cmd)
+	require.NoError(t, err)
+	assert.ErrorIs(t, ch.Disown(), errors.ErrUnsupported)
+	require.NoError(t, c.Close())
+	assert.NoDirExists(t, dir)
+	assert.NoError(t, testutil.NoChildren())
+}
+
+// With deadlines on many children, half expiring, no cgroup stays.
+func TestTreeCgroupManyDeadlines(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := cgroupCtx(t, l)
+	const n = 200
+	rec := newRecorder()
+	stopped := map[int]bool{}
+	for i := 0; i < n; i++ {
+		cmd := &childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, Timeout: time.Minute}
+		if i%2 == 0 {
+			cmd = sleepCmd("30")
+			cmd.Timeout = 300 * time.Millisecond
+		}
+		cmd.OnExit = rec.onExit(c)
+		ch, err := c.Spawn(cmd)
+		require.NoError(t, err)
+		stopped[ch.Pid()] = i%2 == 0
+	}
+	rec.wait(t, n)
+	rec.mu.Lock()
+	for pid, rs := range rec.got {
+		st := rs[0].st
+		assert.Equal(t, stopped[pid], errors.Is(st.Cause, context.DeadlineExceeded), "pid %d: %v", pid, st)
+		assert.NotNil(t, st.Tree, "pid %d", pid)
+	}
+	rec.mu.Unlock()
+	eventuallyNoCells(t, c.CgroupDir())
+}
+
+// Without a usable hierarchy, TreeAuto falls back to process groups and
+// says so; TreeCgroup refuses.
+func TestTreeFallbackWithoutCgroup(t *testing.T) {
+	restore := childproc.SetDetectCgroup(func() (string, error) {
+		return "", errors.New("simulated: no cgroup2 mount in mountinfo")
+	})
+	defer restore()
+	l := childproc.StartLoop(t)
+	c := newTreeCtx(t, l, childproc.TreeAuto)
+	assert.Equal(t, childproc.TreeGroup, c.Tree())
+	rec := newRecorder()
+	_, err := c.Spawn(shell("exit 7", rec.onExit(c)))
+	require.NoError(t, err)
+	rec.wait(t, 1)
+	_, err = childproc.New(l, childproc.Config{Tree: childproc.TreeCgroup})
+	assert.ErrorContains(t, err, "simulated")
+}
+
+// A read-only cgroup2 hierarchy: TreeAuto falls back, TreeCgroup refuses.
+func TestTreeReadOnlyCgroup(t *testing.T) {
+	mnt := t.TempDir()
+	if err := unix.Mount("none", mnt, "cgroup2", unix.MS_RDONLY, ""); err != nil {
+		t.Skipf("needs to mount a read-only cgroup2 (root): %v", err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(mnt, unix.MNT_DETACH) })
+	l := childproc.StartLoop(t)
+	c, err := childproc.New(l, childproc.Config{Tree: childproc.TreeAuto, CgroupParent: mnt})
+	require.NoError(t, err)
+	defer c.Close()
+	assert.Equal(t, childproc.TreeGroup, c.Tree())
+	_, err = childproc.New(l, childproc.Config{Tree: childproc.TreeCgroup, CgroupParent: mnt})
+	assert.ErrorIs(t, err, syscall.EROFS)
+}
+
+func TestTreeBadConfig(t *testing.T) {
+	l := childproc.StartLoop(t)
+	for name, cfg := range map[string]childproc.Config{
+		"not a cgroup":          {Tree: childproc.TreeCgroup, CgroupParent: t.TempDir()},
+		"not a cgroup, auto":    {Tree: childproc.TreeAuto, CgroupParent: t.TempDir()},
+		"missing":               {Tree: childproc.TreeAuto, CgroupParent: filepath.Join(t.TempDir(), "nope")},
+		"parent without cgroup": {Tree: childproc.TreeGroup, CgroupParent: "/sys/fs/cgroup"},
+		"bad tree":              {Tree: childproc.Tree(9)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := childproc.New(l, cfg)
+			assert.ErrorIs(t, err, os.ErrInvalid)
+			assert.Nil(t, c)
+		})
+	}
+}
