@@ -26,6 +26,9 @@ func (c *Context) SigchldOccurred() error {
 // callback runs on the calling goroutine before Reaped returns; otherwise
 // Reaped returns ErrUnknownChild and nothing changes, so an application can
 // offer every status it reaps to each of its contexts in turn.
+//
+// A WaitStatus carries no resource use: the callback's Status.Usage is
+// zero. SigchldOccurred, which reaps itself, fills it in.
 func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
 	if err := c.lockAppSigchld(); err != nil {
 		return err

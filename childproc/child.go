@@ -96,23 +96,11 @@ func (ch *Child) String() string { return fmt.Sprintf("child %d", ch.pid) }
 // pid only. ctx.mu held.
 func killAndReap(ch *Child) Status {
 	_ = unix.Kill(ch.pid, unix.SIGKILL)
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(ch.pid, &ws, 0, nil)
-		switch err {
-		case nil:
-			return statusOf(ws)
-		case unix.EINTR:
-			continue
-		default:
-			return lostStatus("wait4", err)
-		}
+	_, st, err := wait4(ch.pid, 0)
+	if err != nil {
+		return lostStatus("wait4", err)
 	}
-}
-
-// statusOf converts a wait status.
-func statusOf(ws unix.WaitStatus) Status {
-	return statusFromWait(syscall.WaitStatus(ws))
+	return st
 }
 
 // closePidfd closes a child's pidfd if it has one. ctx.mu held.

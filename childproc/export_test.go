@@ -104,6 +104,9 @@ func NewWithStrategy(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, 
 // StatusFromWait converts a wait status, as the reapers do.
 func StatusFromWait(ws syscall.WaitStatus) Status { return statusFromWait(ws) }
 
+// UsageOf converts a rusage, as the reapers do.
+func UsageOf(ru *syscall.Rusage) Usage { return usageOf(ru) }
+
 // ModeOf reports the context's mode.
 func (c *Context) ModeOf() Mode { return c.mode }
 

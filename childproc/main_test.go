@@ -25,6 +25,8 @@ import (
 var helpers = map[string]testutil.Helper{
 	"daemons":       func([]string) int { return daemonHelper(false) },
 	"daemons-adopt": func([]string) int { return daemonHelper(true) },
+	"burn":          burnHelper,
+	"touch":         touchHelper,
 }
 
 func TestMain(m *testing.M) {

@@ -202,12 +202,13 @@ func (r *pidfdReaper) flush() {
 	r.done = r.done[:0]
 }
 
-// peek reads an exited child's status through its pidfd without reaping
-// it (WNOWAIT), so the pid stays reserved until flush.
+// peek reads an exited child's status and resource usage through its
+// pidfd without reaping it (WNOWAIT), so the pid stays reserved until flush.
 func peek(pidfd int) (st Status, done bool) {
 	var info unix.Siginfo
+	var ru syscall.Rusage
 	for {
-		err := unix.Waitid(unix.P_PIDFD, pidfd, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+		err := waitid(unix.P_PIDFD, pidfd, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, &ru)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -215,8 +216,25 @@ func peek(pidfd int) (st Status, done bool) {
 			return lostStatus("waitid", err), true
 		}
 		pid, st := siginfoChild(&info)
-		return st, pid != 0
+		if pid == 0 {
+			return st, false
+		}
+		st.Usage = usageOf(&ru)
+		return st, true
 	}
+}
+
+// waitid is waitid(2) with the fifth argument x/sys's Waitid does not
+// pass: when it finds a child, the kernel stores that child's rusage in
+// *ru, the one wait4 would report, with WNOWAIT as well. Nothing escapes:
+// info and ru may live on the caller's stack.
+func waitid(idtype, id int, info *unix.Siginfo, options int, ru *syscall.Rusage) error {
+	_, _, e := unix.Syscall6(unix.SYS_WAITID, uintptr(idtype), uintptr(id),
+		uintptr(unsafe.Pointer(info)), uintptr(options), uintptr(unsafe.Pointer(ru)), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 // collect makes one epoll_wait pass. More ready pidfds than the buffer

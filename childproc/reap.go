@@ -3,9 +3,9 @@ package childproc
 import (
 	"fmt"
 	"os"
+	"syscall"
 
 	"github.com/childloop/childloop/internal/knob"
-	"golang.org/x/sys/unix"
 )
 
 // reaper finds exited children. Every method is called with ctx.mu held.
@@ -62,23 +62,39 @@ func lostStatus(call string, err error) Status {
 	return Status{Err: fmt.Errorf("%w: %w", ErrStatusLost, os.NewSyscallError(call, err))}
 }
 
+// wait4 is wait4(2), retried on EINTR, returning the child's status with
+// its resource usage, which the same call reports. wpid is 0 when WNOHANG
+// found no exited child. ru stays on the stack: the exit path allocates
+// nothing for it.
+func wait4(pid, options int) (wpid int, st Status, err error) {
+	var ws syscall.WaitStatus
+	var ru syscall.Rusage
+	for {
+		wpid, err = syscall.Wait4(pid, &ws, options, &ru)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil || wpid <= 0:
+			return wpid, Status{}, err
+		}
+		st = statusFromWait(ws)
+		st.Usage = usageOf(&ru)
+		return wpid, st, nil
+	}
+}
+
 // reapPid collects pid's status without blocking. done is false while the
 // child runs. ECHILD (something else reaped it) is a status of its own:
 // never a silent drop.
 func reapPid(pid int) (st Status, done bool) {
-	var ws unix.WaitStatus
-	for {
-		wpid, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return lostStatus("wait4", err), true
-		case wpid == 0:
-			return Status{}, false
-		}
-		return statusOf(ws), true
+	wpid, st, err := wait4(pid, syscall.WNOHANG)
+	switch {
+	case err != nil:
+		return lostStatus("wait4", err), true
+	case wpid == 0:
+		return Status{}, false
 	}
+	return st, true
 }
 
 // scanReaper is the portable strategy: wait4(pid, WNOHANG) for every child.
@@ -134,16 +150,11 @@ func (r *anyReaper) close()             {}
 func (r *anyReaper) collectNew(_ *Child, out []exit) []exit { return r.collect(out) }
 
 func (r *anyReaper) collect(out []exit) []exit {
-	var ws unix.WaitStatus
 	for {
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
-		if err == unix.EINTR {
-			continue
-		}
+		pid, st, err := wait4(-1, syscall.WNOHANG)
 		if err != nil || pid <= 0 {
 			return out
 		}
-		st := statusOf(ws)
 		if ch := r.c.children[pid]; ch != nil {
 			r.c.forgetLocked(ch, st)
 			out = append(out, exit{ch: ch, pid: pid, st: st})

@@ -29,7 +29,8 @@ type Status struct {
 
 	// Usage is what the child (and the descendants it reaped) used,
 	// from the reaping call itself: the numbers os.ProcessState.SysUsage
-	// gives.
+	// gives. It is zero when the application reaped the child and
+	// reported it with Reaped.
 	Usage Usage
 	// Tree is what the child's whole tree used, read from the child's
 	// cgroup after the tree ended; nil when the child had no cgroup of
