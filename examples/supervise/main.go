@@ -1,8 +1,9 @@
 //go:build linux
 
 // Command supervise keeps a few commands running: it restarts each one when
-// it exits, with exponential backoff, reaps orphaned grandchildren, forwards
-// SIGTERM and SIGINT, and answers status requests on a unix socket.
+// it exits, with exponential backoff, reaps orphaned grandchildren, stops
+// every command's whole tree on SIGTERM or SIGINT (the signal, then SIGKILL
+// after -grace), and answers status requests on a unix socket.
 //
 //	go run ./examples/supervise -cmd 'sleep 1; exit 1' -cmd 'date; sleep 5'
 //	socat - UNIX-CONNECT:<the printed socket path>   # one line per command
@@ -15,20 +16,25 @@
 // every exit status of the process, so a program using it must not use
 // os/exec (exec.Cmd.Wait would fail with ECHILD); this one doesn't.
 //
+// Each command is a tree (Config.Tree TreeAuto): where the supervisor may
+// create cgroups (root, or a delegated cgroup v2 subtree) each run gets a
+// cgroup of its own, so a stop reaches every process the command started,
+// even one that called setsid, and the run's end kills what it left
+// behind; elsewhere each run leads a process group, which setsid'd
+// descendants escape. The first log line says which one is in use.
+//
 // Linux only (hence the build tag): PR_SET_CHILD_SUBREAPER is Linux's
 // (FreeBSD's procctl(PROC_REAP_ACQUIRE) would be the equivalent).
 package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +63,7 @@ type supervisor struct {
 	initial  time.Duration // first restart delay; immutable
 	max      time.Duration // largest restart delay; immutable
 	stable   time.Duration // a run this long resets the backoff; immutable
+	grace    time.Duration // stop signal to SIGKILL; immutable
 	svcs     []*service    // immutable slice; elements owned by the loop goroutine
 	stopping bool          // a stop signal arrived; owned by the loop goroutine
 }
@@ -75,6 +82,7 @@ func main() {
 	flag.DurationVar(&s.initial, "initial", 100*time.Millisecond, "first restart delay")
 	flag.DurationVar(&s.max, "max", 10*time.Second, "maximum restart delay")
 	flag.DurationVar(&s.stable, "stable", 10*time.Second, "a run lasting this long resets the delay to -initial")
+	flag.DurationVar(&s.grace, "grace", 5*time.Second, "on SIGTERM or SIGINT, how long commands have before SIGKILL")
 	flag.Parse()
 	if err := s.run(cmds, *file, *sock); err != nil {
 		fmt.Fprintln(os.Stderr, "supervise:", err)
@@ -110,6 +118,7 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 	defer s.l.Close()
 	s.ctx, err = childproc.New(s.l, childproc.Config{
 		ReapAll: true,
+		Tree:    childproc.TreeAuto,
 		OnForeignExit: func(pid int, st childproc.Status) {
 			s.logf("reaped orphan pid %d: %v", pid, st)
 			s.finishIfDone()
@@ -119,6 +128,7 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 		return err
 	}
 	defer s.ctx.Close()
+	s.logf("trees: %v", s.ctx.Tree())
 
 	stopStatus, err := s.serveStatus(sockPath)
 	if err != nil {
@@ -154,9 +164,6 @@ func (s *supervisor) start(svc *service) {
 		Args:   []string{"sh", "-c", svc.script},
 		Stdout: os.Stderr, // keep stdout for the supervisor's log
 		Stderr: os.Stderr,
-		// A process group per command: signals reach the whole script,
-		// grandchildren included.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 		OnExit: func(_ *childproc.Child, st childproc.Status) {
 			s.exited(svc, st)
 		},
@@ -192,13 +199,14 @@ func (s *supervisor) exited(svc *service, st childproc.Status) {
 	})
 }
 
-// stop forwards sig to every process group that holds one of our children
-// (the commands' sh processes and the orphans we adopted), cancels pending
-// restarts, and lets the loop run until no child is left; a second signal
-// escalates to SIGKILL. On the loop goroutine.
+// stop stops every running command's tree with sig, then SIGKILL after
+// -grace (Child.Stop; the library's timer escalates), and cancels pending
+// restarts; the loop runs on until no child is left. A second signal
+// kills at once. On the loop goroutine.
 func (s *supervisor) stop(sig syscall.Signal) {
+	grace := s.grace
 	if s.stopping {
-		sig = syscall.SIGKILL
+		grace = 0
 	}
 	s.stopping = true
 	s.logf("got %v: stopping", sig)
@@ -207,16 +215,8 @@ func (s *supervisor) stop(sig syscall.Signal) {
 			svc.timer.Cancel()
 			svc.timer = nil
 		}
-	}
-	// Our children are reaped only on this goroutine, so each one found
-	// here is still unreaped and its process group id cannot have been
-	// reused by an unrelated group.
-	self := unix.Getpgrp()
-	for pid, pgid := range children() {
-		if pgid == self {
-			_ = unix.Kill(pid, sig) // never signal our own group
-		} else {
-			_ = unix.Kill(-pgid, sig)
+		if svc.child != nil {
+			_ = svc.child.Stop(grace) // SIGTERM (the default Cmd.StopSignal), also for a SIGINT
 		}
 	}
 	s.finishIfDone()
@@ -235,41 +235,6 @@ func (s *supervisor) finishIfDone() {
 	}
 	s.logf("all children gone; exiting")
 	s.l.Stop()
-}
-
-// children maps each child process of ours to its process group, from /proc.
-func children() map[int]int {
-	out := map[int]int{}
-	me := os.Getpid()
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		if _, ppid, pgrp, ok := procStat(e.Name()); ok && ppid == me {
-			pid, _ := strconv.Atoi(e.Name())
-			out[pid] = pgrp
-		}
-	}
-	return out
-}
-
-// procStat returns a process's state letter, ppid and process group from
-// /proc/PID/stat; ok is false for a name that is not a live process.
-func procStat(pid string) (state byte, ppid, pgrp int, ok bool) {
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return 0, 0, 0, false
-	}
-	// "pid (comm) state ppid pgrp ...": comm may hold spaces and parens.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, 0, 0, false
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 3 {
-		return 0, 0, 0, false
-	}
-	ppid, err1 := strconv.Atoi(f[1])
-	pgrp, err2 := strconv.Atoi(f[2])
-	return f[0][0], ppid, pgrp, err1 == nil && err2 == nil
 }
 
 // serveStatus listens on a unix socket, mode 0600 in a private directory,

@@ -50,14 +50,16 @@ func TestSupervise(t *testing.T) {
 	p := extest.Start(t, bin,
 		// -stable is generous so that cmd1's immediate failure cannot look
 		// stable on a loaded machine (that would reset its backoff).
-		"-cmd", "(sleep 0.3 &) ; exit 1", // fails at once, leaves an orphan
-		"-cmd", "sleep 1.2; exit 2", // fails, but after a stable run
+		"-cmd", "(sleep 0.31 &) ; exit 1", // fails at once, leaves an orphan
+		"-cmd", "sleep 1.21; exit 2", // fails, but after a stable run
 		"-initial", "100ms", "-max", "400ms", "-stable", "1s")
 	sup := p.Cmd.Process.Pid
 	// Stop it cleanly if the test fails half-way: its children live in
 	// their own process groups, beyond extest's group kill.
 	t.Cleanup(func() { _ = p.Cmd.Process.Signal(syscall.SIGTERM); _ = p.Wait(t) })
 
+	tm, _ := p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us trees: (cgroup|group)$`))
+	t.Logf("trees: %s", tm[1])
 	m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us status socket (\S+)$`))
 	sock := m[1]
 
@@ -92,8 +94,10 @@ func TestSupervise(t *testing.T) {
 		assert.Equal(t, "100ms", m[2], "cmd2 restart delay after a stable run")
 	}
 
-	// Orphans are reaped by the supervisor (it is their subreaper) ...
-	p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us reaped orphan pid \d+: exit 0$`))
+	// Orphans are reaped by the supervisor (it is their subreaper); a
+	// command's tree ends with it, so cmd1's orphan is killed at its exit
+	// ...
+	p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us reaped orphan pid \d+: signal killed$`))
 	// ... and no zombie child stays: every zombie seen is reaped later.
 	seen, _ := scan(t, sup, nil)
 	for deadline := time.Now().Add(extest.HangGuard); len(seen) > 0; {
@@ -148,6 +152,57 @@ func TestSupervise(t *testing.T) {
 	// group the supervisor created is empty.
 	_, left := scan(t, -1, groups)
 	assert.Empty(t, left, "processes left in the commands' process groups")
+	assert.Empty(t, withArgs(t, "sleep 0.31", "sleep 1.21"), "processes of the commands left")
 	_, err = os.Stat(sock)
 	assert.ErrorIs(t, err, fs.ErrNotExist, "status socket still there after exit")
+}
+
+// withArgs returns the pids of processes whose command line is one of
+// cmdlines (arguments joined by spaces).
+func withArgs(t *testing.T, cmdlines ...string) []int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		line := strings.TrimRight(strings.ReplaceAll(string(b), "\x00", " "), " ")
+		for _, c := range cmdlines {
+			if line == c {
+				out = append(out, pid)
+			}
+		}
+	}
+	return out
+}
+
+// TestSuperviseGrace: a command that ignores SIGTERM is killed -grace after
+// the supervisor's SIGTERM, and so is what it started.
+func TestSuperviseGrace(t *testing.T) {
+	bin := extest.Build(t)
+	p := extest.Start(t, bin, "-grace", "300ms", "-cmd", `trap "" TERM; sleep 30.71 & sleep 30.72; wait`)
+	t.Cleanup(func() {
+		for _, pid := range withArgs(t, "sleep 30.71", "sleep 30.72") {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	_, i := p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us cmd1 started pid \d+`))
+	deadline := time.Now().Add(extest.HangGuard)
+	for len(withArgs(t, "sleep 30.71", "sleep 30.72")) < 2 {
+		require.True(t, time.Now().Before(deadline), "the command's sleeps never started")
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	p.Signal(t, syscall.SIGTERM)
+	require.NoError(t, p.Wait(t))
+	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "killed before the grace ended")
+	p.WaitLine(t, i, regexp.MustCompile(`^t=\d+us cmd1 exited: signal killed \(stopped: childproc: child stopped, forced\)`))
+	assert.Empty(t, withArgs(t, "sleep 30.71", "sleep 30.72"), "the command's processes outlived the supervisor")
 }
