@@ -48,6 +48,36 @@
 // Result.StdinErr = ErrStdinClosed, never as a signal. Child.SetPaused
 // stops polling an output pipe, so the child blocks once it fills.
 //
+// # Bounding a child's life
+//
+// Cmd.Timeout, Cmd.Deadline and Cmd.Context stop a child; so does
+// Child.Stop. A stop is systemd's TimeoutStopSec model: Cmd.StopSignal
+// (SIGTERM) to the child's tree, SIGKILL to the tree Cmd.Grace later
+// (DefaultGrace) if the child still lives, and then the stdio drain
+// deadline, which a stop always applies. The status says why
+// (Status.Cause: context.DeadlineExceeded for deadlines, context.Cause for a
+// cancelled Context, ErrStopped for Stop) and whether SIGKILL was needed
+// (Status.Forced). Deadlines and grace periods are timeouts in the
+// application's loop, and Child.SetDeadline moves or cancels one while the
+// child runs; a Context reaches the child through context.AfterFunc, so no
+// goroutine waits per child.
+//
+// How far "the tree" reaches is Config.Tree. TreeNone (the default) signals
+// the child alone, as os/exec does. TreeCgroup spawns each child straight
+// into a cgroup v2 of its own (clone3 CLONE_INTO_CGROUP) and kills with
+// cgroup.kill, which no descendant escapes, setsid or not; TreeGroup makes
+// each child a process-group leader and signals the group, which setsid'd
+// descendants do escape. TreeAuto takes the cgroup where the process may
+// create one (root, or a delegated subtree; the hierarchy is found through
+// /proc/self/mountinfo) and the group otherwise; Context.Tree says which.
+// With either, a child's tree ends with it: what it left behind is sent
+// SIGKILL before its OnExit runs.
+//
+// Every Status carries the child's resource use from the reaping call
+// itself (Status.Usage: CPU, max RSS, page faults, as
+// os.ProcessState.SysUsage) and, with a cgroup, the whole tree's CPU and
+// peak memory (Status.Tree), descendants nobody waited for included.
+//
 // # What runs where
 //
 // Three kinds of code touch a context:
