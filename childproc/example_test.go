@@ -1,12 +1,15 @@
 package childproc_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
 	"os/signal"
 	"sort"
 	"syscall"
+	"time"
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/loop"
@@ -251,4 +254,40 @@ func ExampleOutput() {
 	// Output:
 	// exited: exit 1
 	// done: stdout "HELLO\n" (6 bytes), stderr streamed "warning\n", cut false
+}
+
+// A job with a deadline whose whole tree is stopped: the shell and the
+// sleep it started (in the background, so the shell itself waits in
+// `wait`) get SIGTERM after 200 ms; the status says why.
+func ExampleCmd_timeout() {
+	l, err := loop.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	// TreeAuto: a cgroup per child where possible, else a process group.
+	ctx, err := childproc.New(l, childproc.Config{Tree: childproc.TreeAuto})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ctx.Close()
+	_, err = ctx.Spawn(&childproc.Cmd{
+		Args:    []string{"sh", "-c", "sleep 30 & wait"},
+		Timeout: 200 * time.Millisecond,
+		Grace:   time.Second, // SIGKILL if still alive a second after SIGTERM
+		OnExit: func(ch *childproc.Child, st childproc.Status) {
+			fmt.Println("sh:", st)
+			fmt.Println("deadline:", errors.Is(st.Cause, context.DeadlineExceeded), "forced:", st.Forced)
+			l.Stop()
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := l.Run(); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// sh: signal terminated (stopped: childproc: deadline: context deadline exceeded)
+	// deadline: true forced: false
 }
