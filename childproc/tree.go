@@ -25,11 +25,17 @@ const (
 	// kills with cgroup.kill, which nothing in the tree escapes, not even
 	// a descendant that called setsid or forked during the kill. The
 	// cgroup also measures the whole tree (Status.Tree). New fails where
-	// no such hierarchy is usable.
+	// no such hierarchy is usable. The cgroups live under
+	// Config.CgroupParent, in a directory of the context's own that Close
+	// removes. A Config.Spawn replacement must honour
+	// SysProcAttr.UseCgroupFD and CgroupFD (ForkExec and syscall.ForkExec
+	// do).
 	TreeCgroup
 	// TreeGroup makes each child the leader of a process group of its
 	// own (Setpgid) and signals the group. Descendants that call setsid
-	// or setpgid (daemons, some shells' job control) escape it.
+	// or setpgid (daemons, some shells' job control) escape it. Being
+	// outside the terminal's foreground group, such a child no longer
+	// gets the terminal's SIGINT (Ctrl-C), as with any Setpgid child.
 	TreeGroup
 )
 
