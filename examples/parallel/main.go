@@ -74,7 +74,7 @@
 //
 // Everything runs on the reference loop (package loop): the jobs' pipes,
 // their exits, their deadlines, the input (when it is a pipe or a terminal;
-// a regular file is read at once) and the signals (through a self-pipe) are
+// a regular file, or /dev/null, is read at once) and the signals (through a self-pipe) are
 // callbacks on one goroutine. There is no goroutine per job: the only other
 // goroutine is the one os/signal delivers to, which writes each signal's
 // number into the self-pipe.
@@ -271,23 +271,27 @@ func (r *runner) grace() time.Duration {
 }
 
 // readInput reads a regular file at once, and watches anything else (a
-// pipe, a terminal) on the loop.
+// pipe, a terminal) on the loop; a file the loop cannot watch (/dev/null,
+// which epoll refuses with EPERM) is read at once as well.
 func (r *runner) readInput(f *os.File) error {
 	st, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	if st.Mode().IsRegular() {
-		b, err := io.ReadAll(f)
-		r.addInput(b)
-		r.endInput(err)
-		return nil
+	if !st.Mode().IsRegular() {
+		// Fd leaves the file in blocking mode, which stdin shares with
+		// other processes (a terminal with the shell): one read per
+		// readiness, as the loop reports it, cannot block.
+		r.input, err = r.l.Watch(int(f.Fd()), hooks.In, r.inputReady)
+		if !errors.Is(err, unix.EPERM) {
+			return err
+		}
+		r.input = nil
 	}
-	// Fd leaves the file in blocking mode, which stdin shares with other
-	// processes (a terminal with the shell): one read per readiness, as
-	// the loop reports it, cannot block.
-	r.input, err = r.l.Watch(int(f.Fd()), hooks.In, r.inputReady)
-	return err
+	b, err := io.ReadAll(f)
+	r.addInput(b)
+	r.endInput(err)
+	return nil
 }
 
 // inputReady reads what the input has (once: the fd is blocking).

@@ -167,6 +167,16 @@ func TestParallelFile(t *testing.T) {
 	assert.Equal(t, "parallel: 5 jobs, all succeeded\n", p.Stderr())
 }
 
+// TestParallelDevNull: an input the loop cannot watch (epoll refuses
+// /dev/null) is read at once; no jobs is success.
+func TestParallelDevNull(t *testing.T) {
+	bin := extest.Build(t)
+	p := extest.Start(t, bin) // stdin: /dev/null
+	assert.Equal(t, 0, exitCode(t, p.Wait(t)))
+	assert.Empty(t, p.Lines())
+	assert.Equal(t, "parallel: 0 jobs, all succeeded\n", p.Stderr())
+}
+
 // TestParallelStreaming: jobs start as their lines arrive, before the
 // input ends.
 func TestParallelStreaming(t *testing.T) {
