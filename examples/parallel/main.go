@@ -1,7 +1,7 @@
 // Command parallel runs shell commands, one per line of its input, a few at
 // a time, in the spirit of `xargs -P` and GNU parallel:
 //
-//	parallel [-j N] [-f FILE] [-limit SIZE] [-timeout D [-grace D]] [-tree MODE] [-usage] [-v]
+//	parallel [-j N] [-f FILE] [-limit SIZE] [-timeout D [-grace D]] [-tree MODE] [-usage] [-sh] [-v]
 //
 // Each line (blank lines are skipped) is run as `sh -c LINE`, at most -j at
 // once (default: the number of CPUs); a new one starts as soon as one ends,
@@ -17,12 +17,21 @@
 //	--- [4] timeout (SIGTERM), 300ms: ./slow-test
 //	...
 //
+// A line that is a plain command (words of letters, digits and -_./,:+@%^,
+// the first neither a builtin nor a reserved word of sh, found in PATH) is
+// run directly, as sh would run it, without starting sh: the shell would
+// double the processes and most of the CPU time of short jobs. The only
+// differences a job can see are that its parent is the runner and that a
+// job killed by a signal is reported as such rather than as sh's exit
+// 128+N. -sh runs every line through sh.
+//
 // Blocks come in the order the jobs finish; the number in brackets is the
 // line's position in the input. With -limit, at most SIZE bytes of a job's
 // output are kept (the first ones) and a note says how much was dropped; the
 // rest is still read, so the job never blocks on a full pipe. A job whose
 // background process keeps the pipe open is cut a second
-// (childproc.DefaultDrainTimeout) after its exit, with a note.
+// (childproc.DefaultDrainTimeout) after its exit, with a note; its slot is
+// free from its exit on, so the next job does not wait for the cut.
 //
 // # Lifetimes
 //
@@ -120,6 +129,7 @@ type options struct {
 	tree    childproc.Tree // -tree
 	usage   bool           // -usage
 	verbose bool           // -v
+	sh      bool           // -sh: every line through sh, plain commands too
 }
 
 func main() {
@@ -133,8 +143,9 @@ func main() {
 	flag.Var((*treeFlag)(&o.tree), "tree", "a job's tree: `auto`, cgroup, group or none")
 	flag.BoolVar(&o.usage, "usage", false, "show each job's CPU time and memory in its header")
 	flag.BoolVar(&o.verbose, "v", false, "print the settings (the tree in use) on stderr first")
+	flag.BoolVar(&o.sh, "sh", false, "run every line through sh, plain commands too")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: parallel [-j N] [-f file] [-limit size] [-timeout d [-grace d]] [-tree mode] [-usage] [-v]\n\n"+
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: parallel [-j N] [-f file] [-limit size] [-timeout d [-grace d]] [-tree mode] [-usage] [-sh] [-v]\n\n"+
 			"Runs each line of the input (stdin, or -f) as `sh -c LINE`, N at a time, and\n"+
 			"prints each job's stdout and stderr as one block when it ends.\n\n")
 		flag.PrintDefaults()
@@ -200,11 +211,13 @@ type runner struct {
 	inputDone bool
 	inputErr  error
 
-	lines   int    // input lines numbered so far
-	queue   []*job // read, not started
-	running map[*job]bool
-	ran     int
-	failed  []*job
+	lines    int           // input lines numbered so far
+	queue    []*job        // read, not started
+	running  map[*job]bool // started, not reaped: they fill the -j slots
+	draining int           // reaped, output not complete (OnDone to come)
+	ran      int
+	failed   []*job
+	paths    lookPath // PATH lookups of plain commands run without sh
 
 	signal syscall.Signal // the first signal received, or 0
 	killed bool           // a second signal came: running jobs were sent SIGKILL
@@ -225,7 +238,7 @@ func run(in *os.File, o options) (int, error) {
 	}
 	defer ctx.Close() // kills and reaps what is still running on an error
 
-	r := &runner{l: l, ctx: ctx, opt: o, running: map[*job]bool{}}
+	r := &runner{l: l, ctx: ctx, opt: o, running: map[*job]bool{}, paths: lookPath{}}
 	if o.verbose {
 		r.settings(os.Stderr)
 	}
@@ -366,7 +379,7 @@ func (r *runner) startJobs() {
 			r.paused = false
 		}
 	}
-	if len(r.running) == 0 && (r.inputDone && len(r.queue) == 0 || r.signal != 0) {
+	if len(r.running) == 0 && r.draining == 0 && (r.inputDone && len(r.queue) == 0 || r.signal != 0) {
 		r.l.Stop()
 	}
 }
@@ -376,21 +389,37 @@ func (r *runner) start(j *job) {
 	if limit == 0 {
 		limit = math.MaxInt // keep everything
 	}
+	spawn := func(path string, args []string) (*childproc.Child, error) {
+		return r.ctx.Spawn(&childproc.Cmd{
+			Path: path,
+			Args: args,
+			// stdout and stderr into one library pipe, drained on the
+			// loop and kept up to limit; stdin is /dev/null.
+			StdoutPipe:  &childproc.Output{Limit: limit},
+			MergeStderr: true,
+			// A timeout in the loop: SIGTERM to the job's tree, SIGKILL
+			// after the grace (zero: childproc.DefaultGrace).
+			Timeout: r.opt.timeout,
+			Grace:   r.opt.grace,
+			OnExit:  func(*childproc.Child, childproc.Status) { r.exited(j) },
+			// After the exit and the pipe's EOF: the complete output.
+			OnDone: func(_ *childproc.Child, res *childproc.Result) { r.done(j, res) },
+		})
+	}
 	j.start = time.Now()
-	ch, err := r.ctx.Spawn(&childproc.Cmd{
-		Args: []string{"/bin/sh", "-c", j.line},
-		// stdout and stderr into one library pipe, drained on the loop
-		// and kept up to limit; stdin is /dev/null.
-		StdoutPipe:  &childproc.Output{Limit: limit},
-		MergeStderr: true,
-		// A timeout in the loop: SIGTERM to the job's tree, SIGKILL
-		// after the grace (zero: childproc.DefaultGrace).
-		Timeout: r.opt.timeout,
-		Grace:   r.opt.grace,
-		OnExit:  func(*childproc.Child, childproc.Status) { j.end = time.Now() },
-		// After the exit and the pipe's EOF: the complete output.
-		OnDone: func(_ *childproc.Child, res *childproc.Result) { r.done(j, res) },
-	})
+	var ch *childproc.Child
+	err := errors.ErrUnsupported
+	if argv := directArgs(j.line); argv != nil && !r.opt.sh {
+		if path := r.paths.find(argv[0]); path != "" {
+			// Without sh (direct.go). Should exec refuse the program
+			// (a script without #!, no permission), sh runs the line
+			// below, or says what is wrong, as without the shortcut.
+			ch, err = spawn(path, argv)
+		}
+	}
+	if err != nil {
+		ch, err = spawn("/bin/sh", []string{"/bin/sh", "-c", j.line})
+	}
 	r.ran++
 	if err != nil { // fork failed (EAGAIN: too many processes, say)
 		j.status = "not started: " + err.Error()
@@ -402,9 +431,19 @@ func (r *runner) start(j *job) {
 	r.running[j] = true
 }
 
-// done prints a finished job's block, in one write, and starts the next.
-func (r *runner) done(j *job, res *childproc.Result) {
+// exited frees the job's slot for the next one: its pipe may stay open a
+// little longer (a background process holding it, until the drain
+// deadline), but the job's own process is gone.
+func (r *runner) exited(j *job) {
+	j.end = time.Now()
 	delete(r.running, j)
+	r.draining++
+	r.startJobs()
+}
+
+// done prints a finished job's block, in one write.
+func (r *runner) done(j *job, res *childproc.Result) {
+	r.draining--
 	head, failed := r.outcome(res.Status)
 	if failed != "" {
 		j.status = failed
@@ -611,8 +650,7 @@ func (r *runner) interrupt(sig syscall.Signal) {
 		r.input = nil
 	}
 	for j := range r.running {
-		// A job reaped but still draining its pipe (OnDone has not
-		// run) is done: ErrProcessDone.
+		// A job reaped since its OnExit was queued: ErrProcessDone.
 		if err := j.ch.Stop(grace); err != nil && !errors.Is(err, os.ErrProcessDone) {
 			fmt.Fprintf(os.Stderr, "parallel: stopping [%d]: %v\n", j.n, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -124,4 +125,57 @@ func TestParallelTreeEndsWithJob(t *testing.T) {
 	assert.Equal(t, "ok", bs[1].status)
 	assert.Equal(t, []string{"bg"}, bs[1].lines, "no output cut")
 	gone(t, m, "the background sleep, with tree "+treeOf(t, p.Stderr()))
+}
+
+// TestParallelDirect: a plain command runs as the runner's own child, not
+// sh's; with -sh it runs under sh. (Its /proc/self/stat names its parent.)
+func TestParallelDirect(t *testing.T) {
+	bin := extest.Build(t)
+	for _, sh := range []bool{false, true} {
+		args := []string{}
+		if sh {
+			args = append(args, "-sh")
+		}
+		p := extest.StartStdin(t, bin, args...)
+		_, err := p.Stdin.Write([]byte("cat /proc/self/stat\n"))
+		require.NoError(t, err)
+		require.NoError(t, p.Stdin.Close())
+		assert.Equal(t, 0, exitCode(t, p.Wait(t)))
+		bs := blocks(t, p.Lines())
+		require.Len(t, bs, 1)
+		require.Len(t, bs[1].lines, 1)
+		// pid (comm) state ppid ...; comm is "cat", without spaces.
+		f := strings.Fields(bs[1].lines[0])
+		require.GreaterOrEqual(t, len(f), 4)
+		runner := strconv.Itoa(p.Cmd.Process.Pid)
+		if sh {
+			assert.NotEqual(t, runner, f[3], "-sh: cat's parent is sh")
+		} else {
+			assert.Equal(t, runner, f[3], "cat's parent is the runner")
+		}
+	}
+}
+
+// TestParallelSlotFreeAtExit: with -j 1, a job whose setsid'd grandchild
+// holds its pipe (cut a second after the job's exit) does not hold its
+// slot: the next job runs, and is printed, before that cut.
+func TestParallelSlotFreeAtExit(t *testing.T) {
+	bin := extest.Build(t)
+	m := newMarker()
+	killMarked(t, m)
+	ready := filepath.Join(t.TempDir(), "ready")
+	p := extest.StartStdin(t, bin, "-j", "1", "-tree", "group")
+	// Job 1 ends once the grandchild has left its group (setsid runs
+	// sh after setsid(2)), so the group's end does not kill it.
+	_, err := fmt.Fprintf(p.Stdin, "setsid sh -c 'touch %s; exec sleep %s' & while [ ! -e %s ]; do sleep 0.01; done; echo first\necho second\n", ready, m, ready)
+	require.NoError(t, err)
+	require.NoError(t, p.Stdin.Close())
+	assert.Equal(t, 0, exitCode(t, p.Wait(t)))
+	lines := p.Lines()
+	bs := blocks(t, lines)
+	require.Len(t, bs, 2)
+	assert.Equal(t, []string{"first", "--- [1] output cut: the pipe was still open 1s after the exit (a background process?)"}, bs[1].lines)
+	assert.Equal(t, []string{"second"}, bs[2].lines)
+	require.NotEmpty(t, lines)
+	assert.Regexp(t, `^--- \[2\] ok`, lines[0], "job 2 ended before job 1's pipe was cut")
 }
