@@ -89,7 +89,7 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	runners := []runner{xargsRunner(), gnuParallel(), ours(bin)}
+	runners := []runner{xargsRunner(), gnuParallel(), ours(bin, false), ours(bin, true)}
 	for _, r := range runners[:2] {
 		res.Env.Versions[r.name] = version(strings.Fields(r.name)[len(strings.Fields(r.name))-1])
 	}
@@ -103,7 +103,13 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 		}
 	}
 	res.Short = rows(runners, func(r runner) job { return r.short(o, o.Jobs) })
-	res.Tree = rows(runners, func(r runner) job {
+	var treeRunners []runner
+	for _, r := range runners {
+		if r.tree != nil {
+			treeRunners = append(treeRunners, r)
+		}
+	}
+	res.Tree = rows(treeRunners, func(r runner) job {
 		return r.tree(o, o.TreeJobs, treeScript("30.PLAIN", "30.SETSID"))
 	})
 	// (a): many /bin/true jobs, runners in rotated order each run.
@@ -133,9 +139,9 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 	}
 	// (b): jobs that time out with two grandchildren each.
 	for run := range o.Runs {
-		for k := range runners {
-			i := (k + run) % len(runners)
-			r, row := runners[i], &res.Tree[i]
+		for k := range treeRunners {
+			i := (k + run) % len(treeRunners)
+			r, row := treeRunners[i], &res.Tree[i]
 			if r.skipped != "" || row.Error != "" {
 				continue
 			}
@@ -220,8 +226,8 @@ func alive(ps []proc) []proc {
 	return out
 }
 
-// runOnce runs j with its stdin from a file and its stdout to /dev/null,
-// in a process group of its own (killed whole if the run is cancelled or
+// runOnce runs j with its stdin from a file, its stdout to /dev/null and
+// its stderr to a file, in a process group of its own (killed whole if the run is cancelled or
 // overruns runTimeout), and returns its wall time, CPU time and exit
 // status, and its stderr.
 func runOnce(ctx context.Context, dir string, j job) (Trial, []byte, error) {
@@ -236,32 +242,40 @@ func runOnce(ctx context.Context, dir string, j job) (Trial, []byte, error) {
 	defer f.Close()
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
+	// stderr is a file, not a pipe: grandchildren left behind inherit
+	// it, and Wait would wait for them to close a pipe.
+	errFile, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		return Trial{}, nil, err
+	}
+	defer errFile.Close()
 	cmd := exec.CommandContext(ctx, j.argv[0], j.argv[1:]...)
-	cmd.Stdin = f
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd.Stdin, cmd.Stderr = f, errFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		return Trial{}, nil, err
 	}
 	err = cmd.Wait()
 	wall := time.Since(t0)
+	stderr, rerr := os.ReadFile(errFile.Name())
+	if rerr != nil {
+		return Trial{}, nil, rerr
+	}
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		return Trial{}, stderr.Bytes(), fmt.Errorf("%w after %v: %s", ctx.Err(), wall.Round(time.Millisecond), tail(stderr.Bytes()))
+		return Trial{}, stderr, fmt.Errorf("%w after %v: %s", ctx.Err(), wall.Round(time.Millisecond), tail(stderr))
 	case err != nil && !errors.As(err, &ee):
-		return Trial{}, stderr.Bytes(), err
+		return Trial{}, stderr, err
 	}
 	st := cmd.ProcessState
 	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return Trial{}, stderr.Bytes(), fmt.Errorf("killed by %v: %s", ws.Signal(), tail(stderr.Bytes()))
+		return Trial{}, stderr, fmt.Errorf("killed by %v: %s", ws.Signal(), tail(stderr))
 	}
 	m := Trial{WallNS: int64(wall), CPUNS: int64(st.UserTime() + st.SystemTime()), Exit: st.ExitCode()}
-	return m, stderr.Bytes(), nil
+	return m, stderr, nil
 }
 
 // buildRunner builds examples/parallel into dir: the examples module is

@@ -16,7 +16,8 @@ type runner struct {
 	ref     bool   // the row the others are compared with
 	// short and tree give the argv and stdin of a section (a) run of n
 	// /bin/true jobs and of a section (b) run of n jobs that each start
-	// `sh -c script` under a timeout.
+	// `sh -c script` under a timeout; tree is nil for a runner that only
+	// takes part in section (a).
 	short func(o Options, n int) job
 	tree  func(o Options, n int, script string) job
 	// check reads a finished run: nil when it did what was asked.
@@ -120,9 +121,16 @@ func gnuParallel() runner {
 	return r
 }
 
-// ours is examples/parallel at bin.
-func ours(bin string) runner {
+// ours is examples/parallel at bin; with sh, -sh: every line through sh,
+// as GNU parallel does (section (a) only: section (b)'s script needs sh
+// anyway).
+func ours(bin string, sh bool) runner {
 	r := runner{name: "childloop parallel"}
+	var extra []string
+	if sh {
+		r.name += " -sh"
+		extra = []string{"-sh"}
+	}
 	lines := func(n int, line string) []byte {
 		var b bytes.Buffer
 		for i := 1; i <= n; i++ {
@@ -132,12 +140,14 @@ func ours(bin string) runner {
 		return b.Bytes()
 	}
 	r.short = func(o Options, n int) job {
-		return job{argv: []string{bin, "-j", strconv.Itoa(o.P)}, name: "examples/parallel",
+		return job{argv: append([]string{bin, "-j", strconv.Itoa(o.P)}, extra...), name: "examples/parallel",
 			input: lines(n, "/bin/true {}"), desc: fmt.Sprintf("lines `/bin/true 1`…`/bin/true %d`", n)}
 	}
-	r.tree = func(o Options, n int, script string) job {
-		return job{argv: []string{bin, "-j", strconv.Itoa(o.P), "-timeout", o.Timeout.String(), "-grace", o.Grace.String()},
-			name: "examples/parallel", input: lines(n, script), desc: fmt.Sprintf("%d lines, each the script", n)}
+	if !sh {
+		r.tree = func(o Options, n int, script string) job {
+			return job{argv: []string{bin, "-j", strconv.Itoa(o.P), "-timeout", o.Timeout.String(), "-grace", o.Grace.String()},
+				name: "examples/parallel", input: lines(n, script), desc: fmt.Sprintf("%d lines, each the script", n)}
+		}
 	}
 	r.check = func(section string, n, exit int, stderr []byte) error {
 		want, summary := 0, fmt.Sprintf("parallel: %d jobs, all succeeded\n", n)
