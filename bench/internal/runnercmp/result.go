@@ -19,6 +19,7 @@ type Row struct {
 	Runner  string  `json:"runner"`            // "xargs", "GNU parallel", "childloop parallel"
 	Command string  `json:"command"`           // how it was run: argv, shell-quoted
 	Input   string  `json:"input"`             // what its stdin held, in words
+	Jobs    int     `json:"jobs"`              // jobs per run
 	Skipped string  `json:"skipped,omitempty"` // why it did not run, e.g. "not installed (apt-get install parallel)"
 	Error   string  `json:"error,omitempty"`   // why a run failed; the runs before it are kept
 	Runs    []Trial `json:"runs"`
@@ -48,6 +49,11 @@ func (r Row) median() Trial {
 	runs := slices.Clone(r.Runs)
 	slices.SortFunc(runs, func(a, b Trial) int { return int(a.WallNS - b.WallNS) })
 	return runs[(len(runs)-1)/2]
+}
+
+// rate is the jobs/s of the median run; r must have runs.
+func (r Row) rate() float64 {
+	return float64(r.Jobs) / time.Duration(r.median().WallNS).Seconds()
 }
 
 // wallRange returns the fastest and slowest run's wall time.

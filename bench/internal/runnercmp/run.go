@@ -102,15 +102,21 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 			firstErr = fmt.Errorf("%s: %w", row.Runner, err)
 		}
 	}
-	res.Short = rows(runners, func(r runner) job { return r.short(o, o.Jobs) })
+	shortJobs := func(r runner) int {
+		if r.shortJobs != nil {
+			return r.shortJobs(o)
+		}
+		return o.Jobs
+	}
+	res.Short = rows(runners, shortJobs, func(r runner, n int) job { return r.short(o, n) })
 	var treeRunners []runner
 	for _, r := range runners {
 		if r.tree != nil {
 			treeRunners = append(treeRunners, r)
 		}
 	}
-	res.Tree = rows(treeRunners, func(r runner) job {
-		return r.tree(o, o.TreeJobs, treeScript("30.PLAIN", "30.SETSID"))
+	res.Tree = rows(treeRunners, func(runner) int { return o.TreeJobs }, func(r runner, n int) job {
+		return r.tree(o, n, treeScript("30.PLAIN", "30.SETSID"))
 	})
 	// (a): many /bin/true jobs, runners in rotated order each run.
 	for run := range o.Runs {
@@ -120,10 +126,10 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 			if r.skipped != "" || row.Error != "" {
 				continue
 			}
-			fmt.Fprintf(progress, "runnercmp: (a) run %d/%d: %s, %d jobs ... ", run+1, o.Runs, r.name, o.Jobs)
-			m, stderr, err := runOnce(ctx, dir, r.short(o, o.Jobs))
+			fmt.Fprintf(progress, "runnercmp: (a) run %d/%d: %s, %d jobs ... ", run+1, o.Runs, r.name, row.Jobs)
+			m, stderr, err := runOnce(ctx, dir, r.short(o, row.Jobs))
 			if err == nil {
-				err = r.check("a", o.Jobs, m.Exit, stderr)
+				err = r.check("a", row.Jobs, m.Exit, stderr)
 			}
 			if err != nil {
 				fmt.Fprintln(progress, "failed")
@@ -138,14 +144,14 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 		}
 	}
 	// (b): jobs that time out with two grandchildren each.
-	for run := range o.Runs {
+	for run := range o.TreeRuns {
 		for k := range treeRunners {
 			i := (k + run) % len(treeRunners)
 			r, row := treeRunners[i], &res.Tree[i]
 			if r.skipped != "" || row.Error != "" {
 				continue
 			}
-			fmt.Fprintf(progress, "runnercmp: (b) run %d/%d: %s, %d jobs ... ", run+1, o.Runs, r.name, o.TreeJobs)
+			fmt.Fprintf(progress, "runnercmp: (b) run %d/%d: %s, %d jobs ... ", run+1, o.TreeRuns, r.name, o.TreeJobs)
 			plain, setsid := markers(run, i)
 			m, stderr, err := runOnce(ctx, dir, r.tree(o, o.TreeJobs, treeScript(plain, setsid)))
 			left, serr := sweep("/proc", plain, setsid)
@@ -172,12 +178,13 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 	return res, firstErr
 }
 
-// rows makes a section's rows, the command shown being cmd's.
-func rows(runners []runner, cmd func(runner) job) []Row {
+// rows makes a section's rows: jobs per run, and the command shown.
+func rows(runners []runner, jobs func(runner) int, cmd func(runner, int) job) []Row {
 	out := make([]Row, len(runners))
 	for i, r := range runners {
-		j := cmd(r)
-		out[i] = Row{Runner: r.name, Command: j.command(), Input: j.desc, Skipped: r.skipped, Ref: r.ref}
+		n := jobs(r)
+		j := cmd(r, n)
+		out[i] = Row{Runner: r.name, Command: j.command(), Input: j.desc, Jobs: n, Skipped: r.skipped, Ref: r.ref}
 	}
 	return out
 }

@@ -14,6 +14,9 @@ type runner struct {
 	name    string
 	skipped string // why it cannot run here; "" when it can
 	ref     bool   // the row the others are compared with
+	// shortJobs is how many jobs a section (a) run has: Options.Jobs,
+	// unless it says otherwise.
+	shortJobs func(o Options) int
 	// short and tree give the argv and stdin of a section (a) run of n
 	// /bin/true jobs and of a section (b) run of n jobs that each start
 	// `sh -c script` under a timeout; tree is nil for a runner that only
@@ -97,7 +100,7 @@ func xargsRunner() runner {
 // gnuParallel is GNU parallel; moreutils' parallel, another program of the
 // same name, is refused.
 func gnuParallel() runner {
-	r := runner{name: "GNU parallel"}
+	r := runner{name: "GNU parallel", shortJobs: func(o Options) int { return o.GNUJobs }}
 	if _, err := exec.LookPath("parallel"); err != nil {
 		r.skipped = "not installed (apt-get install parallel)"
 	} else if !strings.Contains(version("parallel"), "GNU parallel") {

@@ -28,20 +28,20 @@ func PrintMarkdown(w io.Writer, r *Result) {
 	}
 
 	if len(r.Short) > 0 {
-		fmt.Fprintf(w, "\n(a) %d jobs of `/bin/true`, %d at once; median of %s; every runner's stdout to /dev/null, its stdin a file\n\n",
-			o.Jobs, o.P, runs(o.Runs))
-		ref := refRate(r.Short, o.Jobs)
-		fmt.Fprintln(w, "| runner | command < stdin | wall | jobs/s | vs xargs | runs' wall | CPU |")
-		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|")
+		fmt.Fprintf(w, "\n(a) jobs of `/bin/true`, %d at once; median of %s; every runner's stdout to /dev/null, its stdin a file\n\n",
+			o.P, runs(o.Runs))
+		ref := refRate(r.Short)
+		fmt.Fprintln(w, "| runner | command < stdin | jobs | wall | jobs/s | vs xargs | runs' wall | CPU |")
+		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|")
 		for _, row := range r.Short {
 			if !row.ran() {
-				fmt.Fprintf(w, "| %s | %s | %s | | | | |\n", row.Runner, command(row), note(row))
+				fmt.Fprintf(w, "| %s | %s | %d | %s | | | | |\n", row.Runner, command(row), row.Jobs, note(row))
 				continue
 			}
 			m := row.median()
-			rate := float64(o.Jobs) / time.Duration(m.WallNS).Seconds()
+			rate := row.rate()
 			lo, hi := row.wallRange()
-			fmt.Fprintf(w, "| %s | %s | %s | %.0f | %s | %s | %s |\n", row.Runner, command(row),
+			fmt.Fprintf(w, "| %s | %s | %d | %s | %.0f | %s | %s | %s |\n", row.Runner, command(row), row.Jobs,
 				seconds(time.Duration(m.WallNS)), rate, ratio(rate, ref), spread(lo, hi), seconds(time.Duration(m.CPUNS)))
 		}
 		fmt.Fprintln(w, "\nCPU: user+system time of the runner and of everything it waited for (its rusage), median run.")
@@ -50,7 +50,7 @@ func PrintMarkdown(w io.Writer, r *Result) {
 	if len(r.Tree) > 0 {
 		fmt.Fprintf(w, "\n(b) %d jobs `sleep 30 & setsid sleep 30 & wait`, %d at once, each stopped after %v; median of %s; "+
 			"30.PLAIN and 30.SETSID stand for sleep arguments unique to each run\n\n",
-			o.TreeJobs, o.P, o.Timeout, runs(o.Runs))
+			o.TreeJobs, o.P, o.Timeout, runs(o.TreeRuns))
 		fmt.Fprintln(w, "| runner | command < stdin | wall | runs' wall | exit | left behind: plain | setsid'd |")
 		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|")
 		for _, row := range r.Tree {
@@ -100,10 +100,10 @@ func shellQuote(s string) string {
 }
 
 // refRate is the jobs/s of the reference row (xargs), 0 if it did not run.
-func refRate(rows []Row, jobs int) float64 {
+func refRate(rows []Row) float64 {
 	for _, row := range rows {
 		if row.Ref && row.ran() {
-			return float64(jobs) / time.Duration(row.median().WallNS).Seconds()
+			return row.rate()
 		}
 	}
 	return 0
