@@ -22,7 +22,7 @@ func PrintMarkdown(w io.Writer, r *Result) {
 		vs = append(vs, k+": "+v)
 	}
 	sort.Strings(vs)
-	fmt.Fprintf(w, "runners: %s\n", strings.Join(vs, "; "))
+	fmt.Fprintf(w, "runners: %s\n\n", strings.Join(vs, "; "))
 	if e.Tree != "" {
 		fmt.Fprintf(w, "childloop parallel: examples/parallel built from this tree; -tree auto is %s here\n", e.Tree)
 	}
