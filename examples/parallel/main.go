@@ -1,7 +1,7 @@
 // Command parallel runs shell commands, one per line of its input, a few at
 // a time, in the spirit of `xargs -P` and GNU parallel:
 //
-//	parallel [-j N] [-f FILE] [-limit SIZE]
+//	parallel [-j N] [-f FILE] [-limit SIZE] [-timeout D [-grace D]] [-tree MODE] [-usage] [-sh] [-v]
 //
 // Each line (blank lines are skipped) is run as `sh -c LINE`, at most -j at
 // once (default: the number of CPUs); a new one starts as soon as one ends,
@@ -14,39 +14,88 @@
 //	--- [3] exit 2, 12ms: make -C lib
 //	make: *** No rule to make target 'al'.  Stop.
 //	--- [1] ok, 1.4s: make -C app
+//	--- [4] timeout (SIGTERM), 300ms: ./slow-test
 //	...
+//
+// A line that is a plain command (words of letters, digits and -_./,:+@%^,
+// the first neither a builtin nor a reserved word of sh, found in PATH) is
+// run directly, as sh would run it, without starting sh: the shell would
+// double the processes and most of the CPU time of short jobs. The only
+// differences a job can see are that its parent is the runner and that a
+// job killed by a signal is reported as such rather than as sh's exit
+// 128+N. -sh runs every line through sh.
 //
 // Blocks come in the order the jobs finish; the number in brackets is the
 // line's position in the input. With -limit, at most SIZE bytes of a job's
 // output are kept (the first ones) and a note says how much was dropped; the
 // rest is still read, so the job never blocks on a full pipe. A job whose
 // background process keeps the pipe open is cut a second
-// (childproc.DefaultDrainTimeout) after its exit, with a note.
+// (childproc.DefaultDrainTimeout) after its exit, with a note; its slot is
+// free from its exit on, so the next job does not wait for the cut.
+//
+// # Lifetimes
+//
+// With -timeout, a job still running that long after its start is stopped
+// (childproc.Cmd.Timeout): SIGTERM to its whole tree, and SIGKILL to what is
+// left after -grace (default 5s, childproc.DefaultGrace; -grace needs
+// -timeout). Its header says "timeout (SIGTERM)", "timeout (SIGKILL after
+// grace)", or "timeout (exit N)" for a job that caught the signal and
+// exited, and it counts as failed ("timed out", "timed out, killed after
+// grace").
+//
+// -tree says what a job's tree is (childproc.Config.Tree): "cgroup", a
+// cgroup v2 of the job's own, which nothing in it escapes; "group", a
+// process group of the job's own, which descendants that call setsid (or
+// setpgid) leave; "none", the sh alone, in the runner's own process group;
+// "auto" (the default), cgroup where this machine allows it, else group.
+// With cgroup or group a job's tree ends with the job: whatever it left
+// running in the background is killed when its sh exits, so only escapees
+// of a group (and every background process with -tree none) can hold the
+// pipe open past the exit. -v prints the tree in use, and the other
+// settings, on stderr before the first job.
+//
+// -usage adds what each job used to its header, as the kernel accounted it
+// when the job's sh was reaped (childproc.Status.Usage): "cpu", user plus
+// system time of the sh and of the processes it waited for; then, with a
+// cgroup tree, "tree cpu" and "tree mem", the CPU time and peak memory of
+// everything that ran in the job's cgroup (childproc.Status.Tree), and
+// otherwise "max rss", the largest resident set of the sh or of one of the
+// processes it waited for:
+//
+//	--- [3] ok, 1.2s, cpu 1.1s, tree cpu 1.9s, tree mem 212.4M: make -j2
+//
+// # Summary, signals, exit status
 //
 // At the end a summary goes to stderr: how many jobs ran, how many failed,
 // and each failed line with its status. The exit status is 0 when every job
-// succeeded, 1 when some failed, 2 for bad usage or an internal error.
+// succeeded, 1 when some failed (timed out included), 2 for bad usage or an
+// internal error.
 //
-// Jobs get /dev/null as stdin (the runner's stdin is the list of commands)
-// and run in their own process groups. SIGINT, SIGTERM and SIGHUP stop the
-// runner from starting jobs and are forwarded to every running job's group;
-// a second one kills them. The summary then counts what was not started and
-// the exit status is 128 + the signal's number, as a shell's would be.
+// Jobs get /dev/null as stdin (the runner's stdin is the list of commands).
+// SIGINT, SIGTERM and SIGHUP stop the runner from starting jobs and stop
+// every running job as a timeout would (childproc.Child.Stop): SIGTERM to
+// its tree, SIGKILL after the grace; a second such signal sends SIGKILL at
+// once. Their headers say "interrupted (SIGTERM)" and the like. The summary
+// then counts what was not started and the exit status is 128 + the first
+// signal's number, as a shell's would be. With -tree none a terminal's
+// Ctrl-C reaches the jobs directly too, since they share the runner's
+// process group.
 //
 // Everything runs on the reference loop (package loop): the jobs' pipes,
-// their exits, the input (when it is a pipe or a terminal; a regular file is
-// read at once) and the signals (through a self-pipe) are callbacks on one
-// goroutine. There is no goroutine per job: the only other goroutine is the
-// one os/signal delivers to, which writes each signal's number into the
-// self-pipe.
+// their exits, their deadlines, the input (when it is a pipe or a terminal;
+// a regular file, or /dev/null, is read at once) and the signals (through a self-pipe) are
+// callbacks on one goroutine. There is no goroutine per job: the only other
+// goroutine is the one os/signal delivers to, which writes each signal's
+// number into the self-pipe.
 //
 // Try it:
 //
-//	printf '%s\n' 'sleep 1; echo one' 'echo two >&2; exit 3' 'seq 3' | go run ./examples/parallel -j 2
+//	printf '%s\n' 'sleep 1; echo one' 'echo two >&2; exit 3' 'seq 3' 'sleep 9' | go run ./examples/parallel -j 2 -timeout 2s -usage
 package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -71,25 +120,57 @@ import (
 // runner stops reading its input (it resumes below half of it).
 const maxQueue = 4096
 
+// options is the parsed command line; immutable once main has parsed it.
+type options struct {
+	slots   int            // -j
+	limit   int            // -limit (0: none)
+	timeout time.Duration  // -timeout (0: none)
+	grace   time.Duration  // -grace (0: childproc.DefaultGrace)
+	tree    childproc.Tree // -tree
+	usage   bool           // -usage
+	verbose bool           // -v
+	sh      bool           // -sh: every line through sh, plain commands too
+}
+
 func main() {
-	jobs := flag.Int("j", runtime.NumCPU(), "run at most `N` jobs at once")
+	o := options{tree: childproc.TreeAuto}
+	flag.IntVar(&o.slots, "j", runtime.NumCPU(), "run at most `N` jobs at once")
 	file := flag.String("f", "", "read the commands from `file` instead of stdin")
 	var limit size
 	flag.Var(&limit, "limit", "keep at most `size` bytes of each job's output (suffix k, M or G; 0: no limit)")
+	flag.DurationVar(&o.timeout, "timeout", 0, "stop a job still running after `duration` (0: never)")
+	flag.DurationVar(&o.grace, "grace", 0, "with -timeout: SIGKILL what is left `duration` after the SIGTERM (default 5s)")
+	flag.Var((*treeFlag)(&o.tree), "tree", "a job's tree: `auto`, cgroup, group or none")
+	flag.BoolVar(&o.usage, "usage", false, "show each job's CPU time and memory in its header")
+	flag.BoolVar(&o.verbose, "v", false, "print the settings (the tree in use) on stderr first")
+	flag.BoolVar(&o.sh, "sh", false, "run every line through sh, plain commands too")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: parallel [-j N] [-f file] [-limit size]\n\n"+
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: parallel [-j N] [-f file] [-limit size] [-timeout d [-grace d]] [-tree mode] [-usage] [-sh] [-v]\n\n"+
 			"Runs each line of the input (stdin, or -f) as `sh -c LINE`, N at a time, and\n"+
 			"prints each job's stdout and stderr as one block when it ends.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() > 0 || *jobs < 1 {
-		if *jobs < 1 {
-			fmt.Fprintln(os.Stderr, "parallel: -j must be at least 1")
+	given := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var bad string
+	switch {
+	case flag.NArg() > 0:
+	case o.slots < 1:
+		bad = "-j must be at least 1"
+	case o.timeout < 0 || o.grace < 0:
+		bad = "-timeout and -grace must not be negative"
+	case given["grace"] && o.timeout == 0:
+		bad = "-grace needs -timeout"
+	}
+	if flag.NArg() > 0 || bad != "" {
+		if bad != "" {
+			fmt.Fprintln(os.Stderr, "parallel:", bad)
 		}
 		flag.Usage()
 		os.Exit(2)
 	}
+	o.limit = int(limit)
 	in := os.Stdin
 	if *file != "" {
 		f, err := os.Open(*file)
@@ -100,7 +181,7 @@ func main() {
 		defer f.Close()
 		in = f
 	}
-	code, err := run(in, *jobs, int(limit))
+	code, err := run(in, o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "parallel:", err)
 		code = 2
@@ -120,10 +201,9 @@ type job struct {
 }
 
 type runner struct {
-	l     *loop.Loop
-	ctx   *childproc.Context
-	slots int // -j
-	limit int // -limit (0: none)
+	l   *loop.Loop
+	ctx *childproc.Context
+	opt options
 
 	input     *loop.Watcher // nil when the input was read at once, or after EOF
 	paused    bool          // input not watched: the queue is full
@@ -131,30 +211,37 @@ type runner struct {
 	inputDone bool
 	inputErr  error
 
-	lines   int    // input lines numbered so far
-	queue   []*job // read, not started
-	running map[*job]bool
-	ran     int
-	failed  []*job
+	lines    int           // input lines numbered so far
+	queue    []*job        // read, not started
+	running  map[*job]bool // started, not reaped: they fill the -j slots
+	draining int           // reaped, output not complete (OnDone to come)
+	ran      int
+	failed   []*job
+	paths    lookPath // PATH lookups of plain commands run without sh
 
 	signal syscall.Signal // the first signal received, or 0
+	killed bool           // a second signal came: running jobs were sent SIGKILL
 }
 
-func run(in *os.File, slots, limit int) (int, error) {
+func run(in *os.File, o options) (int, error) {
 	l, err := loop.New()
 	if err != nil {
 		return 2, err
 	}
 	defer l.Close() // last, after the context
-	// The default Config: children reaped through pidfds where the kernel
-	// has them, SIGCHLD otherwise; only the context's own children.
-	ctx, err := childproc.New(l, childproc.Config{})
+	// Children reaped through pidfds where the kernel has them, SIGCHLD
+	// otherwise; only the context's own children; each job's tree as
+	// -tree says.
+	ctx, err := childproc.New(l, childproc.Config{Tree: o.tree})
 	if err != nil {
 		return 2, err
 	}
 	defer ctx.Close() // kills and reaps what is still running on an error
 
-	r := &runner{l: l, ctx: ctx, slots: slots, limit: limit, running: map[*job]bool{}}
+	r := &runner{l: l, ctx: ctx, opt: o, running: map[*job]bool{}, paths: lookPath{}}
+	if o.verbose {
+		r.settings(os.Stderr)
+	}
 	if err := r.watchSignals(); err != nil {
 		return 2, err
 	}
@@ -168,24 +255,56 @@ func run(in *os.File, slots, limit int) (int, error) {
 	return r.summary(), nil
 }
 
+// settings prints what -v shows: the tree the context uses (auto resolved)
+// and the limits.
+func (r *runner) settings(w io.Writer) {
+	tree := r.ctx.Tree()
+	s := fmt.Sprintf("parallel: -j %d, tree %v", r.opt.slots, tree)
+	switch tree {
+	case childproc.TreeGroup:
+		s += " (setsid'd descendants escape it)"
+	case childproc.TreeNone:
+		s += " (a stop reaches the sh alone)"
+	}
+	if r.opt.timeout > 0 {
+		s += fmt.Sprintf(", timeout %v, grace %v", r.opt.timeout, r.grace())
+	}
+	if r.opt.limit > 0 {
+		s += fmt.Sprintf(", limit %d bytes", r.opt.limit)
+	}
+	fmt.Fprintln(w, s)
+}
+
+// grace is the time between a stop's SIGTERM and its SIGKILL.
+func (r *runner) grace() time.Duration {
+	if r.opt.grace > 0 {
+		return r.opt.grace
+	}
+	return childproc.DefaultGrace
+}
+
 // readInput reads a regular file at once, and watches anything else (a
-// pipe, a terminal) on the loop.
+// pipe, a terminal) on the loop; a file the loop cannot watch (/dev/null,
+// which epoll refuses with EPERM) is read at once as well.
 func (r *runner) readInput(f *os.File) error {
 	st, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	if st.Mode().IsRegular() {
-		b, err := io.ReadAll(f)
-		r.addInput(b)
-		r.endInput(err)
-		return nil
+	if !st.Mode().IsRegular() {
+		// Fd leaves the file in blocking mode, which stdin shares with
+		// other processes (a terminal with the shell): one read per
+		// readiness, as the loop reports it, cannot block.
+		r.input, err = r.l.Watch(int(f.Fd()), hooks.In, r.inputReady)
+		if !errors.Is(err, unix.EPERM) {
+			return err
+		}
+		r.input = nil
 	}
-	// Fd leaves the file in blocking mode, which stdin shares with other
-	// processes (a terminal with the shell): one read per readiness, as
-	// the loop reports it, cannot block.
-	r.input, err = r.l.Watch(int(f.Fd()), hooks.In, r.inputReady)
-	return err
+	b, err := io.ReadAll(f)
+	r.addInput(b)
+	r.endInput(err)
+	return nil
 }
 
 // inputReady reads what the input has (once: the fd is blocking).
@@ -249,7 +368,7 @@ func (r *runner) endInput(err error) {
 // startJobs fills the free slots, and stops the loop when everything is
 // done.
 func (r *runner) startJobs() {
-	for r.signal == 0 && len(r.running) < r.slots && len(r.queue) > 0 {
+	for r.signal == 0 && len(r.running) < r.opt.slots && len(r.queue) > 0 {
 		j := r.queue[0]
 		r.queue[0] = nil
 		r.queue = r.queue[1:]
@@ -260,29 +379,47 @@ func (r *runner) startJobs() {
 			r.paused = false
 		}
 	}
-	if len(r.running) == 0 && (r.inputDone && len(r.queue) == 0 || r.signal != 0) {
+	if len(r.running) == 0 && r.draining == 0 && (r.inputDone && len(r.queue) == 0 || r.signal != 0) {
 		r.l.Stop()
 	}
 }
 
 func (r *runner) start(j *job) {
-	limit := r.limit
+	limit := r.opt.limit
 	if limit == 0 {
 		limit = math.MaxInt // keep everything
 	}
+	spawn := func(path string, args []string) (*childproc.Child, error) {
+		return r.ctx.Spawn(&childproc.Cmd{
+			Path: path,
+			Args: args,
+			// stdout and stderr into one library pipe, drained on the
+			// loop and kept up to limit; stdin is /dev/null.
+			StdoutPipe:  &childproc.Output{Limit: limit},
+			MergeStderr: true,
+			// A timeout in the loop: SIGTERM to the job's tree, SIGKILL
+			// after the grace (zero: childproc.DefaultGrace).
+			Timeout: r.opt.timeout,
+			Grace:   r.opt.grace,
+			OnExit:  func(*childproc.Child, childproc.Status) { r.exited(j) },
+			// After the exit and the pipe's EOF: the complete output.
+			OnDone: func(_ *childproc.Child, res *childproc.Result) { r.done(j, res) },
+		})
+	}
 	j.start = time.Now()
-	ch, err := r.ctx.Spawn(&childproc.Cmd{
-		Args: []string{"/bin/sh", "-c", j.line},
-		// stdout and stderr into one library pipe, drained on the loop
-		// and kept up to limit; stdin is /dev/null.
-		StdoutPipe:  &childproc.Output{Limit: limit},
-		MergeStderr: true,
-		// Its own process group: signals reach the job's whole tree.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
-		OnExit:      func(*childproc.Child, childproc.Status) { j.end = time.Now() },
-		// After the exit and the pipe's EOF: the complete output.
-		OnDone: func(_ *childproc.Child, res *childproc.Result) { r.done(j, res) },
-	})
+	var ch *childproc.Child
+	err := errors.ErrUnsupported
+	if argv := directArgs(j.line); argv != nil && !r.opt.sh {
+		if path := r.paths.find(argv[0]); path != "" {
+			// Without sh (direct.go). Should exec refuse the program
+			// (a script without #!, no permission), sh runs the line
+			// below, or says what is wrong, as without the shortcut.
+			ch, err = spawn(path, argv)
+		}
+	}
+	if err != nil {
+		ch, err = spawn("/bin/sh", []string{"/bin/sh", "-c", j.line})
+	}
 	r.ran++
 	if err != nil { // fork failed (EAGAIN: too many processes, say)
 		j.status = "not started: " + err.Error()
@@ -294,17 +431,31 @@ func (r *runner) start(j *job) {
 	r.running[j] = true
 }
 
-// done prints a finished job's block, in one write, and starts the next.
-func (r *runner) done(j *job, res *childproc.Result) {
+// exited frees the job's slot for the next one: its pipe may stay open a
+// little longer (a background process holding it, until the drain
+// deadline), but the job's own process is gone.
+func (r *runner) exited(j *job) {
+	j.end = time.Now()
 	delete(r.running, j)
-	st := "ok"
-	if !res.Status.Success() {
-		st = res.Status.String()
-		j.status = st
+	r.draining++
+	r.startJobs()
+}
+
+// done prints a finished job's block, in one write.
+func (r *runner) done(j *job, res *childproc.Result) {
+	r.draining--
+	head, failed := r.outcome(res.Status)
+	if failed != "" {
+		j.status = failed
 		r.failed = append(r.failed, j)
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "--- [%d] %s, %v: %s\n", j.n, st, duration(j.end.Sub(j.start)), j.line)
+	fmt.Fprintf(&b, "--- [%d] %s, %v", j.n, head, duration(j.end.Sub(j.start)))
+	if r.opt.usage {
+		b.WriteString(", ")
+		b.WriteString(usage(res.Status))
+	}
+	fmt.Fprintf(&b, ": %s\n", j.line)
 	b.Write(res.Stdout)
 	if len(res.Stdout) > 0 && res.Stdout[len(res.Stdout)-1] != '\n' {
 		b.WriteByte('\n')
@@ -317,6 +468,76 @@ func (r *runner) done(j *job, res *childproc.Result) {
 	}
 	r.print(b.Bytes())
 	r.startJobs()
+}
+
+// outcome describes how a job ended: head for its block header ("ok",
+// "exit 2", "timeout (SIGTERM)", "interrupted (SIGKILL after grace)"), and
+// failed for the summary, empty when the job succeeded.
+func (r *runner) outcome(st childproc.Status) (head, failed string) {
+	switch {
+	case st.Success():
+		return "ok", ""
+	case st.Cause == nil || st.Err != nil:
+		return st.String(), st.String()
+	}
+	// Stopped: by its timeout, or by Stop after a signal to the runner.
+	word, failed := "interrupted", "interrupted"
+	if errors.Is(st.Cause, context.DeadlineExceeded) {
+		word, failed = "timeout", "timed out"
+	}
+	end := "exit " + strconv.Itoa(st.Code)
+	if st.Signal != 0 {
+		end = unix.SignalName(st.Signal)
+	}
+	switch {
+	case st.Forced && r.killed:
+		// A second signal to the runner sent the SIGKILL, maybe before
+		// the grace was over.
+		failed += ", killed"
+	case st.Forced:
+		if st.Signal == syscall.SIGKILL {
+			end += " after grace"
+		}
+		failed += ", killed after grace"
+	}
+	return word + " (" + end + ")", failed
+}
+
+// usage formats what the job used, for -usage: "cpu 12ms, max rss 3.1M"
+// from the rusage of the reaped sh, or with a cgroup tree "cpu 12ms, tree
+// cpu 40ms, tree mem 9.5M".
+func usage(st childproc.Status) string {
+	s := "cpu " + cpuTime(st.Usage.User+st.Usage.System).String()
+	if t := st.Tree; t != nil {
+		s += ", tree cpu " + cpuTime(t.CPU).String()
+		if t.MemoryPeak >= 0 {
+			return s + ", tree mem " + bytesize(t.MemoryPeak)
+		}
+	}
+	return s + ", max rss " + bytesize(st.Usage.MaxRSS)
+}
+
+// cpuTime rounds a CPU time: 830µs, 12ms, 1.4s.
+func cpuTime(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(10 * time.Microsecond)
+	}
+	return duration(d)
+}
+
+// bytesize formats n bytes as 512B, 3.1k, 212.4M, 1.5G (powers of 1024).
+func bytesize(n int64) string {
+	const k = 1 << 10
+	switch {
+	case n < k:
+		return strconv.FormatInt(n, 10) + "B"
+	case n < k*k:
+		return strconv.FormatFloat(float64(n)/k, 'f', 1, 64) + "k"
+	case n < k*k*k:
+		return strconv.FormatFloat(float64(n)/(k*k), 'f', 1, 64) + "M"
+	default:
+		return strconv.FormatFloat(float64(n)/(k*k*k), 'f', 1, 64) + "G"
+	}
 }
 
 // print writes a block to stdout. One write(2) per block (os.File.Write
@@ -414,23 +635,24 @@ func (r *runner) watchSignals() error {
 	return err
 }
 
-// interrupt stops starting jobs and forwards sig to the running ones; the
-// second signal kills them.
+// interrupt stops starting jobs and stops the running ones: the stop
+// signal to each job's tree now, SIGKILL after the grace; the second
+// signal sends SIGKILL at once.
 func (r *runner) interrupt(sig syscall.Signal) {
+	grace := r.grace()
 	if r.signal == 0 {
 		r.signal = sig
 	} else {
-		sig = syscall.SIGKILL
+		grace, r.killed = 0, true
 	}
 	if r.input != nil {
 		r.input.Stop()
 		r.input = nil
 	}
 	for j := range r.running {
-		// The job is not reaped yet (OnDone has not run), so its pid
-		// still names its group: no reused pid can be hit.
-		if err := j.ch.SignalGroup(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
-			fmt.Fprintf(os.Stderr, "parallel: signalling [%d]: %v\n", j.n, err)
+		// A job reaped since its OnExit was queued: ErrProcessDone.
+		if err := j.ch.Stop(grace); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			fmt.Fprintf(os.Stderr, "parallel: stopping [%d]: %v\n", j.n, err)
 		}
 	}
 	r.startJobs() // stops the loop if nothing runs
@@ -459,4 +681,19 @@ func (s *size) Set(v string) error {
 	}
 	*s = size(n * mult)
 	return nil
+}
+
+// treeFlag is a flag.Value for -tree.
+type treeFlag childproc.Tree
+
+func (t *treeFlag) String() string { return childproc.Tree(*t).String() }
+
+func (t *treeFlag) Set(v string) error {
+	for _, m := range []childproc.Tree{childproc.TreeAuto, childproc.TreeCgroup, childproc.TreeGroup, childproc.TreeNone} {
+		if v == m.String() {
+			*t = treeFlag(m)
+			return nil
+		}
+	}
+	return errors.New("want auto, cgroup, group or none")
 }

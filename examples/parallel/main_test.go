@@ -21,13 +21,15 @@ import (
 // block is one job's output as printed: its header and the lines up to the
 // next header.
 type block struct {
-	n      int
-	status string // "ok", "exit 3", "signal killed"
-	line   string // the command
-	lines  []string
+	n       int
+	status  string        // "ok", "exit 3", "signal killed", "timeout (SIGTERM)"
+	elapsed time.Duration // as the header gives it, rounded
+	usage   string        // with -usage: "cpu 1ms, max rss 3.1M"
+	line    string        // the command
+	lines   []string
 }
 
-var headerRe = regexp.MustCompile(`^--- \[(\d+)\] ([^,]+), \d[^:]*: (.*)$`)
+var headerRe = regexp.MustCompile(`^--- \[(\d+)\] ([^,]+), (\d[^,:]*)(?:, ([^:]*))?: (.*)$`)
 
 // blocks splits the program's stdout into blocks; every line must belong to
 // one, and each job number may appear only once.
@@ -39,7 +41,9 @@ func blocks(t *testing.T, lines []string) map[int]*block {
 		if m := headerRe.FindStringSubmatch(l); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			require.NotContains(t, bs, n, "line %d: a second block for job %d", i, n)
-			cur = &block{n: n, status: m[2], line: m[3]}
+			d, err := time.ParseDuration(m[3])
+			require.NoError(t, err, "line %d: the elapsed time", i)
+			cur = &block{n: n, status: m[2], elapsed: d, usage: m[4], line: m[5]}
 			bs[n] = cur
 			continue
 		}
@@ -132,8 +136,9 @@ func TestParallelMany(t *testing.T) {
 }
 
 // TestParallelFile reads the commands from a file: output limits, a last
-// line without a newline, a background process holding the pipe, and a
-// run in which every job succeeds.
+// line without a newline, a background process holding the pipe (with
+// -tree none: otherwise the job's tree would end with it), and a run in
+// which every job succeeds.
 func TestParallelFile(t *testing.T) {
 	bin := extest.Build(t)
 	file := filepath.Join(t.TempDir(), "cmds")
@@ -145,7 +150,7 @@ func TestParallelFile(t *testing.T) {
 		"echo short",
 		"echo last line without a newline",
 	}, "\n")), 0o600))
-	p := extest.Start(t, bin, "-f", file, "-j", "2", "-limit", "1k")
+	p := extest.Start(t, bin, "-f", file, "-j", "2", "-limit", "1k", "-tree", "none")
 	assert.Equal(t, 0, exitCode(t, p.Wait(t)), "exit status when every job succeeded")
 	bs := blocks(t, p.Lines())
 	require.Len(t, bs, 5)
@@ -160,6 +165,16 @@ func TestParallelFile(t *testing.T) {
 		assert.Equal(t, lines, bs[n].lines, "job %d", n)
 	}
 	assert.Equal(t, "parallel: 5 jobs, all succeeded\n", p.Stderr())
+}
+
+// TestParallelDevNull: an input the loop cannot watch (epoll refuses
+// /dev/null) is read at once; no jobs is success.
+func TestParallelDevNull(t *testing.T) {
+	bin := extest.Build(t)
+	p := extest.Start(t, bin) // stdin: /dev/null
+	assert.Equal(t, 0, exitCode(t, p.Wait(t)))
+	assert.Empty(t, p.Lines())
+	assert.Equal(t, "parallel: 0 jobs, all succeeded\n", p.Stderr())
 }
 
 // TestParallelStreaming: jobs start as their lines arrive, before the
@@ -177,8 +192,8 @@ func TestParallelStreaming(t *testing.T) {
 	assert.Equal(t, "parallel: 3 jobs, all succeeded\n", p.Stderr())
 }
 
-// TestParallelInterrupt: SIGTERM reaches the running jobs, nothing more is
-// started, and the exit status is 128+15.
+// TestParallelInterrupt: SIGTERM stops the running jobs (SIGTERM to their
+// trees), nothing more is started, and the exit status is 128+15.
 func TestParallelInterrupt(t *testing.T) {
 	bin := extest.Build(t)
 	dir := t.TempDir()
@@ -189,8 +204,8 @@ func TestParallelInterrupt(t *testing.T) {
 	file := filepath.Join(dir, "cmds")
 	require.NoError(t, os.WriteFile(file, []byte(input.String()), 0o600))
 	p := extest.Start(t, bin, "-f", file, "-j", "2")
-	// The jobs run in their own process groups, beyond extest's group
-	// kill: should the test fail half-way, the runner ends them.
+	// The jobs run in trees of their own, beyond extest's group kill:
+	// should the test fail half-way, the runner ends them.
 	t.Cleanup(func() { _ = p.Cmd.Process.Signal(syscall.SIGTERM); _ = p.Wait(t) })
 	require.Eventually(t, func() bool {
 		ents, _ := os.ReadDir(dir)
@@ -201,8 +216,126 @@ func TestParallelInterrupt(t *testing.T) {
 	bs := blocks(t, p.Lines())
 	require.Len(t, bs, 2, "only the two running jobs")
 	for n, b := range bs {
-		assert.Equal(t, "signal terminated", b.status, "job %d", n)
+		assert.Equal(t, "interrupted (SIGTERM)", b.status, "job %d", n)
 		assert.Empty(t, b.lines)
 	}
-	assert.Regexp(t, `^parallel: 2 jobs, 2 failed:\n  \[1\] signal terminated: .*\n  \[2\] signal terminated: .*\nparallel: terminated: 3 jobs not started\n$`, p.Stderr())
+	assert.Regexp(t, `^parallel: 2 jobs, 2 failed:\n  \[1\] interrupted: .*\n  \[2\] interrupted: .*\nparallel: terminated: 3 jobs not started\n$`, p.Stderr())
+}
+
+// TestParallelInterruptTwice: jobs that survive the SIGTERM of the first
+// signal (they trap it and note that they got it) are killed at once by
+// the second; the exit status is the first signal's.
+func TestParallelInterruptTwice(t *testing.T) {
+	bin := extest.Build(t)
+	dir := t.TempDir()
+	var input strings.Builder
+	for n := 1; n <= 3; n++ {
+		fmt.Fprintf(&input, "trap 'touch %s/term%d' TERM; touch %s/run%d; while :; do sleep 0.05; done\n", dir, n, dir, n)
+	}
+	file := filepath.Join(dir, "cmds")
+	require.NoError(t, os.WriteFile(file, []byte(input.String()), 0o600))
+	p := extest.Start(t, bin, "-f", file, "-j", "2")
+	t.Cleanup(func() { _ = p.Cmd.Process.Signal(syscall.SIGTERM); _ = p.Wait(t) })
+	markers := func(prefix string) int {
+		ents, _ := os.ReadDir(dir)
+		n := 0
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	require.Eventually(t, func() bool { return markers("run") == 2 }, extest.HangGuard, 10*time.Millisecond, "two jobs running")
+	p.Signal(t, syscall.SIGTERM)
+	// Both jobs caught their SIGTERM (the grace is 5s): the runner has
+	// taken the first signal, so the second cannot overtake it.
+	require.Eventually(t, func() bool { return markers("term") == 2 }, extest.HangGuard, 10*time.Millisecond, "both jobs got SIGTERM")
+	p.Signal(t, syscall.SIGINT)
+	assert.Equal(t, 128+int(syscall.SIGTERM), exitCode(t, p.Wait(t)), "exit status: the first signal's")
+	bs := blocks(t, p.Lines())
+	require.Len(t, bs, 2, "only the two running jobs")
+	for n, b := range bs {
+		assert.Equal(t, "interrupted (SIGKILL)", b.status, "job %d", n)
+		assert.Less(t, b.elapsed, extest.HangGuard)
+	}
+	assert.Regexp(t, `^parallel: 2 jobs, 2 failed:\n  \[1\] interrupted, killed: .*\n  \[2\] interrupted, killed: .*\nparallel: terminated: 1 job not started\n$`, p.Stderr())
+}
+
+// TestParallelTimeout: -timeout stops a job that overruns it with SIGTERM,
+// and one that ignores SIGTERM with SIGKILL -grace later; neither ends
+// before its time (a lower bound only: a loaded machine may take longer).
+// Both count as failed.
+func TestParallelTimeout(t *testing.T) {
+	bin := extest.Build(t)
+	const timeout, grace = time.Second, 200 * time.Millisecond
+	p := extest.StartStdin(t, bin, "-j", "3", "-timeout", timeout.String(), "-grace", grace.String())
+	_, err := fmt.Fprint(p.Stdin, "sleep 30\ntrap '' TERM; sleep 30\necho quick\n")
+	require.NoError(t, err)
+	require.NoError(t, p.Stdin.Close())
+	start := time.Now()
+	assert.Equal(t, 1, exitCode(t, p.Wait(t)), "exit status with timed-out jobs")
+	assert.GreaterOrEqual(t, time.Since(start), timeout+grace)
+	bs := blocks(t, p.Lines())
+	require.Len(t, bs, 3)
+	assert.Equal(t, "timeout (SIGTERM)", bs[1].status)
+	assert.GreaterOrEqual(t, bs[1].elapsed, timeout)
+	assert.Equal(t, "timeout (SIGKILL after grace)", bs[2].status)
+	assert.GreaterOrEqual(t, bs[2].elapsed, timeout+grace)
+	assert.Equal(t, "ok", bs[3].status)
+	assert.Equal(t, []string{"quick"}, bs[3].lines)
+	assert.Equal(t, "parallel: 3 jobs, 2 failed:\n  [1] timed out: sleep 30\n  [2] timed out, killed after grace: trap '' TERM; sleep 30\n", p.Stderr())
+}
+
+// TestParallelUsage: -usage puts the job's CPU time and memory in its
+// header.
+func TestParallelUsage(t *testing.T) {
+	bin := extest.Build(t)
+	p := extest.StartStdin(t, bin, "-usage", "-v")
+	_, err := fmt.Fprint(p.Stdin, "echo hi\n")
+	require.NoError(t, err)
+	require.NoError(t, p.Stdin.Close())
+	assert.Equal(t, 0, exitCode(t, p.Wait(t)))
+	bs := blocks(t, p.Lines())
+	require.Len(t, bs, 1)
+	assert.Equal(t, []string{"hi"}, bs[1].lines)
+	const size = `\d+(\.\d)?[BkMG]`
+	tree := treeOf(t, p.Stderr())
+	if tree == "cgroup" {
+		// max rss where the cgroup has no memory.peak (no memory
+		// controller).
+		assert.Regexp(t, `^cpu \S+, tree cpu \S+, (tree mem|max rss) `+size+`$`, bs[1].usage)
+	} else {
+		assert.Regexp(t, `^cpu \S+, max rss `+size+`$`, bs[1].usage)
+	}
+	m := regexp.MustCompile(`cpu (\S+),`).FindStringSubmatch(bs[1].usage)
+	require.NotNil(t, m)
+	_, err = time.ParseDuration(m[1])
+	assert.NoError(t, err, "the cpu time")
+}
+
+// treeOf returns the tree mode that -v printed.
+func treeOf(t *testing.T, stderr string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^parallel: -j \d+, tree (\w+)`).FindStringSubmatch(stderr)
+	require.NotNil(t, m, "-v's settings line in %q", stderr)
+	return m[1]
+}
+
+// TestParallelUsageErrors: flags that make no sense are refused with exit
+// status 2.
+func TestParallelUsageErrors(t *testing.T) {
+	bin := extest.Build(t)
+	for _, args := range [][]string{
+		{"-grace", "1s"},
+		{"-tree", "forest"},
+		{"-timeout", "-1s"},
+		{"-j", "0"},
+		{"extra"},
+	} {
+		p := extest.Start(t, bin, args...)
+		assert.Equal(t, 2, exitCode(t, p.Wait(t)), "%q", args)
+		assert.Contains(t, p.Stderr(), "usage: parallel", "%q", args)
+		assert.Empty(t, p.Lines(), "%q", args)
+	}
 }
