@@ -89,7 +89,7 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	runners := []runner{xargsRunner(), gnuParallel(), ours(bin, false), ours(bin, true)}
+	runners := []runner{xargsRunner(), gnuParallel(), ours(bin), ours(bin, "-tree", "group"), ours(bin, "-sh")}
 	for _, r := range runners[:2] {
 		res.Env.Versions[r.name] = version(strings.Fields(r.name)[len(strings.Fields(r.name))-1])
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,15 +125,14 @@ func gnuParallel() runner {
 	return r
 }
 
-// ours is examples/parallel at bin; with sh, -sh: every line through sh,
-// as GNU parallel does (section (a) only: section (b)'s script needs sh
-// anyway).
-func ours(bin string, sh bool) runner {
+// ours is examples/parallel at bin, with extra flags: -sh runs every line
+// through sh, as GNU parallel does (section (a) only: section (b)'s script
+// needs sh anyway); -tree group forgoes the cgroup.
+func ours(bin string, extra ...string) runner {
 	r := runner{name: "childloop parallel"}
-	var extra []string
-	if sh {
-		r.name += " -sh"
-		extra = []string{"-sh"}
+	sh := slices.Contains(extra, "-sh")
+	if len(extra) > 0 {
+		r.name += " " + strings.Join(extra, " ")
 	}
 	lines := func(n int, line string) []byte {
 		var b bytes.Buffer
@@ -148,7 +148,7 @@ func ours(bin string, sh bool) runner {
 	}
 	if !sh {
 		r.tree = func(o Options, n int, script string) job {
-			return job{argv: []string{bin, "-j", strconv.Itoa(o.P), "-timeout", o.Timeout.String(), "-grace", o.Grace.String()},
+			return job{argv: append([]string{bin, "-j", strconv.Itoa(o.P), "-timeout", o.Timeout.String(), "-grace", o.Grace.String()}, extra...),
 				name: "examples/parallel", input: lines(n, script), desc: fmt.Sprintf("%d lines, each the script", n)}
 		}
 	}
