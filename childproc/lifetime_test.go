@@ -451,11 +451,14 @@ func (tc *timeoutCounter) count() int {
 	return len(tc.armed)
 }
 
-// TestManyDeadlines: 1000 children with deadlines, half of which expire.
+// TestManyDeadlines: 1000 children with deadlines, half of which expire,
+// each in a cgroup of its own where the machine allows (else a process
+// group).
 func TestManyDeadlines(t *testing.T) {
 	l := childproc.StartLoop(t)
 	tc := &timeoutCounter{OSEvents: l, armed: make(map[hooks.Registration]*countedTarget)}
-	c := newTreeCtx(t, tc, childproc.TreeGroup)
+	c := newTreeCtx(t, tc, childproc.TreeAuto)
+	t.Logf("tree: %v", c.Tree())
 	const n = 1000
 	rec := newRecorder()
 	stopped := make(map[int]bool)
@@ -487,7 +490,36 @@ func TestManyDeadlines(t *testing.T) {
 		}
 	}
 	rec.mu.Unlock()
+	if c.Tree() == childproc.TreeCgroup {
+		// A cell still holding killed processes is removed from a
+		// timeout: wait for those before counting timeouts.
+		eventuallyNoCells(t, c.CgroupDir())
+	}
 	assert.Equal(t, 0, tc.count(), "timeouts left registered")
 	assert.Equal(t, 0, c.Len())
 	assert.NoError(t, testutil.NoChildren())
+}
+
+// A stop bounds the output drain even when the Cmd asked for none: a
+// grandchild holding the pipe (it survives: TreeNone) cannot hold OnDone.
+func TestStopAppliesDrainDeadline(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newTreeCtx(t, l, childproc.TreeNone)
+	dir := t.TempDir()
+	d := newDone()
+	cmd := shellIO(`sh -c 'echo $$ > "$DIR/p.tmp"; mv "$DIR/p.tmp" "$DIR/p"; exec sleep 30' & wait`, d)
+	cmd.Env = append(os.Environ(), "DIR="+dir)
+	cmd.StdoutPipe = &childproc.Output{Limit: 1 << 10}
+	cmd.DrainTimeout = -1 // wait for EOF however long, unless stopped
+	start := time.Now()
+	ch, err := c.Spawn(cmd)
+	require.NoError(t, err)
+	pids := treePids(t, dir, "p")
+	t.Cleanup(func() { _ = syscall.Kill(pids[0], syscall.SIGKILL) })
+	require.NoError(t, ch.Stop(time.Second))
+	r := d.wait(t)
+	assert.ErrorIs(t, r.Status.Cause, childproc.ErrStopped)
+	assert.True(t, r.Cut, "the pipe should have been cut at the drain deadline")
+	assert.GreaterOrEqual(t, time.Since(start), childproc.DefaultDrainTimeout)
+	assert.True(t, aliveAfterKill(pids[0]), "the grandchild was meant to hold the pipe")
 }

@@ -3,7 +3,6 @@
 package childproc_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -131,35 +130,6 @@ func TestTreeCgroupCloseRemovesGroup(t *testing.T) {
 	require.NoError(t, c.Close())
 	assert.NoDirExists(t, dir)
 	assert.NoError(t, testutil.NoChildren())
-}
-
-// With deadlines on many children, half expiring, no cgroup stays.
-func TestTreeCgroupManyDeadlines(t *testing.T) {
-	l := childproc.StartLoop(t)
-	c := cgroupCtx(t, l)
-	const n = 200
-	rec := newRecorder()
-	stopped := map[int]bool{}
-	for i := 0; i < n; i++ {
-		cmd := &childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, Timeout: time.Minute}
-		if i%2 == 0 {
-			cmd = sleepCmd("30")
-			cmd.Timeout = 300 * time.Millisecond
-		}
-		cmd.OnExit = rec.onExit(c)
-		ch, err := c.Spawn(cmd)
-		require.NoError(t, err)
-		stopped[ch.Pid()] = i%2 == 0
-	}
-	rec.wait(t, n)
-	rec.mu.Lock()
-	for pid, rs := range rec.got {
-		st := rs[0].st
-		assert.Equal(t, stopped[pid], errors.Is(st.Cause, context.DeadlineExceeded), "pid %d: %v", pid, st)
-		assert.NotNil(t, st.Tree, "pid %d", pid)
-	}
-	rec.mu.Unlock()
-	eventuallyNoCells(t, c.CgroupDir())
 }
 
 // Without a usable hierarchy, TreeAuto falls back to process groups and
