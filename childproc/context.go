@@ -294,7 +294,11 @@ func (c *Context) deliver(ch *Child, st Status) {
 // returns an error wrapping fs.ErrClosed, and its child is killed and reaped
 // before Close returns. The SIGCHLD self-pipe is deregistered and closed,
 // every fd and timeout registration is withdrawn from the loop, and with
-// ReapAll the process may open another ReapAll context afterwards.
+// ReapAll the process may open another ReapAll context afterwards. With
+// TreeCgroup, whatever is still in the context's cgroups (descendants of
+// children already reaped, too) is killed and the cgroups are removed;
+// Close waits up to about a second for killed processes to leave them, and
+// returns an error naming any cgroup it could not remove.
 //
 // Close is idempotent (a later call does nothing and returns nil) and may
 // be called from a death callback. Callbacks are not waited for: one
