@@ -21,6 +21,7 @@ type Child struct {
 	io     *childIO             // library pipes, or nil; immutable (internally synchronised)
 	tree   treeOps              // the child's tree with TreeCgroup or TreeGroup, else nil; immutable
 	life   *lifetime            // deadline and stop state, nil until needed; guarded by ctx.mu
+	watch  bool                 // Watch: reaped by its owner, never by the context; immutable
 }
 
 // Pid returns the child's process id.

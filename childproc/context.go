@@ -290,7 +290,8 @@ func (c *Context) deliver(ch *Child, st Status) {
 
 // Close ends the context. Children still running are sent SIGKILL and reaped
 // before Close returns, so none is left as a zombie; their death callbacks
-// are not run. A Spawn still forking when Close starts is waited for; it
+// are not run. Watched processes (Watch) are only let go: their owners
+// reap them. A Spawn still forking when Close starts is waited for; it
 // returns an error wrapping fs.ErrClosed, and its child is killed and reaped
 // before Close returns. The SIGCHLD self-pipe is deregistered and closed,
 // every fd and timeout registration is withdrawn from the loop, and with
@@ -324,6 +325,10 @@ func (c *Context) Close() error {
 		c.forked.Wait()
 	}
 	for _, ch := range c.children {
+		if ch.watch {
+			c.forgetLocked(ch, Status{Err: errClosed}) // its owner's: not ours to kill
+			continue
+		}
 		c.forgetLocked(ch, killAndReap(ch))
 		if ch.tree != nil {
 			ch.tree.ended(ch)

@@ -270,8 +270,8 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 			// Take the pidfd over from removed: a peeked child is still a
 			// zombie, and flush must reap it as well as close the pidfd.
 			d := doneChild{pidfd: ch.pidfd}
-			if st.Err == nil {
-				d.pid = ch.pid
+			if st.Err == nil && !ch.watch {
+				d.pid = ch.pid // a watched zombie is its owner's to reap
 			}
 			ch.pidfd = -1
 			r.c.forgetLocked(ch, st)

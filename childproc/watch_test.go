@@ -1,0 +1,164 @@
+//go:build linux
+
+package childproc_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/testutil"
+)
+
+// threads is this process's OS thread count.
+func threads(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	require.NoError(t, err)
+	var n int
+	for _, line := range strings.Split(string(b), "\n") {
+		if _, err := fmt.Sscanf(line, "Threads: %d", &n); err == nil {
+			return n
+		}
+	}
+	require.FailNow(t, "no Threads line in /proc/self/status")
+	return 0
+}
+
+func TestWatchExecCmd(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+	cmd := exec.Command("sh", "-c", "echo out; exit 3")
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	got := make(chan childproc.Status, 1)
+	ch, err := c.Watch(cmd.Process, func(_ *childproc.Child, st childproc.Status) { got <- st })
+	require.NoError(t, err)
+	assert.Equal(t, cmd.Process.Pid, ch.Pid())
+	b := make([]byte, 16)
+	n, _ := out.Read(b)
+	assert.Equal(t, "out\n", string(b[:n]))
+	var st childproc.Status
+	select {
+	case st = <-got:
+	case <-time.After(hangGuard):
+		require.FailNow(t, "no exit reported")
+	}
+	assert.Equal(t, 3, st.Code, "status %v", st)
+	// The owner's Wait returns the real status: nothing was stolen.
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, 3, ee.ExitCode())
+	assert.Equal(t, time.Duration(ee.SysUsage().(*syscall.Rusage).Utime.Nano()), st.Usage.User, "the same rusage as os/exec's")
+	assert.ErrorIs(t, ch.Kill(), os.ErrProcessDone)
+	assert.NoError(t, testutil.NoChildren())
+}
+
+// Many watched exec.Cmds beside plain os/exec users: every status reaches
+// the right owner, none is stolen, and no thread waits per watched child.
+func TestWatchBesideOSExec(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+	before := threads(t)
+	const n = 300
+	cmds := make([]*exec.Cmd, n)
+	got := make([]chan childproc.Status, n)
+	for i := range cmds {
+		cmds[i] = exec.Command("sh", "-c", fmt.Sprintf("sleep 0.5; exit %d", i%200))
+		require.NoError(t, cmds[i].Start())
+		got[i] = make(chan childproc.Status, 1)
+		i := i
+		_, err := c.Watch(cmds[i].Process, func(_ *childproc.Child, st childproc.Status) { got[i] <- st })
+		require.NoError(t, err)
+	}
+	// Meanwhile other code runs os/exec as usual.
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for k := 0; k < 4; k++ {
+				err := exec.Command("sh", "-c", fmt.Sprintf("exit %d", g)).Run()
+				var ee *exec.ExitError
+				if g == 0 && err != nil || g != 0 && (!errors.As(err, &ee) || ee.ExitCode() != g) {
+					errs <- fmt.Errorf("plain os/exec user %d: %v", g, err)
+				}
+			}
+		}(g)
+	}
+	during := threads(t)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
+	}
+	for i := range cmds {
+		select {
+		case st := <-got[i]:
+			assert.Equal(t, i%200, st.Code, "watched %d: %v", i, st)
+		case <-time.After(hangGuard):
+			require.FailNowf(t, "no exit reported", "watched %d", i)
+		}
+		err := cmds[i].Wait()
+		assert.Equal(t, i%200, cmds[i].ProcessState.ExitCode(), "watched %d: Wait: %v", i, err)
+	}
+	// 300 watched children waiting cost no thread each (os/exec's 16
+	// users hold up to 16 of their own).
+	assert.Less(t, during-before, 40, "threads: %d before, %d while %d children were watched", before, during, n)
+	assert.NoError(t, testutil.NoChildren())
+}
+
+func TestWatchRefusals(t *testing.T) {
+	l := childproc.StartLoop(t)
+	assert.Panics(t, func() {
+		c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+		_, _ = c.Watch(nil, nil)
+	})
+	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+	_, err := c.Watch(nil, func(*childproc.Child, childproc.Status) {})
+	assert.ErrorIs(t, err, os.ErrInvalid)
+
+	done := exec.Command("true")
+	require.NoError(t, done.Run())
+	_, err = c.Watch(done.Process, func(*childproc.Child, childproc.Status) {})
+	assert.ErrorIs(t, err, os.ErrInvalid, "a process already waited for")
+
+	scan := newCtx(t, l, childproc.ModeOwn, knob.StrategyScan, nil)
+	cmd := exec.Command("sleep", "0.1")
+	require.NoError(t, cmd.Start())
+	defer cmd.Wait()
+	_, err = scan.Watch(cmd.Process, func(*childproc.Child, childproc.Status) {})
+	assert.ErrorIs(t, err, errors.ErrUnsupported)
+
+	reapAll := newCtx(t, l, childproc.ModeReapAll, 0, func(int, childproc.Status) {})
+	_, err = reapAll.Watch(cmd.Process, func(*childproc.Child, childproc.Status) {})
+	assert.ErrorIs(t, err, os.ErrInvalid)
+}
+
+// Close lets a watched process go: not killed, still its owner's to wait.
+func TestWatchClose(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c, err := childproc.NewWithStrategy(l, childproc.Config{}, knob.StrategyPidfd)
+	require.NoError(t, err)
+	cmd := exec.Command("sh", "-c", "sleep 0.3; exit 5")
+	require.NoError(t, cmd.Start())
+	_, err = c.Watch(cmd.Process, func(*childproc.Child, childproc.Status) { t.Error("callback after Close") })
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
+	err = cmd.Wait()
+	assert.Equal(t, 5, cmd.ProcessState.ExitCode(), "Wait: %v", err)
+}
