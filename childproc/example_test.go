@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"os/signal"
 	"sort"
 	"syscall"
@@ -290,4 +291,37 @@ func ExampleCmd_timeout() {
 	// Output:
 	// sh: signal terminated (stopped: childproc: deadline: context deadline exceeded)
 	// deadline: true forced: false
+}
+
+// Code that already runs an *exec.Cmd can learn of its exit in the loop,
+// with no thread blocked in Wait meanwhile; Wait, called afterwards and off
+// the loop goroutine, returns the real ProcessState at once.
+func ExampleContext_Watch() {
+	l, err := loop.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	ctx, err := childproc.New(l, childproc.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ctx.Close()
+	cmd := exec.Command("sh", "-c", "exit 4")
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := ctx.Watch(cmd.Process, func(_ *childproc.Child, st childproc.Status) {
+		fmt.Println("loop:", st)
+		l.Stop()
+	}); err != nil {
+		log.Fatal(err) // errors.ErrUnsupported without pidfds (Linux < 5.4)
+	}
+	if err := l.Run(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("Wait:", cmd.Wait())
+	// Output:
+	// loop: exit 4
+	// Wait: exit status 4
 }
