@@ -115,6 +115,12 @@ type Row struct {
 	// code has both all of its output and its exit. nil keeps the row
 	// out of the output section.
 	Output func(ctx context.Context, cfg OutputConfig) (time.Duration, error)
+	// Many, if not nil, puts the row in the many section (N live
+	// children at once): reaplat runs it in a helper process of its own,
+	// one per N. ManyPeer does the same for a peer runtime's driver,
+	// which is itself the helper process. nil (both): not in the section.
+	Many     ManyFunc
+	ManyPeer ManyPeerFunc
 }
 
 // Check returns nil if r can run on this machine, or why not.

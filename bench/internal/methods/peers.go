@@ -29,6 +29,7 @@ func peerRow(name, ref string, p peerrun.Peer, output bool) harness.Row {
 	if output {
 		r.Output = m.Output
 	}
+	r.ManyPeer = m.peer.Command
 	return r
 }
 

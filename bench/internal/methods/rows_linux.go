@@ -17,7 +17,7 @@ func Rows() []harness.Row {
 	rows = append(rows, childloopRows()...)
 	rows = append(rows,
 		harness.Row{Name: "exec.Cmd.Wait in a goroutine", Ref: harness.RefExec, Scale: true,
-			Latency: execLatency, Throughput: execThroughput},
+			Latency: execLatency, Throughput: execThroughput, Many: execMany},
 		harness.Row{Name: "signal.Notify + wait4(-1, WNOHANG) (go-reap)", Scale: true,
 			Latency: goReapLatency, Throughput: goReapThroughput},
 		// Not in the scale section: it checks only its own children
