@@ -87,6 +87,14 @@ func writeOutputs(opts Options, res *Result, info, stderr io.Writer) int {
 		} else {
 			fmt.Fprintln(info, "plot:", path)
 		}
+		if len(res.Many) > 0 {
+			if path, err := writeManyPlot(opts.OutDir, res); err != nil {
+				fmt.Fprintln(stderr, "reaplat: writing the many plot:", err)
+				code = 1
+			} else {
+				fmt.Fprintln(info, "plot:", path)
+			}
+		}
 	}
 	return code
 }
