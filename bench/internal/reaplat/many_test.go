@@ -50,7 +50,7 @@ func TestManyReader(t *testing.T) {
 	_, err = mr.next("exited")
 	assert.ErrorContains(t, err, "EOF")
 
-	_, err = newManyReader(strings.NewReader(`{"started":1}`+"\n")).next("ready")
+	_, err = newManyReader(strings.NewReader(`{"started":1}` + "\n")).next("ready")
 	assert.ErrorContains(t, err, "want a \"ready\" line")
 	_, err = newManyReader(strings.NewReader("fatal error: thread exhaustion\n")).next("ready")
 	assert.Error(t, err)
