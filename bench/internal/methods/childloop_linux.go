@@ -46,8 +46,8 @@ func childloopRows() []harness.Row {
 			mode: clOwn, strategy: knob.StrategyScan, source: knob.SourceRelay}.row(scale, throughput),
 		// ReapAll reaps every child of the process: next to the scale
 		// section's idle children it would reap them.
-		childloopRow{name: "childloop ReapAll, raw handler + wait4(-1)",
-			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRaw}.row(!scale, throughput),
+		withMany(childloopRow{name: "childloop ReapAll, raw handler + wait4(-1)",
+			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRaw}.row(!scale, throughput), childloopManyReapAll),
 		childloopRow{name: "childloop ReapAll, Notify relay + wait4(-1)",
 			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRelay}.row(!scale, throughput),
 		// Not in the scale section: there it reaps with the per-pid scan
@@ -427,12 +427,26 @@ func (o childloopOutput) one(l *loop.Loop, c *childproc.Context, mib int) (time.
 // the reference loop (pidfd reaping), every child spawned from this
 // goroutine, which then drives the loop until every death callback ran.
 func childloopMany(ctx context.Context, cfg harness.ManyConfig) (harness.ManyCounts, error) {
+	return childloopManyWith(ctx, cfg, childproc.Config{})
+}
+
+// childloopManyReapAll is the ReapAll row: wait4(-1) after SIGCHLD, so no
+// fd per child (a pidfd-reaped child holds one, and RLIMIT_NOFILE may
+// not let N of them open).
+func childloopManyReapAll(ctx context.Context, cfg harness.ManyConfig) (harness.ManyCounts, error) {
+	if err := knob.SetSource(knob.SourceRaw); err != nil {
+		return harness.ManyCounts{}, err
+	}
+	return childloopManyWith(ctx, cfg, childproc.Config{ReapAll: true, OnForeignExit: func(int, childproc.Status) {}})
+}
+
+func childloopManyWith(ctx context.Context, cfg harness.ManyConfig, ccfg childproc.Config) (harness.ManyCounts, error) {
 	l, err := loop.New()
 	if err != nil {
 		return harness.ManyCounts{}, err
 	}
 	defer l.Close()
-	c, err := childproc.New(l, childproc.Config{})
+	c, err := childproc.New(l, ccfg)
 	if err != nil {
 		return harness.ManyCounts{}, err
 	}

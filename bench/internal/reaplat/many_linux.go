@@ -260,7 +260,12 @@ func runManyPoint(ctx context.Context, m harness.Row, n int, path string) (ManyP
 			lim = old
 		}
 		if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, &lim, nil); err != nil {
-			return fmt.Errorf("prlimit(RLIMIT_NOFILE, %d): %w", lim.Max, err)
+			// Raising the hard limit needs CAP_SYS_RESOURCE: without it the
+			// helper gets its hard limit, and a row that needs an fd per
+			// child fails on its own, saying so.
+			if old.Max == 0 || unix.Prlimit(pid, unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: old.Max, Max: old.Max}, nil) != nil {
+				return fmt.Errorf("prlimit(RLIMIT_NOFILE, %d): %w", lim.Max, err)
+			}
 		}
 		if _, err := ctl.Write([]byte("\n")); err != nil {
 			return err
