@@ -121,6 +121,12 @@ type Row struct {
 	// which is itself the helper process. nil (both): not in the section.
 	Many     ManyFunc
 	ManyPeer ManyPeerFunc
+	// ManyMax, if positive, is the largest N the row may run in the many
+	// section, and ManyMaxWhy the reason: larger ones are listed as not
+	// run rather than started (a thread per child would need 2N pids,
+	// more than kernel.pid_max, starving every process of the machine).
+	ManyMax    int
+	ManyMaxWhy string
 }
 
 // Check returns nil if r can run on this machine, or why not.

@@ -88,3 +88,9 @@ func (m peerMethod) Throughput(ctx context.Context, cfg harness.ThroughputConfig
 	}
 	return time.Duration(sum.ElapsedNS), nil
 }
+
+// withManyMax caps hr's N in the many section.
+func withManyMax(hr harness.Row, max int, why string) harness.Row {
+	hr.ManyMax, hr.ManyMaxWhy = max, why
+	return hr
+}

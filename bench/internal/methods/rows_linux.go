@@ -30,7 +30,8 @@ func Rows() []harness.Row {
 	rows = append(rows, outputRows()...)
 	return append(rows,
 		peerRow("node child_process (libuv)", "Node", nodePeer, true),
-		peerRow("python3 asyncio (default watcher)", "asyncio (default watcher)", pythonDefault, true),
+		withManyMax(peerRow("python3 asyncio (default watcher)", "asyncio (default watcher)", pythonDefault, true),
+			15000, "a thread per child: 2N pids, over kernel.pid_max 32768 at N=30000"),
 		// Not in the output section: how asyncio learns of the exit
 		// hardly matters next to reading the output.
 		peerRow("python3 asyncio (pidfd watcher)", "asyncio (pidfd watcher)", pythonPidfd, false),

@@ -28,6 +28,7 @@ type ManyRow struct {
 // exhaustion"); the numbers measured until then are kept.
 type ManyPoint struct {
 	N       int    `json:"n"`
+	Skipped string `json:"skipped,omitempty"` // not run, and why (Row.ManyMax)
 	Died    string `json:"died,omitempty"`
 	Started int    `json:"started"` // children the helper reported started
 	Live    int    `json:"live"`    // its live children in /proc when it said so
@@ -159,6 +160,12 @@ func manyHeading(r *Result) string {
 func manyCells(p ManyPoint) []string {
 	status := "ok"
 	switch {
+	case p.Skipped != "":
+		cells := []string{"not run: " + p.Skipped}
+		for len(cells) < len(manyHead)-2 { // after the method and N
+			cells = append(cells, "—")
+		}
+		return cells
 	case p.Died != "":
 		status = "died: " + p.Died
 	case p.Started < p.N:

@@ -150,6 +150,10 @@ func runMany(ctx context.Context, opts Options, methods []harness.Row, res *Resu
 			if !ok || ctx.Err() != nil {
 				break
 			}
+			if m.ManyMax > 0 && n > m.ManyMax {
+				row.Points = append(row.Points, ManyPoint{N: n, Skipped: m.ManyMaxWhy})
+				continue
+			}
 			pr.begin(stepKey{SectionMany, m.Name, n}, fmt.Sprintf("many: %s, %d children", m.Name, n))
 			p, err := runManyPoint(ctx, m, n, path)
 			pr.end()

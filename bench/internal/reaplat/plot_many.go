@@ -44,6 +44,9 @@ func writeManyPlot(dir string, r *Result) (string, error) {
 		for _, p := range row.Points {
 			t := plotter.XY{X: float64(p.N), Y: float64(max(p.MaxThreads, 1))}
 			m := plotter.XY{X: float64(p.N), Y: max(float64(p.StartedRSSKB), float64(p.PeakRSSKB)) / 1024}
+			if p.Skipped != "" {
+				continue
+			}
 			if p.OK() {
 				tOK, rOK = append(tOK, t), append(rOK, plotter.XY{X: m.X, Y: float64(p.StartedRSSKB) / 1024})
 			} else {
