@@ -114,9 +114,9 @@ func manyLimits() string {
 		}
 		return strconv.FormatUint(v, 10)
 	}
-	return fmt.Sprintf("kernel.pid_max %s, kernel.threads-max %s, fs.nr_open %s, RLIMIT_NPROC %s/%s, RLIMIT_NOFILE %s/%s (soft/hard; raised per helper to N+4096 by prlimit), euid %d",
+	return fmt.Sprintf("kernel.pid_max %s, kernel.threads-max %s, fs.nr_open %s, RLIMIT_NPROC %s/%s, RLIMIT_NOFILE %s/%s (soft/hard; each helper gets N+4096 where prlimit may raise the hard limit, which needs CAP_SYS_RESOURCE, else the hard limit), euid %d%s",
 		read("/proc/sys/kernel/pid_max"), read("/proc/sys/kernel/threads-max"), read("/proc/sys/fs/nr_open"),
-		lim(nproc.Cur), lim(nproc.Max), lim(nofile.Cur), lim(nofile.Max), os.Geteuid())
+		lim(nproc.Cur), lim(nproc.Max), lim(nofile.Cur), lim(nofile.Max), os.Geteuid(), capResource())
 }
 
 // runMany measures every row with Many or ManyPeer at every N, one helper
@@ -436,4 +436,21 @@ func (s *sampler) stop() int {
 	close(s.quit)
 	<-s.done
 	return s.max
+}
+
+// capResource says whether this process lacks CAP_SYS_RESOURCE (bit 24 of
+// CapEff), which raising RLIMIT_NOFILE's hard limit needs.
+func capResource() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			if caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64); err == nil && caps&(1<<24) == 0 {
+				return ", without CAP_SYS_RESOURCE"
+			}
+		}
+	}
+	return ""
 }

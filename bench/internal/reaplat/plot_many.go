@@ -85,8 +85,9 @@ func writeManyPlot(dir string, r *Result) (string, error) {
 		}
 	}
 	legend.Add("")
-	legend.Add("× = the process died there (e.g. Go's")
-	legend.Add("    10000-thread limit): what it had reached")
+	legend.Add("× = the process failed there (Go's 10000-thread")
+	legend.Add("    limit, or no fd left for a pidfd per child):")
+	legend.Add("    what it had reached")
 	for _, p := range []*plot.Plot{threads, rss} {
 		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 		p.X.Tick.Marker, p.Y.Tick.Marker = ticks125{}, ticks125{}
