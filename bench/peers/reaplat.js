@@ -5,6 +5,7 @@
 //   node reaplat.js latency N WARMUP
 //   node reaplat.js throughput CONCURRENCY TOTAL
 //   node reaplat.js output MIB WARMUP_MIB
+//   node reaplat.js many N PATH
 //
 // latency: WARMUP+N sequential /bin/cat children. For each: spawn cat with
 // stdin and stdout pipes, write one byte and read it back (cat has exec'd
@@ -18,6 +19,13 @@
 // pipe counted in 'data' events (nothing kept), stdin and stderr ignored;
 // ns from just before spawn to the 'close' event (exit seen and stdout at
 // EOF). Prints only the summary line, with the measured child's bytes.
+// many: fd 3 is the read end of a pipe whose write end the caller holds.
+// Prints {"ready":true}, waits for a line on stdin, spawns N children of
+// PATH (no arguments, empty environment, stdin fd 3, stdout and stderr
+// ignored), prints {"started":N,"start_ns":...} (from the line to the N-th
+// spawn returned), then counts 'exit' events until N have come and prints
+// {"exited":N,"failed":F,"last_exit_mono_ns":T}, T the hrtime (CLOCK_MONOTONIC)
+// of the last one; the caller releases the children by closing its end.
 // Errors go to stderr, exit code 1.
 'use strict';
 const { spawn } = require('child_process');
@@ -112,18 +120,47 @@ async function output(mib, warmup) {
   summary({ mode: 'output', n: 1, warmup, bytes: r.bytes, elapsed_ns: r.ns });
 }
 
+function emit(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+async function many(n, path) {
+  emit({ ready: true });
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdin.destroy();
+  const t0 = process.hrtime.bigint();
+  let exited = 0;
+  let failed = 0;
+  const all = new Promise((resolve, reject) => {
+    for (let i = 0; i < n; i++) {
+      const c = spawn(path, [], { stdio: [3, 'ignore', 'ignore'], env: {} });
+      c.on('error', (err) => reject(new Error(`spawn ${i + 1} of ${n}: ${err.message}`)));
+      c.on('exit', (code) => {
+        exited++;
+        if (code !== 0) failed++;
+        if (exited === n) resolve(process.hrtime.bigint());
+      });
+    }
+  });
+  emit({ started: n, start_ns: Number(process.hrtime.bigint() - t0) });
+  const last = await all;
+  emit({ exited, failed, last_exit_mono_ns: Number(last) });
+}
+
 async function main() {
   const [mode, a, b] = process.argv.slice(2);
   const x = parseInt(a, 10);
   const y = parseInt(b, 10);
-  if (mode === 'latency' && x > 0 && y >= 0) {
+  if (mode === 'many' && x > 0 && b) {
+    await many(x, b);
+  } else if (mode === 'latency' && x > 0 && y >= 0) {
     await latency(x, y);
   } else if (mode === 'throughput' && x > 0 && y > 0) {
     await throughput(x, y);
   } else if (mode === 'output' && x > 0 && y >= 0) {
     await output(x, y);
   } else {
-    throw new Error('usage: reaplat.js latency N WARMUP | throughput CONCURRENCY TOTAL | output MIB WARMUP_MIB');
+    throw new Error('usage: reaplat.js latency N WARMUP | throughput CONCURRENCY TOTAL | output MIB WARMUP_MIB | many N PATH');
   }
 }
 

@@ -5,6 +5,7 @@ Usage:
   python3 reaplat.py latency N WARMUP [default|pidfd]
   python3 reaplat.py throughput CONCURRENCY TOTAL [default|pidfd]
   python3 reaplat.py output MIB WARMUP_MIB [default|pidfd]
+  python3 reaplat.py many N PATH [default|pidfd]
 
 latency: WARMUP+N sequential /bin/cat children started with
 asyncio.create_subprocess_exec. For each: stdin is a pipe we own (so that
@@ -21,6 +22,14 @@ asyncio pipe, stdin and stderr DEVNULL; ns from just before
 create_subprocess_exec to the return of `await proc.communicate()` (all
 of stdout read into memory, exit seen). Prints only the summary line, with
 the measured child's bytes.
+many: fd 3 is the read end of a pipe whose write end the caller holds.
+Prints {"ready":true}, waits for a line on stdin, starts N children of PATH
+(no arguments, empty environment, stdin fd 3, stdout and stderr DEVNULL),
+prints {"started":N,"start_ns":...} (from the line to the N-th
+create_subprocess_exec returned), then awaits every proc.wait() and prints
+{"exited":N,"failed":F,"last_exit_mono_ns":T}, T the monotonic_ns
+(CLOCK_MONOTONIC) when the last returned; the caller releases the children
+by closing its end.
 
 The watcher argument picks how asyncio learns of exits: "default" keeps the
 interpreter's default (ThreadedChildWatcher, a thread blocked in waitpid per
@@ -136,7 +145,39 @@ async def output(mib, warmup, kind):
     summary(mode="output", n=1, warmup=warmup, bytes=n, elapsed_ns=ns)
 
 
+async def many(n, path, kind):
+    install_watcher(kind)
+    emit({"ready": True})
+    sys.stdin.readline()
+    t0 = time.monotonic_ns()
+    procs = []
+    for i in range(n):
+        try:
+            procs.append(await asyncio.create_subprocess_exec(
+                path, stdin=3, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL, env={}))
+        except OSError as e:
+            raise SystemExit("start %d of %d: %s" % (i + 1, n, e))
+    emit({"started": n, "start_ns": time.monotonic_ns() - t0})
+    last = 0
+    exited = failed = 0
+
+    async def wait(p):
+        nonlocal last, exited, failed
+        code = await p.wait()
+        exited += 1
+        failed += code != 0
+        last = time.monotonic_ns()
+
+    await asyncio.gather(*(wait(p) for p in procs))
+    emit({"exited": exited, "failed": failed, "last_exit_mono_ns": last})
+
+
 def main(argv):
+    if len(argv) in (3, 4) and argv[0] == "many":
+        kind = argv[3] if len(argv) == 4 else "default"
+        asyncio.run(many(int(argv[1]), argv[2], kind))
+        return
     if len(argv) not in (3, 4) or argv[0] not in ("latency", "throughput", "output"):
         raise SystemExit(__doc__)
     mode, a, b = argv[0], int(argv[1]), int(argv[2])

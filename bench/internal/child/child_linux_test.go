@@ -1,7 +1,10 @@
 package child
 
 import (
+	"os"
+	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
@@ -71,4 +74,27 @@ func TestOutput(t *testing.T) {
 	require.Zero(t, ws.ExitStatus(), "dd ended %v", ws)
 	assert.Equal(t, int64(2<<20), n, "bytes read")
 	assert.NoError(t, testutil.NoChildren())
+}
+
+func TestBlocker(t *testing.T) {
+	path, desc, err := WriteBlocker(t.TempDir())
+	require.NoError(t, err)
+	t.Log(path, desc)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	cmd := exec.Command(path)
+	cmd.Stdin = r
+	require.NoError(t, cmd.Start())
+	_, err = w.Write([]byte("abc")) // bytes are read and ignored
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		t.Fatalf("blocker exited before EOF: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	require.NoError(t, w.Close())
+	assert.NoError(t, <-done, "blocker's exit after EOF")
 }

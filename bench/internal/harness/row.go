@@ -115,6 +115,18 @@ type Row struct {
 	// code has both all of its output and its exit. nil keeps the row
 	// out of the output section.
 	Output func(ctx context.Context, cfg OutputConfig) (time.Duration, error)
+	// Many, if not nil, puts the row in the many section (N live
+	// children at once): reaplat runs it in a helper process of its own,
+	// one per N. ManyPeer does the same for a peer runtime's driver,
+	// which is itself the helper process. nil (both): not in the section.
+	Many     ManyFunc
+	ManyPeer ManyPeerFunc
+	// ManyMax, if positive, is the largest N the row may run in the many
+	// section, and ManyMaxWhy the reason: larger ones are listed as not
+	// run rather than started (a thread per child would need 2N pids,
+	// more than kernel.pid_max, starving every process of the machine).
+	ManyMax    int
+	ManyMaxWhy string
 }
 
 // Check returns nil if r can run on this machine, or why not.

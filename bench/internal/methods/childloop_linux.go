@@ -28,8 +28,8 @@ import (
 func childloopRows() []harness.Row {
 	const scale, throughput = true, true
 	return []harness.Row{
-		childloopRow{name: "childloop default (pidfd)", def: true,
-			mode: clOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.row(scale, throughput),
+		withMany(childloopRow{name: "childloop default (pidfd)", def: true,
+			mode: clOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.row(scale, throughput), childloopMany),
 		// Latency only: its scale and throughput behaviour is the
 		// default's (the same strategy); left out to keep the run short.
 		childloopRow{name: "childloop KeepSigchld, pidfd",
@@ -46,8 +46,8 @@ func childloopRows() []harness.Row {
 			mode: clOwn, strategy: knob.StrategyScan, source: knob.SourceRelay}.row(scale, throughput),
 		// ReapAll reaps every child of the process: next to the scale
 		// section's idle children it would reap them.
-		childloopRow{name: "childloop ReapAll, raw handler + wait4(-1)",
-			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRaw}.row(!scale, throughput),
+		withMany(childloopRow{name: "childloop ReapAll, raw handler + wait4(-1)",
+			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRaw}.row(!scale, throughput), childloopManyReapAll),
 		childloopRow{name: "childloop ReapAll, Notify relay + wait4(-1)",
 			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRelay}.row(!scale, throughput),
 		// Not in the scale section: there it reaps with the per-pid scan
@@ -97,6 +97,12 @@ func (r childloopRow) row(scale, throughput bool) harness.Row {
 	if throughput {
 		hr.Throughput = r.throughput
 	}
+	return hr
+}
+
+// withMany puts hr in the many section with f.
+func withMany(hr harness.Row, f harness.ManyFunc) harness.Row {
+	hr.Many = f
 	return hr
 }
 
@@ -415,4 +421,53 @@ func (o childloopOutput) one(l *loop.Loop, c *childproc.Context, mib int) (time.
 		status = errors.Join(status, fmt.Errorf("captured %d bytes, Result.StdoutTotal says %d", len(res.Stdout), got))
 	}
 	return t1.Sub(start), checkOutput(got, mib, status)
+}
+
+// childloopMany is the many section's childloop row: the zero Config on
+// the reference loop (pidfd reaping), every child spawned from this
+// goroutine, which then drives the loop until every death callback ran.
+func childloopMany(ctx context.Context, cfg harness.ManyConfig) (harness.ManyCounts, error) {
+	return childloopManyWith(ctx, cfg, childproc.Config{})
+}
+
+// childloopManyReapAll is the ReapAll row: wait4(-1) after SIGCHLD, so no
+// fd per child (a pidfd-reaped child holds one, and RLIMIT_NOFILE may
+// not let N of them open).
+func childloopManyReapAll(ctx context.Context, cfg harness.ManyConfig) (harness.ManyCounts, error) {
+	if err := knob.SetSource(knob.SourceRaw); err != nil {
+		return harness.ManyCounts{}, err
+	}
+	return childloopManyWith(ctx, cfg, childproc.Config{ReapAll: true, OnForeignExit: func(int, childproc.Status) {}})
+}
+
+func childloopManyWith(ctx context.Context, cfg harness.ManyConfig, ccfg childproc.Config) (harness.ManyCounts, error) {
+	l, err := loop.New()
+	if err != nil {
+		return harness.ManyCounts{}, err
+	}
+	defer l.Close()
+	c, err := childproc.New(l, ccfg)
+	if err != nil {
+		return harness.ManyCounts{}, err
+	}
+	defer c.Close()
+	var n harness.ManyCounts
+	onExit := func(_ *childproc.Child, st childproc.Status) {
+		n.Exited++
+		if !st.Success() {
+			n.Failed++
+		}
+	}
+	for i := range cfg.N {
+		if _, err := c.Spawn(&childproc.Cmd{Path: cfg.Path, Args: []string{cfg.Path}, Env: []string{}, Stdin: cfg.Stdin, OnExit: onExit}); err != nil {
+			return n, fmt.Errorf("spawn %d of %d: %w", i+1, cfg.N, err)
+		}
+	}
+	cfg.Started()
+	for n.Exited < cfg.N && ctx.Err() == nil {
+		if err := l.RunOnce(true); err != nil {
+			return n, err
+		}
+	}
+	return n, ctx.Err()
 }

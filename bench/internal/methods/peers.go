@@ -29,6 +29,7 @@ func peerRow(name, ref string, p peerrun.Peer, output bool) harness.Row {
 	if output {
 		r.Output = m.Output
 	}
+	r.ManyPeer = m.peer.Command
 	return r
 }
 
@@ -86,4 +87,10 @@ func (m peerMethod) Throughput(ctx context.Context, cfg harness.ThroughputConfig
 		return 0, fmt.Errorf("%s: bad throughput summary %+v", m.name, sum)
 	}
 	return time.Duration(sum.ElapsedNS), nil
+}
+
+// withManyMax caps hr's N in the many section.
+func withManyMax(hr harness.Row, max int, why string) harness.Row {
+	hr.ManyMax, hr.ManyMaxWhy = max, why
+	return hr
 }

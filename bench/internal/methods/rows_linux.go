@@ -17,7 +17,7 @@ func Rows() []harness.Row {
 	rows = append(rows, childloopRows()...)
 	rows = append(rows,
 		harness.Row{Name: "exec.Cmd.Wait in a goroutine", Ref: harness.RefExec, Scale: true,
-			Latency: execLatency, Throughput: execThroughput},
+			Latency: execLatency, Throughput: execThroughput, Many: execMany},
 		harness.Row{Name: "signal.Notify + wait4(-1, WNOHANG) (go-reap)", Scale: true,
 			Latency: goReapLatency, Throughput: goReapThroughput},
 		// Not in the scale section: it checks only its own children
@@ -30,7 +30,8 @@ func Rows() []harness.Row {
 	rows = append(rows, outputRows()...)
 	return append(rows,
 		peerRow("node child_process (libuv)", "Node", nodePeer, true),
-		peerRow("python3 asyncio (default watcher)", "asyncio (default watcher)", pythonDefault, true),
+		withManyMax(peerRow("python3 asyncio (default watcher)", "asyncio (default watcher)", pythonDefault, true),
+			15000, "a thread per child: 2N pids, over kernel.pid_max 32768 at N=30000"),
 		// Not in the output section: how asyncio learns of the exit
 		// hardly matters next to reading the output.
 		peerRow("python3 asyncio (pidfd watcher)", "asyncio (pidfd watcher)", pythonPidfd, false),

@@ -91,6 +91,24 @@ func (p Peer) Run(ctx context.Context, args []string, onSample func(harness.Samp
 	return samples, sum, nil
 }
 
+// Command returns the command `interpreter script args... extraArgs...`
+// (the script written to a temporary directory) for the caller to run, and
+// a cleanup that removes the directory.
+func (p Peer) Command(ctx context.Context, args []string) (*exec.Cmd, func(), error) {
+	dir, err := os.MkdirTemp("", "reaplat-peer-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	script := filepath.Join(dir, p.ScriptName)
+	if err := os.WriteFile(script, p.Script, 0o644); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	argv := append(append([]string{script}, args...), p.ExtraArgs...)
+	return exec.CommandContext(ctx, p.Interpreter, argv...), cleanup, nil
+}
+
 // Parse reads peer output until EOF. Sample lines must have a positive pid
 // and a positive ns; the summary must come last and exactly once.
 func Parse(r io.Reader, onSample func(harness.Sample)) ([]harness.Sample, Summary, error) {

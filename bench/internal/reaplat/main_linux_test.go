@@ -17,17 +17,25 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// TestMain lets the test binary be the many section's helper process.
+func TestMain(m *testing.M) {
+	if code, ok := reaplat.Helper(methods.Rows()); ok {
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
 // TestQuickEndToEnd runs the command's -quick mode as `go run` would and
 // validates its tables, JSON and PNG, then checks no child is left.
 func TestQuickEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	code := reaplat.Main(methods.Rows(), []string{"-quick", "-rounds", "2", "-output-mib", "4", "-json", "-out", dir,
-		"-sections", "latency,scale,throughput,output"}, &stdout, &stderr)
+		"-sections", "latency,scale,throughput,output,many"}, &stdout, &stderr)
 	t.Logf("stdout:\n%s", stdout.String())
 	require.Zero(t, code, "Main's exit status; stderr:\n%s", stderr.String())
 	for _, want := range []string{"Latency:", "Scale:", "Throughput:", "Output:", "pidfd + epoll (floor)", "Verdict for childloop",
-		"output (higher is faster): childloop capture", "wall time"} {
+		"output (higher is faster): childloop capture", "Many:", "wall time"} {
 		assert.Contains(t, stdout.String(), want, "stdout")
 	}
 	assert.Contains(t, stderr.String(), "] latency round 1/2: ", "progress on stderr")
@@ -37,6 +45,7 @@ func TestQuickEndToEnd(t *testing.T) {
 	var res reaplat.Result
 	require.NoError(t, json.Unmarshal(b, &res))
 	checkResult(t, &res)
+	checkMany(t, &res)
 
 	f, err := os.Open(filepath.Join(dir, reaplat.PNGFile))
 	require.NoError(t, err)
@@ -45,6 +54,12 @@ func TestQuickEndToEnd(t *testing.T) {
 	assert.NoError(t, err, "PNG")
 	assert.GreaterOrEqual(t, cfg.Width, 200, "PNG width")
 	assert.GreaterOrEqual(t, cfg.Height, 200, "PNG height")
+
+	mf, err := os.Open(filepath.Join(dir, reaplat.ManyPNGFile))
+	require.NoError(t, err)
+	defer mf.Close()
+	_, err = png.DecodeConfig(mf)
+	assert.NoError(t, err, "many PNG")
 
 	assert.NoError(t, testutil.NoChildren())
 }
@@ -117,6 +132,36 @@ func checkResult(t *testing.T, res *reaplat.Result) {
 		assert.Len(t, row.Rounds, 2, "output %+v", row)
 		assert.Positive(t, row.MBps, "output %+v", row)
 		assert.Positive(t, row.ElapsedNS, "output %+v", row)
+	}
+}
+
+// checkMany validates the many section of a -quick result: every point
+// started, released and saw all its children (N is far below any limit).
+func checkMany(t *testing.T, res *reaplat.Result) {
+	t.Helper()
+	var want []string
+	for _, m := range methods.Rows() {
+		if m.Many != nil || m.ManyPeer != nil {
+			want = append(want, m.Name)
+		}
+	}
+	require.Len(t, res.Many, len(want), "many rows")
+	for i, row := range res.Many {
+		assert.Equal(t, want[i], row.Method, "many row %d", i)
+		if row.Skipped != "" {
+			continue
+		}
+		assert.Empty(t, row.Error, "many %s", row.Method)
+		require.Len(t, row.Points, len(res.Options.ManyN), "many %s: points", row.Method)
+		for j, p := range row.Points {
+			assert.Equal(t, res.Options.ManyN[j], p.N, "many %s", row.Method)
+			assert.True(t, p.OK(), "many %s: %+v", row.Method, p)
+			assert.Equal(t, p.N, p.Live, "many %s: live children in /proc", row.Method)
+			assert.Zero(t, p.Orphans, "many %s", row.Method)
+			assert.Positive(t, p.MaxThreads, "many %s", row.Method)
+			assert.Positive(t, p.StartedRSSKB, "many %s", row.Method)
+			assert.GreaterOrEqual(t, p.FDs, 3, "many %s", row.Method)
+		}
 	}
 }
 

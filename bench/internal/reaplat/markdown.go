@@ -35,6 +35,9 @@ func PrintMarkdown(w io.Writer, r *Result) {
 	if len(r.Output) > 0 {
 		markdownOutput(w, r)
 	}
+	if len(r.Many) > 0 {
+		markdownMany(w, r)
+	}
 	if name, lines := verdict(r); len(lines) > 0 {
 		fmt.Fprintf(w, "\nVerdict for %s, as ratios to rows of this run:\n\n", mdCell(name))
 		for _, l := range lines {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +17,7 @@ const (
 	SectionScale      = "scale"
 	SectionThroughput = "throughput"
 	SectionOutput     = "output"
+	SectionMany       = "many"
 )
 
 // Options is the parsed command line; immutable after ParseOptions.
@@ -36,6 +38,7 @@ type Options struct {
 	Rounds      int            `json:"rounds"`      // interleaved rounds of every section
 	Quick       bool           `json:"quick"`       // smoke-test sizes
 	Markdown    bool           `json:"markdown"`    // stdout: Markdown tables instead of plain ones
+	ManyN       []int          `json:"many_n"`      // many: live children per helper process
 }
 
 // scaleLevels are the idle-children counts of the scale section, capped
@@ -76,7 +79,7 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 		fs.PrintDefaults()
 	}
 	var o Options
-	var sections string
+	var sections, manyN string
 	fs.IntVar(&o.N, "n", 1000, "measured exits per method in the latency section")
 	fs.IntVar(&o.Warmup, "warmup", 20, "warm-up exits per method, discarded")
 	fs.StringVar(&sections, "sections", "latency,scale,throughput", "comma-separated sections to run")
@@ -91,6 +94,7 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	fs.IntVar(&o.OutputMiB, "output-mib", 256, "output: MiB the child writes to its stdout, per method and round (after a warm-up child of a sixteenth of it)")
 	fs.IntVar(&o.Rounds, "rounds", 10, "latency and throughput: rounds, each running every method once in rotated order on n/rounds exits (latency; scale-n/rounds per scale level; samples pooled) or total/rounds children (throughput, median round shown)")
 	fs.BoolVar(&o.Markdown, "markdown", false, "print the tables and the verdict as Markdown (the README's measured section) instead of plain text")
+	fs.StringVar(&manyN, "many-n", "1000,3000,10000,30000", "many: comma-separated numbers of live children, one helper process per row and number")
 	fs.BoolVar(&o.Quick, "quick", false, "smoke test: small sizes (flags given explicitly still win)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -109,17 +113,27 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 				*p = small[name]
 			}
 		}
+		if !set["many-n"] {
+			manyN = "10,100"
+		}
+	}
+	for _, f := range strings.Split(manyN, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return o, fmt.Errorf("-many-n: %q is not a positive number", f)
+		}
+		o.ManyN = append(o.ManyN, n)
 	}
 	for _, s := range strings.Split(sections, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case SectionLatency, SectionScale, SectionThroughput, SectionOutput:
+		case SectionLatency, SectionScale, SectionThroughput, SectionOutput, SectionMany:
 			if !slices.Contains(o.Sections, s) {
 				o.Sections = append(o.Sections, s)
 			}
 		case "":
 		default:
-			return o, fmt.Errorf("unknown section %q (want latency, scale, throughput, output)", s)
+			return o, fmt.Errorf("unknown section %q (want latency, scale, throughput, output, many)", s)
 		}
 	}
 	if o.MethodsExpr != "" {

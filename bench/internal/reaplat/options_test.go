@@ -52,3 +52,19 @@ func TestMedian(t *testing.T) {
 		assert.Equal(t, in, tc.in, "median's input untouched")
 	}
 }
+
+func TestManyN(t *testing.T) {
+	out := io.Discard
+	o, err := ParseOptions([]string{"-sections", "many"}, out)
+	require.NoError(t, err)
+	assert.Equal(t, []int{1000, 3000, 10000, 30000}, o.ManyN)
+	assert.True(t, o.Has(SectionMany))
+	o, err = ParseOptions([]string{"-quick", "-sections", "many"}, out)
+	require.NoError(t, err)
+	assert.Equal(t, []int{10, 100}, o.ManyN)
+	o, err = ParseOptions([]string{"-quick", "-many-n", "5"}, out)
+	require.NoError(t, err)
+	assert.Equal(t, []int{5}, o.ManyN)
+	_, err = ParseOptions([]string{"-many-n", "10,x"}, out)
+	assert.Error(t, err)
+}

@@ -63,6 +63,7 @@ const (
 	priorPeerChild = 1000 * time.Microsecond // the same in a peer runtime
 	priorMiB       = 500 * time.Microsecond  // one MiB of output read
 	priorPeerMiB   = 1500 * time.Microsecond // the same in a peer runtime
+	priorManyChild = 300 * time.Microsecond  // many: one child started, released and reaped
 )
 
 // add plans one step.
@@ -211,6 +212,16 @@ func newPlan(opts Options, rows []harness.Row) *plan {
 					prior = priorPeerStart + time.Duration(units)*priorPeerMiB
 				}
 				p.add(stepKey{SectionOutput, r.Name, 0}, units, 0, prior)
+			}
+		}
+	}
+	if opts.Has(SectionMany) {
+		for _, r := range rows {
+			if r.Check() != nil || (r.Many == nil && r.ManyPeer == nil) {
+				continue
+			}
+			for _, n := range opts.ManyN {
+				p.add(stepKey{SectionMany, r.Name, n}, n, 0, priorPeerStart+time.Duration(n)*priorManyChild)
 			}
 		}
 	}

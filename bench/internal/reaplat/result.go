@@ -18,6 +18,9 @@ type Result struct {
 	Scale      []ScaleRow      `json:"scale,omitempty"`
 	Throughput []ThroughputRow `json:"throughput,omitempty"`
 	Output     []OutputRow     `json:"output,omitempty"`
+	Many       []ManyRow       `json:"many,omitempty"`
+	ManyChild  string          `json:"many_child,omitempty"`  // the many section's child program
+	ManyLimits string          `json:"many_limits,omitempty"` // the limits that bound N there
 	WallNS     int64           `json:"wall_ns"`
 }
 

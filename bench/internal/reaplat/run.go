@@ -19,6 +19,9 @@ import (
 // returns the exit code: 0, 1 when a row failed or output could not be
 // written, 2 for bad flags.
 func Main(rows []harness.Row, args []string, stdout, stderr io.Writer) int {
+	if code, ok := Helper(rows); ok {
+		return code
+	}
 	opts, err := ParseOptions(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -84,6 +87,14 @@ func writeOutputs(opts Options, res *Result, info, stderr io.Writer) int {
 		} else {
 			fmt.Fprintln(info, "plot:", path)
 		}
+		if len(res.Many) > 0 {
+			if path, err := writeManyPlot(opts.OutDir, res); err != nil {
+				fmt.Fprintln(stderr, "reaplat: writing the many plot:", err)
+				code = 1
+			} else {
+				fmt.Fprintln(info, "plot:", path)
+			}
+		}
 	}
 	return code
 }
@@ -109,6 +120,9 @@ func Run(ctx context.Context, opts Options, rows []harness.Row, log io.Writer) (
 	}
 	if opts.Has(SectionOutput) {
 		errs = append(errs, runOutput(ctx, opts, methods, res, pr)...)
+	}
+	if opts.Has(SectionMany) {
+		errs = append(errs, runMany(ctx, opts, methods, res, pr)...)
 	}
 	pr.finish()
 	res.WallNS = int64(time.Since(start))

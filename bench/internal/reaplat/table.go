@@ -35,6 +35,9 @@ func PrintTables(w io.Writer, r *Result) {
 	if len(r.Output) > 0 {
 		printOutput(w, r)
 	}
+	if len(r.Many) > 0 {
+		printMany(w, r)
+	}
 	if name, lines := verdict(r); len(lines) > 0 {
 		fmt.Fprintf(w, "\nVerdict for %s, as ratios to rows of this run:\n", name)
 		for _, l := range lines {
