@@ -238,8 +238,12 @@ func parentEnd(reading bool) (r, w int, err error) {
 
 // closeChildEnds closes the child's ends after the fork (or a failed one).
 func (p *stdioPlan) closeChildEnds() {
+	// With MergeStderr fds 1 and 2 are one write end: close it once. Decide
+	// before the loop clears files[1], or files[2] would be closed again,
+	// by then perhaps another goroutine's new fd of the same number.
+	merged := p.files[1] >= 0 && p.files[2] == p.files[1]
 	for i, fd := range p.files {
-		if fd >= 0 && (i != 2 || p.files[2] != p.files[1]) {
+		if fd >= 0 && !(i == 2 && merged) {
 			unix.Close(fd)
 		}
 		p.files[i] = -1

@@ -553,3 +553,71 @@ func settles(cond func() bool) bool {
 	}
 	return true
 }
+
+// MergeStderr's one write end is closed once: a second close would hit
+// whatever fd another goroutine opened under that number meanwhile. Here
+// other goroutines keep opening pipes and writing through them; a pipe
+// closed under them shows as EBADF.
+func TestMergeStderrClosesOnce(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	stop := make(chan struct{})
+	var churn sync.WaitGroup
+	bad := make(chan error, 8)
+	for g := 0; g < 4; g++ {
+		churn.Add(1)
+		go func() {
+			defer churn.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var p [2]int
+				if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+					continue
+				}
+				for k := 0; k < 4; k++ {
+					if _, err := unix.Write(p[1], []byte("x")); err != nil {
+						select {
+						case bad <- fmt.Errorf("write to a pipe of our own: %w", err):
+						default:
+						}
+						break
+					}
+				}
+				unix.Close(p[0])
+				unix.Close(p[1])
+			}
+		}()
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < 40; k++ {
+				d := newDone()
+				cmd := shellIO("echo out; echo err >&2", d)
+				cmd.StdoutPipe = &childproc.Output{Limit: 64}
+				cmd.MergeStderr = true
+				if _, err := c.Spawn(cmd); err != nil {
+					select {
+					case bad <- err:
+					default:
+					}
+					return
+				}
+				d.wait(t)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	churn.Wait()
+	close(bad)
+	for err := range bad {
+		assert.NoError(t, err)
+	}
+}
