@@ -480,7 +480,16 @@ func (c *Cmd) Output() ([]byte, error) {
 			ee.Stderr = c.Stderr.(*prefixSuffixSaver).Bytes()
 		}
 	}
-	return stdout.Bytes(), err
+	return nonNil(&stdout, c.started), err
+}
+
+// nonNil is b's content; like os/exec's, it is an empty slice rather than
+// nil once the child ran.
+func nonNil(b *bytes.Buffer, started bool) []byte {
+	if started && b.Bytes() == nil {
+		return []byte{}
+	}
+	return b.Bytes()
 }
 
 // CombinedOutput runs c and returns its standard output and standard error
@@ -496,7 +505,7 @@ func (c *Cmd) CombinedOutput() ([]byte, error) {
 	c.Stdout = &b
 	c.Stderr = &b
 	err := c.Run()
-	return b.Bytes(), err
+	return nonNil(&b, c.started), err
 }
 
 // StdinPipe returns a pipe connected to the child's standard input, as

@@ -1,0 +1,3 @@
+package exec_test
+
+func sleepersHelper(args []string) int { return 0 }
