@@ -30,7 +30,7 @@ type sleepersReport struct {
 	FDsBefore      int
 	FDsAfter       int
 	FDsNew         []string // what the fds open after and not before are
-	Zombies        string // testutil.NoChildren at the end; "" if none
+	Zombies        string   // testutil.NoChildren at the end; "" if none
 }
 
 // procStatus reads fields of /proc/self/status.
@@ -132,15 +132,19 @@ func sleepersHelper(args []string) int {
 			defer done.Done()
 			var wait func() error
 			var code func() int
+			var err error
 			if useStd {
 				c := stdexec.Command("cat")
 				c.Stdin = pr
 				err = c.Start()
+				if err != nil {
+					fail(fmt.Sprintf("start %d: %v", i, err))
+				}
 				wait, code = c.Wait, func() int { return c.ProcessState.ExitCode() }
 			} else {
 				c := exec.Command("cat")
 				c.Stdin = pr
-				err := c.Start()
+				err = c.Start()
 				if err != nil {
 					fail(fmt.Sprintf("start %d: %v", i, err))
 				}
