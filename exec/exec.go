@@ -64,7 +64,7 @@ type Cmd struct {
 	// writer receives the output from the loop goroutine, so its Write
 	// must not block (a bytes.Buffer, a file, a bufio.Writer are fine; an
 	// io.Pipe's writer is not: use StdoutPipe). The same writer in both
-	// gets one pipe, in the order the child wrote.
+	// gets both streams (see the package documentation for their order).
 	Stdout, Stderr io.Writer
 
 	// ExtraFiles become fds 3, 4, ... in the child.
@@ -344,7 +344,15 @@ func (c *Cmd) prepare() (*childproc.Cmd, error) {
 		if pc.Stdout != nil {
 			pc.Stderr = pc.Stdout
 		} else {
-			pc.MergeStderr = true
+			// One pipe for both (MergeStderr) would keep the child's
+			// order exactly, as os/exec does; but childproc's
+			// closeChildEnds closes a merged pipe's write end twice,
+			// by number, closing whatever fd reused it meanwhile.
+			// Until that is fixed, two pipes into the same writer:
+			// each stream keeps its order, and writes in sequence
+			// arrive in sequence unless they land in the same turn of
+			// the loop.
+			pc.StderrPipe = &childproc.Output{OnData: pc.StdoutPipe.OnData}
 		}
 	default:
 		if f, ok := c.Stderr.(*os.File); ok {
@@ -493,7 +501,7 @@ func nonNil(b *bytes.Buffer, started bool) []byte {
 }
 
 // CombinedOutput runs c and returns its standard output and standard error
-// together, in the order the child wrote them (one pipe).
+// together (see the package documentation for their order).
 func (c *Cmd) CombinedOutput() ([]byte, error) {
 	if c.Stdout != nil {
 		return nil, errors.New("exec: Stdout already set")
