@@ -10,9 +10,9 @@ import (
 	"go.uber.org/goleak"
 )
 
-var helpers = map[string]testutil.Helper{
-	"sleepers": sleepersHelper,
-}
+// helpers are the helper processes of this test binary; the Linux-only
+// ones add themselves in init.
+var helpers = map[string]testutil.Helper{}
 
 func TestMain(m *testing.M) {
 	testutil.RunHelperIfChild(helpers)

@@ -18,6 +18,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+func init() { helpers["sleepers"] = sleepersHelper }
+
 // sleepersReport is what the sleepers helper prints on stdout, as JSON.
 type sleepersReport struct {
 	N              int
@@ -177,8 +179,19 @@ func sleepersHelper(args []string) int {
 	<-sampled
 	rep.MaxThreads = int(maxThreads.Load())
 	rep.HWMKiB = procStatus("VmHWM")["VmHWM"]
-	if err := testutil.NoChildren(); err != nil {
+	// childproc reaps a child (it peeks with WNOWAIT first, so that the
+	// pid stays reserved) only after its callbacks ran: the last zombies
+	// may outlive the last Wait for a moment.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		err := testutil.NoChildren()
+		if err == nil {
+			rep.Zombies = ""
+			break
+		}
 		rep.Zombies = err.Error()
+		if time.Now().After(deadline) {
+			break
+		}
 	}
 	// The package's loop closes its fds once its last child is done,
 	// shortly after the last Wait returned.
