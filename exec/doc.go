@@ -31,8 +31,10 @@
 //     pidfd of its own and its Wait would race the loop's reaping of the
 //     same child. Cmd.Pid gives the pid, Cmd.Status (a childproc.Status:
 //     exit code, signal, resource use, why the library stopped the child)
-//     and Cmd.ExitCode stand for the ProcessState. To signal the child,
-//     use its pid with syscall.Kill before Wait returns.
+//     and Cmd.ExitCode stand for the ProcessState. Cmd.Signal and Cmd.Kill
+//     stand for Process.Signal and Process.Kill: they return
+//     os.ErrProcessDone once the child has been reaped, so they never
+//     signal a reused pid.
 //   - ExitError does not embed *os.ProcessState (only package os can make
 //     one): it carries the childproc.Status, with Error (the same text as
 //     os/exec's: "exit status 3", "signal: killed"), String, ExitCode,
@@ -73,6 +75,7 @@
 //     Env is nil, and os/exec's removal of duplicate Env entries, are not
 //     done: the environment goes to the child as given.
 //   - Environ, Cmd.Environ and the Windows-only fields are missing.
-//   - Start and Wait are safe to call from different goroutines, but,
-//     as with os/exec, a Cmd is not otherwise safe for concurrent use.
+//   - As with os/exec, a Cmd is not safe for concurrent use: Wait may run
+//     on another goroutine than Start once Start has returned; Signal and
+//     Kill may be called from any goroutine after Start.
 package exec

@@ -89,8 +89,9 @@ type Cmd struct {
 	// os/exec.
 	Timeout time.Duration
 	// Grace is how long a child stopped by Timeout or by the context
-	// has between SIGTERM and SIGKILL. With Timeout and Grace both zero a
-	// cancelled context sends SIGKILL at once, as os/exec does.
+	// has between SIGTERM and SIGKILL (ignored without either). With
+	// Timeout and Grace both zero a cancelled context sends SIGKILL at
+	// once, as os/exec does.
 	Grace time.Duration
 
 	// Status is how the child ended, set by Wait: exit code or signal,
@@ -173,6 +174,27 @@ func (c *Cmd) Pid() int {
 	}
 	return c.child.Pid()
 }
+
+// Signal sends sig to the child. Once the child has been reaped it returns
+// os.ErrProcessDone rather than signal a pid that may have been reused (a
+// bare syscall.Kill(c.Pid(), sig) could); before Start it returns an error
+// like os/exec's Process-less Cmd would give.
+func (c *Cmd) Signal(sig syscall.Signal) error {
+	if c.child == nil {
+		return errors.New("exec: not started")
+	}
+	select {
+	case <-c.done:
+		// Exited; childproc may not have reaped it yet, but os/exec's
+		// Process says done once Wait may return.
+		return os.ErrProcessDone
+	default:
+	}
+	return c.child.Signal(sig)
+}
+
+// Kill sends SIGKILL to the child; see Signal.
+func (c *Cmd) Kill() error { return c.Signal(syscall.SIGKILL) }
 
 // ExitCode returns the child's exit code once Wait has returned, or -1 if
 // the child has not been waited for, was killed by a signal, or its status

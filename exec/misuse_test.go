@@ -3,6 +3,7 @@ package exec_test
 import (
 	"bytes"
 	"io"
+	"os"
 	stdexec "os/exec"
 	"testing"
 	"time"
@@ -127,6 +128,24 @@ func TestLoopIdles(t *testing.T) {
 		require.Eventually(t, exec.Idle, 5*time.Second*timeScale, time.Millisecond)
 		goleak.VerifyNone(t)
 	}
+}
+
+// TestSignal compares Kill with os/exec's Process.Kill, before the exit
+// and after Wait.
+func TestSignal(t *testing.T) {
+	s := stdexec.Command("sleep", "30")
+	require.NoError(t, s.Start())
+	require.NoError(t, s.Process.Kill())
+	wantWait := errString(s.Wait())
+	wantAfter := s.Process.Kill()
+
+	c := exec.Command("sleep", "30")
+	require.NoError(t, c.Start())
+	require.NoError(t, c.Kill())
+	assert.Equal(t, wantWait, errString(c.Wait()))
+	assert.ErrorIs(t, c.Kill(), os.ErrProcessDone)
+	assert.ErrorIs(t, wantAfter, os.ErrProcessDone)
+	assert.Error(t, exec.Command("true").Kill())
 }
 
 // TestStatus checks the childproc.Status and the rusage a Cmd keeps.
