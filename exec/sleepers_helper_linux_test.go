@@ -20,6 +20,16 @@ import (
 
 func init() { helpers["sleepers"] = sleepersHelper }
 
+// waitIdle waits a bounded while for the package's loop to close.
+func waitIdle() bool {
+	for deadline := time.Now().Add(5 * time.Second); !exec.Idle(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 // sleepersReport is what the sleepers helper prints on stdout, as JSON.
 type sleepersReport struct {
 	N              int
@@ -86,6 +96,11 @@ func sleepersHelper(args []string) int {
 	// it: run one child before taking the baseline.
 	if err := exec.Command("true").Run(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	// And let the package's loop close, just after that child's end.
+	if !waitIdle() {
+		fmt.Fprintln(os.Stderr, "the package's loop did not close after its last child")
 		return 1
 	}
 	fds, _ := testutil.OpenFDs()
@@ -195,12 +210,10 @@ func sleepersHelper(args []string) int {
 	}
 	// The package's loop closes its fds once its last child is done,
 	// shortly after the last Wait returned.
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		fds, _ = testutil.OpenFDs()
-		if len(fds) <= rep.FDsBefore || time.Now().After(deadline) {
-			break
-		}
+	if !waitIdle() {
+		rep.Failed = append(rep.Failed, "the package's loop did not close after its last child")
 	}
+	fds, _ = testutil.OpenFDs()
 	rep.FDsAfter = len(fds)
 	after, _ := testutil.FDTargets(os.Getpid())
 	for fd, what := range after {
