@@ -1,0 +1,37 @@
+package exec_test
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/childloop/childloop/exec"
+)
+
+// The os/exec program, with only the import changed.
+func Example() {
+	cmd := exec.Command("tr", "a-z", "A-Z")
+	cmd.Stdin = strings.NewReader("some input")
+	var out strings.Builder
+	cmd.Stdout = &out
+	err := cmd.Run()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("in all caps: %q\n", out.String())
+
+	err = exec.Command("sh", "-c", "echo oops >&2; exit 3").Run()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		fmt.Println(err, exitErr.ExitCode())
+	}
+	_, err = exec.Command("sh", "-c", "echo oops >&2; exit 3").Output()
+	if errors.As(err, &exitErr) {
+		fmt.Printf("stderr: %q\n", exitErr.Stderr)
+	}
+	// Output:
+	// in all caps: "SOME INPUT"
+	// exit status 3 3
+	// stderr: "oops\n"
+}
