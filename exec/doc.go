@@ -57,11 +57,6 @@
 //     StdoutPipe). No goroutine copies output. After a Write error the
 //     rest is read and dropped (os/exec stops reading), and Wait returns
 //     the error.
-//   - CombinedOutput, and one writer as both Stdout and Stderr, read the
-//     two streams from two pipes (os/exec uses one), working around a
-//     childproc bug with its single merged pipe: each stream keeps its
-//     order, and output the child wrote in sequence arrives in sequence
-//     unless both writes are read in the same turn of the loop.
 //   - A *bytes.Reader, *bytes.Buffer or *strings.Reader Stdin is read
 //     whole at Start and written by the loop; an empty one gives the
 //     child /dev/null. Any other reader is copied by a goroutine into a

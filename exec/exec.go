@@ -366,15 +366,9 @@ func (c *Cmd) prepare() (*childproc.Cmd, error) {
 		if pc.Stdout != nil {
 			pc.Stderr = pc.Stdout
 		} else {
-			// One pipe for both (MergeStderr) would keep the child's
-			// order exactly, as os/exec does; but childproc's
-			// closeChildEnds closes a merged pipe's write end twice,
-			// by number, closing whatever fd reused it meanwhile.
-			// Until that is fixed, two pipes into the same writer:
-			// each stream keeps its order, and writes in sequence
-			// arrive in sequence unless they land in the same turn of
-			// the loop.
-			pc.StderrPipe = &childproc.Output{OnData: pc.StdoutPipe.OnData}
+			// One pipe for both: the child's order, exactly, as
+			// os/exec gives it.
+			pc.MergeStderr = true
 		}
 	default:
 		if f, ok := c.Stderr.(*os.File); ok {
