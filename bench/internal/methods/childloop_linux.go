@@ -17,6 +17,7 @@ import (
 	"github.com/childloop/childloop/bench/internal/child"
 	"github.com/childloop/childloop/bench/internal/harness"
 	"github.com/childloop/childloop/childproc"
+	clexec "github.com/childloop/childloop/exec"
 	"github.com/childloop/childloop/internal/knob"
 	"github.com/childloop/childloop/loop"
 )
@@ -50,6 +51,9 @@ func childloopRows() []harness.Row {
 			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRaw}.row(!scale, throughput), childloopManyReapAll),
 		childloopRow{name: "childloop ReapAll, Notify relay + wait4(-1)",
 			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRelay}.row(!scale, throughput),
+		// Many section only: the os/exec-shaped package, whose Wait parks
+		// a goroutine on the package's own loop.
+		{Name: "childloop exec (blocking front-end)", Many: childloopExecMany},
 		// Not in the scale section: there it reaps with the per-pid scan
 		// of the two scan rows above, so its curve would repeat theirs.
 		childloopRow{name: "childloop AppSigchld, app's signal.Notify",
@@ -428,6 +432,20 @@ func (o childloopOutput) one(l *loop.Loop, c *childproc.Context, mib int) (time.
 // goroutine, which then drives the loop until every death callback ran.
 func childloopMany(ctx context.Context, cfg harness.ManyConfig) (harness.ManyCounts, error) {
 	return childloopManyWith(ctx, cfg, childproc.Config{})
+}
+
+// childloopExecMany is the blocking front-end's row: the os/exec program
+// of execMany with package exec in place of os/exec.
+func childloopExecMany(ctx context.Context, cfg harness.ManyConfig) (harness.ManyCounts, error) {
+	return startWaitMany(ctx, cfg, func() (func() error, error) {
+		cmd := clexec.Command(cfg.Path)
+		cmd.Env = []string{}
+		cmd.Stdin = cfg.Stdin
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		return cmd.Wait, nil
+	})
 }
 
 // childloopManyReapAll is the ReapAll row: wait4(-1) after SIGCHLD, so no

@@ -62,7 +62,7 @@ func TestTable(t *testing.T) {
 		if r.Default && r.Output != nil {
 			outputDefaults++
 		}
-		assert.True(t, r.Latency != nil || r.Output != nil, "%s: neither Latency nor Output", r.Name)
+		assert.True(t, r.Latency != nil || r.Output != nil || r.Many != nil, "%s: in no section (neither Latency, Output nor Many)", r.Name)
 		assert.True(t, r.Latency != nil || (!r.Scale && r.Throughput == nil), "%s: Scale or Throughput without Latency", r.Name)
 		assert.False(t, r.Peer && r.Scale, "%s: a peer cannot run next to this process's idle children", r.Name)
 	}
