@@ -141,3 +141,13 @@ func SetDetectCgroup(f func() (string, error)) (restore func()) {
 	detectCgroup = f
 	return func() { detectCgroup = old }
 }
+
+// PidlessLen is how many children a pidfd context watches without a pidfd.
+func (c *Context) PidlessLen() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.reaper.(interface{ pidlessLen() int }); ok {
+		return r.pidlessLen()
+	}
+	return 0
+}

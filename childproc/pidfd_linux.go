@@ -97,6 +97,16 @@ func requestPidfd(attr *syscall.ProcAttr, pidfd *int) {
 	ownSys(attr).PidFD = pidfd
 }
 
+// dropPidfd takes the pidfd request out of attr, reporting whether there
+// was one.
+func dropPidfd(attr *syscall.ProcAttr) bool {
+	if attr.Sys == nil || attr.Sys.PidFD == nil {
+		return false
+	}
+	attr.Sys.PidFD = nil
+	return true
+}
+
 func pidfdSignal(pidfd int, sig syscall.Signal) error {
 	return unix.PidfdSendSignal(pidfd, sig, nil, 0)
 }
@@ -111,6 +121,10 @@ type pidfdReaper struct {
 	reg    *osevent.FD       // ep's registration in the application's loop; nil with AppSigchld
 	events []unix.EpollEvent // epoll_wait buffer, reused; guarded by ctx.mu
 	done   []doneChild       // exited children to reap and release in flush; guarded by ctx.mu
+	// pidless are children for which no pidfd could be had (EMFILE: the
+	// process's fds ran out): they are watched the portable way, through
+	// SIGCHLD and wait4(pid), for as long as they live. Guarded by ctx.mu.
+	pidless map[int]*Child
 }
 
 // doneChild is a child whose status was read (and its callback queued)
@@ -147,13 +161,17 @@ func (r *pidfdReaper) wantsPidfd() bool { return true }
 // reap with wait4(-1) and hand Reaped a pid not yet recorded.
 func (r *pidfdReaper) forksUnlocked() bool { return r.c.mode != modeApp }
 
-func (r *pidfdReaper) needsSigchld() bool { return false }
+func (r *pidfdReaper) needsSigchld() bool { return len(r.pidless) > 0 }
 
 func (r *pidfdReaper) added(ch *Child) error {
 	if ch.pidfd < 0 {
-		// Spawned by a replacement SpawnFunc or adopted: the child is
-		// unreaped, so its pid cannot have been reused yet.
+		// Spawned by a replacement SpawnFunc or without a pidfd (see
+		// Context.start), or adopted: the child is unreaped, so its pid
+		// cannot have been reused yet.
 		fd, err := unix.PidfdOpen(ch.pid, unix.PIDFD_NONBLOCK)
+		if err == unix.EMFILE || err == unix.ENFILE {
+			return r.addPidless(ch)
+		}
 		if err != nil {
 			return os.NewSyscallError("pidfd_open", err)
 		}
@@ -172,6 +190,7 @@ func (r *pidfdReaper) added(ch *Child) error {
 // the pidfd may be reported again; collect ignores pids it no longer knows.
 func (r *pidfdReaper) removed(ch *Child) {
 	if ch.pidfd < 0 {
+		delete(r.pidless, ch.pid)
 		return
 	}
 	r.done = append(r.done, doneChild{pid: 0, pidfd: ch.pidfd}) // not peeked: nothing to reap
@@ -261,9 +280,10 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 		}
 		break
 	}
+	out = r.collectPidless(out)
 	for i := 0; i < n; i++ {
 		ch := r.c.children[int(r.events[i].Fd)]
-		if ch == nil {
+		if ch == nil || ch.pidfd < 0 {
 			continue
 		}
 		if st, done := peek(ch.pidfd); done {
@@ -282,8 +302,61 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 	return out
 }
 
+// addPidless watches ch without a pidfd: through the SIGCHLD self-pipe,
+// which the context joins now if it had no reason to before, and a wake-up
+// so that an exit before the join is not missed.
+func (r *pidfdReaper) addPidless(ch *Child) error {
+	if r.pidless == nil {
+		r.pidless = make(map[int]*Child)
+	}
+	r.pidless[ch.pid] = ch
+	err := r.c.joinLocked()
+	for tries := 0; err != nil && errors.Is(err, unix.EMFILE) && tries < 2 && r.demoteOne(); tries++ {
+		// The self-pipe needs two fds: free them from children that
+		// had pidfds, which then join the pidless ones.
+		err = r.c.joinLocked()
+	}
+	if err != nil {
+		delete(r.pidless, ch.pid)
+		return err
+	}
+	if r.c.pipe != nil {
+		r.c.pipe.Wake()
+	}
+	return nil
+}
+
+// demoteOne closes the pidfd of one live child and watches it pidless
+// instead, freeing an fd; false if no child has one.
+func (r *pidfdReaper) demoteOne() bool {
+	for pid, ch := range r.c.children {
+		if ch.pidfd < 0 || ch.watch {
+			continue // a watched process has no pid of ours to wait4
+		}
+		_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, ch.pidfd, nil)
+		unix.Close(ch.pidfd)
+		ch.pidfd = -1
+		r.pidless[pid] = ch
+		return true
+	}
+	return false
+}
+
+// collectPidless reaps the pidless children that exited (wait4 per pid,
+// as the scan reaper does).
+func (r *pidfdReaper) collectPidless(out []exit) []exit {
+	for pid, ch := range r.pidless {
+		if st, done := reapPid(pid); done {
+			r.c.forgetLocked(ch, st) // removed deletes it from pidless
+			out = append(out, exit{ch: ch, pid: pid, st: st})
+		}
+	}
+	return out
+}
+
 func (r *pidfdReaper) close() {
 	r.flush()
+	clear(r.pidless)
 	if r.ep < 0 {
 		return
 	}
@@ -312,3 +385,6 @@ func checkChildOfProcess(pid int) error {
 		return os.NewSyscallError("waitid", err)
 	}
 }
+
+// pidlessLen is for tests. ctx.mu held.
+func (r *pidfdReaper) pidlessLen() int { return len(r.pidless) }

@@ -13,6 +13,8 @@ func pidfdSupported() bool { return false }
 
 func requestPidfd(*syscall.ProcAttr, *int) {}
 
+func dropPidfd(*syscall.ProcAttr) bool { return false }
+
 func pidfdSignal(int, syscall.Signal) error { return errors.ErrUnsupported }
 
 func newPidfdReaper(*Context) (reaper, error) { return nil, errors.ErrUnsupported }

@@ -1,6 +1,7 @@
 package childproc
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"os"
@@ -202,6 +203,14 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 		held = true
 		if c.forking--; c.forking == 0 {
 			c.forked.Broadcast()
+		}
+	}
+	if err != nil && (errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)) && dropPidfd(attr) {
+		// No fd left for the pidfd: spawn without one, holding c.mu, and
+		// let the reaper watch the child through SIGCHLD (pidless).
+		if err = c.usableLocked(); err == nil {
+			pid, err = c.spawnFn(path, argv, attr)
+			runtime.KeepAlive(keep)
 		}
 	}
 	if err != nil {
