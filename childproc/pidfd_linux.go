@@ -310,6 +310,7 @@ func (r *pidfdReaper) addPidless(ch *Child) error {
 		r.pidless = make(map[int]*Child)
 	}
 	r.pidless[ch.pid] = ch
+	joined := r.c.pipe != nil
 	err := r.c.joinLocked()
 	for tries := 0; err != nil && errors.Is(err, unix.EMFILE) && tries < 2 && r.demoteOne(); tries++ {
 		// The self-pipe needs two fds: free them from children that
@@ -320,7 +321,9 @@ func (r *pidfdReaper) addPidless(ch *Child) error {
 		delete(r.pidless, ch.pid)
 		return err
 	}
-	if r.c.pipe != nil {
+	if !joined && r.c.pipe != nil {
+		// The child was forked before the context listened to SIGCHLD:
+		// look once. Later pidless children fork with the pipe joined.
 		r.c.pipe.Wake()
 	}
 	return nil

@@ -187,7 +187,10 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 		return nil, err
 	}
 	pidfd := -1
-	if c.reaper.wantsPidfd() {
+	// While some children are pidless the fds ran out lately: do not ask
+	// the kernel for a pidfd it would fail to give at the end of the
+	// clone; the reaper tries pidfd_open, cheaply, when recording.
+	if c.reaper.wantsPidfd() && !c.reaper.needsSigchld() {
 		requestPidfd(attr, &pidfd)
 	}
 	passes := c.passes
