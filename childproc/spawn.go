@@ -1,8 +1,8 @@
 package childproc
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
