@@ -3,6 +3,7 @@ package childproc
 import (
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/knob"
@@ -151,3 +152,13 @@ func (c *Context) PidlessLen() int {
 	}
 	return 0
 }
+
+// WithLock runs f with the context's mutex held.
+func (c *Context) WithLock(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f()
+}
+
+// SetDeadlineLocked is SetDeadline for a caller inside WithLock.
+func (ch *Child) SetDeadlineLocked(t time.Time) error { return ch.setDeadlineLocked(t) }

@@ -213,27 +213,30 @@ func (ch *Child) forceLocked() error {
 // os.ErrProcessDone once the child has been reaped, and an error wrapping
 // ErrStopped once a stop is under way (it cannot be called back).
 func (ch *Child) SetDeadline(t time.Time) error {
-	return ch.whileLive(func() error {
-		lt := ch.life
-		if lt == nil {
-			if t.IsZero() {
-				return nil
-			}
-			lt = &lifetime{sig: syscall.SIGTERM, grace: DefaultGrace}
-			ch.life = lt
-		}
-		if lt.cause != nil {
-			return fmt.Errorf("childproc: set deadline: %w: a stop is under way", ErrStopped)
-		}
-		lt.deadline = t
+	return ch.whileLive(func() error { return ch.setDeadlineLocked(t) })
+}
+
+// setDeadlineLocked is SetDeadline with ctx.mu held, the child live.
+func (ch *Child) setDeadlineLocked(t time.Time) error {
+	lt := ch.life
+	if lt == nil {
 		if t.IsZero() {
-			return ch.setTimerLocked(t, nil)
+			return nil
 		}
-		if err := ch.setTimerLocked(t, (*Child).deadlineExpiredLocked); err != nil {
-			return fmt.Errorf("childproc: set deadline: %w", err)
-		}
-		return nil
-	})
+		lt = &lifetime{sig: syscall.SIGTERM, grace: DefaultGrace}
+		ch.life = lt
+	}
+	if lt.cause != nil {
+		return fmt.Errorf("childproc: set deadline: %w: a stop is under way", ErrStopped)
+	}
+	lt.deadline = t
+	if t.IsZero() {
+		return ch.setTimerLocked(t, nil)
+	}
+	if err := ch.setTimerLocked(t, (*Child).deadlineExpiredLocked); err != nil {
+		return fmt.Errorf("childproc: set deadline: %w", err)
+	}
+	return nil
 }
 
 // signalTreeLocked sends sig to the child's tree as far as the context's

@@ -57,31 +57,6 @@ func eventuallyNoCells(t *testing.T, dir string) {
 	}
 }
 
-// TestTreeCgroupCatchesSetsid: nothing of the tree survives a stop, not
-// even the grandchild that left with setsid, and the child's cgroup goes.
-func TestTreeCgroupCatchesSetsid(t *testing.T) {
-	l := childproc.StartLoop(t)
-	c := cgroupCtx(t, l)
-	dir := t.TempDir()
-	cmd := shell(treeScript, nil)
-	cmd.Env = append(os.Environ(), "DIR="+dir)
-	ch, e := spawnTimed(t, c, cmd)
-	pids := treePids(t, dir, "plain", "setsid")
-	t.Cleanup(func() {
-		for _, p := range pids {
-			_ = syscall.Kill(p, syscall.SIGKILL)
-		}
-	})
-	require.NoError(t, ch.Stop(2*time.Second))
-	r := waitEnded(t, e)
-	assert.ErrorIs(t, r.st.Cause, childproc.ErrStopped)
-	assert.NotNil(t, r.st.Tree, "no tree usage with a cgroup")
-	for _, p := range pids {
-		assert.False(t, aliveAfterKill(p), "pid %d survived a cgroup stop", p)
-	}
-	eventuallyNoCells(t, c.CgroupDir())
-}
-
 // The whole tree's CPU is measured, also what the child never waited for
 // (rusage cannot see it).
 func TestTreeUsage(t *testing.T) {
@@ -119,6 +94,7 @@ func TestTreeCgroupEndsWithChild(t *testing.T) {
 
 func TestTreeCgroupCloseRemovesGroup(t *testing.T) {
 	l := childproc.StartLoop(t)
+	before := openFDs(t)
 	c := cgroupCtx(t, l)
 	dir := c.CgroupDir()
 	require.DirExists(t, dir)
@@ -130,6 +106,7 @@ func TestTreeCgroupCloseRemovesGroup(t *testing.T) {
 	require.NoError(t, c.Close())
 	assert.NoDirExists(t, dir)
 	assert.NoError(t, testutil.NoChildren())
+	assertFDsBack(t, before, "fds left by a closed cgroup context (group and cell descriptors)")
 }
 
 // Without a usable hierarchy, TreeAuto falls back to process groups and

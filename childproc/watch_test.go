@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -24,16 +23,9 @@ import (
 // threads is this process's OS thread count.
 func threads(t *testing.T) int {
 	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	require.NoError(t, err)
-	var n int
-	for _, line := range strings.Split(string(b), "\n") {
-		if _, err := fmt.Sscanf(line, "Threads: %d", &n); err == nil {
-			return n
-		}
-	}
-	require.FailNow(t, "no Threads line in /proc/self/status")
-	return 0
+	n, ok := testutil.SelfStatus("Threads")["Threads"]
+	require.True(t, ok, "no Threads line in /proc/self/status")
+	return n
 }
 
 func TestWatchExecCmd(t *testing.T) {
@@ -72,6 +64,7 @@ func TestWatchExecCmd(t *testing.T) {
 func TestWatchBesideOSExec(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+	fds := openFDs(t)
 	before := threads(t)
 	const n = 300
 	cmds := make([]*exec.Cmd, n)
@@ -120,6 +113,7 @@ func TestWatchBesideOSExec(t *testing.T) {
 	// users hold up to 16 of their own).
 	assert.Less(t, during-before, 40, "threads: %d before, %d while %d children were watched", before, during, n)
 	assert.NoError(t, testutil.NoChildren())
+	assertFDsBack(t, fds, "the watched processes' duplicated pidfds must all be closed")
 }
 
 func TestWatchRefusals(t *testing.T) {

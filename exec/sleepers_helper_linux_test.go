@@ -1,14 +1,11 @@
 package exec_test
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	stdexec "os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,31 +40,6 @@ type sleepersReport struct {
 	FDsAfter       int
 	FDsNew         []string // what the fds open after and not before are
 	Zombies        string   // testutil.NoChildren at the end; "" if none
-}
-
-// procStatus reads fields of /proc/self/status.
-func procStatus(keys ...string) map[string]int {
-	m := map[string]int{}
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return m
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		for _, want := range keys {
-			if k == want {
-				f := strings.Fields(v)
-				if len(f) > 0 {
-					m[k], _ = strconv.Atoi(f[0])
-				}
-			}
-		}
-	}
-	return m
 }
 
 // sleepersHelper starts args[1] children (through this package, or through
@@ -120,7 +92,7 @@ func sleepersHelper(args []string) int {
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if th := int64(procStatus("Threads")["Threads"]); th > maxThreads.Load() {
+			if th := int64(testutil.SelfStatus("Threads")["Threads"]); th > maxThreads.Load() {
 				maxThreads.Store(th)
 			}
 			select {
@@ -184,7 +156,7 @@ func sleepersHelper(args []string) int {
 	waiting.Wait()
 	// Every goroutine is in (or about to enter) Wait; let them park.
 	time.Sleep(200 * time.Millisecond)
-	st := procStatus("Threads", "VmRSS")
+	st := testutil.SelfStatus("Threads", "VmRSS")
 	rep.ThreadsWaiting, rep.RSSWaitingKiB = st["Threads"], st["VmRSS"]
 	rep.Started = int(nstarted.Load())
 	pw.Close()
@@ -193,7 +165,7 @@ func sleepersHelper(args []string) int {
 	close(stop)
 	<-sampled
 	rep.MaxThreads = int(maxThreads.Load())
-	rep.HWMKiB = procStatus("VmHWM")["VmHWM"]
+	rep.HWMKiB = testutil.SelfStatus("VmHWM")["VmHWM"]
 	// childproc reaps a child (it peeks with WNOWAIT first, so that the
 	// pid stays reserved) only after its callbacks ran: the last zombies
 	// may outlive the last Wait for a moment.
