@@ -103,21 +103,53 @@ type Cmd struct {
 	runner *Runner         // immutable after Command
 
 	// Set by Start, on the starting goroutine, before the child exists.
-	started         bool
-	child           *childproc.Child
-	done            chan struct{} // closed on the loop goroutine once the child's end is known
+	started bool
+	child   *childproc.Child
+	x       *cmdIO // pipes and copiers, allocated only for a Cmd that has any
+
+	// exited is set on the loop goroutine once the child's end (and its
+	// pipes' EOF) is known and Status is written; then end is released.
+	// A WaitGroup rather than a channel: it parks Wait the same way and
+	// costs no allocation, which matters with tens of thousands of Cmds.
+	exited atomic.Bool
+	end    sync.WaitGroup
+
+	waitCalled atomic.Bool
+}
+
+// cmdIO is what a Cmd with pipes, a stdin copier or files to close needs
+// beyond the plain case; most Cmds in a program with many children have
+// none, so it lives apart.
+type cmdIO struct {
 	closeAfterStart []io.Closer
 	closeAfterWait  []io.Closer
 	stdinDone       chan error // the stdin copier's result; nil without one
 	stdinPipe       *os.File   // the copier's write end
 
-	// Written on the loop goroutine before done is closed; read after.
-	st       childproc.Status
+	// Written on the loop goroutine before end is released; read after.
 	cut      bool
 	stdinErr error
 	writeErr error // the first error of Stdout's or Stderr's Write
+}
 
-	waitCalled atomic.Bool
+// extra returns c's cmdIO, allocating it on first use (never on the loop
+// goroutine: Start and the pipe methods allocate it before the child
+// exists).
+func (c *Cmd) extra() *cmdIO {
+	if c.x == nil {
+		c.x = &cmdIO{}
+	}
+	return c.x
+}
+
+// closeAll closes what Start would have handed over and what Wait would
+// have closed, for a Start that fails.
+func (c *Cmd) closeAll() {
+	if c.x != nil {
+		closeDescriptors(c.x.closeAfterStart)
+		closeDescriptors(c.x.closeAfterWait)
+		c.x.closeAfterStart, c.x.closeAfterWait = nil, nil
+	}
 }
 
 // Command returns a Cmd to run name with arg, as os/exec's Command does:
@@ -183,12 +215,10 @@ func (c *Cmd) Signal(sig syscall.Signal) error {
 	if c.child == nil {
 		return errors.New("exec: not started")
 	}
-	select {
-	case <-c.done:
+	if c.exited.Load() {
 		// Exited; childproc may not have reaped it yet, but os/exec's
 		// Process says done once Wait may return.
 		return os.ErrProcessDone
-	default:
 	}
 	return c.child.Signal(sig)
 }
@@ -214,7 +244,7 @@ func (c *Cmd) Run() error {
 	return c.Wait()
 }
 
-func (c *Cmd) closeDescriptors(cs []io.Closer) {
+func closeDescriptors(cs []io.Closer) {
 	for _, f := range cs {
 		_ = f.Close()
 	}
@@ -227,8 +257,7 @@ func (c *Cmd) Start() error {
 		c.Err = errors.New("exec: no command")
 	}
 	if c.Err != nil {
-		c.closeDescriptors(c.closeAfterStart)
-		c.closeDescriptors(c.closeAfterWait)
+		c.closeAll()
 		return c.Err
 	}
 	if c.started {
@@ -236,58 +265,73 @@ func (c *Cmd) Start() error {
 	}
 	if c.ctx != nil {
 		if err := c.ctx.Err(); err != nil {
-			c.closeDescriptors(c.closeAfterStart)
-			c.closeDescriptors(c.closeAfterWait)
+			c.closeAll()
 			return err
 		}
 	}
 	pc, err := c.prepare()
 	if err != nil {
-		c.closeDescriptors(c.closeAfterStart)
-		c.closeDescriptors(c.closeAfterWait)
+		c.closeAll()
 		return err
 	}
-	done := make(chan struct{})
-	pipes := pc.StdinData != nil || pc.StdoutPipe != nil || pc.StderrPipe != nil
-	r := c.runner
-	finish := func() {
-		close(done)
-		r.release()
+	// One method value per callback: the Cmd carries the rest, so a
+	// plain child costs no closure of its own beyond these.
+	if pc.StdinData != nil || pc.StdoutPipe != nil || pc.StderrPipe != nil {
+		c.extra()
+		pc.OnExit = c.onExitPiped
+		pc.OnDone = c.onDone
+	} else {
+		pc.OnExit = c.onExit
 	}
-	pc.OnExit = func(_ *childproc.Child, st childproc.Status) {
-		c.st = st
-		if !pipes {
-			finish()
-		}
-	}
-	if pipes {
-		pc.OnDone = func(_ *childproc.Child, res *childproc.Result) {
-			c.cut, c.stdinErr = res.Cut, res.StdinErr
-			finish()
-		}
-	}
-	ctx, err := r.acquire()
+	ctx, err := c.runner.acquire()
 	if err != nil {
-		c.closeDescriptors(c.closeAfterStart)
-		c.closeDescriptors(c.closeAfterWait)
+		c.closeAll()
 		return err
 	}
+	// The loop may deliver the end before Spawn returns here.
+	c.end.Add(1)
 	ch, err := ctx.Spawn(pc)
-	c.closeDescriptors(c.closeAfterStart)
-	c.closeAfterStart = nil
+	if c.x != nil {
+		closeDescriptors(c.x.closeAfterStart)
+		c.x.closeAfterStart = nil
+	}
 	if err != nil {
-		r.release()
-		c.closeDescriptors(c.closeAfterWait)
-		if c.stdinPipe != nil {
-			_ = c.stdinPipe.Close()
+		c.end.Done()
+		c.runner.release()
+		c.closeAll()
+		if c.x != nil && c.x.stdinPipe != nil {
+			_ = c.x.stdinPipe.Close()
 		}
 		return spawnError(c.Path, err)
 	}
-	c.started, c.child, c.done = true, ch, done
-	if c.stdinPipe != nil {
+	c.started, c.child = true, ch
+	if c.x != nil && c.x.stdinPipe != nil {
 		c.startStdinCopy()
 	}
 	return nil
+}
+
+// onExit is OnExit for a child without library pipes: its end is known.
+func (c *Cmd) onExit(_ *childproc.Child, st childproc.Status) {
+	c.Status = st
+	c.finish()
+}
+
+// onExitPiped is OnExit when OnDone follows (pipes still draining).
+func (c *Cmd) onExitPiped(_ *childproc.Child, st childproc.Status) { c.Status = st }
+
+// onDone is OnDone: the pipes are drained (or cut).
+func (c *Cmd) onDone(_ *childproc.Child, res *childproc.Result) {
+	c.x.cut, c.x.stdinErr = res.Cut, res.StdinErr
+	c.finish()
+}
+
+// finish releases Wait, on the loop goroutine, after the last write of
+// the child's results.
+func (c *Cmd) finish() {
+	c.exited.Store(true)
+	c.end.Done()
+	c.runner.release()
 }
 
 // spawnError gives a failed exec os/exec's shape: an *fs.PathError with Op
@@ -321,7 +365,9 @@ func (c *Cmd) prepare() (*childproc.Cmd, error) {
 		Grace:       c.Grace,
 		Context:     c.ctx,
 	}
-	if c.Timeout == 0 && c.Grace == 0 {
+	if c.Timeout == 0 && c.Grace == 0 && c.ctx != nil {
+		// os/exec's Cancel: SIGKILL at once. Only with a context, so
+		// a child with nothing to bound carries no lifetime record.
 		pc.StopSignal = syscall.SIGKILL
 	}
 	if c.Grace != 0 && c.Timeout == 0 && c.ctx == nil {
@@ -351,8 +397,9 @@ func (c *Cmd) prepare() (*childproc.Cmd, error) {
 			return nil, err
 		}
 		pc.Stdin = pr
-		c.closeAfterStart = append(c.closeAfterStart, pr)
-		c.stdinPipe = pw
+		x := c.extra()
+		x.closeAfterStart = append(x.closeAfterStart, pr)
+		x.stdinPipe = pw
 	}
 
 	if f, ok := c.Stdout.(*os.File); ok {
@@ -384,15 +431,16 @@ func (c *Cmd) prepare() (*childproc.Cmd, error) {
 // After w's first error the rest is drained and dropped (the child never
 // blocks on us), and Wait reports the error.
 func (c *Cmd) writeTo(w io.Writer) func(*childproc.Child, []byte) {
+	x := c.extra()
 	return func(_ *childproc.Child, p []byte) {
-		if c.writeErr != nil {
+		if x.writeErr != nil {
 			return
 		}
 		n, err := w.Write(p)
 		if err == nil && n < len(p) {
 			err = io.ErrShortWrite
 		}
-		c.writeErr = err
+		x.writeErr = err
 	}
 }
 
@@ -405,8 +453,9 @@ func interfaceEqual(a, b any) bool {
 // startStdinCopy copies a generic Stdin into the pipe, in a goroutine: a
 // blocked write parks it in the netpoller, not on a thread.
 func (c *Cmd) startStdinCopy() {
-	c.stdinDone = make(chan error, 1)
-	r, pw := c.Stdin, c.stdinPipe
+	x := c.x
+	x.stdinDone = make(chan error, 1)
+	r, pw := c.Stdin, x.stdinPipe
 	go func() {
 		_, err := io.Copy(pw, r)
 		if errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed) {
@@ -415,7 +464,7 @@ func (c *Cmd) startStdinCopy() {
 		if cerr := pw.Close(); err == nil && cerr != nil && !errors.Is(cerr, os.ErrClosed) {
 			err = cerr
 		}
-		c.stdinDone <- err
+		x.stdinDone <- err
 	}()
 }
 
@@ -432,9 +481,8 @@ func (c *Cmd) Wait() error {
 	if c.waitCalled.Swap(true) {
 		return errors.New("exec: Wait was already called")
 	}
-	<-c.done
-	st := c.st
-	c.Status = st
+	c.end.Wait()
+	st := c.Status
 
 	var err error
 	switch {
@@ -449,39 +497,47 @@ func (c *Cmd) Wait() error {
 			err = st.Cause
 		}
 	}
-	if c.stdinDone != nil {
-		var ioErr error
-		if c.WaitDelay > 0 {
-			t := time.NewTimer(c.WaitDelay)
-			select {
-			case ioErr = <-c.stdinDone:
-			case <-t.C:
-				_ = c.stdinPipe.Close()
-				ioErr = <-c.stdinDone
-				if ioErr == nil {
-					ioErr = ErrWaitDelay
-				}
-			}
-			t.Stop()
-		} else {
-			ioErr = <-c.stdinDone
-		}
-		if err == nil {
+	if x := c.x; x != nil {
+		if ioErr := x.waitStdin(c.WaitDelay); err == nil {
 			err = ioErr
 		}
+		switch {
+		case err != nil:
+		case x.cut:
+			err = ErrWaitDelay
+		case x.writeErr != nil:
+			err = x.writeErr
+		case x.stdinErr != nil && !errors.Is(x.stdinErr, childproc.ErrStdinClosed):
+			err = x.stdinErr
+		}
+		closeDescriptors(x.closeAfterWait)
+		x.closeAfterWait = nil
 	}
-	if err == nil && c.cut {
-		err = ErrWaitDelay
-	}
-	if err == nil && c.writeErr != nil {
-		err = c.writeErr
-	}
-	if err == nil && c.stdinErr != nil && !errors.Is(c.stdinErr, childproc.ErrStdinClosed) {
-		err = c.stdinErr
-	}
-	c.closeDescriptors(c.closeAfterWait)
-	c.closeAfterWait = nil
 	return err
+}
+
+// waitStdin waits for the stdin copier, if there is one, closing its pipe
+// after delay (when positive) so that a child that stopped reading cannot
+// hold Wait; ErrWaitDelay if that was needed and nothing else failed.
+func (x *cmdIO) waitStdin(delay time.Duration) error {
+	if x.stdinDone == nil {
+		return nil
+	}
+	if delay <= 0 {
+		return <-x.stdinDone
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case err := <-x.stdinDone:
+		return err
+	case <-t.C:
+		_ = x.stdinPipe.Close()
+		if err := <-x.stdinDone; err != nil {
+			return err
+		}
+		return ErrWaitDelay
+	}
 }
 
 // Output runs c and returns its standard output. Unless Stderr is set,
@@ -547,9 +603,10 @@ func (c *Cmd) StdinPipe() (io.WriteCloser, error) {
 		return nil, err
 	}
 	c.Stdin = pr
-	c.closeAfterStart = append(c.closeAfterStart, pr)
+	x := c.extra()
+	x.closeAfterStart = append(x.closeAfterStart, pr)
 	wc := &closeOnce{File: pw}
-	c.closeAfterWait = append(c.closeAfterWait, wc)
+	x.closeAfterWait = append(x.closeAfterWait, wc)
 	return wc, nil
 }
 
@@ -568,8 +625,9 @@ func (c *Cmd) StdoutPipe() (io.ReadCloser, error) {
 		return nil, err
 	}
 	c.Stdout = pw
-	c.closeAfterStart = append(c.closeAfterStart, pw)
-	c.closeAfterWait = append(c.closeAfterWait, pr)
+	x := c.extra()
+	x.closeAfterStart = append(x.closeAfterStart, pw)
+	x.closeAfterWait = append(x.closeAfterWait, pr)
 	return pr, nil
 }
 
@@ -586,8 +644,9 @@ func (c *Cmd) StderrPipe() (io.ReadCloser, error) {
 		return nil, err
 	}
 	c.Stderr = pw
-	c.closeAfterStart = append(c.closeAfterStart, pw)
-	c.closeAfterWait = append(c.closeAfterWait, pr)
+	x := c.extra()
+	x.closeAfterStart = append(x.closeAfterStart, pw)
+	x.closeAfterWait = append(x.closeAfterWait, pr)
 	return pr, nil
 }
 
