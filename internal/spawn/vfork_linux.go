@@ -5,7 +5,6 @@ package spawn
 import (
 	"os"
 	"reflect"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -68,10 +67,11 @@ func fastEligible(attr *syscall.ProcAttr) bool {
 		return false
 	}
 	if sys := attr.Sys; sys != nil {
-		rest := *sys
-		rest.Setsid, rest.Setpgid, rest.Pgid, rest.Credential, rest.Pdeathsig, rest.PidFD = false, false, 0, nil, 0, nil
-		if !reflect.ValueOf(&rest).Elem().IsZero() {
-			return false
+		v := reflect.ValueOf(sys).Elem()
+		for i := range v.NumField() {
+			if !handled[i] && !v.Field(i).IsZero() {
+				return false
+			}
 		}
 	}
 	var lim syscall.Rlimit
@@ -80,6 +80,22 @@ func fastEligible(attr *syscall.ProcAttr) bool {
 	}
 	return !(lim.Max > 0 && lim.Cur == lim.Max-1)
 }
+
+// handled marks the SysProcAttr fields the vfork child implements, by
+// field index; any other field set sends the spawn to syscall.ForkExec,
+// including fields a later Go release adds. Looking fields up by index
+// rather than copying the struct keeps the check allocation-free.
+var handled = func() []bool {
+	t := reflect.TypeFor[syscall.SysProcAttr]()
+	h := make([]bool, t.NumField())
+	for i := range h {
+		switch t.Field(i).Name {
+		case "Setsid", "Setpgid", "Pgid", "Credential", "Pdeathsig", "PidFD":
+			h[i] = true
+		}
+	}
+	return h
+}()
 
 // probeMark is what a probing child writes into the shared record.
 const probeMark = syscall.Errno(0x5ea1ed)
@@ -130,29 +146,13 @@ var (
 )
 
 func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
-	p := &program{pidfd: -1}
-	var err error
-	if p.path, err = syscall.BytePtrFromString(argv0); err != nil {
+	sc := scratches.Get().(*scratch)
+	defer sc.release()
+	if err := sc.prepare(argv0, argv, attr); err != nil {
 		return 0, err
 	}
-	argvp, err := syscall.SlicePtrFromStrings(argv)
-	if err != nil {
-		return 0, err
-	}
-	envp, err := syscall.SlicePtrFromStrings(attr.Env)
-	if err != nil {
-		return 0, err
-	}
-	p.argv, p.envv = &argvp[0], &envp[0]
-	if attr.Dir != "" {
-		if p.dir, err = syscall.BytePtrFromString(attr.Dir); err != nil {
-			return 0, err
-		}
-	}
-	p.fds = make([]int, len(attr.Files))
-	for i, f := range attr.Files {
-		p.fds[i] = int(f)
-	}
+	p := &sc.p
+	p.pidfd = -1
 	flags := cloneFlags
 	sys := attr.Sys
 	if sys != nil {
@@ -174,11 +174,9 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error)
 	gate.acquire()
 	pid, errno := vforkRun(p, flags)
 	gate.release()
-	// The child read these until it exec'd or exited; the parent was
-	// suspended until then, so they only need to live this long.
-	runtime.KeepAlive(p)
-	runtime.KeepAlive(argvp)
-	runtime.KeepAlive(envp)
+	// The child read sc until it exec'd or exited; the parent was
+	// suspended until then, so it only needs to live this long (the
+	// deferred release).
 
 	if errno != 0 {
 		clearPidfd(sys)

@@ -91,7 +91,7 @@ func HelperCommand(t testing.TB, name string, args ...string) *exec.Cmd {
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, HelperEnvVar+"=")
 	}), env)
-	if _, set := os.LookupEnv("GORACE"); raceEnabled && !set {
+	if _, set := os.LookupEnv("GORACE"); RaceEnabled && !set {
 		cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
 	}
 	return cmd

@@ -29,7 +29,7 @@ func TestHelperCommand(t *testing.T) {
 func TestHelperCommandGORACE(t *testing.T) {
 	const fast = "GORACE=atexit_sleep_ms=0"
 	if _, set := os.LookupEnv("GORACE"); !set {
-		if raceEnabled {
+		if RaceEnabled {
 			assert.Contains(t, HelperCommand(t, "echo").Env, fast)
 		} else {
 			assert.NotContains(t, HelperCommand(t, "echo").Env, fast)

@@ -2,5 +2,6 @@
 
 package testutil
 
-// raceEnabled reports whether this binary was built with -race.
-const raceEnabled = false
+// RaceEnabled reports whether this binary was built with -race (whose
+// sync.Pool drops items at random, for one).
+const RaceEnabled = false
