@@ -93,8 +93,8 @@ func rawClonePidfd(pidfdAddr uintptr) (pid uintptr, errno syscall.Errno) {
 	return r1, e
 }
 
-func requestPidfd(attr *syscall.ProcAttr, pidfd *int) {
-	ownSys(attr).PidFD = pidfd
+func requestPidfd(sa *spawnAttr) {
+	sa.ownSys().PidFD = &sa.pidfd
 }
 
 // dropPidfd takes the pidfd request out of attr, reporting whether there

@@ -11,7 +11,7 @@ var errPidfdUnsupported = errors.ErrUnsupported
 
 func pidfdSupported() bool { return false }
 
-func requestPidfd(*syscall.ProcAttr, *int) {}
+func requestPidfd(*spawnAttr) {}
 
 func dropPidfd(*syscall.ProcAttr) bool { return false }
 

@@ -129,12 +129,13 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 	if err != nil {
 		return nil, err
 	}
-	attr, err := procAttr(cmd, &plan)
+	sa, err := newSpawnAttr(cmd, &plan)
 	if err != nil {
 		plan.closeAll()
 		return nil, err
 	}
-	tree, err := c.treeFor(attr)
+	defer sa.release()
+	tree, err := c.treeFor(sa)
 	if err != nil {
 		plan.closeAll()
 		return nil, err
@@ -149,7 +150,8 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 	if onExit == nil {
 		onExit = func(*Child, Status) {}
 	}
-	ch, err := c.start(path, cmd.Args, attr, onExit, cmd, &spawnExtra{io: plan.io, tree: tree, life: lt, ctx: cmd.Context})
+	sa.extra = spawnExtra{io: plan.io, tree: tree, life: lt, ctx: cmd.Context}
+	ch, err := c.start(path, cmd.Args, sa, onExit, cmd)
 	tree.spawned(err)
 	plan.closeChildEnds()
 	if err != nil {
@@ -171,7 +173,8 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 // c.passes reveals and a self-pipe wake-up repairs. c.forking keeps the
 // SIGCHLD subscription alive meanwhile (maybeLeaveLocked) and makes Close
 // wait.
-func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onExit func(*Child, Status), keep *Cmd, x *spawnExtra) (*Child, error) {
+func (c *Context) start(path string, argv []string, sa *spawnAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
+	attr := &sa.attr
 	unlocked := c.reaper.forksUnlocked()
 	c.mu.Lock()
 	held := true
@@ -186,12 +189,11 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 	if err := c.joinLocked(); err != nil {
 		return nil, err
 	}
-	pidfd := -1
 	// While some children are pidless the fds ran out lately: do not ask
 	// the kernel for a pidfd it would fail to give at the end of the
 	// clone; the reaper tries pidfd_open, cheaply, when recording.
 	if c.reaper.wantsPidfd() && !c.reaper.needsSigchld() {
-		requestPidfd(attr, &pidfd)
+		requestPidfd(sa)
 	}
 	passes := c.passes
 	if unlocked {
@@ -220,6 +222,7 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 		c.maybeLeaveLocked()
 		return nil, fmt.Errorf("childproc: spawn %s: %w", path, err)
 	}
+	pidfd := sa.pidfd // -1 unless clone gave one
 	if err := c.usableLocked(); err != nil {
 		// Closed (or forked away) while we forked without c.mu: the
 		// child must not outlive the context unseen.
@@ -228,7 +231,7 @@ func (c *Context) start(path string, argv []string, attr *syscall.ProcAttr, onEx
 		closePidfd(ch)
 		return nil, err
 	}
-	ch, err := c.adoptLocked(pid, pidfd, true, onExit, x)
+	ch, err := c.adoptLocked(pid, pidfd, true, onExit, &sa.extra)
 	if err == nil && c.passes != passes && c.pipe != nil {
 		c.pipe.Wake()
 	}
@@ -348,32 +351,3 @@ func ForkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err
 var devNull = sync.OnceValues(func() (*os.File, error) {
 	return os.OpenFile(os.DevNull, os.O_RDWR, 0)
 })
-
-func procAttr(cmd *Cmd, plan *stdioPlan) (*syscall.ProcAttr, error) {
-	files := make([]uintptr, 0, 3+len(cmd.ExtraFiles))
-	for i, f := range []*os.File{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
-		if plan.files[i] >= 0 {
-			files = append(files, uintptr(plan.files[i]))
-			continue
-		}
-		if f == nil {
-			dn, err := devNull()
-			if err != nil {
-				return nil, fmt.Errorf("childproc: spawn: %w", err)
-			}
-			f = dn
-		}
-		files = append(files, f.Fd())
-	}
-	for i, f := range cmd.ExtraFiles {
-		if f == nil {
-			return nil, invalid("spawn: Cmd.ExtraFiles[%d] is nil", i)
-		}
-		files = append(files, f.Fd())
-	}
-	env := cmd.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	return &syscall.ProcAttr{Dir: cmd.Dir, Env: env, Files: files, Sys: cmd.SysProcAttr}, nil
-}

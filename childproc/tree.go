@@ -107,12 +107,12 @@ type treePlan struct {
 	cell  *cellTree
 }
 
-// treeFor prepares attr for the context's Tree mode. attr.Sys is the
-// caller's and is copied, never written.
-func (c *Context) treeFor(attr *syscall.ProcAttr) (treePlan, error) {
+// treeFor prepares sa for the context's Tree mode. The caller's
+// SysProcAttr is copied, never written.
+func (c *Context) treeFor(sa *spawnAttr) (treePlan, error) {
 	switch c.tree {
 	case TreeGroup:
-		sys := ownSys(attr)
+		sys := sa.ownSys()
 		if !sys.Setsid {
 			if sys.Setpgid && sys.Pgid != 0 {
 				return treePlan{}, invalid("spawn: SysProcAttr.Pgid %d: with TreeGroup the child leads a group of its own", sys.Pgid)
@@ -121,7 +121,7 @@ func (c *Context) treeFor(attr *syscall.ProcAttr) (treePlan, error) {
 		}
 		return treePlan{group: true}, nil
 	case TreeCgroup:
-		return c.cellFor(attr)
+		return c.cellFor(sa)
 	}
 	return treePlan{}, nil
 }
@@ -147,15 +147,4 @@ func (p *treePlan) ops() treeOps {
 		return p.cell
 	}
 	return nil
-}
-
-// ownSys gives attr a SysProcAttr of its own, a copy of the caller's, and
-// returns it.
-func ownSys(attr *syscall.ProcAttr) *syscall.SysProcAttr {
-	sys := new(syscall.SysProcAttr)
-	if attr.Sys != nil {
-		*sys = *attr.Sys
-	}
-	attr.Sys = sys
-	return sys
 }

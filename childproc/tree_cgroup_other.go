@@ -5,10 +5,9 @@ package childproc
 import (
 	"errors"
 	"fmt"
-	"syscall"
 )
 
 // cellFor is never reached off Linux: no context opens a cgroup group there.
-func (c *Context) cellFor(*syscall.ProcAttr) (treePlan, error) {
+func (c *Context) cellFor(*spawnAttr) (treePlan, error) {
 	return treePlan{}, fmt.Errorf("childproc: spawn: cgroups: %w", errors.ErrUnsupported)
 }
