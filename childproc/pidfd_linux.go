@@ -185,9 +185,10 @@ func (r *pidfdReaper) added(ch *Child) error {
 }
 
 // removed defers releasing the child until flush, after the death
-// callbacks: reaping (the costliest step, about 4 µs here) and closing the
-// pidfd then no longer stand between the exit and the callback. Meanwhile
-// the pidfd may be reported again; collect ignores pids it no longer knows.
+// callbacks: closing the pidfd (and reaping a zombie kept for a tree or a
+// watch) then no longer stands between the exit and the callback.
+// Meanwhile the pidfd may be reported again; collect ignores pids it no
+// longer knows.
 func (r *pidfdReaper) removed(ch *Child) {
 	if ch.pidfd < 0 {
 		delete(r.pidless, ch.pid)
@@ -222,12 +223,17 @@ func (r *pidfdReaper) flush() {
 }
 
 // peek reads an exited child's status and resource usage through its
-// pidfd without reaping it (WNOWAIT), so the pid stays reserved until flush.
-func peek(pidfd int) (st Status, done bool) {
+// pidfd. With keep it does not reap (WNOWAIT), so the pid stays reserved
+// until flush; otherwise this one call reaps as well.
+func peek(pidfd int, keep bool) (st Status, done bool) {
 	var info unix.Siginfo
 	var ru syscall.Rusage
+	opts := unix.WEXITED | unix.WNOHANG
+	if keep {
+		opts |= unix.WNOWAIT
+	}
 	for {
-		err := waitid(unix.P_PIDFD, pidfd, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, &ru)
+		err := waitid(unix.P_PIDFD, pidfd, &info, opts, &ru)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -286,12 +292,17 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 		if ch == nil || ch.pidfd < 0 {
 			continue
 		}
-		if st, done := peek(ch.pidfd); done {
-			// Take the pidfd over from removed: a peeked child is still a
-			// zombie, and flush must reap it as well as close the pidfd.
+		// One waitid reaps a plain child, as a hand-written loop would.
+		// Two keep the zombie until after the callbacks: a watched
+		// process is its owner's to reap, and a process group's id must
+		// stay reserved until ended has killed the group's leftovers.
+		keep := ch.watch || ch.tree != nil
+		if st, done := peek(ch.pidfd, keep); done {
+			// Take the pidfd over from removed; flush closes it, and
+			// reaps a zombie that was only peeked.
 			d := doneChild{pidfd: ch.pidfd}
-			if st.Err == nil && !ch.watch {
-				d.pid = ch.pid // a watched zombie is its owner's to reap
+			if keep && st.Err == nil && !ch.watch {
+				d.pid = ch.pid
 			}
 			ch.pidfd = -1
 			r.c.forgetLocked(ch, st)
