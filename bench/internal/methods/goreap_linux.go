@@ -108,7 +108,7 @@ func goReapThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.D
 	r := startReaper()
 	defer r.Stop()
 	return bounded(ctx, cfg, func() error {
-		_, _, err := child.SpawnTrue(false)
+		_, _, err := child.SpawnNull(child.TruePath, []string{"true"}, false)
 		return err
 	}, func() (int, error) {
 		<-r.exits

@@ -156,7 +156,7 @@ func notifyPipeThroughput(ctx context.Context, cfg harness.ThroughputConfig) (ti
 	defer l.Close()
 	inflight := make(map[int]struct{}, cfg.Concurrency)
 	return bounded(ctx, cfg, func() error {
-		pid, _, err := child.SpawnTrue(false)
+		pid, _, err := child.SpawnNull(child.TruePath, []string{"true"}, false)
 		if err == nil {
 			inflight[pid] = struct{}{}
 		}

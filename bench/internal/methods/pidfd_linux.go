@@ -95,7 +95,7 @@ func pidfdThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Du
 	defer unix.Close(ep)
 	events := make([]unix.EpollEvent, 64)
 	return bounded(ctx, cfg, func() error {
-		_, pidfd, err := child.SpawnTrue(true)
+		_, pidfd, err := child.SpawnNull(child.TruePath, []string{"true"}, true)
 		if err != nil {
 			return err
 		}
