@@ -3,7 +3,7 @@
 //
 // Usage:
 //   node reaplat.js latency N WARMUP
-//   node reaplat.js throughput CONCURRENCY TOTAL
+//   node reaplat.js throughput CONCURRENCY TOTAL PATH ARGV0
 //   node reaplat.js output MIB WARMUP_MIB
 //   node reaplat.js many N PATH
 //
@@ -12,8 +12,9 @@
 // and is blocked in read), t0 = hrtime just before destroying (closing) its
 // stdin, t1 = entry of the 'exit' event handler. Prints one JSON line per
 // measured exit, {"pid":123,"ns":45678}, then one summary line.
-// throughput: spawn /bin/true with CONCURRENCY in flight until TOTAL have
-// exited; prints only the summary line.
+// throughput: spawn PATH (e.g. /bin/true) under the name ARGV0, without
+// arguments, stdio ignored and an empty environment, with CONCURRENCY in
+// flight until TOTAL have exited; prints only the summary line.
 // output: one warm-up child of WARMUP_MIB (if > 0), then one measured
 // child of MIB: `/bin/dd if=/dev/zero bs=1M count=MIB status=none`, stdout a
 // pipe counted in 'data' events (nothing kept), stdin and stderr ignored;
@@ -67,7 +68,7 @@ async function latency(n, warmup) {
   summary({ mode: 'latency', n, warmup, elapsed_ns: Number(process.hrtime.bigint() - start) });
 }
 
-function throughput(concurrency, total) {
+function throughput(concurrency, total, path, argv0) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     let spawned = 0;
@@ -75,9 +76,13 @@ function throughput(concurrency, total) {
     const more = () => {
       while (spawned < total && spawned - exited < concurrency) {
         spawned++;
-        const child = spawn('/bin/true', [], { stdio: 'ignore', env: {} });
+        const child = spawn(path, [], { argv0, stdio: 'ignore', env: {} });
         child.on('error', reject);
-        child.on('exit', () => {
+        child.on('exit', (code, signal) => {
+          if (code !== 0) {
+            reject(new Error(`${path} ${child.pid} exited with ${code} ${signal}`));
+            return;
+          }
           exited++;
           if (exited === total) {
             summary({ mode: 'throughput', n: total, concurrency,
@@ -148,19 +153,19 @@ async function many(n, path) {
 }
 
 async function main() {
-  const [mode, a, b] = process.argv.slice(2);
+  const [mode, a, b, c, d] = process.argv.slice(2);
   const x = parseInt(a, 10);
   const y = parseInt(b, 10);
   if (mode === 'many' && x > 0 && b) {
     await many(x, b);
   } else if (mode === 'latency' && x > 0 && y >= 0) {
     await latency(x, y);
-  } else if (mode === 'throughput' && x > 0 && y > 0) {
-    await throughput(x, y);
+  } else if (mode === 'throughput' && x > 0 && y > 0 && c && d) {
+    await throughput(x, y, c, d);
   } else if (mode === 'output' && x > 0 && y >= 0) {
     await output(x, y);
   } else {
-    throw new Error('usage: reaplat.js latency N WARMUP | throughput CONCURRENCY TOTAL | output MIB WARMUP_MIB | many N PATH');
+    throw new Error('usage: reaplat.js latency N WARMUP | throughput CONCURRENCY TOTAL PATH ARGV0 | output MIB WARMUP_MIB | many N PATH');
   }
 }
 

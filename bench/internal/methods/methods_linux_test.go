@@ -111,14 +111,25 @@ func TestEveryRow(t *testing.T) {
 			checkSamples(t, r.Name, got, n)
 			assert.Equal(t, n, progress, "progress at the end")
 			if r.Throughput != nil {
-				d, err := r.Throughput(context.Background(), harness.ThroughputConfig{Concurrency: 4, Total: 30})
-				if assert.NoError(t, err, "Throughput") {
-					assert.Positive(t, d, "Throughput")
+				for _, prog := range throughputChildren(t) {
+					run, err := r.Throughput(context.Background(), harness.ThroughputConfig{Concurrency: 4, Total: 30, Child: prog})
+					if assert.NoError(t, err, "Throughput of %s", prog.Path) {
+						assert.Positive(t, run.Elapsed, "Throughput of %s", prog.Path)
+					}
 				}
 			}
 			assert.NoError(t, testutil.NoChildren())
 		})
 	}
+}
+
+// throughputChildren are the throughput section's two children: /bin/true
+// and the static true (written into a temporary directory; /bin/true again
+// where there is none).
+func throughputChildren(t *testing.T) []harness.Program {
+	path, _, err := child.WriteStaticTrue(t.TempDir())
+	require.NoError(t, err)
+	return []harness.Program{{Path: child.TruePath, Args: []string{"true"}}, {Path: path, Args: []string{"true"}}}
 }
 
 func TestPeerSkipReason(t *testing.T) {

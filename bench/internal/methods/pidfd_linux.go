@@ -87,15 +87,15 @@ func reapPidfd(pidfd int) error {
 	}
 }
 
-func pidfdThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func pidfdThroughput(ctx context.Context, cfg harness.ThroughputConfig) (harness.ThroughputRun, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
-		return 0, os.NewSyscallError("epoll_create1", err)
+		return harness.ThroughputRun{}, os.NewSyscallError("epoll_create1", err)
 	}
 	defer unix.Close(ep)
 	events := make([]unix.EpollEvent, 64)
 	return bounded(ctx, cfg, func() error {
-		_, pidfd, err := child.SpawnNull(child.TruePath, []string{"true"}, true)
+		_, pidfd, err := child.SpawnNull(cfg.Child.Path, cfg.Child.Args, true)
 		if err != nil {
 			return err
 		}

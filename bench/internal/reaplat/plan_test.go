@@ -38,7 +38,9 @@ func TestNewPlanCoversEveryStep(t *testing.T) {
 	require.NoError(t, err)
 	opts.Sections = append(opts.Sections, SectionOutput)
 	lat := func(context.Context, harness.LatencyConfig) ([]harness.Sample, error) { return nil, nil }
-	tp := func(context.Context, harness.ThroughputConfig) (time.Duration, error) { return 0, nil }
+	tp := func(context.Context, harness.ThroughputConfig) (harness.ThroughputRun, error) {
+		return harness.ThroughputRun{}, nil
+	}
 	out := func(context.Context, harness.OutputConfig) (time.Duration, error) { return 0, nil }
 	rows := []harness.Row{
 		{Name: "scales", Scale: true, Latency: lat, Throughput: tp, Output: out},
