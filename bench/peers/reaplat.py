@@ -16,7 +16,9 @@ closing its stdin; t1 = when `await proc.wait()` returns. Prints one JSON
 line per measured exit, {"pid":123,"ns":45678}, then one summary line.
 throughput: PATH (e.g. /bin/true) run under the name ARGV0 without
 arguments, stdio DEVNULL and an empty environment, with CONCURRENCY in
-flight until TOTAL have exited; prints only the summary line.
+flight until TOTAL have exited; prints only the summary line, with the CPU
+time (user + system, ns; getrusage) of this process and of its reaped
+children from just before the first spawn to the last exit.
 output: one warm-up child of WARMUP_MIB (if > 0), then one measured child
 of MIB: `/bin/dd if=/dev/zero bs=1M count=MIB status=none` with stdout an
 asyncio pipe, stdin and stderr DEVNULL; ns from just before
@@ -41,6 +43,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import sys
 import time
 
@@ -106,9 +109,15 @@ async def latency(n, warmup, kind):
     summary(mode="latency", n=n, warmup=warmup, elapsed_ns=time.monotonic_ns() - start)
 
 
+def cpu_ns(who):
+    r = resource.getrusage(who)
+    return round((r.ru_utime + r.ru_stime) * 1e9)
+
+
 async def throughput(concurrency, total, path, argv0, kind):
     install_watcher(kind)
     left = total
+    self0, children0 = cpu_ns(resource.RUSAGE_SELF), cpu_ns(resource.RUSAGE_CHILDREN)
     start = time.monotonic_ns()
 
     async def worker():
@@ -123,8 +132,10 @@ async def throughput(concurrency, total, path, argv0, kind):
                 raise RuntimeError("%s %d exited with %d" % (path, proc.pid, code))
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    summary(mode="throughput", n=total, concurrency=concurrency,
-            elapsed_ns=time.monotonic_ns() - start)
+    elapsed = time.monotonic_ns() - start
+    summary(mode="throughput", n=total, concurrency=concurrency, elapsed_ns=elapsed,
+            cpu_ns=cpu_ns(resource.RUSAGE_SELF) - self0,
+            children_cpu_ns=cpu_ns(resource.RUSAGE_CHILDREN) - children0)
 
 
 async def one_output(mib):

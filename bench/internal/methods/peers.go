@@ -79,7 +79,8 @@ func (m peerMethod) Output(ctx context.Context, cfg harness.OutputConfig) (time.
 }
 
 // Throughput runs `throughput CONCURRENCY TOTAL PATH ARGV0`: the driver
-// spawns PATH under the name ARGV0, without arguments.
+// spawns PATH under the name ARGV0, without arguments, and reports its own
+// CPU time and its children's over the run.
 func (m peerMethod) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (harness.ThroughputRun, error) {
 	if len(cfg.Child.Args) != 1 {
 		return harness.ThroughputRun{}, fmt.Errorf("%s: the child's argv %q: a peer passes argv[0] only", m.name, cfg.Child.Args)
@@ -89,10 +90,11 @@ func (m peerMethod) Throughput(ctx context.Context, cfg harness.ThroughputConfig
 	if err != nil {
 		return harness.ThroughputRun{}, err
 	}
-	if sum.Mode != "throughput" || sum.N != cfg.Total || sum.ElapsedNS <= 0 {
+	if sum.Mode != "throughput" || sum.N != cfg.Total || sum.ElapsedNS <= 0 || sum.CPUNS <= 0 || sum.ChildCPUNS < 0 {
 		return harness.ThroughputRun{}, fmt.Errorf("%s: bad throughput summary %+v", m.name, sum)
 	}
-	return harness.ThroughputRun{Elapsed: time.Duration(sum.ElapsedNS)}, nil
+	return harness.ThroughputRun{Elapsed: time.Duration(sum.ElapsedNS),
+		CPU: time.Duration(sum.CPUNS), ChildCPU: time.Duration(sum.ChildCPUNS)}, nil
 }
 
 // withManyMax caps hr's N in the many section.

@@ -35,6 +35,10 @@ type Summary struct {
 	Concurrency int    `json:"concurrency,omitempty"`
 	Bytes       int64  `json:"bytes,omitempty"` // output: bytes the measured child wrote and the driver read
 	ElapsedNS   int64  `json:"elapsed_ns"`
+	// throughput: the CPU time (user + system) over the run of the
+	// driver's own process and of the children it reaped.
+	CPUNS      int64 `json:"cpu_ns,omitempty"`
+	ChildCPUNS int64 `json:"children_cpu_ns,omitempty"`
 }
 
 // line is any output line; exactly one of its shapes is set.

@@ -28,14 +28,14 @@ func throughputRows(r *Result, order []Row) []ThroughputRow {
 
 // throughputPlots draws two horizontal bar charts over the same rows: the
 // median round's children/s with the rounds' min–max as a whisker (row
-// names on the axis), and this process's CPU time per child (peers have
-// none of their own here: it is in their children's). barWidth is the
+// names on the axis), and the spawning process's CPU time per child (a
+// peer's as its driver reports it). barWidth is the
 // thickness of one bar.
 func throughputPlots(r *Result, st map[string]rowStyle, order []Row, barWidth vg.Length) (rate, cpu *plot.Plot, err error) {
 	rows := throughputRows(r, order)
 	rate = newPanel(fmt.Sprintf("Throughput: spawn+reap /bin/true, %d in flight, %d per row (median round; whisker: min–max of %s)",
 		r.Options.Concurrency, r.Options.Total, inRounds(r.Options.Rounds)), "children per second (higher is faster)", "")
-	cpu = newPanel("CPU per child in this process (getrusage)", "µs per child (lower is cheaper)", "")
+	cpu = newPanel("CPU per child in the spawning process (getrusage)", "µs per child (lower is cheaper)", "")
 	if len(rows) == 0 {
 		rate.Title.Text += "\n(throughput section not run)"
 		rate.X.Min, rate.X.Max, cpu.X.Min, cpu.X.Max = 0, 1, 0, 1
@@ -61,11 +61,6 @@ func throughputPlots(r *Result, st map[string]rowStyle, order []Row, barWidth vg
 		whiskers = append(whiskers, struct{ Low, High float64 }{row.PerSecond - lo, hi - row.PerSecond})
 		rateLabels.XYs = append(rateLabels.XYs, plotter.XY{X: hi, Y: y})
 		rateLabels.Labels = append(rateLabels.Labels, fmt.Sprintf(" %.0f/s", row.PerSecond))
-		if row.OutOfProcess {
-			cpuLabels.XYs = append(cpuLabels.XYs, plotter.XY{X: 0, Y: y})
-			cpuLabels.Labels = append(cpuLabels.Labels, " peer: counted with its children")
-			continue
-		}
 		self := float64(row.SelfCPUNS) / float64(time.Microsecond)
 		b, err = bar(self, y, s, row.Default, barWidth)
 		if err != nil {

@@ -71,13 +71,14 @@ type ThroughputRow struct {
 	ElapsedNS   int64     `json:"elapsed_ns"` // all rounds
 	Rounds      []float64 `json:"rounds"`     // children/s of each round, in run order
 	PerSecond   float64   `json:"per_second"` // median of Rounds
-	// CPU time per child over all rounds (getrusage): the measuring
-	// process's own (for a peer row, only the idle harness: the peer's
-	// time is in ChildCPUNS) and that of the reaped children, which for an
-	// in-process row is everything from clone to exit, exec included.
+	// CPU time per child over all rounds (getrusage): the spawning and
+	// reaping process's own and that of the children it reaped, from
+	// clone to exit, exec included. For an in-process row reaplat reads
+	// them itself; a peer row's driver reports its own
+	// (harness.ThroughputRun).
 	SelfCPUNS    int64 `json:"self_cpu_ns_per_child,omitempty"`
 	ChildCPUNS   int64 `json:"child_cpu_ns_per_child,omitempty"`
-	OutOfProcess bool  `json:"out_of_process,omitempty"` // a peer: its own CPU is in ChildCPUNS
+	OutOfProcess bool  `json:"out_of_process,omitempty"` // a peer: its CPU times are its driver's report
 }
 
 // OutputRow is one method in the output section: one child per round

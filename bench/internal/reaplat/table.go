@@ -190,16 +190,13 @@ func printThroughput(w io.Writer, r *Result) {
 			continue
 		}
 		self := us(time.Duration(row.SelfCPUNS))
-		if row.OutOfProcess {
-			self = "(peer)"
-		}
 		fmt.Fprintf(tw, "%-*s\t%.0f\t%.0f–%.0f\t%s\t%s\t%s\t%s\t\n", width, row.Method, row.PerSecond,
 			slices.Min(row.Rounds), slices.Max(row.Rounds), ratioOf(row.PerSecond, floor), ratioOf(row.PerSecond, osExec),
 			self, us(time.Duration(row.ChildCPUNS)))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\n  CPU µs/child (getrusage): self = this process, children = the reaped children from clone to exit,")
-	fmt.Fprintln(w, "  exec of /bin/true included; for a peer row the peer process and its children are both in children.")
+	fmt.Fprintln(w, "\n  CPU µs/child (getrusage): self = the spawning process (this one, or a peer's driver as it reports it),")
+	fmt.Fprintln(w, "  children = the children it reaped, from clone to exit, exec of /bin/true included.")
 	printNotes(w, notes)
 }
 

@@ -45,7 +45,14 @@ func runThroughput(ctx context.Context, opts Options, methods []harness.Row, res
 		d := run.Elapsed
 		cpu1, cpuErr1 := readCPU()
 		pr.end()
-		if cpuErr == nil && cpuErr1 == nil {
+		switch {
+		case e.t.Peer:
+			// reaplat's own getrusage would count the peer's process
+			// as a child: take what the peer measured of itself.
+			e.cpu.self += run.CPU
+			e.cpu.children += run.ChildCPU
+			e.children += cfg.Total
+		case cpuErr == nil && cpuErr1 == nil:
 			e.cpu.self += cpu1.self - cpu0.self
 			e.cpu.children += cpu1.children - cpu0.children
 			e.children += cfg.Total

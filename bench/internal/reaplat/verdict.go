@@ -129,7 +129,7 @@ func throughputVerdict(r *Result) (line, name string, ok bool) {
 			continue
 		}
 		rates = append(rates, timesOf(d.PerSecond, row.PerSecond)+" "+row.Ref)
-		if !row.OutOfProcess && row.SelfCPUNS > 0 {
+		if row.SelfCPUNS > 0 {
 			cpu = append(cpu, times(time.Duration(d.SelfCPUNS), time.Duration(row.SelfCPUNS))+" "+row.Ref+"'s")
 		}
 	}

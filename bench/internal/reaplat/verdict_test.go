@@ -40,7 +40,7 @@ func TestVerdict(t *testing.T) {
 	want := []string{
 		"latency (lower is faster): p50 105 µs = 1.05× the floor, 0.70× exec.Cmd; p99 300 µs = 1.50× the floor",
 		"scale (lower is faster): p50 next to 100 idle children 120 µs = 1.20× the floor; 1.20× its p50 next to 1",
-		"throughput (higher is faster): 1500 children/s = 1.50× the floor, 3.00× Node; this process's CPU per child 100 µs = 2.00× the floor's",
+		"throughput (higher is faster): 1500 children/s = 1.50× the floor, 3.00× Node; this process's CPU per child 100 µs = 2.00× the floor's, 100.00× Node's",
 		"output (higher is faster): capture 500 MB/s = 0.50× exec.Cmd.Output, 0.31× Node, CPU per MiB 4 µs = 2.00× exec.Cmd.Output's; " +
 			"stream 2000 MB/s = 2.00× exec.Cmd.Output, 1.25× Node, CPU per MiB 0 µs = 0.15× exec.Cmd.Output's",
 	}
