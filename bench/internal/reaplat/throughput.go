@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/childloop/childloop/bench/internal/child"
 	"github.com/childloop/childloop/bench/internal/harness"
 )
 
@@ -37,7 +36,7 @@ func runThroughput(ctx context.Context, opts Options, methods []harness.Row, res
 	}
 	rounds(live, opts.Rounds, func(r int, e *entry) bool {
 		cfg := harness.ThroughputConfig{Concurrency: opts.Concurrency, Total: share(opts.Total, opts.Rounds, r),
-			Child: harness.Program{Path: child.TruePath, Args: []string{"true"}}}
+			Child: trueChild()}
 		pr.begin(stepKey{SectionThroughput, e.row.Method, 0},
 			fmt.Sprintf("throughput round %d/%d: %s (%d children, %d in flight)", r+1, opts.Rounds, e.row.Method, cfg.Total, cfg.Concurrency))
 		cpu0, cpuErr := readCPU()
