@@ -125,7 +125,7 @@ type Row struct {
 	// cfg.Warmup + cfg.N sequential /bin/cat children and returns the
 	// cfg.N measured samples. It must reap every child it started, also
 	// on error. nil keeps the row out of the latency and scale sections
-	// (a row of the output section only).
+	// (a row of the throughput or the output section only).
 	Latency func(ctx context.Context, cfg LatencyConfig) ([]Sample, error)
 	// Throughput, if not nil, spawns and reaps cfg.Total children of
 	// cfg.Child with cfg.Concurrency in flight and returns what it
