@@ -21,7 +21,7 @@ type plan struct {
 type stepKey struct {
 	section string // SectionLatency, SectionScale, SectionThroughput, SectionOutput, or stepGrow/stepRelease
 	row     string // row name; empty for the idle pool's steps
-	level   int    // scale: idle children around
+	level   int    // scale: idle children around; throughput: the child program's index
 }
 
 // Steps of the scale section that are not a row's.
@@ -61,6 +61,7 @@ const (
 	priorRelease   = 60 * time.Microsecond   // one idle child released and reaped
 	priorChild     = 600 * time.Microsecond  // one throughput child
 	priorPeerChild = 1000 * time.Microsecond // the same in a peer runtime
+	staticShare    = 3                       // a static true costs a third of a /bin/true
 	priorMiB       = 500 * time.Microsecond  // one MiB of output read
 	priorPeerMiB   = 1500 * time.Microsecond // the same in a peer runtime
 	priorManyChild = 300 * time.Microsecond  // many: one child started, released and reaped
@@ -92,6 +93,15 @@ func (p *plan) done(s *step, d time.Duration) {
 func (p *plan) drop(section, row string) {
 	for _, s := range p.steps {
 		if s.state == pending && s.key.section == section && (row == "" || s.key.row == row) {
+			s.state = dropped
+		}
+	}
+}
+
+// dropStep gives up the pending steps with key.
+func (p *plan) dropStep(key stepKey) {
+	for _, s := range p.steps {
+		if s.state == pending && s.key == key {
 			s.state = dropped
 		}
 	}
@@ -196,12 +206,17 @@ func newPlan(opts Options, rows []harness.Row) *plan {
 	if opts.Has(SectionThroughput) {
 		for round := range opts.Rounds {
 			n := share(opts.Total, opts.Rounds, round)
-			for _, r := range thr {
-				prior := time.Duration(n) * priorChild
-				if r.Peer {
-					prior = priorPeerStart + time.Duration(n)*priorPeerChild
+			for c := range throughputChildCount() {
+				for _, r := range thr {
+					perChild, start := priorChild, time.Duration(0)
+					if r.Peer {
+						perChild, start = priorPeerChild, priorPeerStart
+					}
+					if c > 0 { // the static true
+						perChild /= staticShare
+					}
+					p.add(stepKey{SectionThroughput, r.Name, c}, n, 0, start+time.Duration(n)*perChild)
 				}
-				p.add(stepKey{SectionThroughput, r.Name, 0}, n, 0, prior)
 			}
 		}
 	}

@@ -12,16 +12,16 @@ import (
 
 // Result is everything one run measured; it is what reaplat.json holds.
 type Result struct {
-	Env        Env             `json:"env"`
-	Options    Options         `json:"options"`
-	Latency    []LatencyRow    `json:"latency,omitempty"`
-	Scale      []ScaleRow      `json:"scale,omitempty"`
-	Throughput []ThroughputRow `json:"throughput,omitempty"`
-	Output     []OutputRow     `json:"output,omitempty"`
-	Many       []ManyRow       `json:"many,omitempty"`
-	ManyChild  string          `json:"many_child,omitempty"`  // the many section's child program
-	ManyLimits string          `json:"many_limits,omitempty"` // the limits that bound N there
-	WallNS     int64           `json:"wall_ns"`
+	Env        Env               `json:"env"`
+	Options    Options           `json:"options"`
+	Latency    []LatencyRow      `json:"latency,omitempty"`
+	Scale      []ScaleRow        `json:"scale,omitempty"`
+	Throughput []ThroughputTable `json:"throughput,omitempty"` // one per child program
+	Output     []OutputRow       `json:"output,omitempty"`
+	Many       []ManyRow         `json:"many,omitempty"`
+	ManyChild  string            `json:"many_child,omitempty"`  // the many section's child program
+	ManyLimits string            `json:"many_limits,omitempty"` // the limits that bound N there
+	WallNS     int64             `json:"wall_ns"`
 }
 
 // RowStatus says why a row has no numbers; both empty means it ran.
@@ -58,6 +58,24 @@ type ScalePoint struct {
 	Idle    int              `json:"idle"`
 	Summary stats.Summary    `json:"summary"`
 	Samples []harness.Sample `json:"samples,omitempty"`
+}
+
+// ThroughputChild is one child program of the throughput section.
+type ThroughputChild struct {
+	Name    string          `json:"name"`    // short label: "/bin/true", "static true"
+	Desc    string          `json:"desc"`    // what it is, for headings
+	Static  bool            `json:"static"`  // the static true: the one that hides least of the parent's cost
+	Program harness.Program `json:"program"` // what the rows ran
+}
+
+// ThroughputTable is the throughput section for one child program: every
+// row with a Throughput function, in table order. Skipped says why the
+// child did not run (no static true for this architecture); Rows is then
+// empty.
+type ThroughputTable struct {
+	Child   ThroughputChild `json:"child"`
+	Skipped string          `json:"skipped,omitempty"`
+	Rows    []ThroughputRow `json:"rows,omitempty"`
 }
 
 // ThroughputRow is one method in the throughput section. The total is

@@ -2,7 +2,13 @@
 
 package reaplat
 
-import "github.com/childloop/childloop/bench/internal/harness"
+import "errors"
 
-// trueChild is the throughput section's child.
-func trueChild() harness.Program { return harness.Program{Path: "/bin/true", Args: []string{"true"}} }
+// throughputChildren fails: the section's rows need Linux.
+func throughputChildren(string) ([]ThroughputTable, error) {
+	return nil, errors.New("the throughput section runs on Linux only")
+}
+
+// throughputChildCount is how many child programs throughputChildren
+// runs.
+func throughputChildCount() int { return 0 }
