@@ -24,7 +24,7 @@ type Env struct {
 	NumCPU     int               `json:"num_cpu"`
 	Kernel     string            `json:"kernel"`    // uname -srm
 	CPUModel   string            `json:"cpu_model"` // from /proc/cpuinfo
-	Runtimes   map[string]string `json:"runtimes"`  // peer runtime (or cc) → version, or "not installed"
+	Runtimes   map[string]string `json:"runtimes"`  // peer runtime (or "C compiler") → version, or "not installed"
 	Nofile     [2]uint64         `json:"nofile"`    // RLIMIT_NOFILE soft, hard during the run
 }
 
@@ -46,9 +46,9 @@ func gatherEnv(ctx context.Context) Env {
 	}
 	// The compiler of the C row's driver.
 	if cc, err := peerrun.CCompiler(); err != nil {
-		e.Runtimes["cc"] = "not installed"
+		e.Runtimes["C compiler"] = "not installed"
 	} else {
-		e.Runtimes["cc"] = runtimeVersion(ctx, cc)
+		e.Runtimes["C compiler"] = runtimeVersion(ctx, cc)
 	}
 	var lim syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil {

@@ -61,7 +61,7 @@ const (
 	priorRelease   = 60 * time.Microsecond   // one idle child released and reaped
 	priorChild     = 600 * time.Microsecond  // one throughput child
 	priorPeerChild = 1000 * time.Microsecond // the same in a peer runtime
-	staticShare    = 3                       // a static true costs a third of a /bin/true
+	staticShare    = 5                       // a static true costs a fifth of a /bin/true
 	priorMiB       = 500 * time.Microsecond  // one MiB of output read
 	priorPeerMiB   = 1500 * time.Microsecond // the same in a peer runtime
 	priorManyChild = 300 * time.Microsecond  // many: one child started, released and reaped
