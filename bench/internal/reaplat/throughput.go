@@ -15,6 +15,9 @@ import (
 // per round. A row's children/s is its median round, its CPU per child the
 // sum over its rounds.
 func runThroughput(ctx context.Context, opts Options, methods []harness.Row, res *Result, pr *progress) []error {
+	if !slices.ContainsFunc(methods, func(m harness.Row) bool { return m.Throughput != nil }) {
+		return nil // -methods left none: no tables
+	}
 	dir, err := os.MkdirTemp("", "reaplat-throughput-")
 	if err != nil {
 		return []error{fmt.Errorf("throughput: %w", err)}
