@@ -122,7 +122,15 @@ func pidfdThroughput(ctx context.Context, cfg harness.ThroughputConfig) (harness
 				if err := reapPidfd(fd); err != nil && firstErr == nil {
 					firstErr = err
 				}
-				unix.Close(fd) // also removes it from the epoll set
+				// Leave the set before closing: a child spawned a
+				// moment ago may still hold a copy of fd (its exec
+				// closes the close-on-exec fds in order, and
+				// ForkExec returns once the exec-status pipe's end
+				// is closed), which would keep the registration,
+				// and its events, alive under a number the next
+				// pidfd may get.
+				unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, fd, nil)
+				unix.Close(fd)
 			}
 			return n, firstErr
 		}

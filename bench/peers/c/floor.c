@@ -154,8 +154,9 @@ int main(int argc, char **argv) {
 			// image is mapped) before it closes its copies of our
 			// close-on-exec fds. Until then the registration outlives
 			// the close, and its events name a number the next pidfd
-			// may already have. (Go's ForkExec returns only after that
-			// close, when its exec-status pipe reads EOF.)
+			// may already have. (Go's ForkExec returns once the child's
+			// end of its exec-status pipe is closed, which narrows the
+			// window without shutting it.)
 			if (epoll_ctl(ep, EPOLL_CTL_DEL, pidfd, NULL) != 0)
 				die("epoll_ctl(EPOLL_CTL_DEL)", errno);
 			close(pidfd);
