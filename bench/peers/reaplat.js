@@ -3,7 +3,7 @@
 //
 // Usage:
 //   node reaplat.js latency N WARMUP
-//   node reaplat.js throughput CONCURRENCY TOTAL
+//   node reaplat.js throughput CONCURRENCY TOTAL PATH ARGV0
 //   node reaplat.js output MIB WARMUP_MIB
 //   node reaplat.js many N PATH
 //
@@ -12,8 +12,13 @@
 // and is blocked in read), t0 = hrtime just before destroying (closing) its
 // stdin, t1 = entry of the 'exit' event handler. Prints one JSON line per
 // measured exit, {"pid":123,"ns":45678}, then one summary line.
-// throughput: spawn /bin/true with CONCURRENCY in flight until TOTAL have
-// exited; prints only the summary line.
+// throughput: spawn PATH (e.g. /bin/true) under the name ARGV0, without
+// arguments, stdio ignored and an empty environment, with CONCURRENCY in
+// flight until TOTAL have exited; prints only the summary line, with the
+// CPU time (user + system, ns) of this process (process.cpuUsage()) and of
+// its reaped children (cutime + cstime of /proc/self/stat: Node has no
+// rusage of children, and these are in clock ticks, 10 ms with Linux's
+// USER_HZ of 100) from just before the first spawn to the last exit.
 // output: one warm-up child of WARMUP_MIB (if > 0), then one measured
 // child of MIB: `/bin/dd if=/dev/zero bs=1M count=MIB status=none`, stdout a
 // pipe counted in 'data' events (nothing kept), stdin and stderr ignored;
@@ -29,6 +34,7 @@
 // Errors go to stderr, exit code 1.
 'use strict';
 const { spawn } = require('child_process');
+const fs = require('fs');
 
 function summary(fields) {
   const s = Object.assign({ runtime: 'node ' + process.version, watcher: 'libuv' }, fields);
@@ -67,21 +73,43 @@ async function latency(n, warmup) {
   summary({ mode: 'latency', n, warmup, elapsed_ns: Number(process.hrtime.bigint() - start) });
 }
 
-function throughput(concurrency, total) {
+// childrenCPU returns the CPU time of this process's reaped children, ns.
+function childrenCPU() {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  // Fields 16 and 17 (cutime, cstime); the second field, the command, may
+  // hold spaces, so count from its closing parenthesis (field 3 on).
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 1e7; // USER_HZ 100: 10 ms a tick
+}
+
+// selfCPU returns this process's CPU time, ns.
+function selfCPU() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+function throughput(concurrency, total, path, argv0) {
   return new Promise((resolve, reject) => {
+    const cpu0 = selfCPU();
+    const children0 = childrenCPU();
     const start = process.hrtime.bigint();
     let spawned = 0;
     let exited = 0;
     const more = () => {
       while (spawned < total && spawned - exited < concurrency) {
         spawned++;
-        const child = spawn('/bin/true', [], { stdio: 'ignore', env: {} });
+        const child = spawn(path, [], { argv0, stdio: 'ignore', env: {} });
         child.on('error', reject);
-        child.on('exit', () => {
+        child.on('exit', (code, signal) => {
+          if (code !== 0) {
+            reject(new Error(`${path} ${child.pid} exited with ${code} ${signal}`));
+            return;
+          }
           exited++;
           if (exited === total) {
-            summary({ mode: 'throughput', n: total, concurrency,
-              elapsed_ns: Number(process.hrtime.bigint() - start) });
+            const elapsed = Number(process.hrtime.bigint() - start);
+            summary({ mode: 'throughput', n: total, concurrency, elapsed_ns: elapsed,
+              cpu_ns: selfCPU() - cpu0, children_cpu_ns: childrenCPU() - children0 });
             resolve();
           } else {
             more();
@@ -148,19 +176,19 @@ async function many(n, path) {
 }
 
 async function main() {
-  const [mode, a, b] = process.argv.slice(2);
+  const [mode, a, b, c, d] = process.argv.slice(2);
   const x = parseInt(a, 10);
   const y = parseInt(b, 10);
   if (mode === 'many' && x > 0 && b) {
     await many(x, b);
   } else if (mode === 'latency' && x > 0 && y >= 0) {
     await latency(x, y);
-  } else if (mode === 'throughput' && x > 0 && y > 0) {
-    await throughput(x, y);
+  } else if (mode === 'throughput' && x > 0 && y > 0 && c && d) {
+    await throughput(x, y, c, d);
   } else if (mode === 'output' && x > 0 && y >= 0) {
     await output(x, y);
   } else {
-    throw new Error('usage: reaplat.js latency N WARMUP | throughput CONCURRENCY TOTAL | output MIB WARMUP_MIB | many N PATH');
+    throw new Error('usage: reaplat.js latency N WARMUP | throughput CONCURRENCY TOTAL PATH ARGV0 | output MIB WARMUP_MIB | many N PATH');
   }
 }
 

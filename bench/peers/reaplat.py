@@ -3,7 +3,7 @@
 
 Usage:
   python3 reaplat.py latency N WARMUP [default|pidfd]
-  python3 reaplat.py throughput CONCURRENCY TOTAL [default|pidfd]
+  python3 reaplat.py throughput CONCURRENCY TOTAL PATH ARGV0 [default|pidfd]
   python3 reaplat.py output MIB WARMUP_MIB [default|pidfd]
   python3 reaplat.py many N PATH [default|pidfd]
 
@@ -14,8 +14,11 @@ next loop iteration), stdout an asyncio pipe; write one byte and read it
 back (cat has exec'd and is blocked in read); t0 = monotonic_ns just before
 closing its stdin; t1 = when `await proc.wait()` returns. Prints one JSON
 line per measured exit, {"pid":123,"ns":45678}, then one summary line.
-throughput: /bin/true with CONCURRENCY in flight until TOTAL have exited;
-prints only the summary line.
+throughput: PATH (e.g. /bin/true) run under the name ARGV0 without
+arguments, stdio DEVNULL and an empty environment, with CONCURRENCY in
+flight until TOTAL have exited; prints only the summary line, with the CPU
+time (user + system, ns; getrusage) of this process and of its reaped
+children from just before the first spawn to the last exit.
 output: one warm-up child of WARMUP_MIB (if > 0), then one measured child
 of MIB: `/bin/dd if=/dev/zero bs=1M count=MIB status=none` with stdout an
 asyncio pipe, stdin and stderr DEVNULL; ns from just before
@@ -40,6 +43,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import sys
 import time
 
@@ -105,9 +109,15 @@ async def latency(n, warmup, kind):
     summary(mode="latency", n=n, warmup=warmup, elapsed_ns=time.monotonic_ns() - start)
 
 
-async def throughput(concurrency, total, kind):
+def cpu_ns(who):
+    r = resource.getrusage(who)
+    return round((r.ru_utime + r.ru_stime) * 1e9)
+
+
+async def throughput(concurrency, total, path, argv0, kind):
     install_watcher(kind)
     left = total
+    self0, children0 = cpu_ns(resource.RUSAGE_SELF), cpu_ns(resource.RUSAGE_CHILDREN)
     start = time.monotonic_ns()
 
     async def worker():
@@ -115,13 +125,17 @@ async def throughput(concurrency, total, kind):
         while left > 0:
             left -= 1
             proc = await asyncio.create_subprocess_exec(
-                "/bin/true", stdin=asyncio.subprocess.DEVNULL,
+                argv0, executable=path, stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, env={})
-            await proc.wait()
+            code = await proc.wait()
+            if code != 0:
+                raise RuntimeError("%s %d exited with %d" % (path, proc.pid, code))
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    summary(mode="throughput", n=total, concurrency=concurrency,
-            elapsed_ns=time.monotonic_ns() - start)
+    elapsed = time.monotonic_ns() - start
+    summary(mode="throughput", n=total, concurrency=concurrency, elapsed_ns=elapsed,
+            cpu_ns=cpu_ns(resource.RUSAGE_SELF) - self0,
+            children_cpu_ns=cpu_ns(resource.RUSAGE_CHILDREN) - children0)
 
 
 async def one_output(mib):
@@ -178,16 +192,18 @@ def main(argv):
         kind = argv[3] if len(argv) == 4 else "default"
         asyncio.run(many(int(argv[1]), argv[2], kind))
         return
-    if len(argv) not in (3, 4) or argv[0] not in ("latency", "throughput", "output"):
+    if len(argv) in (5, 6) and argv[0] == "throughput":
+        kind = argv[5] if len(argv) == 6 else "default"
+        asyncio.run(throughput(int(argv[1]), int(argv[2]), argv[3], argv[4], kind))
+        return
+    if len(argv) not in (3, 4) or argv[0] not in ("latency", "output"):
         raise SystemExit(__doc__)
     mode, a, b = argv[0], int(argv[1]), int(argv[2])
     kind = argv[3] if len(argv) == 4 else "default"
     if mode == "latency":
         asyncio.run(latency(a, b, kind))
-    elif mode == "output":
-        asyncio.run(output(a, b, kind))
     else:
-        asyncio.run(throughput(a, b, kind))
+        asyncio.run(output(a, b, kind))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 package child
 
 import (
-	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +14,7 @@ import (
 // /bin/cat maps libc and the loader and dirties pages of each). Elsewhere
 // it is /bin/cat.
 
-// blockerCode is the amd64 program, loaded at blockerBase:
+// blockerCode is the amd64 program:
 //
 //	loop: xor eax, eax      ; read(0, rsp, 1)
 //	      xor edi, edi
@@ -40,36 +39,8 @@ var blockerCode = []byte{
 	0x0f, 0x05,
 }
 
-const blockerBase = 0x400000
-
-// blockerELF returns the amd64 ELF image: the ELF header, one PT_LOAD
-// program header mapping the whole file read+execute, then the code.
-func blockerELF() []byte {
-	const ehdr, phdr = 64, 56
-	size := ehdr + phdr + len(blockerCode)
-	b := make([]byte, size)
-	le := binary.LittleEndian
-	copy(b, "\x7fELF")
-	b[4], b[5], b[6] = 2, 1, 1 // 64-bit, little endian, ELF version 1
-	le.PutUint16(b[16:], 2)    // ET_EXEC
-	le.PutUint16(b[18:], 62)   // EM_X86_64
-	le.PutUint32(b[20:], 1)
-	le.PutUint64(b[24:], blockerBase+ehdr+phdr) // entry
-	le.PutUint64(b[32:], ehdr)                  // program headers' offset
-	le.PutUint16(b[52:], ehdr)
-	le.PutUint16(b[54:], phdr)
-	le.PutUint16(b[56:], 1) // one program header
-	p := b[ehdr:]
-	le.PutUint32(p[0:], 1)            // PT_LOAD
-	le.PutUint32(p[4:], 5)            // PF_R|PF_X
-	le.PutUint64(p[16:], blockerBase) // vaddr
-	le.PutUint64(p[24:], blockerBase) // paddr
-	le.PutUint64(p[32:], uint64(size))
-	le.PutUint64(p[40:], uint64(size))
-	le.PutUint64(p[48:], 0x1000)
-	copy(b[ehdr+phdr:], blockerCode)
-	return b
-}
+// blockerELF returns the amd64 image (elf_linux.go).
+func blockerELF() []byte { return staticELF(elfAMD64, blockerCode) }
 
 // WriteBlocker returns the path of the many section's child program,
 // writing it into dir on amd64 (CatPath elsewhere), and a short

@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// CatPath is the child program for latency runs, and TruePath the one for
-// throughput runs.
+// CatPath is the child program for latency runs, and TruePath the
+// dynamically linked one of throughput runs.
 const (
 	CatPath  = "/bin/cat"
 	TruePath = "/bin/true"
@@ -105,9 +105,11 @@ func (c *Cat) Close() {
 	c.stdin, c.out, c.PidFD = -1, -1, -1
 }
 
-// SpawnTrue starts /bin/true with all three standard fds on /dev/null,
-// optionally returning its pidfd (or -1).
-func SpawnTrue(wantPidFD bool) (pid, pidfd int, err error) {
+// SpawnNull starts path with argv (argv[0] the program's name), all three
+// standard fds on /dev/null and an empty environment: the throughput
+// section's children (TruePath, or the static true). It optionally returns
+// the child's pidfd (or -1).
+func SpawnNull(path string, argv []string, wantPidFD bool) (pid, pidfd int, err error) {
 	null, err := devNull()
 	if err != nil {
 		return 0, -1, err
@@ -120,9 +122,9 @@ func SpawnTrue(wantPidFD bool) (pid, pidfd int, err error) {
 	if wantPidFD {
 		attr.Sys.PidFD = &pidfd
 	}
-	pid, err = syscall.ForkExec(TruePath, []string{"true"}, attr)
+	pid, err = syscall.ForkExec(path, argv, attr)
 	if err != nil {
-		return 0, -1, fmt.Errorf("fork/exec %s: %w", TruePath, err)
+		return 0, -1, fmt.Errorf("fork/exec %s: %w", path, err)
 	}
 	return pid, pidfd, nil
 }

@@ -27,7 +27,7 @@ func TestCatProtocol(t *testing.T) {
 }
 
 func TestTrue(t *testing.T) {
-	pid, pidfd, err := SpawnTrue(false)
+	pid, pidfd, err := SpawnNull(TruePath, []string{"true"}, false)
 	require.NoError(t, err)
 	require.Equal(t, -1, pidfd, "pidfd of a spawn that asked for none (pid %d)", pid)
 	ws, err := Reap(pid)

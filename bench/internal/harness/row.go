@@ -38,11 +38,36 @@ type LatencyConfig struct {
 	Progress func(done int)
 }
 
+// Program is a child program: the file to exec and its argv, Args[0] the
+// name it runs under, as syscall.ForkExec takes them.
+type Program struct {
+	Path string   `json:"path"`
+	Args []string `json:"args"`
+}
+
 // ThroughputConfig parameterises one throughput run: Total children of
-// /bin/true spawned and reaped with at most Concurrency in flight.
+// Child spawned and reaped with at most Concurrency in flight.
 type ThroughputConfig struct {
 	Concurrency int
 	Total       int
+	// Child is what every child runs, with stdin, stdout and stderr on
+	// /dev/null and an empty environment. It takes no arguments but
+	// Args[0], the only one the peer drivers are given.
+	Child Program
+}
+
+// ThroughputRun is what one throughput run measured.
+type ThroughputRun struct {
+	// Elapsed is the wall time from before the first spawn to after the
+	// last exit was noticed.
+	Elapsed time.Duration
+	// CPU and ChildCPU are set by a Peer row only: the CPU time (user +
+	// system) of its own process over the run and of the children it
+	// reaped, as it measured them with getrusage. reaplat's getrusage
+	// would see the peer process as one of its children, interpreter
+	// start-up included. An in-process row leaves them zero: reaplat
+	// reads its own getrusage around the call.
+	CPU, ChildCPU time.Duration
 }
 
 // OutputConfig parameterises one output run: one child (child.OutputPath
@@ -84,9 +109,9 @@ type Row struct {
 	// default against, under this short name ("the floor", RefExec,
 	// "Node").
 	Ref string
-	// Peer marks a row measured in another runtime's process (Node.js,
-	// Python): the testing.B benchmarks skip it, and its own CPU time
-	// counts as a child's in the throughput table.
+	// Peer marks a row measured in another process (Node.js, Python, the
+	// C loop): the testing.B benchmarks skip it, and in the throughput
+	// section its CPU times are the ones it reports (ThroughputRun).
 	Peer bool
 	// Scale puts the row in the scale section: in-process rows whose cost
 	// may depend on how many other children the process has.
@@ -100,14 +125,13 @@ type Row struct {
 	// cfg.Warmup + cfg.N sequential /bin/cat children and returns the
 	// cfg.N measured samples. It must reap every child it started, also
 	// on error. nil keeps the row out of the latency and scale sections
-	// (a row of the output section only).
+	// (a row of the throughput or the output section only).
 	Latency func(ctx context.Context, cfg LatencyConfig) ([]Sample, error)
-	// Throughput, if not nil, spawns and reaps cfg.Total /bin/true
-	// children with cfg.Concurrency in flight and returns the elapsed
-	// wall time, from before the first spawn to after the last exit was
-	// noticed. It must reap every child it started. nil keeps the row out
-	// of the throughput section.
-	Throughput func(ctx context.Context, cfg ThroughputConfig) (time.Duration, error)
+	// Throughput, if not nil, spawns and reaps cfg.Total children of
+	// cfg.Child with cfg.Concurrency in flight and returns what it
+	// measured. It must reap every child it started. nil keeps the row
+	// out of the throughput section.
+	Throughput func(ctx context.Context, cfg ThroughputConfig) (ThroughputRun, error)
 	// Output, if not nil, runs the warm-up child of cfg and then the
 	// measured one, reads each one's stdout to the end (checking that
 	// it got every byte) and reaps it, and returns the measured child's

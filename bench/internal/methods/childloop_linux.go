@@ -290,10 +290,10 @@ func (r childloopRow) latency(ctx context.Context, cfg harness.LatencyConfig) ([
 
 // throughput spawns from GOMAXPROCS goroutines while the loop runs on its
 // own goroutine and reaps.
-func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConfig) (harness.ThroughputRun, error) {
 	s, err := r.open()
 	if err != nil {
-		return 0, err
+		return harness.ThroughputRun{}, err
 	}
 	defer s.close()
 	runErr := make(chan error, 1)
@@ -308,7 +308,7 @@ func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConf
 	var firstErr error
 	onExit := func(_ *childproc.Child, st childproc.Status) {
 		if !st.Success() {
-			errOnce.Do(func() { firstErr = fmt.Errorf("true: %v", st) })
+			errOnce.Do(func() { firstErr = fmt.Errorf("%s: %v", cfg.Child.Path, st) })
 		}
 		<-sem
 		wg.Done()
@@ -329,7 +329,7 @@ func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConf
 			for range next {
 				sem <- struct{}{}
 				wg.Add(1)
-				if _, err := s.c.Spawn(&childproc.Cmd{Path: child.TruePath, Args: []string{"true"}, Env: []string{}, OnExit: onExit}); err != nil {
+				if _, err := s.c.Spawn(&childproc.Cmd{Path: cfg.Child.Path, Args: cfg.Child.Args, Env: []string{}, OnExit: onExit}); err != nil {
 					errOnce.Do(func() { firstErr = err })
 					<-sem
 					wg.Done()
@@ -347,7 +347,7 @@ func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConf
 	if firstErr == nil {
 		firstErr = ctx.Err()
 	}
-	return elapsed, firstErr
+	return harness.ThroughputRun{Elapsed: elapsed}, firstErr
 }
 
 // childloopOutputRows are the output section's childloop rows: the zero

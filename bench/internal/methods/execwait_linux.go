@@ -60,7 +60,7 @@ func execOne() (harness.Sample, error) {
 	})
 }
 
-func execThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func execThroughput(ctx context.Context, cfg harness.ThroughputConfig) (harness.ThroughputRun, error) {
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup
@@ -73,7 +73,8 @@ func execThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Dur
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= int64(cfg.Total) && ctx.Err() == nil {
-				cmd := exec.Command(child.TruePath)
+				cmd := exec.Command(cfg.Child.Path)
+				cmd.Args = cfg.Child.Args
 				cmd.Env = []string{}
 				if err := cmd.Run(); err != nil {
 					errOnce.Do(func() { firstErr = err })
@@ -86,5 +87,5 @@ func execThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Dur
 	if firstErr == nil {
 		firstErr = ctx.Err()
 	}
-	return time.Since(start), firstErr
+	return harness.ThroughputRun{Elapsed: time.Since(start)}, firstErr
 }

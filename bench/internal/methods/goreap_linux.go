@@ -104,11 +104,11 @@ func goReapLatency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sa
 	})
 }
 
-func goReapThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func goReapThroughput(ctx context.Context, cfg harness.ThroughputConfig) (harness.ThroughputRun, error) {
 	r := startReaper()
 	defer r.Stop()
 	return bounded(ctx, cfg, func() error {
-		_, _, err := child.SpawnTrue(false)
+		_, _, err := child.SpawnNull(cfg.Child.Path, cfg.Child.Args, false)
 		return err
 	}, func() (int, error) {
 		<-r.exits

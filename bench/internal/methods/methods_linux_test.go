@@ -62,8 +62,9 @@ func TestTable(t *testing.T) {
 		if r.Default && r.Output != nil {
 			outputDefaults++
 		}
-		assert.True(t, r.Latency != nil || r.Output != nil || r.Many != nil, "%s: in no section (neither Latency, Output nor Many)", r.Name)
-		assert.True(t, r.Latency != nil || (!r.Scale && r.Throughput == nil), "%s: Scale or Throughput without Latency", r.Name)
+		assert.True(t, r.Latency != nil || r.Throughput != nil || r.Output != nil || r.Many != nil,
+			"%s: in no section (neither Latency, Throughput, Output nor Many)", r.Name)
+		assert.True(t, r.Latency != nil || !r.Scale, "%s: Scale without Latency", r.Name)
 		assert.False(t, r.Peer && r.Scale, "%s: a peer cannot run next to this process's idle children", r.Name)
 	}
 	assert.Equal(t, 1, floors, "floor rows")
@@ -89,36 +90,55 @@ func TestEveryRow(t *testing.T) {
 					assert.Positive(t, d, "Output")
 				}
 			}
-			if r.Latency == nil {
-				assert.NoError(t, testutil.NoChildren())
-				return
+			if r.Latency != nil {
+				testLatency(t, r, n)
 			}
-			progress := 0
-			cfg := harness.LatencyConfig{N: n, Warmup: 3, Progress: func(done int) { progress = done }}
-			var pool *child.IdlePool
-			if r.Scale {
-				var err error
-				pool, err = child.NewIdlePool()
-				require.NoError(t, err)
-				require.NoError(t, pool.Grow(5, nil))
-				cfg.Idle = pool.Pids()
-			}
-			got, err := r.Latency(context.Background(), cfg)
-			if pool != nil {
-				assert.NoError(t, pool.Release(), "idle children")
-			}
-			require.NoError(t, err)
-			checkSamples(t, r.Name, got, n)
-			assert.Equal(t, n, progress, "progress at the end")
 			if r.Throughput != nil {
-				d, err := r.Throughput(context.Background(), harness.ThroughputConfig{Concurrency: 4, Total: 30})
-				if assert.NoError(t, err, "Throughput") {
-					assert.Positive(t, d, "Throughput")
+				for _, prog := range throughputChildren(t) {
+					run, err := r.Throughput(context.Background(), harness.ThroughputConfig{Concurrency: 4, Total: 30, Child: prog})
+					if assert.NoError(t, err, "Throughput of %s", prog.Path) {
+						assert.Positive(t, run.Elapsed, "Throughput of %s", prog.Path)
+						if r.Peer {
+							assert.Positive(t, run.CPU, "%s: the driver's own CPU", prog.Path)
+						}
+					}
 				}
 			}
 			assert.NoError(t, testutil.NoChildren())
 		})
 	}
+}
+
+// testLatency runs r's Latency for n exits (with idle children around if
+// r is in the scale section) and checks the samples.
+func testLatency(t *testing.T, r harness.Row, n int) {
+	t.Helper()
+	progress := 0
+	cfg := harness.LatencyConfig{N: n, Warmup: 3, Progress: func(done int) { progress = done }}
+	var pool *child.IdlePool
+	if r.Scale {
+		var err error
+		pool, err = child.NewIdlePool()
+		require.NoError(t, err)
+		require.NoError(t, pool.Grow(5, nil))
+		cfg.Idle = pool.Pids()
+	}
+	got, err := r.Latency(context.Background(), cfg)
+	if pool != nil {
+		assert.NoError(t, pool.Release(), "idle children")
+	}
+	require.NoError(t, err)
+	checkSamples(t, r.Name, got, n)
+	assert.Equal(t, n, progress, "progress at the end")
+}
+
+// throughputChildren are the throughput section's two children: /bin/true
+// and the static true (written into a temporary directory; /bin/true again
+// where there is none).
+func throughputChildren(t *testing.T) []harness.Program {
+	path, _, err := child.WriteStaticTrue(t.TempDir())
+	require.NoError(t, err)
+	return []harness.Program{{Path: child.TruePath, Args: []string{"true"}}, {Path: path, Args: []string{"true"}}}
 }
 
 func TestPeerSkipReason(t *testing.T) {

@@ -148,15 +148,15 @@ func notifyPipeLatency(ctx context.Context, cfg harness.LatencyConfig) ([]harnes
 	})
 }
 
-func notifyPipeThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func notifyPipeThroughput(ctx context.Context, cfg harness.ThroughputConfig) (harness.ThroughputRun, error) {
 	l, err := newRelayLoop()
 	if err != nil {
-		return 0, err
+		return harness.ThroughputRun{}, err
 	}
 	defer l.Close()
 	inflight := make(map[int]struct{}, cfg.Concurrency)
 	return bounded(ctx, cfg, func() error {
-		pid, _, err := child.SpawnTrue(false)
+		pid, _, err := child.SpawnNull(cfg.Child.Path, cfg.Child.Args, false)
 		if err == nil {
 			inflight[pid] = struct{}{}
 		}

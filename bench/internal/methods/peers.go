@@ -78,15 +78,23 @@ func (m peerMethod) Output(ctx context.Context, cfg harness.OutputConfig) (time.
 	return time.Duration(sum.ElapsedNS), nil
 }
 
-func (m peerMethod) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
-	_, sum, err := m.peer.Run(ctx, []string{"throughput", strconv.Itoa(cfg.Concurrency), strconv.Itoa(cfg.Total)}, nil)
+// Throughput runs `throughput CONCURRENCY TOTAL PATH ARGV0`: the driver
+// spawns PATH under the name ARGV0, without arguments, and reports its own
+// CPU time and its children's over the run.
+func (m peerMethod) Throughput(ctx context.Context, cfg harness.ThroughputConfig) (harness.ThroughputRun, error) {
+	if len(cfg.Child.Args) != 1 {
+		return harness.ThroughputRun{}, fmt.Errorf("%s: the child's argv %q: a peer passes argv[0] only", m.name, cfg.Child.Args)
+	}
+	_, sum, err := m.peer.Run(ctx, []string{"throughput", strconv.Itoa(cfg.Concurrency), strconv.Itoa(cfg.Total),
+		cfg.Child.Path, cfg.Child.Args[0]}, nil)
 	if err != nil {
-		return 0, err
+		return harness.ThroughputRun{}, err
 	}
-	if sum.Mode != "throughput" || sum.N != cfg.Total || sum.ElapsedNS <= 0 {
-		return 0, fmt.Errorf("%s: bad throughput summary %+v", m.name, sum)
+	if sum.Mode != "throughput" || sum.N != cfg.Total || sum.ElapsedNS <= 0 || sum.CPUNS <= 0 || sum.ChildCPUNS < 0 {
+		return harness.ThroughputRun{}, fmt.Errorf("%s: bad throughput summary %+v", m.name, sum)
 	}
-	return time.Duration(sum.ElapsedNS), nil
+	return harness.ThroughputRun{Elapsed: time.Duration(sum.ElapsedNS),
+		CPU: time.Duration(sum.CPUNS), ChildCPU: time.Duration(sum.ChildCPUNS)}, nil
 }
 
 // withManyMax caps hr's N in the many section.

@@ -87,15 +87,15 @@ func reapPidfd(pidfd int) error {
 	}
 }
 
-func pidfdThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Duration, error) {
+func pidfdThroughput(ctx context.Context, cfg harness.ThroughputConfig) (harness.ThroughputRun, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
-		return 0, os.NewSyscallError("epoll_create1", err)
+		return harness.ThroughputRun{}, os.NewSyscallError("epoll_create1", err)
 	}
 	defer unix.Close(ep)
 	events := make([]unix.EpollEvent, 64)
 	return bounded(ctx, cfg, func() error {
-		_, pidfd, err := child.SpawnTrue(true)
+		_, pidfd, err := child.SpawnNull(cfg.Child.Path, cfg.Child.Args, true)
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,15 @@ func pidfdThroughput(ctx context.Context, cfg harness.ThroughputConfig) (time.Du
 				if err := reapPidfd(fd); err != nil && firstErr == nil {
 					firstErr = err
 				}
-				unix.Close(fd) // also removes it from the epoll set
+				// Leave the set before closing: a child spawned a
+				// moment ago may still hold a copy of fd (its exec
+				// closes the close-on-exec fds in order, and
+				// ForkExec returns once the exec-status pipe's end
+				// is closed), which would keep the registration,
+				// and its events, alive under a number the next
+				// pidfd may get.
+				unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, fd, nil)
+				unix.Close(fd)
 			}
 			return n, firstErr
 		}

@@ -3,7 +3,7 @@ package methods
 import "github.com/childloop/childloop/bench/internal/harness"
 
 // Rows returns the comparison, in the order every table prints it: the
-// floor, childloop's paths (childloop_linux.go), the other Go ways of
+// floor and its C twin (throughput only), childloop's paths (childloop_linux.go), the other Go ways of
 // waiting, the rows of the output section only (childloop's capture and
 // stream, hand-written read loops, os/exec; output_linux.go), and the
 // peers in other runtimes. Adding a row is adding an entry here (or in
@@ -13,6 +13,10 @@ func Rows() []harness.Row {
 	rows := []harness.Row{{
 		Name: "pidfd + epoll (floor)", Floor: true, Ref: "the floor", Scale: true,
 		Available: pidfdAvailable, Latency: pidfdLatency, Throughput: pidfdThroughput,
+	}, {
+		// The same loop in C, out of process: throughput only.
+		Name: "posix_spawn + pidfd + epoll in C", Ref: "the C loop", Peer: true,
+		Available: cFloorAvailable, Throughput: cFloorThroughput,
 	}}
 	rows = append(rows, childloopRows()...)
 	rows = append(rows,

@@ -52,14 +52,16 @@ func catExit(c *child.Cat, await func() (t1 time.Time, err error)) (harness.Samp
 }
 
 // bounded runs the throughput protocol of the hand-written rows: keep up to
-// cfg.Concurrency children running until cfg.Total have been spawned, and
+// cfg.Concurrency children of cfg.Child running until cfg.Total have been
+// spawned, and
 // return once every spawned child is reaped. spawn starts one child; reap
 // blocks until at least one exit and returns how many children it reaped.
 // After an error (or cancellation) no more children start, but those in
 // flight are still reaped; a reap that reaps nothing and fails ends the run
 // at once, and must then have cleaned up what it could.
-func bounded(ctx context.Context, cfg harness.ThroughputConfig, spawn func() error, reap func() (int, error)) (time.Duration, error) {
+func bounded(ctx context.Context, cfg harness.ThroughputConfig, spawn func() error, reap func() (int, error)) (harness.ThroughputRun, error) {
 	start := time.Now()
+	elapsed := func() harness.ThroughputRun { return harness.ThroughputRun{Elapsed: time.Since(start)} }
 	spawned, done := 0, 0
 	var firstErr error
 	for {
@@ -73,11 +75,11 @@ func bounded(ctx context.Context, cfg harness.ThroughputConfig, spawn func() err
 			spawned++
 		}
 		if done == spawned {
-			return time.Since(start), firstErr
+			return elapsed(), firstErr
 		}
 		n, err := reap()
 		if err != nil && n == 0 {
-			return time.Since(start), err
+			return elapsed(), err
 		}
 		if firstErr == nil {
 			firstErr = err

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,10 @@ type Summary struct {
 	Concurrency int    `json:"concurrency,omitempty"`
 	Bytes       int64  `json:"bytes,omitempty"` // output: bytes the measured child wrote and the driver read
 	ElapsedNS   int64  `json:"elapsed_ns"`
+	// throughput: the CPU time (user + system) over the run of the
+	// driver's own process and of the children it reaped.
+	CPUNS      int64 `json:"cpu_ns,omitempty"`
+	ChildCPUNS int64 `json:"children_cpu_ns,omitempty"`
 }
 
 // line is any output line; exactly one of its shapes is set.
@@ -44,9 +49,10 @@ type line struct {
 	Summary *Summary `json:"summary"`
 }
 
-// Peer is one driver: an interpreter and the script source it runs.
+// Peer is one driver: an interpreter and the script source it runs, or,
+// with no Interpreter, an executable (Script is then its image).
 type Peer struct {
-	Interpreter string // looked up in PATH, e.g. "node"
+	Interpreter string // looked up in PATH, e.g. "node"; empty: Script is an executable
 	ScriptName  string // file name the script is written under
 	Script      []byte // script source
 	ExtraArgs   []string
@@ -56,17 +62,11 @@ type Peer struct {
 // `interpreter script args... extraArgs...`, calls onSample for each exit
 // line as it arrives and returns the parsed samples and summary.
 func (p Peer) Run(ctx context.Context, args []string, onSample func(harness.Sample)) ([]harness.Sample, Summary, error) {
-	dir, err := os.MkdirTemp("", "reaplat-peer-")
+	cmd, cleanup, err := p.Command(ctx, args)
 	if err != nil {
 		return nil, Summary{}, err
 	}
-	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, p.ScriptName)
-	if err := os.WriteFile(script, p.Script, 0o644); err != nil {
-		return nil, Summary{}, err
-	}
-	argv := append(append([]string{script}, args...), p.ExtraArgs...)
-	cmd := exec.CommandContext(ctx, p.Interpreter, argv...)
+	defer cleanup()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -83,17 +83,24 @@ func (p Peer) Run(ctx context.Context, args []string, onSample func(harness.Samp
 	werr := cmd.Wait()
 	if werr != nil {
 		msg := strings.TrimSpace(stderr.String())
-		return samples, sum, fmt.Errorf("%s %s: %w: %s", p.Interpreter, p.ScriptName, werr, msg)
+		return samples, sum, fmt.Errorf("%s: %w: %s", p.name(), werr, msg)
 	}
 	if perr != nil {
-		return samples, sum, fmt.Errorf("%s %s: %w", p.Interpreter, p.ScriptName, perr)
+		return samples, sum, fmt.Errorf("%s: %w", p.name(), perr)
 	}
 	return samples, sum, nil
 }
 
+// name is how errors name the driver: "node reaplat.js", or the
+// executable's name.
+func (p Peer) name() string {
+	return strings.TrimSpace(p.Interpreter + " " + p.ScriptName)
+}
+
 // Command returns the command `interpreter script args... extraArgs...`
-// (the script written to a temporary directory) for the caller to run, and
-// a cleanup that removes the directory.
+// (`script args... extraArgs...` for an executable; the script written to a
+// temporary directory) for the caller to run, and a cleanup that removes
+// the directory.
 func (p Peer) Command(ctx context.Context, args []string) (*exec.Cmd, func(), error) {
 	dir, err := os.MkdirTemp("", "reaplat-peer-")
 	if err != nil {
@@ -101,12 +108,19 @@ func (p Peer) Command(ctx context.Context, args []string) (*exec.Cmd, func(), er
 	}
 	cleanup := func() { os.RemoveAll(dir) }
 	script := filepath.Join(dir, p.ScriptName)
-	if err := os.WriteFile(script, p.Script, 0o644); err != nil {
+	mode := os.FileMode(0o644)
+	if p.Interpreter == "" {
+		mode = 0o755
+	}
+	if err := os.WriteFile(script, p.Script, mode); err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	argv := append(append([]string{script}, args...), p.ExtraArgs...)
-	return exec.CommandContext(ctx, p.Interpreter, argv...), cleanup, nil
+	argv := append(slices.Clone(args), p.ExtraArgs...)
+	if p.Interpreter == "" {
+		return exec.CommandContext(ctx, script, argv...), cleanup, nil
+	}
+	return exec.CommandContext(ctx, p.Interpreter, append([]string{script}, argv...)...), cleanup, nil
 }
 
 // Parse reads peer output until EOF. Sample lines must have a positive pid

@@ -40,3 +40,11 @@ func TestParseErrors(t *testing.T) {
 		assert.Error(t, err, "%s: Parse accepted %q", name, in)
 	}
 }
+
+func TestParseThroughputCPU(t *testing.T) {
+	in := `{"summary":{"mode":"throughput","n":3,"concurrency":2,"elapsed_ns":9,"cpu_ns":700,"children_cpu_ns":800}}` + "\n"
+	_, sum, err := Parse(strings.NewReader(in), nil)
+	require.NoError(t, err)
+	assert.Equal(t, int64(700), sum.CPUNS, "the driver's own CPU")
+	assert.Equal(t, int64(800), sum.ChildCPUNS, "its children's")
+}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/childloop/childloop/bench/internal/peerrun"
 )
 
 // Env describes the machine and runtimes a result was measured on.
@@ -22,7 +24,7 @@ type Env struct {
 	NumCPU     int               `json:"num_cpu"`
 	Kernel     string            `json:"kernel"`    // uname -srm
 	CPUModel   string            `json:"cpu_model"` // from /proc/cpuinfo
-	Runtimes   map[string]string `json:"runtimes"`  // peer runtime → version, or "not installed"
+	Runtimes   map[string]string `json:"runtimes"`  // peer runtime (or "C compiler") → version, or "not installed"
 	Nofile     [2]uint64         `json:"nofile"`    // RLIMIT_NOFILE soft, hard during the run
 }
 
@@ -41,6 +43,12 @@ func gatherEnv(ctx context.Context) Env {
 	}
 	for _, rt := range []string{"node", "python3"} {
 		e.Runtimes[rt] = runtimeVersion(ctx, rt)
+	}
+	// The compiler of the C row's driver.
+	if cc, err := peerrun.CCompiler(); err != nil {
+		e.Runtimes["C compiler"] = "not installed"
+	} else {
+		e.Runtimes["C compiler"] = runtimeVersion(ctx, cc)
 	}
 	var lim syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil {
@@ -66,7 +74,8 @@ func cpuModel() string {
 	return "unknown"
 }
 
-// runtimeVersion runs `name --version`, or says it is not installed.
+// runtimeVersion runs `name --version` and returns the first line, or says
+// name is not installed.
 func runtimeVersion(ctx context.Context, name string) string {
 	path, err := exec.LookPath(name)
 	if err != nil {
@@ -78,7 +87,9 @@ func runtimeVersion(ctx context.Context, name string) string {
 	if err != nil {
 		return "error: " + err.Error()
 	}
-	return strings.TrimSpace(string(out))
+	// The first line: a compiler goes on with its licence.
+	first, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return first
 }
 
 // String is the one-line machine description used in titles.

@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -34,7 +35,7 @@ func TestQuickEndToEnd(t *testing.T) {
 		"-sections", "latency,scale,throughput,output,many"}, &stdout, &stderr)
 	t.Logf("stdout:\n%s", stdout.String())
 	require.Zero(t, code, "Main's exit status; stderr:\n%s", stderr.String())
-	for _, want := range []string{"Latency:", "Scale:", "Throughput:", "Output:", "pidfd + epoll (floor)", "Verdict for childloop",
+	for _, want := range []string{"Latency:", "Scale:", "Throughput, /bin/true:", "Throughput, static true:", "Output:", "pidfd + epoll (floor)", "Verdict for childloop",
 		"output (higher is faster): childloop capture", "Many:", "wall time"} {
 		assert.Contains(t, stdout.String(), want, "stdout")
 	}
@@ -109,17 +110,7 @@ func checkResult(t *testing.T, res *reaplat.Result) {
 			assert.Len(t, p.Samples, o.ScaleN, "scale %s: point %d's samples", row.Method, i)
 		}
 	}
-	assert.GreaterOrEqual(t, len(res.Throughput), 4, "throughput rows")
-	for _, row := range res.Throughput {
-		if row.Skipped != "" {
-			continue
-		}
-		assert.Empty(t, row.Error, "throughput %+v", row)
-		assert.Positive(t, row.ElapsedNS, "throughput %+v", row)
-		assert.Positive(t, row.PerSecond, "throughput %+v", row)
-		assert.Equal(t, o.Total, row.Total, "throughput %+v", row)
-		assert.Len(t, row.Rounds, 2, "throughput %+v", row)
-	}
+	checkThroughput(t, res)
 	require.Len(t, res.Output, len(outputs), "output rows")
 	for i, m := range outputs {
 		row := res.Output[i]
@@ -132,6 +123,41 @@ func checkResult(t *testing.T, res *reaplat.Result) {
 		assert.Len(t, row.Rounds, 2, "output %+v", row)
 		assert.Positive(t, row.MBps, "output %+v", row)
 		assert.Positive(t, row.ElapsedNS, "output %+v", row)
+	}
+}
+
+// checkThroughput validates the throughput section of a -quick result:
+// one table per child program, each with every throughput row, and every
+// row that ran with its rounds and the parent's CPU.
+func checkThroughput(t *testing.T, res *reaplat.Result) {
+	t.Helper()
+	var want []string
+	for _, m := range methods.Rows() {
+		if m.Throughput != nil {
+			want = append(want, m.Name)
+		}
+	}
+	require.Len(t, res.Throughput, 2, "throughput tables: /bin/true and the static true")
+	assert.Equal(t, "/bin/true", res.Throughput[0].Child.Name)
+	assert.True(t, res.Throughput[1].Child.Static, "the second table's child: %+v", res.Throughput[1].Child)
+	for _, tab := range res.Throughput {
+		if tab.Skipped != "" {
+			assert.Equal(t, "arm64", runtime.GOARCH, "%s skipped (%s) where it has a static true", tab.Child.Name, tab.Skipped)
+			continue
+		}
+		require.Len(t, tab.Rows, len(want), "%s: throughput rows", tab.Child.Name)
+		for i, row := range tab.Rows {
+			assert.Equal(t, want[i], row.Method, "%s: row %d", tab.Child.Name, i)
+			if row.Skipped != "" {
+				continue
+			}
+			assert.Empty(t, row.Error, "throughput %s: %+v", tab.Child.Name, row)
+			assert.Positive(t, row.ElapsedNS, "throughput %s: %+v", tab.Child.Name, row)
+			assert.Positive(t, row.PerSecond, "throughput %s: %+v", tab.Child.Name, row)
+			assert.Positive(t, row.SelfCPUNS, "throughput %s: %+v", tab.Child.Name, row)
+			assert.Equal(t, res.Options.Total, row.Total, "throughput %s: %+v", tab.Child.Name, row)
+			assert.Len(t, row.Rounds, 2, "throughput %s: %+v", tab.Child.Name, row)
+		}
 	}
 }
 

@@ -129,30 +129,6 @@ func markdownScale(w io.Writer, r *Result) {
 	mdNotes(w, notes)
 }
 
-func markdownThroughput(w io.Writer, r *Result) {
-	floor, osExec := throughputRefs(r)
-	fmt.Fprintf(w, "\nThroughput: spawn and reap `/bin/true`, %d in flight, %d per row in %s "+
-		"(median round), with CPU per child from `getrusage` (this process; the reaped children, a peer's own process included):\n",
-		r.Options.Concurrency, r.Options.Total, inRounds(r.Options.Rounds))
-	var rows [][]string
-	var notes []Row
-	for _, row := range r.Throughput {
-		if !ran(row.RowStatus) {
-			notes = append(notes, row.Row)
-			continue
-		}
-		self := us(time.Duration(row.SelfCPUNS))
-		if row.OutOfProcess {
-			self = "(peer)"
-		}
-		rows = append(rows, []string{mdCell(row.Method), fmt.Sprintf("%.0f", row.PerSecond),
-			fmt.Sprintf("%.0f–%.0f", slices.Min(row.Rounds), slices.Max(row.Rounds)),
-			ratioOf(row.PerSecond, floor), ratioOf(row.PerSecond, osExec), self, us(time.Duration(row.ChildCPUNS))})
-	}
-	mdTable(w, []string{"method", "children/s", "rounds min–max", "vs floor", "vs exec.Cmd", "CPU µs/child: this process", "children"}, rows)
-	mdNotes(w, notes)
-}
-
 func markdownOutput(w io.Writer, r *Result) {
 	ref := outputRef(r)
 	fmt.Fprintf(w, "\nOutput: %s, with CPU per MiB from `getrusage` (this process; the reaped children, a peer's own process included):\n",

@@ -33,7 +33,7 @@ type Options struct {
 	ScaleMax    int            `json:"scale_max"`   // largest idle-children level
 	ScaleN      int            `json:"scale_n"`     // measured exits per scale level
 	Concurrency int            `json:"concurrency"` // throughput children in flight
-	Total       int            `json:"total"`       // throughput children in all, per method
+	Total       int            `json:"total"`       // throughput children in all, per method and child program
 	OutputMiB   int            `json:"output_mib"`  // output: MiB the measured child writes
 	Rounds      int            `json:"rounds"`      // interleaved rounds of every section
 	Quick       bool           `json:"quick"`       // smoke-test sizes
@@ -90,7 +90,7 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	fs.IntVar(&o.ScaleMax, "scale-max", 10000, "largest number of idle children in the scale section")
 	fs.IntVar(&o.ScaleN, "scale-n", 200, "measured exits per method and idle level in the scale section")
 	fs.IntVar(&o.Concurrency, "c", 64, "throughput: children in flight")
-	fs.IntVar(&o.Total, "total", 3000, "throughput: children in all, per method")
+	fs.IntVar(&o.Total, "total", 3000, "throughput: children in all, per method and child program (/bin/true, the static true)")
 	fs.IntVar(&o.OutputMiB, "output-mib", 256, "output: MiB the child writes to its stdout, per method and round (after a warm-up child of a sixteenth of it)")
 	fs.IntVar(&o.Rounds, "rounds", 10, "latency and throughput: rounds, each running every method once in rotated order on n/rounds exits (latency; scale-n/rounds per scale level; samples pooled) or total/rounds children (throughput, median round shown)")
 	fs.BoolVar(&o.Markdown, "markdown", false, "print the tables and the verdict as Markdown (the README's measured section) instead of plain text")

@@ -21,7 +21,7 @@ type plan struct {
 type stepKey struct {
 	section string // SectionLatency, SectionScale, SectionThroughput, SectionOutput, or stepGrow/stepRelease
 	row     string // row name; empty for the idle pool's steps
-	level   int    // scale: idle children around
+	level   int    // scale: idle children around; throughput: the child program's index
 }
 
 // Steps of the scale section that are not a row's.
@@ -61,6 +61,7 @@ const (
 	priorRelease   = 60 * time.Microsecond   // one idle child released and reaped
 	priorChild     = 600 * time.Microsecond  // one throughput child
 	priorPeerChild = 1000 * time.Microsecond // the same in a peer runtime
+	staticShare    = 5                       // a static true costs a fifth of a /bin/true
 	priorMiB       = 500 * time.Microsecond  // one MiB of output read
 	priorPeerMiB   = 1500 * time.Microsecond // the same in a peer runtime
 	priorManyChild = 300 * time.Microsecond  // many: one child started, released and reaped
@@ -92,6 +93,15 @@ func (p *plan) done(s *step, d time.Duration) {
 func (p *plan) drop(section, row string) {
 	for _, s := range p.steps {
 		if s.state == pending && s.key.section == section && (row == "" || s.key.row == row) {
+			s.state = dropped
+		}
+	}
+}
+
+// dropStep gives up the pending steps with key.
+func (p *plan) dropStep(key stepKey) {
+	for _, s := range p.steps {
+		if s.state == pending && s.key == key {
 			s.state = dropped
 		}
 	}
@@ -146,7 +156,9 @@ func newPlan(opts Options, rows []harness.Row) *plan {
 	p := &plan{}
 	var lat, scale, thr, out []harness.Row
 	for _, r := range rows {
-		if r.Check() != nil {
+		// Only the rows of the sections that run are checked: a check
+		// may be costly (the C row compiles its driver).
+		if !inSections(opts, r) || r.Check() != nil {
 			continue
 		}
 		if r.Latency != nil {
@@ -194,12 +206,17 @@ func newPlan(opts Options, rows []harness.Row) *plan {
 	if opts.Has(SectionThroughput) {
 		for round := range opts.Rounds {
 			n := share(opts.Total, opts.Rounds, round)
-			for _, r := range thr {
-				prior := time.Duration(n) * priorChild
-				if r.Peer {
-					prior = priorPeerStart + time.Duration(n)*priorPeerChild
+			for c := range throughputChildCount() {
+				for _, r := range thr {
+					perChild, start := priorChild, time.Duration(0)
+					if r.Peer {
+						perChild, start = priorPeerChild, priorPeerStart
+					}
+					if c > 0 { // the static true
+						perChild /= staticShare
+					}
+					p.add(stepKey{SectionThroughput, r.Name, c}, n, 0, start+time.Duration(n)*perChild)
 				}
-				p.add(stepKey{SectionThroughput, r.Name, 0}, n, 0, prior)
 			}
 		}
 	}
@@ -217,7 +234,7 @@ func newPlan(opts Options, rows []harness.Row) *plan {
 	}
 	if opts.Has(SectionMany) {
 		for _, r := range rows {
-			if r.Check() != nil || (r.Many == nil && r.ManyPeer == nil) {
+			if r.Many == nil && r.ManyPeer == nil || r.Check() != nil {
 				continue
 			}
 			for _, n := range opts.ManyN {
@@ -226,6 +243,15 @@ func newPlan(opts Options, rows []harness.Row) *plan {
 		}
 	}
 	return p
+}
+
+// inSections reports whether r takes part in a section that opts runs.
+func inSections(opts Options, r harness.Row) bool {
+	return opts.Has(SectionLatency) && r.Latency != nil ||
+		opts.Has(SectionScale) && r.Scale && r.Latency != nil ||
+		opts.Has(SectionThroughput) && r.Throughput != nil ||
+		opts.Has(SectionOutput) && r.Output != nil ||
+		opts.Has(SectionMany) && (r.Many != nil || r.ManyPeer != nil)
 }
 
 // scaleWarmup is the scale section's warm-up per round and level: fewer

@@ -31,6 +31,13 @@ func TestPlanEstimates(t *testing.T) {
 	p.add(b, 10, 10, time.Second)
 	p.drop(SectionLatency, "")
 	assert.Nil(t, p.next(b), `drop(section, "") left a step`)
+
+	dyn, static := stepKey{SectionThroughput, "a", 0}, stepKey{SectionThroughput, "a", 1}
+	p.add(dyn, 10, 0, time.Second)
+	p.add(static, 10, 0, time.Second)
+	p.dropStep(static)
+	assert.Nil(t, p.next(static), "a dropped step was handed out")
+	assert.NotNil(t, p.next(dyn), "dropStep dropped the row's other child")
 }
 
 func TestNewPlanCoversEveryStep(t *testing.T) {
@@ -38,7 +45,9 @@ func TestNewPlanCoversEveryStep(t *testing.T) {
 	require.NoError(t, err)
 	opts.Sections = append(opts.Sections, SectionOutput)
 	lat := func(context.Context, harness.LatencyConfig) ([]harness.Sample, error) { return nil, nil }
-	tp := func(context.Context, harness.ThroughputConfig) (time.Duration, error) { return 0, nil }
+	tp := func(context.Context, harness.ThroughputConfig) (harness.ThroughputRun, error) {
+		return harness.ThroughputRun{}, nil
+	}
 	out := func(context.Context, harness.OutputConfig) (time.Duration, error) { return 0, nil }
 	rows := []harness.Row{
 		{Name: "scales", Scale: true, Latency: lat, Throughput: tp, Output: out},
@@ -53,7 +62,8 @@ func TestNewPlanCoversEveryStep(t *testing.T) {
 		assert.Positive(t, s.units, "step %+v: no units", s)
 	}
 	levels := len(opts.Levels()) // -quick: 1 and 100
-	want := map[string]int{SectionLatency: 2 * 2, stepGrow: levels, SectionScale: levels * 2, stepRelease: 1, SectionThroughput: 2, SectionOutput: 2 * 2}
+	want := map[string]int{SectionLatency: 2 * 2, stepGrow: levels, SectionScale: levels * 2, stepRelease: 1,
+		SectionThroughput: 2 * throughputChildCount(), SectionOutput: 2 * 2}
 	for k, n := range want {
 		assert.Equal(t, n, count[k], "%s steps (all: %v)", k, count)
 	}

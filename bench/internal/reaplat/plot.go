@@ -19,11 +19,13 @@ import (
 // the CPU bars on the right. Legends sit beside the panels, not over the
 // curves: with 15 rows any corner of the CDF would hide some of them.
 const (
-	pageW, pageH = 16 * vg.Inch, 19 * vg.Inch
-	plotShare    = 0.60 // of the width, for the panels; the rest is legends
-	latencyShare = 0.40 // of the height
-	scaleShare   = 0.28
-	pad          = 10 // points
+	pageW       = 16 * vg.Inch
+	plotShare   = 0.60 // of the width, for the panels; the rest is legends
+	latencyH    = 7.6 * vg.Inch
+	scaleH      = 5.3 * vg.Inch
+	throughputH = 9 * vg.Inch // two bars per row, one per child program
+	pageH       = latencyH + scaleH + throughputH
+	pad         = 10 // points
 )
 
 // writePlot draws the page into dir/PNGFile and returns the path. A section
@@ -39,11 +41,14 @@ func writePlot(dir string, r *Result) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	thrH := pageH * (1 - latencyShare - scaleShare)
-	// One bar per row in what is left of the band after its title and
-	// axis; the bar takes 60% of its slot.
-	slot := (thrH - vg.Points(90)) / vg.Length(max(len(throughputRows(r, order)), 1))
-	rate, cpu, err := throughputPlots(r, st, order, slot*0.6)
+	// One slot per row in what is left of the band after its title (up
+	// to four lines) and axis: one bar takes 60% of it, or two 38% each.
+	slot := (throughputH - vg.Points(130)) / vg.Length(max(len(throughputNames(r, order)), 1))
+	width := slot * 0.6
+	if len(throughputTables(r)) > 1 {
+		width = slot * 2 * (barSpread - 0.01)
+	}
+	rate, cpu, err := throughputPlots(r, st, order, width)
 	if err != nil {
 		return "", err
 	}
@@ -53,8 +58,8 @@ func writePlot(dir string, r *Result) (string, error) {
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
 	split := pageW * plotShare
-	latTop, scaleTop := pageH, pageH*(1-latencyShare)
-	thrTop := scaleTop - pageH*scaleShare
+	latTop, scaleTop := pageH, pageH-latencyH
+	thrTop := scaleTop - scaleH
 	band := func(top, bottom, left, right vg.Length) draw.Canvas {
 		p := vg.Points(pad)
 		return draw.Crop(dc, left+p, right-pageW-p, bottom+p, top-pageH-p)
@@ -129,8 +134,15 @@ func drawNote(c draw.Canvas, top vg.Length, paragraphs []string) {
 	}
 }
 
-// newPanel returns a plot with the common styling.
+// newPanel returns a plot with the common styling and a grid.
 func newPanel(title, x, y string) *plot.Plot {
+	p := styledPanel(title, x, y)
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// styledPanel returns a plot with the common styling.
+func styledPanel(title, x, y string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
 	p.Title.TextStyle.Font.Size = vg.Points(13)
@@ -140,7 +152,6 @@ func newPanel(title, x, y string) *plot.Plot {
 	p.Y.Label.TextStyle.Font.Size = vg.Points(11)
 	p.X.Tick.Label.Font.Size = vg.Points(10)
 	p.Y.Tick.Label.Font.Size = vg.Points(10)
-	p.Add(plotter.NewGrid())
 	return p
 }
 

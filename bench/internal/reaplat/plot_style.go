@@ -77,8 +77,10 @@ func styles(r *Result) (map[string]rowStyle, []Row) {
 	for _, row := range r.Scale {
 		add(row.Row)
 	}
-	for _, row := range r.Throughput {
-		add(row.Row)
+	for _, t := range r.Throughput {
+		for _, row := range t.Rows {
+			add(row.Row)
+		}
 	}
 	m := map[string]rowStyle{}
 	var order []Row

@@ -95,6 +95,14 @@ func (pr *progress) drop(section, row string) {
 	pr.plan.drop(section, row)
 }
 
+// dropStep gives up the pending steps with key: one row of a section
+// with several variants (the throughput section's children).
+func (pr *progress) dropStep(key stepKey) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.plan.dropStep(key)
+}
+
 // finish ends the display with the total time.
 func (pr *progress) finish() {
 	if pr.stop != nil {

@@ -12,16 +12,16 @@ import (
 
 // Result is everything one run measured; it is what reaplat.json holds.
 type Result struct {
-	Env        Env             `json:"env"`
-	Options    Options         `json:"options"`
-	Latency    []LatencyRow    `json:"latency,omitempty"`
-	Scale      []ScaleRow      `json:"scale,omitempty"`
-	Throughput []ThroughputRow `json:"throughput,omitempty"`
-	Output     []OutputRow     `json:"output,omitempty"`
-	Many       []ManyRow       `json:"many,omitempty"`
-	ManyChild  string          `json:"many_child,omitempty"`  // the many section's child program
-	ManyLimits string          `json:"many_limits,omitempty"` // the limits that bound N there
-	WallNS     int64           `json:"wall_ns"`
+	Env        Env               `json:"env"`
+	Options    Options           `json:"options"`
+	Latency    []LatencyRow      `json:"latency,omitempty"`
+	Scale      []ScaleRow        `json:"scale,omitempty"`
+	Throughput []ThroughputTable `json:"throughput,omitempty"` // one per child program
+	Output     []OutputRow       `json:"output,omitempty"`
+	Many       []ManyRow         `json:"many,omitempty"`
+	ManyChild  string            `json:"many_child,omitempty"`  // the many section's child program
+	ManyLimits string            `json:"many_limits,omitempty"` // the limits that bound N there
+	WallNS     int64             `json:"wall_ns"`
 }
 
 // RowStatus says why a row has no numbers; both empty means it ran.
@@ -60,6 +60,24 @@ type ScalePoint struct {
 	Samples []harness.Sample `json:"samples,omitempty"`
 }
 
+// ThroughputChild is one child program of the throughput section.
+type ThroughputChild struct {
+	Name    string          `json:"name"`    // short label: "/bin/true", "static true"
+	Desc    string          `json:"desc"`    // what it is, for headings
+	Static  bool            `json:"static"`  // the static true: the one that hides least of the parent's cost
+	Program harness.Program `json:"program"` // what the rows ran
+}
+
+// ThroughputTable is the throughput section for one child program: every
+// row with a Throughput function, in table order. Skipped says why the
+// child did not run (no static true for this architecture); Rows is then
+// empty.
+type ThroughputTable struct {
+	Child   ThroughputChild `json:"child"`
+	Skipped string          `json:"skipped,omitempty"`
+	Rows    []ThroughputRow `json:"rows,omitempty"`
+}
+
 // ThroughputRow is one method in the throughput section. The total is
 // split into rounds that interleave with the other methods' rounds, so that
 // a slow spell of a shared machine lands on every method rather than on one;
@@ -71,13 +89,14 @@ type ThroughputRow struct {
 	ElapsedNS   int64     `json:"elapsed_ns"` // all rounds
 	Rounds      []float64 `json:"rounds"`     // children/s of each round, in run order
 	PerSecond   float64   `json:"per_second"` // median of Rounds
-	// CPU time per child over all rounds (getrusage): the measuring
-	// process's own (for a peer row, only the idle harness: the peer's
-	// time is in ChildCPUNS) and that of the reaped children, which for an
-	// in-process row is everything from clone to exit, exec included.
+	// CPU time per child over all rounds (getrusage): the spawning and
+	// reaping process's own and that of the children it reaped, from
+	// clone to exit, exec included. For an in-process row reaplat reads
+	// them itself; a peer row's driver reports its own
+	// (harness.ThroughputRun).
 	SelfCPUNS    int64 `json:"self_cpu_ns_per_child,omitempty"`
 	ChildCPUNS   int64 `json:"child_cpu_ns_per_child,omitempty"`
-	OutOfProcess bool  `json:"out_of_process,omitempty"` // a peer: its own CPU is in ChildCPUNS
+	OutOfProcess bool  `json:"out_of_process,omitempty"` // a peer: its CPU times are its driver's report
 }
 
 // OutputRow is one method in the output section: one child per round

@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/childloop/childloop/bench/internal/harness"
 	"github.com/childloop/childloop/bench/internal/stats"
 )
 
@@ -159,47 +158,6 @@ func printScale(w io.Writer, r *Result) {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
-	printNotes(w, notes)
-}
-
-// throughputRefs returns the children/s of the floor and os/exec rows, 0
-// for one that did not run: the throughput table's two ratio columns.
-func throughputRefs(r *Result) (floor, osExec float64) {
-	for _, row := range r.Throughput {
-		switch {
-		case row.Floor:
-			floor = row.PerSecond
-		case row.Ref == harness.RefExec:
-			osExec = row.PerSecond
-		}
-	}
-	return floor, osExec
-}
-
-func printThroughput(w io.Writer, r *Result) {
-	floor, osExec := throughputRefs(r)
-	fmt.Fprintf(w, "\nThroughput: spawn+reap /bin/true, %d in flight, %d per method in %s (median round shown)\n\n",
-		r.Options.Concurrency, r.Options.Total, inRounds(r.Options.Rounds))
-	width := nameWidth(len(r.Throughput), func(i int) string { return r.Throughput[i].Method })
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%-*s\tchildren/s\trounds min–max\tvs pidfd row\tvs exec.Cmd\tCPU µs/child: self\tchildren\t\n", width, "method")
-	var notes []string
-	for _, row := range r.Throughput {
-		if row.Skipped != "" || row.Error != "" {
-			notes = append(notes, noteLine(width, row.Row))
-			continue
-		}
-		self := us(time.Duration(row.SelfCPUNS))
-		if row.OutOfProcess {
-			self = "(peer)"
-		}
-		fmt.Fprintf(tw, "%-*s\t%.0f\t%.0f–%.0f\t%s\t%s\t%s\t%s\t\n", width, row.Method, row.PerSecond,
-			slices.Min(row.Rounds), slices.Max(row.Rounds), ratioOf(row.PerSecond, floor), ratioOf(row.PerSecond, osExec),
-			self, us(time.Duration(row.ChildCPUNS)))
-	}
-	tw.Flush()
-	fmt.Fprintln(w, "\n  CPU µs/child (getrusage): self = this process, children = the reaped children from clone to exit,")
-	fmt.Fprintln(w, "  exec of /bin/true included; for a peer row the peer process and its children are both in children.")
 	printNotes(w, notes)
 }
 

@@ -8,7 +8,8 @@ import (
 	"github.com/childloop/childloop/bench/internal/stats"
 )
 
-// verdict sums a run up in one line per section: childloop's default row
+// verdict sums a run up in one line per section (the throughput section:
+// one per child program): childloop's default row
 // as ratios to the reference rows (harness.Row.Ref: the floor, exec.Cmd,
 // Node, asyncio) measured in the same run. It returns the default row's
 // name and the lines; none when the default row did not run (-methods).
@@ -31,9 +32,9 @@ func verdict(r *Result) (name string, lines []string) {
 		name = n
 		lines = append(lines, line)
 	}
-	if line, n, ok := throughputVerdict(r); ok {
+	if ls, n := throughputVerdict(r); len(ls) > 0 {
 		name = n
-		lines = append(lines, line)
+		lines = append(lines, ls...)
 	}
 	if line, n, ok := outputVerdict(r); ok {
 		if name == "" {
@@ -108,35 +109,6 @@ func scaleVerdict(r *Result) (line, name string, ok bool) {
 	}
 	line = fmt.Sprintf("scale (lower is faster): p50 next to %d idle children %s µs = %s; %s its p50 next to %d",
 		last.Idle, us(last.Summary.P50), strings.Join(refs, ", "), times(last.Summary.P50, first.Summary.P50), first.Idle)
-	return line, d.Method, true
-}
-
-// throughputVerdict compares children/s and, with the in-process
-// references, this process's CPU time per child.
-func throughputVerdict(r *Result) (line, name string, ok bool) {
-	var d ThroughputRow
-	for _, row := range r.Throughput {
-		if row.Default && ran(row.RowStatus) && row.PerSecond > 0 {
-			d, ok = row, true
-		}
-	}
-	if !ok {
-		return "", "", false
-	}
-	var rates, cpu []string
-	for _, row := range r.Throughput {
-		if row.Ref == "" || !ran(row.RowStatus) || row.PerSecond <= 0 {
-			continue
-		}
-		rates = append(rates, timesOf(d.PerSecond, row.PerSecond)+" "+row.Ref)
-		if !row.OutOfProcess && row.SelfCPUNS > 0 {
-			cpu = append(cpu, times(time.Duration(d.SelfCPUNS), time.Duration(row.SelfCPUNS))+" "+row.Ref+"'s")
-		}
-	}
-	line = fmt.Sprintf("throughput (higher is faster): %.0f children/s = %s", d.PerSecond, strings.Join(rates, ", "))
-	if len(cpu) > 0 {
-		line += fmt.Sprintf("; this process's CPU per child %s µs = %s", us(time.Duration(d.SelfCPUNS)), strings.Join(cpu, ", "))
-	}
 	return line, d.Method, true
 }
 

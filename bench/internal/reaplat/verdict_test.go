@@ -23,11 +23,24 @@ func TestVerdict(t *testing.T) {
 			{Row: Row{Method: "floor", Floor: true, Ref: "the floor"}, Points: []ScalePoint{pt(1, 100*time.Microsecond), pt(100, 100*time.Microsecond)}},
 			{Row: Row{Method: "def", Default: true}, Points: []ScalePoint{pt(1, 100*time.Microsecond), pt(100, 120*time.Microsecond)}},
 		},
-		Throughput: []ThroughputRow{
-			{Row: Row{Method: "floor", Floor: true, Ref: "the floor"}, PerSecond: 1000, SelfCPUNS: 50000},
-			{Row: Row{Method: "def", Default: true}, PerSecond: 1500, SelfCPUNS: 100000},
-			{Row: Row{Method: "node", Ref: "Node"}, PerSecond: 500, OutOfProcess: true, SelfCPUNS: 1000},
-		},
+		Throughput: []ThroughputTable{{
+			Child: ThroughputChild{Name: "/bin/true"},
+			Rows: []ThroughputRow{
+				{Row: Row{Method: "floor", Floor: true, Ref: "the floor"}, PerSecond: 1000, SelfCPUNS: 50000},
+				{Row: Row{Method: "def", Default: true}, PerSecond: 1500, SelfCPUNS: 100000},
+				{Row: Row{Method: "exec", Ref: "exec.Cmd"}, PerSecond: 1200, SelfCPUNS: 160000},
+				{Row: Row{Method: "node", Ref: "Node"}, PerSecond: 500, OutOfProcess: true, SelfCPUNS: 1000},
+			},
+		}, {
+			Child: ThroughputChild{Name: "static", Static: true},
+			Rows: []ThroughputRow{
+				{Row: Row{Method: "floor", Floor: true, Ref: "the floor"}, PerSecond: 4000, SelfCPUNS: 50000},
+				{Row: Row{Method: "def", Default: true}, PerSecond: 3900, SelfCPUNS: 50200},
+				{Row: Row{Method: "exec", Ref: "exec.Cmd"}, PerSecond: 3000, SelfCPUNS: 80000},
+			},
+		}, {
+			Child: ThroughputChild{Name: "skipped", Static: true}, Skipped: "no such child here",
+		}},
 		Output: []OutputRow{
 			{Row: Row{Method: "capture", Default: true}, MBps: 500, SelfCPUNS: 4000},
 			{Row: Row{Method: "stream", Default: true}, MBps: 2000, SelfCPUNS: 300},
@@ -40,7 +53,10 @@ func TestVerdict(t *testing.T) {
 	want := []string{
 		"latency (lower is faster): p50 105 µs = 1.05× the floor, 0.70× exec.Cmd; p99 300 µs = 1.50× the floor",
 		"scale (lower is faster): p50 next to 100 idle children 120 µs = 1.20× the floor; 1.20× its p50 next to 1",
-		"throughput (higher is faster): 1500 children/s = 1.50× the floor, 3.00× Node; this process's CPU per child 100 µs = 2.00× the floor's",
+		"throughput, /bin/true (higher is faster): 1500 children/s = 1.50× the floor, 1.25× exec.Cmd, 3.00× Node; parent CPU per child 100 µs = " +
+			"2.00× the floor's (target ≤ 1.00×: not met), 0.62× exec.Cmd's (target ≤ 0.60×: not met), 100.00× Node's",
+		"throughput, static (higher is faster): 3900 children/s = 0.97× the floor, 1.30× exec.Cmd (target ≥ 1.30×: met); parent CPU per child 50 µs = " +
+			"1.00× the floor's (target ≤ 1.00×: met), 0.63× exec.Cmd's (target ≤ 0.60×: not met)",
 		"output (higher is faster): capture 500 MB/s = 0.50× exec.Cmd.Output, 0.31× Node, CPU per MiB 4 µs = 2.00× exec.Cmd.Output's; " +
 			"stream 2000 MB/s = 2.00× exec.Cmd.Output, 1.25× Node, CPU per MiB 0 µs = 0.15× exec.Cmd.Output's",
 	}
