@@ -94,9 +94,10 @@ type Cmd struct {
 	// once, as os/exec does.
 	Grace time.Duration
 
-	// Status is how the child ended, set by Wait: exit code or signal,
-	// resource use (Status.Usage), and why the library stopped it
-	// (Status.Cause). It stands in for os/exec's ProcessState.
+	// Status is how the child ended: exit code or signal, resource use
+	// (Status.Usage), and why the library stopped it (Status.Cause). It
+	// stands in for os/exec's ProcessState. The loop writes it before
+	// Wait returns; read it only after.
 	Status childproc.Status
 
 	ctx    context.Context // from CommandContext; immutable
