@@ -35,6 +35,10 @@ func childloopRows() []harness.Row {
 		// default's (the same strategy); left out to keep the run short.
 		childloopRow{name: "childloop KeepSigchld, pidfd",
 			mode: clKeep, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.row(!scale, !throughput),
+		// Throughput only: the default context spawned into from
+		// GOMAXPROCS goroutines instead of its loop's callbacks.
+		childloopRow{name: "childloop default (pidfd), Spawn from GOMAXPROCS goroutines", spawners: true,
+			mode: clOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.throughputRow(),
 		childloopRow{name: "childloop default, scan + raw handler",
 			mode: clOwn, strategy: knob.StrategyScan, source: knob.SourceRaw}.row(scale, throughput),
 		// Loop-thread delivery: the kernel offers SIGCHLD first to the
@@ -93,6 +97,7 @@ type childloopRow struct {
 	strategy   knob.Strategy
 	source     knob.Source
 	lockThread bool // keep the spawning and polling goroutine on one OS thread
+	spawners   bool // throughput: spawn from GOMAXPROCS goroutines, not from the callbacks
 }
 
 // row is r as a table row, in the scale and throughput sections or not.
@@ -102,6 +107,11 @@ func (r childloopRow) row(scale, throughput bool) harness.Row {
 		hr.Throughput = r.throughput
 	}
 	return hr
+}
+
+// throughputRow is r as a row of the throughput section only.
+func (r childloopRow) throughputRow() harness.Row {
+	return harness.Row{Name: r.name, Available: r.available, Throughput: r.throughput}
 }
 
 // withMany puts hr in the many section with f.
@@ -288,20 +298,89 @@ func (r childloopRow) latency(ctx context.Context, cfg harness.LatencyConfig) ([
 	return sequential(ctx, cfg, s.one)
 }
 
-// throughput spawns from GOMAXPROCS goroutines while the loop runs on its
-// own goroutine and reaps.
+// throughput spawns and reaps cfg.Total children, cfg.Concurrency in
+// flight. By default it is shaped as the hand-written floor is, and as an
+// application that owns its loop runs children: the first children are
+// spawned before the loop runs, and each death callback spawns the next,
+// on the loop goroutine (with AppSigchld, on the goroutine that tells the
+// context of SIGCHLD). With spawners, GOMAXPROCS goroutines call Spawn
+// while the loop runs on a goroutine of its own and hands each slot back
+// through a channel: the shape of a program whose workers share one
+// context, which pays Go's goroutine hand-offs on top.
 func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConfig) (harness.ThroughputRun, error) {
+	if r.spawners {
+		return r.throughputSpawners(ctx, cfg)
+	}
+	s, err := r.open()
+	if err != nil {
+		return harness.ThroughputRun{}, err
+	}
+	defer s.close()
+	// mu orders the callbacks (the signal goroutine's, with AppSigchld)
+	// after the first spawns; on the loop goroutine it is never contended.
+	var mu sync.Mutex
+	var spawned, done int
+	var firstErr error
+	finished := make(chan struct{})
+	var onExit func(*childproc.Child, childproc.Status)
+	spawn := func() {
+		for firstErr == nil && spawned-done < cfg.Concurrency && spawned < cfg.Total {
+			if firstErr = ctx.Err(); firstErr != nil {
+				break
+			}
+			if _, err := s.c.Spawn(&childproc.Cmd{Path: cfg.Child.Path, Args: cfg.Child.Args, Env: []string{}, OnExit: onExit}); err != nil {
+				firstErr = err
+				break
+			}
+			spawned++
+		}
+		if done == spawned {
+			close(finished)
+		}
+	}
+	onExit = func(_ *childproc.Child, st childproc.Status) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !st.Success() && firstErr == nil {
+			firstErr = fmt.Errorf("%s: %v", cfg.Child.Path, st)
+		}
+		done++
+		spawn()
+	}
+	start := time.Now()
+	mu.Lock()
+	spawn()
+	mu.Unlock()
+	if r.mode == clApp {
+		<-finished
+	} else {
+		for {
+			select {
+			case <-finished:
+			default:
+				if err := s.l.RunOnce(true); err != nil && firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+			break
+		}
+	}
+	elapsed := time.Since(start)
+	mu.Lock()
+	defer mu.Unlock()
+	return harness.ThroughputRun{Elapsed: elapsed}, firstErr
+}
+
+// throughputSpawners is throughput with GOMAXPROCS spawning goroutines.
+func (r childloopRow) throughputSpawners(ctx context.Context, cfg harness.ThroughputConfig) (harness.ThroughputRun, error) {
 	s, err := r.open()
 	if err != nil {
 		return harness.ThroughputRun{}, err
 	}
 	defer s.close()
 	runErr := make(chan error, 1)
-	if r.mode != clApp {
-		go func() { runErr <- s.l.Run() }()
-	} else {
-		runErr <- nil
-	}
+	go func() { runErr <- s.l.Run() }()
 	sem := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	var errOnce sync.Once
