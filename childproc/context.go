@@ -280,6 +280,7 @@ func (c *Context) deliver(ch *Child, st Status) {
 		c.mu.Lock()
 		st.Tree = ch.tree.ended(ch)
 		ch.status.Tree = st.Tree
+		c.reaper.treeEnded(ch)
 		c.mu.Unlock()
 	}
 	ch.onExit(ch, st)

@@ -205,13 +205,7 @@ func (r *pidfdReaper) removed(ch *Child) {
 func (r *pidfdReaper) flush() {
 	for _, d := range r.done {
 		if d.pid > 0 {
-			var ws unix.WaitStatus
-			for {
-				_, err := unix.Wait4(d.pid, &ws, unix.WNOHANG, nil)
-				if err != unix.EINTR {
-					break
-				}
-			}
+			reapZombie(d.pid)
 		}
 		if r.ep >= 0 {
 			_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, d.pidfd, nil)
@@ -220,6 +214,26 @@ func (r *pidfdReaper) flush() {
 	}
 	clear(r.done)
 	r.done = r.done[:0]
+}
+
+func (r *pidfdReaper) treeEnded(ch *Child) {
+	for i := range r.done {
+		if d := &r.done[i]; d.pid == ch.pid && d.pid > 0 {
+			reapZombie(d.pid)
+			d.pid = 0 // flush only closes the pidfd now
+			return
+		}
+	}
+}
+
+// reapZombie reaps pid, a zombie whose status was already read.
+func reapZombie(pid int) {
+	var ws unix.WaitStatus
+	for {
+		if _, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil); err != unix.EINTR {
+			return
+		}
+	}
 }
 
 // peek reads an exited child's status and resource usage through its
@@ -293,9 +307,10 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 			continue
 		}
 		// One waitid reaps a plain child, as a hand-written loop would.
-		// Two keep the zombie until after the callbacks: a watched
-		// process is its owner's to reap, and a process group's id must
-		// stay reserved until ended has killed the group's leftovers.
+		// A peek keeps the zombie: a watched process is its owner's to
+		// reap, and a tree child's pid (its process group's id) must stay
+		// reserved until its leftovers are killed, just before its
+		// callbacks (treeEnded reaps it then).
 		keep := ch.watch || ch.tree != nil
 		if st, done := peek(ch.pidfd, keep); done {
 			// Take the pidfd over from removed; flush closes it, and

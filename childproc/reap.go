@@ -25,6 +25,11 @@ type reaper interface {
 	removed(ch *Child)
 	// flush releases what removed deferred until after the callbacks.
 	flush()
+	// treeEnded is told that ch's tree was ended (its leftovers killed),
+	// just before its callbacks: a zombie kept so that its pid stayed
+	// reserved meanwhile is reaped now, so that the callbacks, and
+	// whatever they release, see the child gone as with any other.
+	treeEnded(ch *Child)
 	// collect reaps every child that is ready, calls ctx.forgetLocked for
 	// each, and appends the exits to out.
 	collect(out []exit) []exit
@@ -111,6 +116,7 @@ func (r *scanReaper) needsSigchld() bool { return true }
 func (r *scanReaper) added(*Child) error { return nil }
 func (r *scanReaper) removed(*Child)     {}
 func (r *scanReaper) flush()             {}
+func (r *scanReaper) treeEnded(*Child)   {}
 func (r *scanReaper) close()             {}
 
 func (r *scanReaper) collectNew(ch *Child, out []exit) []exit {
@@ -145,6 +151,7 @@ func (r *anyReaper) needsSigchld() bool { return true }
 func (r *anyReaper) added(*Child) error { return nil }
 func (r *anyReaper) removed(*Child)     {}
 func (r *anyReaper) flush()             {}
+func (r *anyReaper) treeEnded(*Child)   {}
 func (r *anyReaper) close()             {}
 
 func (r *anyReaper) collectNew(_ *Child, out []exit) []exit { return r.collect(out) }
