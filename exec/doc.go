@@ -10,9 +10,10 @@
 // concurrent Waits hold N threads and a program with about 10000 waiting
 // children dies of "thread exhaustion" (Go's default limit). Here every
 // child is spawned into a childproc.Context driven by one loop.Loop whose
-// goroutine sits in epoll_wait; Wait parks the calling goroutine on a
-// channel that the child's last callback closes on that goroutine. Waiting
-// costs a goroutine, never a thread.
+// goroutine sits in epoll_wait; Wait parks the calling goroutine until
+// the child's last callback, on that goroutine, releases it (the child is
+// reaped by then, as with os/exec). Waiting costs a goroutine, never a
+// thread.
 //
 // # The loop
 //

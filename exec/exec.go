@@ -470,8 +470,8 @@ func (c *Cmd) startStdinCopy() {
 }
 
 // Wait waits for c's child to end and for the package's pipes to reach
-// EOF (or WaitDelay), parking the calling goroutine on a channel closed
-// from the loop: no thread waits. It sets Status and returns nil on
+// EOF (or WaitDelay), parking the calling goroutine until the loop has
+// reaped the child: no thread waits. It sets Status and returns nil on
 // success, an *ExitError for a non-zero exit or a signal, the context's
 // error for a cancelled child that still exited 0, and otherwise the first
 // error of the I/O (ErrWaitDelay, a Write error, a Stdin read error).
