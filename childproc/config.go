@@ -53,7 +53,9 @@ type Config struct {
 	// child the context spawns. It has syscall.ForkExec's signature and
 	// contract: on success the child exists and has exec'd argv0; on
 	// failure no child is left behind. The pid must be a direct child of
-	// this process, so that the context may reap it.
+	// this process, so that the context may reap it. attr, and everything
+	// it points to (*attr.Sys.PidFD included), is valid only during the
+	// call: the library reuses it for later spawns.
 	Spawn func(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error)
 
 	// Tree says how far a stop (Cmd.Timeout, Cmd.Deadline, Cmd.Context,

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -97,13 +98,14 @@ func requestPidfd(sa *spawnAttr) {
 	sa.ownSys().PidFD = &sa.pidfd
 }
 
-// dropPidfd takes the pidfd request out of attr, reporting whether there
-// was one.
-func dropPidfd(attr *syscall.ProcAttr) bool {
-	if attr.Sys == nil || attr.Sys.PidFD == nil {
+// dropPidfd takes the library's own pidfd request out of sa, reporting
+// whether there was one. A pidfd the caller asked for in its SysProcAttr
+// stays: the caller's struct is never written, and the spawn then fails.
+func dropPidfd(sa *spawnAttr) bool {
+	if !sa.sysMine || sa.sys.PidFD != &sa.pidfd {
 		return false
 	}
-	attr.Sys.PidFD = nil
+	sa.sys.PidFD = nil
 	return true
 }
 
@@ -127,8 +129,9 @@ type pidfdReaper struct {
 	pidless map[int]*Child
 }
 
-// doneChild is a child whose status was read (and its callback queued)
-// but which is still a zombie until flush reaps it.
+// doneChild is a child that left the context: its pidfd (or -1 once
+// closed) and, for a tree child peeked with WNOWAIT, its pid (else 0),
+// still a zombie until treeEnded reaps it.
 type doneChild struct {
 	pid, pidfd int
 }
@@ -198,29 +201,41 @@ func (r *pidfdReaper) removed(ch *Child) {
 	ch.pidfd = -1
 }
 
-// flush reaps the zombies whose statuses were peeked, and closes their
-// pidfds. A child disowned or killed at Close was never peeked: reaping it
-// is then its new owner's business, or already done, and wait4 (WNOHANG)
-// simply finds nothing.
+// flush closes the pidfds of children that left the context. A tree
+// child's zombie (pid > 0) stays for treeEnded, which runs just before its
+// callback: a flush can come first, from a pass nested in another's
+// callbacks (AppSigchld's SigchldOccurred or Adopt) or from the end of a
+// nested dispatch, and reaping then would free the pid before the kill of
+// its group. A child disowned or killed at Close was never peeked: reaping
+// it is its new owner's business, or already done.
 func (r *pidfdReaper) flush() {
+	kept := r.done[:0]
 	for _, d := range r.done {
+		if d.pidfd >= 0 {
+			if r.ep >= 0 {
+				_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, d.pidfd, nil)
+			}
+			unix.Close(d.pidfd)
+			d.pidfd = -1
+		}
 		if d.pid > 0 {
-			reapZombie(d.pid)
+			kept = append(kept, d)
 		}
-		if r.ep >= 0 {
-			_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, d.pidfd, nil)
-		}
-		unix.Close(d.pidfd)
 	}
-	clear(r.done)
-	r.done = r.done[:0]
+	clear(r.done[len(kept):])
+	r.done = kept
 }
 
 func (r *pidfdReaper) treeEnded(ch *Child) {
-	for i := range r.done {
-		if d := &r.done[i]; d.pid == ch.pid && d.pid > 0 {
+	for i, d := range r.done {
+		if d.pid == ch.pid && d.pid > 0 {
 			reapZombie(d.pid)
-			d.pid = 0 // flush only closes the pidfd now
+			if d.pidfd >= 0 {
+				// Not flushed yet: flush only closes it now.
+				r.done[i].pid = 0
+			} else {
+				r.done = slices.Delete(r.done, i, i+1)
+			}
 			return
 		}
 	}
@@ -385,6 +400,13 @@ func (r *pidfdReaper) collectPidless(out []exit) []exit {
 
 func (r *pidfdReaper) close() {
 	r.flush()
+	// Tree zombies whose callbacks will not run now (Close came between
+	// their collect and their dispatch).
+	for _, d := range r.done {
+		reapZombie(d.pid)
+	}
+	clear(r.done)
+	r.done = r.done[:0]
 	clear(r.pidless)
 	if r.ep < 0 {
 		return

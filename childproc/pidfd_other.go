@@ -13,7 +13,7 @@ func pidfdSupported() bool { return false }
 
 func requestPidfd(*spawnAttr) {}
 
-func dropPidfd(*syscall.ProcAttr) bool { return false }
+func dropPidfd(*spawnAttr) bool { return false }
 
 func pidfdSignal(int, syscall.Signal) error { return errors.ErrUnsupported }
 

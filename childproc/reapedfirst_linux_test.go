@@ -3,10 +3,13 @@
 package childproc_test
 
 import (
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -51,4 +54,74 @@ func TestReapedBeforeCallback(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A reap pass nested in another's callbacks (AppSigchld: a callback calls
+// SigchldOccurred) must not reap a tree child whose callback is still to
+// come: its pid, its group's id, stays reserved until its leftovers are
+// killed.
+func TestNestedPassKeepsTreeZombie(t *testing.T) {
+	require.NoError(t, knob.SetStrategy(knob.StrategyPidfd))
+	defer knob.SetStrategy(knob.StrategyAuto)
+	c, err := childproc.New(nil, childproc.Config{AppSigchld: true, Tree: childproc.TreeGroup})
+	require.NoError(t, err)
+	defer c.Close()
+	zombie := func(pid int) bool {
+		st, err := testutil.ReadProcStat(pid)
+		return err == nil && st.Zombie()
+	}
+	var pids []int
+	var calls int
+	var earlyReaped, stillZombie []int
+	onExit := func(ch *childproc.Child, _ childproc.Status) {
+		calls++
+		if zombie(ch.Pid()) {
+			stillZombie = append(stillZombie, ch.Pid())
+		}
+		if calls == 1 {
+			require.NoError(t, c.SigchldOccurred()) // the nested pass
+			for _, p := range pids {
+				if p != ch.Pid() && !zombie(p) {
+					earlyReaped = append(earlyReaped, p)
+				}
+			}
+		}
+	}
+	for range 2 {
+		ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: onExit})
+		require.NoError(t, err)
+		pids = append(pids, ch.Pid())
+	}
+	deadline := time.Now().Add(hangGuard)
+	for !(zombie(pids[0]) && zombie(pids[1])) {
+		require.True(t, time.Now().Before(deadline), "children never exited")
+		time.Sleep(time.Millisecond)
+	}
+	require.NoError(t, c.SigchldOccurred()) // both in one batch
+	assert.Equal(t, 2, calls, "callbacks")
+	assert.Empty(t, earlyReaped, "tree children reaped by the nested pass before their callbacks")
+	assert.Empty(t, stillZombie, "children still zombies in their own callbacks")
+}
+
+// Out of fds at the fork, the library gives up only its own pidfd
+// request: a pidfd the caller asked for in its SysProcAttr is left as it
+// is, in a struct the library never writes, and the spawn fails.
+func TestEMFILEKeepsCallersPidfdRequest(t *testing.T) {
+	require.NoError(t, knob.SetStrategy(knob.StrategyScan))
+	defer knob.SetStrategy(knob.StrategyAuto)
+	l := childproc.StartLoop(t)
+	calls := 0
+	c, err := childproc.New(l, childproc.Config{Spawn: func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+		calls++
+		return 0, syscall.EMFILE
+	}})
+	require.NoError(t, err)
+	defer c.Close()
+	pidfd := -1
+	sys := &syscall.SysProcAttr{PidFD: &pidfd}
+	_, err = c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, SysProcAttr: sys,
+		OnExit: func(*childproc.Child, childproc.Status) {}})
+	assert.ErrorIs(t, err, syscall.EMFILE)
+	assert.Equal(t, 1, calls, "spawn attempts")
+	assert.Same(t, &pidfd, sys.PidFD, "the caller's SysProcAttr.PidFD was written")
 }

@@ -142,6 +142,7 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 	}
 	if plan.io != nil {
 		if err := c.registerIO(plan.io); err != nil {
+			tree.spawned(err) // removes a cell made for the child
 			plan.closeAll()
 			return nil, err
 		}
@@ -210,7 +211,7 @@ func (c *Context) start(path string, argv []string, sa *spawnAttr, onExit func(*
 			c.forked.Broadcast()
 		}
 	}
-	if err != nil && (errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)) && dropPidfd(attr) {
+	if err != nil && (errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)) && dropPidfd(sa) {
 		// No fd left for the pidfd: spawn without one, holding c.mu, and
 		// let the reaper watch the child through SIGCHLD (pidless).
 		if err = c.usableLocked(); err == nil {

@@ -146,10 +146,14 @@ func (c *Cmd) extra() *cmdIO {
 // closeAll closes what Start would have handed over and what Wait would
 // have closed, for a Start that fails.
 func (c *Cmd) closeAll() {
-	if c.x != nil {
-		closeDescriptors(c.x.closeAfterStart)
-		closeDescriptors(c.x.closeAfterWait)
-		c.x.closeAfterStart, c.x.closeAfterWait = nil, nil
+	if x := c.x; x != nil {
+		closeDescriptors(x.closeAfterStart)
+		closeDescriptors(x.closeAfterWait)
+		x.closeAfterStart, x.closeAfterWait = nil, nil
+		if x.stdinPipe != nil {
+			_ = x.stdinPipe.Close() // the copier's end: no copier will run
+			x.stdinPipe = nil
+		}
 	}
 }
 
@@ -217,8 +221,8 @@ func (c *Cmd) Signal(sig syscall.Signal) error {
 		return errors.New("exec: not started")
 	}
 	if c.exited.Load() {
-		// Exited; childproc may not have reaped it yet, but os/exec's
-		// Process says done once Wait may return.
+		// Exited and reaped: Wait may return, and os/exec's Process
+		// says done from then on.
 		return os.ErrProcessDone
 	}
 	return c.child.Signal(sig)
@@ -231,7 +235,9 @@ func (c *Cmd) Kill() error { return c.Signal(syscall.SIGKILL) }
 // the child has not been waited for, was killed by a signal, or its status
 // was lost; as os.ProcessState.ExitCode.
 func (c *Cmd) ExitCode() int {
-	if !c.waitCalled.Load() || c.Status.Err != nil || c.Status.Signal != 0 || c.child == nil {
+	// exited is stored after the loop wrote Status: reading it first
+	// makes this safe from any goroutine, also while Wait is parked.
+	if !c.waitCalled.Load() || !c.exited.Load() || c.Status.Err != nil || c.Status.Signal != 0 || c.child == nil {
 		return -1
 	}
 	return c.Status.Code
@@ -300,9 +306,6 @@ func (c *Cmd) Start() error {
 		c.end.Done()
 		c.runner.release()
 		c.closeAll()
-		if c.x != nil && c.x.stdinPipe != nil {
-			_ = c.x.stdinPipe.Close()
-		}
 		return spawnError(c.Path, err)
 	}
 	c.started, c.child = true, ch
@@ -471,7 +474,8 @@ func (c *Cmd) startStdinCopy() {
 
 // Wait waits for c's child to end and for the package's pipes to reach
 // EOF (or WaitDelay), parking the calling goroutine until the loop has
-// reaped the child: no thread waits. It sets Status and returns nil on
+// reaped the child: no thread waits. Status is set when it returns; it
+// returns nil on
 // success, an *ExitError for a non-zero exit or a signal, the context's
 // error for a cancelled child that still exited 0, and otherwise the first
 // error of the I/O (ErrWaitDelay, a Write error, a Stdin read error).

@@ -11,8 +11,8 @@ import (
 	"unsafe"
 )
 
-// program is everything the child needs, prepared by the parent (it may
-// live on the parent's stack). The child shares the parent's memory
+// program is everything the child needs, prepared by the parent (in a
+// pooled scratch; the probe's may live on the parent's stack). The child shares the parent's memory
 // (CLONE_VM) while the parent is suspended (CLONE_VFORK), so it reads this
 // directly and reports a failure by writing errno and stage before it exits.
 type program struct {

@@ -354,16 +354,23 @@ func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConf
 	if r.mode == clApp {
 		<-finished
 	} else {
+	wait:
 		for {
 			select {
 			case <-finished:
+				break wait
 			default:
-				if err := s.l.RunOnce(true); err != nil && firstErr == nil {
+			}
+			if err := s.l.RunOnce(true); err != nil {
+				// The loop is broken: stop here; s.close kills and
+				// reaps what is still in flight.
+				mu.Lock()
+				if firstErr == nil {
 					firstErr = err
 				}
-				continue
+				mu.Unlock()
+				break
 			}
-			break
 		}
 	}
 	elapsed := time.Since(start)
