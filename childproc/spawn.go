@@ -340,9 +340,10 @@ func (c *Context) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, 
 // exec'd; an exec failure is returned, naming the failing call, with the
 // child already reaped) but, on linux/amd64 and linux/arm64, no exec-status
 // pipe: the vfork child reports a failure through memory it shares with
-// the suspended parent. SysProcAttr fields other than Setsid, Setpgid, Pgid,
-// Credential, Pdeathsig and PidFD, other platforms, and a Go-raised RLIMIT_NOFILE go to
-// syscall.ForkExec; see the README's Known limits.
+// the suspended parent. Children get syscall.ForkExec's RLIMIT_NOFILE (the
+// soft limit from before the Go runtime raised it). SysProcAttr fields
+// other than Setsid, Setpgid, Pgid, Credential, Pdeathsig and PidFD, and
+// other platforms, go to syscall.ForkExec; see the README's Known limits.
 func ForkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error) {
 	return spawn.ForkExec(argv0, argv, attr)
 }

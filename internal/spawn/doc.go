@@ -15,8 +15,9 @@
 // vfork wake-up; there is no pipe and one sleep per spawn.
 //
 // Only what the child needs is implemented: Dir, Env, Files and, of
-// SysProcAttr, Setsid, Setpgid/Pgid, Credential, Pdeathsig and PidFD. For any other SysProcAttr field,
-// on systems other than linux/amd64 and linux/arm64, and while Go's raised
-// RLIMIT_NOFILE is in effect (see ForkExec), ForkExec falls back to
-// syscall.ForkExec.
+// SysProcAttr, Setsid, Setpgid/Pgid, Credential, Pdeathsig and PidFD, and the
+// original soft RLIMIT_NOFILE that syscall.ForkExec gives children while
+// Go's raised one is in effect (see ForkExec). For any other SysProcAttr
+// field, and on systems other than linux/amd64 and linux/arm64, ForkExec
+// falls back to syscall.ForkExec.
 package spawn

@@ -5,8 +5,11 @@ package spawn
 import "syscall"
 
 // Without the vfork primitive every spawn is syscall.ForkExec's.
-func fastEligible(*syscall.ProcAttr) bool { return false }
+func fastEligible(*syscall.ProcAttr) (nofilePlan, bool) { return nofilePlan{}, false }
 
-func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+// nofilePlan has nothing to say without the fast path.
+type nofilePlan struct{}
+
+func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, _ nofilePlan) (int, error) {
 	return syscall.ForkExec(argv0, argv, attr)
 }

@@ -4,6 +4,7 @@ package spawn
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -22,6 +23,7 @@ var helpers = map[string]testutil.Helper{
 	"fds":      helperFDs,
 	"pdeath":   helperPdeath,
 	"stdio":    helperStdio,
+	"nofile":   helperNofile,
 }
 
 // TestMain doubles as the helper-process entry point. It also makes the
@@ -138,4 +140,35 @@ func needFast(t *testing.T) {
 		t.Skip("CLONE_VM|CLONE_VFORK does not share memory under this emulator: every spawn falls back")
 	}
 	require.FailNow(t, "the CLONE_VM probe failed: every spawn falls back to syscall.ForkExec (set CHILDLOOP_EMULATED=1 if this runs under an emulator)")
+}
+
+// helperNofile runs `sh -c 'ulimit -Sn'` once through ForkExec and once
+// through syscall.ForkExec, without NofileToHard (so with the limit as the
+// Go runtime raised it), and prints both answers and whether the first
+// took the fast path.
+func helperNofile([]string) int {
+	run := func(fn func(string, []string, *syscall.ProcAttr) (int, error)) string {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return "error " + err.Error()
+		}
+		defer r.Close()
+		pid, err := fn("/bin/sh", []string{"sh", "-c", "ulimit -Sn"}, &syscall.ProcAttr{Files: []uintptr{0, w.Fd(), 2}})
+		w.Close()
+		if err != nil {
+			return "error " + err.Error()
+		}
+		out, _ := io.ReadAll(r)
+		var ws syscall.WaitStatus
+		syscall.Wait4(pid, &ws, 0, nil)
+		return strings.TrimSpace(string(out))
+	}
+	var lim syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	f0 := fastSpawns.Load()
+	fast := run(ForkExec)
+	took := fastSpawns.Load() - f0
+	slow := run(syscall.ForkExec)
+	fmt.Printf("own=%d/%d fast=%s slow=%s fastpath=%d\n", lim.Cur, lim.Max, fast, slow, took)
+	return 0
 }

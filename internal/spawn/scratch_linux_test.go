@@ -3,6 +3,7 @@
 package spawn
 
 import (
+	"fmt"
 	"reflect"
 	"syscall"
 	"testing"
@@ -40,14 +41,15 @@ func TestFastEligibleFields(t *testing.T) {
 		default:
 			t.Fatalf("field %s: kind %v not covered by the test", f.Name, v.Kind())
 		}
-		assert.Equal(t, want[f.Name], fastEligible(&syscall.ProcAttr{Sys: &sys}), "SysProcAttr.%s set", f.Name)
+		_, ok := fastEligible(&syscall.ProcAttr{Sys: &sys})
+		assert.Equal(t, want[f.Name], ok, "SysProcAttr.%s set", f.Name)
 	}
 }
 
 // Once warm, a fast spawn allocates nothing: its strings, pointer arrays
 // and program come from the scratch pool.
 func TestFastSpawnAllocs(t *testing.T) {
-	if !fastEligible(&syscall.ProcAttr{}) {
+	if _, ok := fastEligible(&syscall.ProcAttr{}); !ok {
 		t.Skip("fast path unavailable here")
 	}
 	if testutil.RaceEnabled {
@@ -63,7 +65,7 @@ func TestFastSpawnAllocs(t *testing.T) {
 	argv := []string{"true", "x", "y"}
 	var spawnErr error
 	allocs := testing.AllocsPerRun(50, func() {
-		pid, err := vforkExec("/bin/true", argv, attr)
+		pid, err := vforkExec("/bin/true", argv, attr, nofilePlan{})
 		if err != nil {
 			spawnErr = err
 			return
@@ -90,10 +92,30 @@ func TestScratchNUL(t *testing.T) {
 		{"env", "/bin/true", []string{"true"}, syscall.ProcAttr{Env: []string{"A=\x00"}}},
 		{"dir", "/bin/true", []string{"true"}, syscall.ProcAttr{Dir: "/\x00"}},
 	} {
-		_, err := vforkExec(c.path, c.argv, &c.attr)
+		_, err := vforkExec(c.path, c.argv, &c.attr, nofilePlan{})
 		assert.ErrorIs(t, err, syscall.EINVAL, c.name)
 		_, ref := syscall.ForkExec(c.path, c.argv, &c.attr)
 		assert.ErrorIs(t, ref, syscall.EINVAL, "%s: syscall.ForkExec", c.name)
 	}
 	require.NoError(t, testutil.NoChildren())
+}
+
+// A process whose soft RLIMIT_NOFILE the Go runtime raised takes the fast
+// path and gives its children the original soft limit, as
+// syscall.ForkExec does (learned once from a probe child).
+func TestFastPathRestoresNofile(t *testing.T) {
+	var saved syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &saved))
+	if saved.Max < 2048 {
+		t.Skipf("hard RLIMIT_NOFILE %d: too small to lower the soft one below it", saved.Max)
+	}
+	low := saved
+	low.Cur = 1024
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low))
+	cmd := testutil.HelperCommand(t, "nofile")
+	out, err := cmd.Output() // started with soft 1024: its runtime raises it
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &saved))
+	require.NoError(t, err)
+	want := fmt.Sprintf("own=%d/%d fast=1024 slow=1024 fastpath=1\n", saved.Max-1, saved.Max)
+	assert.Equal(t, want, string(out), "the helper's limit, its children's through ForkExec and syscall.ForkExec, fast spawns")
 }

@@ -21,22 +21,30 @@ import (
 // writing, shared with other forks of this package as syscall.ForkExec shares
 // it among its own. Everything else goes to syscall.ForkExec: SysProcAttr
 // fields other than Setsid, Setpgid, Pgid, Credential, Pdeathsig and PidFD,
-// other platforms, and a soft RLIMIT_NOFILE of exactly hard−1. That last
-// value is the one the Go runtime sets at start-up when it raises the soft
-// limit; syscall.ForkExec
-// then gives children the original soft limit, which only it knows. A program
-// that sets RLIMIT_NOFILE itself (syscall.Setrlimit) tells syscall.ForkExec
-// to leave children's limits alone, and gets the fast path.
+// and other platforms.
+//
+// RLIMIT_NOFILE: the Go runtime raises the soft limit to hard−1 at start-up
+// and syscall.ForkExec gives children the original, which only package
+// syscall knows. The fast path gives them the same: the first time it sees
+// the raised value it learns the original from a probe child spawned once
+// with syscall.ForkExec (a 129-byte program run from a memfd, exiting at
+// once; a wait4(-1) reaper in the process may see its exit). Where that
+// cannot be learned, spawns fall back to syscall.ForkExec while the limit
+// is raised. One difference remains: a program that calls
+// syscall.Setrlimit(RLIMIT_NOFILE) with exactly hard−1 after the probe
+// ran tells syscall.ForkExec to leave children alone, which the fast path
+// cannot see.
 func ForkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error) {
 	if attr == nil {
 		attr = new(syscall.ProcAttr)
 	}
-	if !fastEligible(attr) {
+	nofile, ok := fastEligible(attr)
+	if !ok {
 		fallbacks.Add(1)
 		return syscall.ForkExec(argv0, argv, attr)
 	}
 	fastSpawns.Add(1)
-	return vforkExec(argv0, argv, attr)
+	return vforkExec(argv0, argv, attr, nofile)
 }
 
 // Which path spawns took, for tests.
@@ -44,9 +52,10 @@ var fastSpawns, fallbacks atomic.Uint64
 
 // NofileToHard sets the soft RLIMIT_NOFILE to the hard limit when it is
 // hard−1, the value the Go runtime leaves after raising it at start-up. That
-// makes syscall.ForkExec stop giving children the original soft limit and
-// lets ForkExec take its fast path. Tests call it so that they exercise the
-// fast path on machines whose soft limit starts below the hard one.
+// makes syscall.ForkExec stop giving children the original soft limit, so
+// that children get the raised one whichever path spawns them, and no
+// probe child is needed. The benchmarks call it, so that every row's
+// children run with the same limit.
 func NofileToHard() error {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {

@@ -33,6 +33,7 @@ type program struct {
 	pdeath  syscall.Signal // parent-death signal, or 0
 	ppid    int            // the parent's pid, to notice it already died
 	probe   bool           // only report probeMark and exit (see sharesMemory)
+	nofile  nofilePlan     // the RLIMIT_NOFILE to set, as syscall.ForkExec would
 	pidfd   int32          // CLONE_PIDFD stores the pidfd here
 	errno   uintptr        // written by a failing child
 	stage   stage          // written by a failing child
@@ -61,24 +62,26 @@ func (s stage) String() string { return stageNames[s] }
 
 const cloneFlags = syscall.CLONE_VM | syscall.CLONE_VFORK | uintptr(syscall.SIGCHLD)
 
-// fastEligible reports whether the vfork path can honour attr exactly.
-func fastEligible(attr *syscall.ProcAttr) bool {
+// fastEligible reports whether the vfork path can honour attr exactly,
+// and the RLIMIT_NOFILE the child must be given (nofileFor).
+func fastEligible(attr *syscall.ProcAttr) (nofilePlan, bool) {
 	if !sharesMemory() {
-		return false
+		return nofilePlan{}, false
 	}
 	if sys := attr.Sys; sys != nil {
 		v := reflect.ValueOf(sys).Elem()
 		for i := range v.NumField() {
 			if !handled[i] && !v.Field(i).IsZero() {
-				return false
+				return nofilePlan{}, false
 			}
 		}
 	}
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return false
+		return nofilePlan{}, false
 	}
-	return !(lim.Max > 0 && lim.Cur == lim.Max-1)
+	child, set, ok := nofileFor(lim)
+	return nofilePlan{lim: child, set: set}, ok
 }
 
 // handled marks the SysProcAttr fields the vfork child implements, by
@@ -145,7 +148,7 @@ var (
 	probed  atomic.Int32
 )
 
-func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, nofile nofilePlan) (int, error) {
 	sc := scratches.Get().(*scratch)
 	defer sc.release()
 	if err := sc.prepare(argv0, argv, attr); err != nil {
@@ -153,6 +156,7 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error)
 	}
 	p := &sc.p
 	p.pidfd = -1
+	p.nofile = nofile
 	flags := cloneFlags
 	sys := attr.Sys
 	if sys != nil {
@@ -332,6 +336,11 @@ func runChild(p *program) {
 	// As syscall.ForkExec does: stdio slots not given are closed.
 	for i := n; i < 3; i++ {
 		syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(i), 0, 0)
+	}
+	if p.nofile.set {
+		// As syscall.ForkExec: the soft limit from before the Go runtime
+		// raised it. A failure is ignored there too.
+		syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, uintptr(unsafe.Pointer(&p.nofile.lim)), 0, 0, 0)
 	}
 	_, _, e = syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(p.path)),
 		uintptr(unsafe.Pointer(p.argv)), uintptr(unsafe.Pointer(p.envv)))

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/childloop/childloop/internal/elfmin"
 )
 
 // The many section's children: a program that blocks in read(0) until EOF
@@ -39,8 +41,8 @@ var blockerCode = []byte{
 	0x0f, 0x05,
 }
 
-// blockerELF returns the amd64 image (elf_linux.go).
-func blockerELF() []byte { return staticELF(elfAMD64, blockerCode) }
+// blockerELF returns the amd64 image (internal/elfmin).
+func blockerELF() []byte { return elfmin.Build(elfmin.AMD64, blockerCode) }
 
 // WriteBlocker returns the path of the many section's child program,
 // writing it into dir on amd64 (CatPath elsewhere), and a short

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/childloop/childloop/internal/elfmin"
 )
 
 // The throughput section's second child: a static program that exits 0 at
@@ -13,41 +15,12 @@ import (
 // makes a single system call, so the parent's own cost (spawn, notice,
 // reap) is most of what is left.
 
-// staticTrue is the program of each architecture it exists for (GOARCH),
-// with the ELF facts it is built with.
-var staticTrue = map[string]struct {
-	arch elfArch
-	code []byte
-}{
-	// mov eax, 231 (exit_group); xor edi, edi; syscall
-	"amd64": {elfAMD64, []byte{
-		0xb8, 0xe7, 0x00, 0x00, 0x00,
-		0x31, 0xff,
-		0x0f, 0x05,
-	}},
-	// movz x0, #0; movz x8, #94 (exit_group); svc #0 — little-endian words
-	"arm64": {elfARM64, []byte{
-		0x00, 0x00, 0x80, 0xd2,
-		0xc8, 0x0b, 0x80, 0xd2,
-		0x01, 0x00, 0x00, 0xd4,
-	}},
-}
-
 // HasStaticTrue reports whether WriteStaticTrue has a program for this
 // architecture (amd64 and arm64).
-func HasStaticTrue() bool {
-	_, ok := staticTrue[runtime.GOARCH]
-	return ok
-}
+func HasStaticTrue() bool { return staticTrueELF(runtime.GOARCH) != nil }
 
 // staticTrueELF returns the image for goarch, or nil.
-func staticTrueELF(goarch string) []byte {
-	p, ok := staticTrue[goarch]
-	if !ok {
-		return nil
-	}
-	return staticELF(p.arch, p.code)
-}
+func staticTrueELF(goarch string) []byte { return elfmin.ExitZero(goarch) }
 
 // WriteStaticTrue writes the static true into dir and returns its path and
 // a short description for the tables. Where HasStaticTrue is false it
