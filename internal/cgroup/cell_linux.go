@@ -128,7 +128,7 @@ func (c *Cell) Populated() (bool, error) {
 	var n int
 	var err error
 	if c.events >= 0 {
-		if n, err = preadFull(c.events, buf[:]); err != nil {
+		if n, err = readFull(c.events, buf[:]); err != nil {
 			err = &fs.PathError{Op: "read", Path: c.dir + "/cgroup.events", Err: err}
 		}
 	} else {
@@ -164,7 +164,7 @@ func (c *Cell) EventsFD() (int, error) {
 		// A new descriptor polls ready until its first read: read it once,
 		// so that it wakes its poller only on a change.
 		var buf [64]byte
-		if _, err := preadFull(fd, buf[:]); err != nil {
+		if _, err := readFull(fd, buf[:]); err != nil {
 			unix.Close(fd)
 			return -1, &fs.PathError{Op: "read", Path: c.dir + "/cgroup.events", Err: err}
 		}

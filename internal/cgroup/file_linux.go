@@ -27,30 +27,13 @@ func readAt(dirfd int, dir, name string, buf []byte) (int, error) {
 	return n, nil
 }
 
-// readFull reads fd into buf until EOF or buf is full. Reads of cgroup
-// files go through the kernel's seq_file, which returns one record (or a
-// page) per call: a single read may give less than the whole file.
+// readFull reads fd from offset 0 into buf until EOF or buf is full. Reads
+// of cgroup files go through the kernel's seq_file, which returns one
+// record (or a page) per call: a single read may give less than the whole
+// file. Reading at explicit offsets serves a freshly opened file and one
+// kept open and read again alike (cgroup.events: reading it also re-arms
+// its poll notification).
 func readFull(fd int, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := unix.Read(fd, buf[n:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return n, err
-		}
-		if m == 0 {
-			break
-		}
-		n += m
-	}
-	return n, nil
-}
-
-// preadFull is readFull from offset 0, for a descriptor kept open and read
-// again (cgroup.events: reading it also re-arms its poll notification).
-func preadFull(fd int, buf []byte) (int, error) {
 	n := 0
 	for n < len(buf) {
 		m, err := unix.Pread(fd, buf[n:], int64(n))

@@ -1,9 +1,7 @@
 package reaplat
 
 import (
-	"bufio"
 	"context"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -11,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/childloop/childloop/bench/internal/machine"
 	"github.com/childloop/childloop/bench/internal/peerrun"
 )
 
@@ -37,8 +36,8 @@ func gatherEnv(ctx context.Context) Env {
 		GoVersion:  runtime.Version(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		NumCPU:     runtime.NumCPU(),
-		Kernel:     kernel(),
-		CPUModel:   cpuModel(),
+		Kernel:     machine.Kernel(),
+		CPUModel:   machine.CPUModel(),
 		Runtimes:   map[string]string{},
 	}
 	for _, rt := range []string{"node", "python3"} {
@@ -55,23 +54,6 @@ func gatherEnv(ctx context.Context) Env {
 		e.Nofile = [2]uint64{uint64(lim.Cur), uint64(lim.Max)} // int64 on some BSDs
 	}
 	return e
-}
-
-// cpuModel returns the first "model name" of /proc/cpuinfo, or "unknown".
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
 }
 
 // runtimeVersion runs `name --version` and returns the first line, or says

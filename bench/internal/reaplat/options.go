@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/childloop/childloop/bench/internal/machine"
 )
 
 // Section names accepted by -sections.
@@ -103,17 +105,11 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	if o.Quick {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		quick := map[string]*int{"n": &o.N, "warmup": &o.Warmup, "scale-max": &o.ScaleMax,
-			"scale-n": &o.ScaleN, "c": &o.Concurrency, "total": &o.Total, "output-mib": &o.OutputMiB, "rounds": &o.Rounds}
-		small := map[string]int{"n": 100, "warmup": 10, "scale-max": 100, "scale-n": 20, "c": 16, "total": 200, "output-mib": 16, "rounds": 1}
-		for name, p := range quick {
-			if !set[name] {
-				*p = small[name]
-			}
-		}
-		if !set["many-n"] {
+		machine.QuickDefaults(fs,
+			map[string]*int{"n": &o.N, "warmup": &o.Warmup, "scale-max": &o.ScaleMax,
+				"scale-n": &o.ScaleN, "c": &o.Concurrency, "total": &o.Total, "output-mib": &o.OutputMiB, "rounds": &o.Rounds},
+			map[string]int{"n": 100, "warmup": 10, "scale-max": 100, "scale-n": 20, "c": 16, "total": 200, "output-mib": 16, "rounds": 1})
+		if !machine.Set(fs, "many-n") {
 			manyN = "10,100"
 		}
 	}

@@ -1,14 +1,13 @@
 package runnercmp
 
 import (
-	"bufio"
 	"os"
 	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/childloop/childloop/bench/internal/machine"
 )
 
 // Env describes the machine and the runners a result was measured on.
@@ -28,8 +27,8 @@ func gatherEnv() Env {
 	e := Env{
 		Time:      time.Now().UTC().Format(time.RFC3339),
 		NumCPU:    runtime.NumCPU(),
-		Kernel:    kernel(),
-		CPUModel:  firstField("/proc/cpuinfo", "model name"),
+		Kernel:    machine.Kernel(),
+		CPUModel:  machine.CPUModel(),
 		GoVersion: runtime.Version(),
 		Versions:  map[string]string{},
 	}
@@ -43,32 +42,4 @@ func gatherEnv() Env {
 		e.Nofile = [2]uint64{uint64(lim.Cur), uint64(lim.Max)} // int64 on some BSDs
 	}
 	return e
-}
-
-// kernel describes the running kernel as `uname -srm` does.
-func kernel() string {
-	var u unix.Utsname
-	if unix.Uname(&u) != nil {
-		return "unknown"
-	}
-	return unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:]) +
-		" " + unix.ByteSliceToString(u.Machine[:])
-}
-
-// firstField returns the value of the first "key: value" line of file
-// whose key is key, or "unknown".
-func firstField(file, key string) string {
-	f, err := os.Open(file)
-	if err != nil {
-		return "unknown"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == key {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/childloop/childloop/bench/internal/machine"
 )
 
 // Options is the parsed command line; immutable after ParseOptions.
@@ -57,13 +59,9 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	if o.Quick {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, p := range map[string]*int{"jobs": &o.Jobs, "gnu-jobs": &o.GNUJobs, "tree-jobs": &o.TreeJobs, "runs": &o.Runs, "tree-runs": &o.TreeRuns} {
-			if !set[name] {
-				*p = map[string]int{"jobs": 200, "gnu-jobs": 200, "tree-jobs": 20, "runs": 1, "tree-runs": 1}[name]
-			}
-		}
+		machine.QuickDefaults(fs,
+			map[string]*int{"jobs": &o.Jobs, "gnu-jobs": &o.GNUJobs, "tree-jobs": &o.TreeJobs, "runs": &o.Runs, "tree-runs": &o.TreeRuns},
+			map[string]int{"jobs": 200, "gnu-jobs": 200, "tree-jobs": 20, "runs": 1, "tree-runs": 1})
 	}
 	if o.P < 1 || o.Jobs < 1 || o.GNUJobs < 1 || o.TreeJobs < 1 || o.Runs < 1 || o.TreeRuns < 1 {
 		return o, errors.New("-P, -jobs, -gnu-jobs, -tree-jobs, -runs and -tree-runs must be positive")
