@@ -251,10 +251,10 @@ func reapZombie(pid int) {
 	}
 }
 
-// peek reads an exited child's status and resource usage through its
-// pidfd. With keep it does not reap (WNOWAIT), so the pid stays reserved
-// until flush; otherwise this one call reaps as well.
-func peek(pidfd int, keep bool) (st Status, done bool) {
+// waitPidfd reads an exited child's status and resource usage through its
+// pidfd and reaps it in the same call; with keep it only peeks (WNOWAIT),
+// so the pid stays reserved until treeEnded reaps it.
+func waitPidfd(pidfd int, keep bool) (st Status, done bool) {
 	var info unix.Siginfo
 	var ru syscall.Rusage
 	opts := unix.WEXITED | unix.WNOHANG
@@ -327,7 +327,7 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 		// reserved until its leftovers are killed, just before its
 		// callbacks (treeEnded reaps it then).
 		keep := ch.watch || ch.tree != nil
-		if st, done := peek(ch.pidfd, keep); done {
+		if st, done := waitPidfd(ch.pidfd, keep); done {
 			// Take the pidfd over from removed; flush closes it, and
 			// reaps a zombie that was only peeked.
 			d := doneChild{pidfd: ch.pidfd}

@@ -137,6 +137,50 @@ func setup(t *testing.T, s spec) (context.Context, *os.File) {
 	return ctx, w
 }
 
+// cmdOps is what drive needs of either package's Cmd.
+type cmdOps struct {
+	setStdio         func(stdout, stderr io.Writer)
+	run, start, wait func() error
+	output, combined func() ([]byte, error)
+}
+
+// drive runs a prepared Cmd in mode and records what both packages report
+// alike; the caller adds the exit code and the ExitError, whose types
+// differ. ready, if not nil, is closed once the child started.
+func drive(mode int, ready *os.File, c cmdOps) (outcome, error) {
+	var o outcome
+	var err error
+	var out []byte
+	var stdout, stderr bytes.Buffer
+	switch mode {
+	case modeRun:
+		c.setStdio(&stdout, &stderr)
+		err = c.run()
+	case modeOutput:
+		out, err = c.output()
+		o.Out = summary(out)
+	case modeCombined:
+		out, err = c.combined()
+		o.Out = summary(out)
+	case modeStartWait:
+		c.setStdio(&stdout, &stderr)
+		if err = c.start(); err == nil {
+			if ready != nil {
+				ready.Close()
+			}
+			err = c.wait()
+		}
+	}
+	if mode == modeRun || mode == modeStartWait {
+		o.Out, o.ErrOut = bufBytes(&stdout), bufBytes(&stderr)
+	}
+	if err != nil {
+		o.Err = err.Error()
+	}
+	o.Classes = classify(err)
+	return o, err
+}
+
 func runStd(t *testing.T, s spec, mode int) outcome {
 	ctx, ready := setup(t, s)
 	var c *stdexec.Cmd
@@ -156,36 +200,10 @@ func runStd(t *testing.T, s spec, mode int) outcome {
 		c.Stdin = s.stdin()
 	}
 	c.WaitDelay = s.delay
-	var o outcome
-	var err error
-	var out []byte
-	var stdout, stderr bytes.Buffer
-	switch mode {
-	case modeRun:
-		c.Stdout, c.Stderr = &stdout, &stderr
-		err = c.Run()
-	case modeOutput:
-		out, err = c.Output()
-		o.Out = summary(out)
-	case modeCombined:
-		out, err = c.CombinedOutput()
-		o.Out = summary(out)
-	case modeStartWait:
-		c.Stdout, c.Stderr = &stdout, &stderr
-		if err = c.Start(); err == nil {
-			if ready != nil {
-				ready.Close()
-			}
-			err = c.Wait()
-		}
-	}
-	if mode == modeRun || mode == modeStartWait {
-		o.Out, o.ErrOut = bufBytes(&stdout), bufBytes(&stderr)
-	}
-	if err != nil {
-		o.Err = err.Error()
-	}
-	o.Classes = classify(err)
+	o, err := drive(mode, ready, cmdOps{
+		setStdio: func(stdout, stderr io.Writer) { c.Stdout, c.Stderr = stdout, stderr },
+		run:      c.Run, output: c.Output, combined: c.CombinedOutput, start: c.Start, wait: c.Wait,
+	})
 	o.ExitCode = -1
 	if c.ProcessState != nil {
 		o.ExitCode = c.ProcessState.ExitCode()
@@ -216,36 +234,10 @@ func runOurs(t *testing.T, s spec, mode int) (outcome, *exec.Cmd) {
 		c.Stdin = s.stdin()
 	}
 	c.WaitDelay = s.delay
-	var o outcome
-	var err error
-	var out []byte
-	var stdout, stderr bytes.Buffer
-	switch mode {
-	case modeRun:
-		c.Stdout, c.Stderr = &stdout, &stderr
-		err = c.Run()
-	case modeOutput:
-		out, err = c.Output()
-		o.Out = summary(out)
-	case modeCombined:
-		out, err = c.CombinedOutput()
-		o.Out = summary(out)
-	case modeStartWait:
-		c.Stdout, c.Stderr = &stdout, &stderr
-		if err = c.Start(); err == nil {
-			if ready != nil {
-				ready.Close()
-			}
-			err = c.Wait()
-		}
-	}
-	if mode == modeRun || mode == modeStartWait {
-		o.Out, o.ErrOut = bufBytes(&stdout), bufBytes(&stderr)
-	}
-	if err != nil {
-		o.Err = err.Error()
-	}
-	o.Classes = classify(err)
+	o, err := drive(mode, ready, cmdOps{
+		setStdio: func(stdout, stderr io.Writer) { c.Stdout, c.Stderr = stdout, stderr },
+		run:      c.Run, output: c.Output, combined: c.CombinedOutput, start: c.Start, wait: c.Wait,
+	})
 	o.ExitCode = c.ExitCode()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {

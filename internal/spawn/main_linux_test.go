@@ -144,8 +144,8 @@ func needFast(t *testing.T) {
 
 // helperNofile runs `sh -c 'ulimit -Sn'` once through ForkExec and once
 // through syscall.ForkExec, without NofileToHard (so with the limit as the
-// Go runtime raised it), and prints both answers and whether the first
-// took the fast path.
+// Go runtime raised it), and prints both answers, whether the first took
+// the fast path, and whether the open fds are the same after as before.
 func helperNofile([]string) int {
 	run := func(fn func(string, []string, *syscall.ProcAttr) (int, error)) string {
 		r, w, err := os.Pipe()
@@ -165,10 +165,20 @@ func helperNofile([]string) int {
 	}
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	fds0, err := testutil.OpenFDs()
+	if err != nil {
+		fmt.Println("error", err)
+		return 2
+	}
 	f0 := fastSpawns.Load()
-	fast := run(ForkExec)
+	fast := run(ForkExec) // runs the probe: its memfd and pidfd must be closed after
 	took := fastSpawns.Load() - f0
 	slow := run(syscall.ForkExec)
-	fmt.Printf("own=%d/%d fast=%s slow=%s fastpath=%d\n", lim.Cur, lim.Max, fast, slow, took)
+	fds1, err := testutil.OpenFDs()
+	if err != nil {
+		fmt.Println("error", err)
+		return 2
+	}
+	fmt.Printf("own=%d/%d fast=%s slow=%s fastpath=%d fds=%v\n", lim.Cur, lim.Max, fast, slow, took, slices.Equal(fds0, fds1))
 	return 0
 }

@@ -116,6 +116,6 @@ func TestFastPathRestoresNofile(t *testing.T) {
 	out, err := cmd.Output() // started with soft 1024: its runtime raises it
 	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &saved))
 	require.NoError(t, err)
-	want := fmt.Sprintf("own=%d/%d fast=1024 slow=1024 fastpath=1\n", saved.Max-1, saved.Max)
-	assert.Equal(t, want, string(out), "the helper's limit, its children's through ForkExec and syscall.ForkExec, fast spawns")
+	want := fmt.Sprintf("own=%d/%d fast=1024 slow=1024 fastpath=1 fds=true\n", saved.Max-1, saved.Max)
+	assert.Equal(t, want, string(out), "the helper's limit, its children's through ForkExec and syscall.ForkExec, fast spawns, no fd left by the probe")
 }

@@ -77,7 +77,11 @@ func writePlot(dir string, r *Result) (string, error) {
 	rate.Draw(band(thrTop, 0, 0, split))
 	cpu.Draw(band(thrTop, 0, split, pageW))
 
-	path := filepath.Join(dir, PNGFile)
+	return writePNG(img, filepath.Join(dir, PNGFile))
+}
+
+// writePNG writes img to path as a PNG and returns path.
+func writePNG(img *vgimg.Canvas, path string) (string, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return "", err

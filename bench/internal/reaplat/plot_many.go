@@ -2,7 +2,6 @@ package reaplat
 
 import (
 	"image/color"
-	"os"
 	"path/filepath"
 
 	"gonum.org/v1/plot"
@@ -110,14 +109,5 @@ func writeManyPlot(dir string, r *Result) (string, error) {
 		"Limits here: " + r.ManyLimits + ".",
 	})
 
-	path := filepath.Join(dir, ManyPNGFile)
-	f, err := os.Create(path)
-	if err != nil {
-		return "", err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return "", err
-	}
-	return path, f.Close()
+	return writePNG(img, filepath.Join(dir, ManyPNGFile))
 }
