@@ -22,6 +22,10 @@ type Child struct {
 	tree   treeOps              // the child's tree with TreeCgroup or TreeGroup, else nil; immutable
 	life   *lifetime            // deadline and stop state, nil until needed; guarded by ctx.mu
 	watch  bool                 // Watch: reaped by its owner, never by the context; immutable
+	// borrowed: pidfd is the owner's own (StartWatched), taken out of the
+	// epoll set before the owner may close it and never closed here;
+	// immutable.
+	borrowed bool
 }
 
 // Pid returns the child's process id.

@@ -197,6 +197,10 @@ func (r *pidfdReaper) removed(ch *Child) {
 		delete(r.pidless, ch.pid)
 		return
 	}
+	if ch.borrowed {
+		r.unborrow(ch)
+		return
+	}
 	r.done = append(r.done, doneChild{pid: 0, pidfd: ch.pidfd}) // not peeked: nothing to reap
 	ch.pidfd = -1
 }
@@ -328,6 +332,14 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 		// callbacks (treeEnded reaps it then).
 		keep := ch.watch || ch.tree != nil
 		if st, done := waitPidfd(ch.pidfd, keep); done {
+			if ch.borrowed {
+				// Out of the set before the callback lets the owner
+				// wait, which closes the pidfd.
+				r.unborrow(ch)
+				r.c.forgetLocked(ch, st)
+				out = append(out, exit{ch: ch, pid: ch.pid, st: st})
+				continue
+			}
 			// Take the pidfd over from removed; flush closes it, and
 			// reaps a zombie that was only peeked.
 			d := doneChild{pidfd: ch.pidfd}
@@ -341,6 +353,24 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 		}
 	}
 	return out
+}
+
+// unborrow takes a borrowed pidfd out of the epoll set and forgets it:
+// its owner closes it.
+func (r *pidfdReaper) unborrow(ch *Child) {
+	if r.ep >= 0 {
+		_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, ch.pidfd, nil)
+	}
+	ch.pidfd = -1
+}
+
+// pidfdOpen opens a pidfd for pid, close-on-exec (as every pidfd is).
+func pidfdOpen(pid int) (int, error) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("pidfd_open", err)
+	}
+	return fd, nil
 }
 
 // addPidless watches ch without a pidfd: through the SIGCHLD self-pipe,

@@ -17,6 +17,8 @@ func dropPidfd(*spawnAttr) bool { return false }
 
 func pidfdSignal(int, syscall.Signal) error { return errors.ErrUnsupported }
 
+func pidfdOpen(int) (int, error) { return -1, errors.ErrUnsupported }
+
 func newPidfdReaper(*Context) (reaper, error) { return nil, errors.ErrUnsupported }
 
 // checkChildOfProcess cannot look without reaping here; Adopt trusts the

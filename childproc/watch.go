@@ -3,6 +3,8 @@ package childproc
 import (
 	"fmt"
 	"os"
+	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,29 +39,142 @@ func (c *Context) Watch(p *os.Process, onExit func(*Child, Status)) (*Child, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.usableLocked(); err != nil {
+	if err := c.watchableLocked(p.Pid); err != nil {
 		return nil, err
-	}
-	switch {
-	case c.mode == modeReapAll:
-		return nil, invalid("watch: a ReapAll context would reap the watched process itself")
-	case !c.reaper.wantsPidfd():
-		return nil, fmt.Errorf("childproc: watch: %w", errPidfdUnsupported)
-	}
-	if _, dup := c.children[p.Pid]; dup {
-		return nil, invalid("watch: pid %d is already a child of this context", p.Pid)
 	}
 	fd, err := dupHandle(p)
 	if err != nil {
 		return nil, err
 	}
-	ch := &Child{pid: p.Pid, ctx: c, onExit: onExit, pidfd: fd, watch: true}
+	return c.recordWatchLocked(&Child{pid: p.Pid, ctx: c, onExit: onExit, pidfd: fd, watch: true}, nil)
+}
+
+// watchableLocked says whether the context can watch pid, a process it
+// does not reap. ctx.mu held.
+func (c *Context) watchableLocked(pid int) error {
+	if err := c.usableLocked(); err != nil {
+		return err
+	}
+	switch {
+	case c.mode == modeReapAll:
+		return invalid("watch: a ReapAll context would reap the watched process itself")
+	case !c.reaper.wantsPidfd():
+		return fmt.Errorf("childproc: watch: %w", errPidfdUnsupported)
+	}
+	if _, dup := c.children[pid]; dup {
+		return invalid("watch: pid %d is already a child of this context", pid)
+	}
+	return nil
+}
+
+// recordWatchLocked records a watched process and arms lt (when not nil);
+// on error nothing stays recorded. ctx.mu held.
+func (c *Context) recordWatchLocked(ch *Child, lt *lifetime) (*Child, error) {
 	c.recordLocked(ch)
-	if err := c.reaper.added(ch); err != nil {
+	err := c.reaper.added(ch)
+	if err == nil && lt != nil {
+		err = ch.armLocked(lt, nil)
+	}
+	if err != nil {
 		c.forgetLocked(ch, Status{Err: err})
 		return nil, err
 	}
 	return ch, nil
+}
+
+// WatchSpec describes a process for StartWatched. Only OnExit is required.
+type WatchSpec struct {
+	// SysProcAttr is what the caller would start the process with. It is
+	// never written: start receives a copy adjusted for Config.Tree (a
+	// process group, or a cgroup to be born into).
+	SysProcAttr *syscall.SysProcAttr
+	// Timeout, StopSignal and Grace bound the process's life as Cmd's do;
+	// a stop reaches its tree.
+	Timeout    time.Duration
+	StopSignal syscall.Signal
+	Grace      time.Duration
+	// OnExit runs on the loop goroutine once the process has exited, as
+	// Watch's does; the process is then a zombie for its owner to reap.
+	OnExit func(ch *Child, st Status)
+}
+
+// StartWatched starts a process with start (typically a function that sets
+// an *exec.Cmd's SysProcAttr and calls its Start) under the context's Tree
+// mode and spec's Timeout, and watches it as Watch does, through the
+// process's own pidfd rather than a duplicate: one fd per process, as with
+// os/exec alone.
+//
+// That saving has a rule: the process must not be waited for or released
+// (os.Process.Wait or Release, exec.Cmd.Wait) before OnExit has run, since
+// that closes the pidfd the context is watching, and OnExit would then
+// never run. Package exec keeps the rule for its commands.
+//
+// An error from start is returned as it is, and nothing is left behind. A
+// process that started but cannot be watched is sent SIGKILL (its tree,
+// with a cgroup) and the error is returned: its owner must still reap it.
+// Like Watch, StartWatched needs pidfd reaping (the error wraps
+// errors.ErrUnsupported, and start is not called) and refuses a ReapAll
+// context. It panics if spec, spec.OnExit or start is nil.
+func (c *Context) StartWatched(spec *WatchSpec, start func(*syscall.SysProcAttr) (*os.Process, error)) (*Child, error) {
+	if spec == nil || spec.OnExit == nil || start == nil {
+		panic("childproc: StartWatched with nil spec, OnExit or start")
+	}
+	lt, err := lifetimeOf(&Cmd{Timeout: spec.Timeout, StopSignal: spec.StopSignal, Grace: spec.Grace})
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	err = c.watchableLocked(0)
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	sa := spawnAttrs.Get().(*spawnAttr)
+	defer sa.release()
+	sa.attr.Sys = spec.SysProcAttr
+	tree, err := c.treeFor(sa)
+	if err != nil {
+		return nil, err
+	}
+	p, err := start(sa.attr.Sys)
+	if err != nil {
+		tree.spawned(err)
+		return nil, err
+	}
+	ch, err := c.watchStarted(p, tree.ops(), lt, spec.OnExit)
+	if err != nil {
+		if ops := tree.ops(); ops != nil {
+			c.mu.Lock()
+			_ = ops.signal(&Child{pid: p.Pid, ctx: c, pidfd: -1}, syscall.SIGKILL)
+			c.mu.Unlock()
+		}
+		_ = p.Kill()
+		tree.spawned(err)
+	}
+	return ch, err
+}
+
+// watchStarted records p, borrowing its pidfd; a Process without one (its
+// handle could not be had) gets a pidfd of the context's own.
+func (c *Context) watchStarted(p *os.Process, tree treeOps, lt *lifetime, onExit func(*Child, Status)) (*Child, error) {
+	fd, borrowed := -1, true
+	if p.WithHandle(func(h uintptr) { fd = int(h) }) != nil {
+		var err error
+		if fd, err = pidfdOpen(p.Pid); err != nil {
+			return nil, err
+		}
+		borrowed = false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.watchableLocked(p.Pid); err != nil {
+		if !borrowed {
+			unix.Close(fd)
+		}
+		return nil, err
+	}
+	ch := &Child{pid: p.Pid, ctx: c, onExit: onExit, pidfd: fd, watch: true, borrowed: borrowed, tree: tree}
+	return c.recordWatchLocked(ch, lt)
 }
 
 // dupHandle duplicates p's pidfd for the context's epoll set: p keeps its

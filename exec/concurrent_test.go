@@ -90,8 +90,8 @@ func TestConcurrentNoCrossReporting(t *testing.T) {
 				case i%256 != 0 && (!errors.As(err, &ee) || ee.ExitCode() != i%256):
 					errs <- fmt.Errorf("child %d: %v, want exit status %d", i, err, i%256)
 				}
-				if c.ExitCode() != i%256 {
-					errs <- fmt.Errorf("child %d: ExitCode %d", i, c.ExitCode())
+				if c.ProcessState.ExitCode() != i%256 {
+					errs <- fmt.Errorf("child %d: ExitCode %d", i, c.ProcessState.ExitCode())
 				}
 			}
 		}()

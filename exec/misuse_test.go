@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	stdexec "os/exec"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestMisuse(t *testing.T) {
 		c := exec.Command("/nonexistent/binary")
 		require.Error(t, c.Start())
 		assert.Equal(t, want, errString(c.Wait()))
-		assert.Equal(t, -1, c.ExitCode())
+		assert.Nil(t, c.Process)
 	})
 	t.Run("OutputWithStdout", func(t *testing.T) {
 		s := stdexec.Command("true")
@@ -130,35 +131,18 @@ func TestLoopIdles(t *testing.T) {
 	}
 }
 
-// TestSignal compares Kill with os/exec's Process.Kill, before the exit
-// and after Wait.
-func TestSignal(t *testing.T) {
-	s := stdexec.Command("sleep", "30")
-	require.NoError(t, s.Start())
-	require.NoError(t, s.Process.Kill())
-	wantWait := errString(s.Wait())
-	wantAfter := s.Process.Kill()
-
-	c := exec.Command("sleep", "30")
-	require.NoError(t, c.Start())
-	require.NoError(t, c.Kill())
-	assert.Equal(t, wantWait, errString(c.Wait()))
-	assert.ErrorIs(t, c.Kill(), os.ErrProcessDone)
-	assert.ErrorIs(t, wantAfter, os.ErrProcessDone)
-	assert.Error(t, exec.Command("true").Kill())
-}
-
-// TestStatus checks the childproc.Status and the rusage a Cmd keeps.
+// TestStatus checks the ProcessState and rusage a Cmd keeps.
 func TestStatus(t *testing.T) {
 	c := exec.Command("sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exit 7")
 	err := c.Run()
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, 7, ee.ExitCode())
-	assert.Equal(t, 7, c.ExitCode())
-	assert.Equal(t, 7, c.Status.Code)
+	assert.Same(t, c.ProcessState, ee.ProcessState)
 	assert.True(t, ee.Exited())
-	assert.Positive(t, c.Status.Usage.MaxRSS)
+	assert.Positive(t, ee.SysUsage().(*syscall.Rusage).Maxrss)
 	assert.Positive(t, ee.UserTime()+ee.SystemTime())
-	assert.NotZero(t, c.Pid())
+	assert.ErrorIs(t, c.Process.Kill(), os.ErrProcessDone)
+	assert.NoError(t, c.Cause())
+	assert.Nil(t, c.TreeUsage())
 }

@@ -3,40 +3,49 @@ package exec
 // The package's own loop.
 //
 // Cmds made by Command and CommandContext share one loop.Loop and one
-// childproc.Context, created on the first Start. One goroutine runs the
-// loop (Run, parked in epoll_wait: one thread whatever the number of
-// children) while the package has children, and only then: each Start
-// counts a child in (acquire) and the child's last callback counts it out
-// (release, on the loop goroutine). When the count drops to zero, release
-// asks the loop to stop; the run goroutine, once Run has returned, looks at
-// the count again under the mutex: a Start that came in meanwhile keeps it
-// running, otherwise it closes the context and the loop and exits. So the
-// package never keeps a goroutine, a thread or an fd while it has no child,
-// and the next Start builds everything afresh.
+// childproc.Context (a second one, with Config.Tree, for KillTree), created
+// on the first Start. One goroutine runs the loop (Run, parked in
+// epoll_wait: one thread whatever the number of children) while the
+// package has children, and only then: each Start counts a child in
+// (acquire) and the child's exit counts it out (release, on the loop
+// goroutine). When the count drops to zero, release asks the loop to stop;
+// the run goroutine, once Run has returned, looks at the count again under
+// the mutex: a Start that came in meanwhile keeps it running, otherwise it
+// closes the contexts and the loop and exits. So the package keeps no
+// goroutine, thread or fd while it has no child, and the next Start builds
+// everything afresh.
 //
-// A Start's Spawn runs after acquire, outside the mutex: the count is
-// already positive, so the run goroutine cannot close the context under it.
+// A Start's StartWatched runs after acquire, outside the mutex: the count
+// is already positive, so the run goroutine cannot close a context under
+// it.
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/childloop/childloop/childproc"
 	"github.com/childloop/childloop/loop"
 )
 
-// A Runner starts commands in one childproc.Context. The package's
-// functions Command and CommandContext use a Runner of the package's own;
-// NewRunner makes one for a context whose loop the caller runs.
+// A Runner starts commands in a childproc.Context. Command and
+// CommandContext use a Runner of the package's own; NewRunner makes one for
+// a context whose loop the caller runs. An extension.
 type Runner struct {
 	user   *childproc.Context // the caller's context; nil for the package's Runner (immutable)
 	shared *sharedLoop        // the package's loop; nil for a caller's Runner (immutable)
+	// alone is set once the context said it cannot watch (no pidfds):
+	// commands then run as os/exec's alone.
+	alone atomic.Bool
 }
 
 // NewRunner returns a Runner that starts its commands in ctx, whose loop the
-// caller runs. Cmd.Wait blocks until the loop has delivered the child's end,
-// so it must not be called on the goroutine that runs that loop (it would
-// wait forever); call it from any other goroutine.
+// caller runs; ctx's Config.Tree applies to every command. Cmd.Wait parks
+// until the loop has delivered the child's exit, so it must not be called
+// on the goroutine that runs that loop (it would wait forever); call it
+// from any other goroutine. NewRunner panics if ctx is nil.
 func NewRunner(ctx *childproc.Context) *Runner {
 	if ctx == nil {
 		panic("exec: NewRunner with a nil context")
@@ -46,7 +55,7 @@ func NewRunner(ctx *childproc.Context) *Runner {
 
 // Command is the package function Command for commands started in r.
 func (r *Runner) Command(name string, arg ...string) *Cmd {
-	c := command(name, arg...)
+	c := Command(name, arg...)
 	c.runner = r
 	return c
 }
@@ -54,20 +63,26 @@ func (r *Runner) Command(name string, arg ...string) *Cmd {
 // CommandContext is the package function CommandContext for commands
 // started in r.
 func (r *Runner) CommandContext(ctx context.Context, name string, arg ...string) *Cmd {
-	if ctx == nil {
-		panic("nil Context")
-	}
-	c := r.Command(name, arg...)
-	c.ctx = ctx
+	c := CommandContext(ctx, name, arg...)
+	c.runner = r
 	return c
 }
 
-// acquire returns the context to spawn in, counting a child in.
-func (r *Runner) acquire() (*childproc.Context, error) {
+func (r *Runner) canWatch() bool { return !r.alone.Load() }
+func (r *Runner) cannotWatch()   { r.alone.Store(true) }
+
+// errNoTree is Start's error for KillTree in a context without a tree.
+var errNoTree = fmt.Errorf("exec: KillTree: the Runner's context has Config.Tree none: %w", errors.ErrUnsupported)
+
+// acquire returns the context to start in, counting a child in.
+func (r *Runner) acquire(tree bool) (*childproc.Context, error) {
 	if r.user != nil {
+		if tree && r.user.Tree() == childproc.TreeNone {
+			return nil, errNoTree
+		}
 		return r.user, nil
 	}
-	return r.shared.acquire()
+	return r.shared.acquire(tree)
 }
 
 // release counts out a child counted in by acquire.
@@ -79,19 +94,21 @@ func (r *Runner) release() {
 
 var defaultRunner = &Runner{shared: &sharedLoop{}}
 
-// sharedLoop is the package's loop and context, alive while it has children.
+// sharedLoop is the package's loop and contexts, alive while it has
+// children.
 type sharedLoop struct {
 	mu      sync.Mutex
 	l       *loop.Loop         // nil while idle; guarded by mu
 	ctx     *childproc.Context // nil while idle; guarded by mu
+	tree    *childproc.Context // Config.Tree auto, for KillTree; nil until needed; guarded by mu
 	active  int                // children counted in and not yet out; guarded by mu
 	running bool               // a run goroutine exists; guarded by mu
 }
 
-func (s *sharedLoop) acquire() (*childproc.Context, error) {
+func (s *sharedLoop) acquire(tree bool) (*childproc.Context, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ctx == nil {
+	if s.l == nil {
 		l, err := loop.New()
 		if err != nil {
 			return nil, err
@@ -103,12 +120,23 @@ func (s *sharedLoop) acquire() (*childproc.Context, error) {
 		}
 		s.l, s.ctx = l, ctx
 	}
+	ctx := s.ctx
+	if tree {
+		if s.tree == nil {
+			t, err := childproc.New(s.l, childproc.Config{Tree: childproc.TreeAuto})
+			if err != nil {
+				return nil, err
+			}
+			s.tree = t
+		}
+		ctx = s.tree
+	}
 	s.active++
 	if !s.running {
 		s.running = true
 		go s.run(s.l)
 	}
-	return s.ctx, nil
+	return ctx, nil
 }
 
 func (s *sharedLoop) release() {
@@ -132,12 +160,14 @@ func (s *sharedLoop) run(l *loop.Loop) {
 			s.mu.Unlock()
 			continue
 		}
-		ctx := s.ctx
-		s.ctx, s.l, s.running = nil, nil, false
 		// Close under the mutex, so that a Start meanwhile waits and
-		// builds a new context rather than racing this one's Close.
-		_ = ctx.Close()
+		// builds new ones rather than racing these Closes.
+		_ = s.ctx.Close()
+		if s.tree != nil {
+			_ = s.tree.Close()
+		}
 		_ = l.Close()
+		s.l, s.ctx, s.tree, s.running = nil, nil, nil, false
 		s.mu.Unlock()
 		return
 	}

@@ -1,71 +1,62 @@
 package exec
 
 import (
-	"bytes"
 	"strconv"
 )
 
-// prefixSuffixSaver is an io.Writer which retains the first N bytes and
-// the last N bytes written to it, as os/exec's Output keeps a child's
-// stderr for ExitError.Stderr. The Bytes method reconstructs it with a
-// pretty error message.
-type prefixSuffixSaver struct {
-	N         int // max size of prefix or suffix
-	prefix    []byte
-	suffix    []byte // ring buffer once len(suffix) == N
-	suffixOff int    // offset to write into suffix
-	skipped   int64
+// headTail is the writer Output gives a nil Stderr: it keeps the first n
+// and the last n bytes written, and counts what fell between, so that
+// ExitError.Stderr holds what a person needs without growing unbounded.
+type headTail struct {
+	n       int
+	head    []byte
+	tail    []byte // the last bytes: a ring once it holds n
+	next    int    // where the ring writes next (0 until it wraps)
+	dropped int64
 }
 
-func (w *prefixSuffixSaver) Write(p []byte) (n int, err error) {
-	lenp := len(p)
-	p = w.fill(&w.prefix, p)
-
-	// Only keep the last w.N bytes of suffix data.
-	if overage := len(p) - w.N; overage > 0 {
-		p = p[overage:]
-		w.skipped += int64(overage)
+func (w *headTail) Write(p []byte) (int, error) {
+	total := len(p)
+	if room := w.n - len(w.head); room > 0 {
+		k := min(room, len(p))
+		w.head = append(w.head, p[:k]...)
+		p = p[k:]
 	}
-	p = w.fill(&w.suffix, p)
-
-	// w.suffix is full now if p is non-empty. Overwrite it in a circle.
-	for len(p) > 0 { // 0, 1, or 2 iterations.
-		n := copy(w.suffix[w.suffixOff:], p)
-		p = p[n:]
-		w.skipped += int64(n)
-		w.suffixOff += n
-		if w.suffixOff == w.N {
-			w.suffixOff = 0
-		}
+	if len(p) >= w.n {
+		// p alone refills the tail: everything before its last n bytes
+		// is dropped.
+		w.dropped += int64(len(w.tail) + len(p) - w.n)
+		w.tail = append(w.tail[:0], p[len(p)-w.n:]...)
+		w.next = 0
+		return total, nil
 	}
-	return lenp, nil
+	if room := w.n - len(w.tail); room > 0 {
+		k := min(room, len(p))
+		w.tail = append(w.tail, p[:k]...)
+		p = p[k:]
+	}
+	for len(p) > 0 {
+		k := copy(w.tail[w.next:], p)
+		p = p[k:]
+		w.dropped += int64(k)
+		w.next = (w.next + k) % w.n
+	}
+	return total, nil
 }
 
-// fill appends up to len(p) bytes of p to *dst, such that *dst does not
-// grow larger than w.N. It returns the un-appended suffix of p.
-func (w *prefixSuffixSaver) fill(dst *[]byte, p []byte) (pRemain []byte) {
-	if remain := w.N - len(*dst); remain > 0 {
-		add := min(len(p), remain)
-		*dst = append(*dst, p[:add]...)
-		p = p[add:]
+// Bytes returns the head, then the tail; when bytes were dropped between
+// them, a line saying how many stands in their place (os/exec's words).
+func (w *headTail) Bytes() []byte {
+	if w.tail == nil {
+		return w.head // nil when nothing was written, as os/exec's
 	}
-	return p
-}
-
-func (w *prefixSuffixSaver) Bytes() []byte {
-	if w.suffix == nil {
-		return w.prefix
+	out := make([]byte, 0, len(w.head)+len(w.tail)+40)
+	out = append(out, w.head...)
+	if w.dropped > 0 {
+		out = append(out, "\n... omitting "...)
+		out = strconv.AppendInt(out, w.dropped, 10)
+		out = append(out, " bytes ...\n"...)
 	}
-	if w.skipped == 0 {
-		return append(w.prefix, w.suffix...)
-	}
-	var buf bytes.Buffer
-	buf.Grow(len(w.prefix) + len(w.suffix) + 50)
-	buf.Write(w.prefix)
-	buf.WriteString("\n... omitting ")
-	buf.WriteString(strconv.FormatInt(w.skipped, 10))
-	buf.WriteString(" bytes ...\n")
-	buf.Write(w.suffix[w.suffixOff:])
-	buf.Write(w.suffix[:w.suffixOff])
-	return buf.Bytes()
+	out = append(out, w.tail[w.next:]...)
+	return append(out, w.tail[:w.next]...)
 }

@@ -137,7 +137,7 @@ func sleepersHelper(args []string) int {
 				if err != nil {
 					fail(fmt.Sprintf("start %d: %v", i, err))
 				}
-				wait, code = c.Wait, c.ExitCode
+				wait, code = c.Wait, func() int { return c.ProcessState.ExitCode() }
 			}
 			if err != nil {
 				started.Done()
