@@ -175,9 +175,9 @@ func (c *Cmd) Start() error {
 		return errors.New("exec: already started")
 	}
 	o := c.osCmd()
-	if c.ctx == nil && c.Cancel != nil {
-		// os/exec's own check, before the extensions' (which would
-		// otherwise report a Grace without a context first).
+	if c.Err != nil || c.Path == "" || (c.ctx == nil && c.Cancel != nil) || (c.ctx != nil && c.ctx.Err() != nil) {
+		// os/exec fails these before making anything; so does its
+		// Start here, before the loop is brought up for nothing.
 		return o.Start()
 	}
 	r := c.runner
