@@ -85,8 +85,9 @@ func (c *Context) recordWatchLocked(ch *Child, lt *lifetime) (*Child, error) {
 // WatchSpec describes a process for StartWatched. Only OnExit is required.
 type WatchSpec struct {
 	// SysProcAttr is what the caller would start the process with. It is
-	// never written: start receives a copy adjusted for Config.Tree (a
-	// process group, or a cgroup to be born into).
+	// never written: start receives it, or a copy adjusted for Config.Tree
+	// (a process group, or a cgroup to be born into) that the caller may
+	// keep.
 	SysProcAttr *syscall.SysProcAttr
 	// Timeout, StopSignal and Grace bound the process's life as Cmd's do;
 	// a stop reaches its tree.
@@ -129,9 +130,9 @@ func (c *Context) StartWatched(spec *WatchSpec, start func(*syscall.SysProcAttr)
 	if err != nil {
 		return nil, err
 	}
-	sa := spawnAttrs.Get().(*spawnAttr)
-	defer sa.release()
-	sa.attr.Sys = spec.SysProcAttr
+	// Not from the pool: the copy start receives may stay in its
+	// caller's struct (an exec.Cmd's SysProcAttr) after the call.
+	sa := &spawnAttr{attr: syscall.ProcAttr{Sys: spec.SysProcAttr}}
 	tree, err := c.treeFor(sa)
 	if err != nil {
 		return nil, err
