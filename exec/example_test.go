@@ -1,10 +1,12 @@
 package exec_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
 	"strings"
+	"time"
 
 	"github.com/childloop/childloop/exec"
 )
@@ -34,4 +36,18 @@ func Example() {
 	// in all caps: "SOME INPUT"
 	// exit status 3 3
 	// stderr: "oops\n"
+}
+
+// Timeout and Grace, extensions: SIGTERM after the timeout, SIGKILL a
+// grace period later for a child that ignores it. Cause says why.
+func ExampleCmd_timeout() {
+	cmd := exec.Command("sh", "-c", `trap "" TERM; exec sleep 10`)
+	cmd.Timeout = 50 * time.Millisecond
+	cmd.Grace = 50 * time.Millisecond
+	err := cmd.Run()
+	fmt.Println(err)
+	fmt.Println(errors.Is(cmd.Cause(), context.DeadlineExceeded))
+	// Output:
+	// signal: killed
+	// true
 }
