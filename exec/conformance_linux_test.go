@@ -94,7 +94,7 @@ func TestConformance(t *testing.T) {
 	cmd := testutil.HelperCommand(t, "cleanexec", append([]string{goTool}, args...)...)
 	cmd.Dir = mod
 	cmd.Env = append(cmd.Env,
-		"GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off",
+		"GOWORK=off", "GOFLAGS=-mod=mod", "GOSUMDB=off",
 		"GOMODCACHE="+env[1], "GOTOOLCHAIN=local")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -45,7 +45,9 @@ type Runner struct {
 // caller runs; ctx's Config.Tree applies to every command. Cmd.Wait parks
 // until the loop has delivered the child's exit, so it must not be called
 // on the goroutine that runs that loop (it would wait forever); call it
-// from any other goroutine. NewRunner panics if ctx is nil.
+// from any other goroutine. Close ctx only once every Wait has returned:
+// a context closed under a running child forgets it, and that child's Wait
+// would never return. NewRunner panics if ctx is nil.
 func NewRunner(ctx *childproc.Context) *Runner {
 	if ctx == nil {
 		panic("exec: NewRunner with a nil context")
