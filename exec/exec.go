@@ -88,7 +88,7 @@ type Cmd struct {
 	KillTree bool
 
 	ctx    context.Context // from CommandContext; immutable
-	runner *Runner         // nil means the package's; immutable after Start
+	runner *Runner         // the package's when nil at Start; immutable after Start
 
 	started atomic.Bool // Start was called, whatever its outcome
 	os      *exec.Cmd   // the os/exec Cmd that does the work; made before Start
@@ -180,10 +180,10 @@ func (c *Cmd) Start() error {
 		// Start here, before the loop is brought up for nothing.
 		return o.Start()
 	}
-	r := c.runner
-	if r == nil {
-		r = defaultRunner
+	if c.runner == nil {
+		c.runner = defaultRunner
 	}
+	r := c.runner
 	if c.Timeout < 0 || c.Grace < 0 {
 		return c.refuse(fmt.Errorf("exec: negative Timeout %v or Grace %v: %w", c.Timeout, c.Grace, os.ErrInvalid))
 	}
@@ -258,11 +258,7 @@ func (c *Cmd) refuse(err error) error {
 func (c *Cmd) onExit(_ *childproc.Child, st childproc.Status) {
 	c.exit = st
 	c.end.Done()
-	r := c.runner
-	if r == nil {
-		r = defaultRunner
-	}
-	r.release()
+	c.runner.release()
 }
 
 // Wait waits for c's child to exit and for its I/O copying to finish, as

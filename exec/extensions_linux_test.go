@@ -185,3 +185,28 @@ func TestKillTreeNeedsATree(t *testing.T) {
 	assert.True(t, errors.Is(err, errors.ErrUnsupported), "%v", err)
 	assert.Nil(t, c.Process)
 }
+
+// Where the context cannot watch (no pidfds: old kernels, other systems;
+// here a context whose application owns SIGCHLD, which watches nothing),
+// a Cmd runs as os/exec's alone, and one with an extension is refused.
+func TestUnwatchedFallback(t *testing.T) {
+	l, err := loop.New() // never run: the context is not used
+	require.NoError(t, err)
+	defer l.Close()
+	ctx, err := childproc.New(l, childproc.Config{AppSigchld: true})
+	require.NoError(t, err)
+	defer ctx.Close()
+	r := exec.NewRunner(ctx)
+	for range 2 { // the second after the Runner learnt it cannot watch
+		out, err := r.Command("sh", "-c", "echo hi; exit 3").Output()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, 3, ee.ExitCode())
+		assert.Equal(t, "hi\n", string(out))
+	}
+	c := r.Command("true")
+	c.Timeout = time.Second
+	assert.ErrorIs(t, c.Run(), errors.ErrUnsupported)
+	assert.Nil(t, c.Process)
+	assert.Zero(t, ctx.Len())
+}
