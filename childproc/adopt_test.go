@@ -13,11 +13,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestAppSigchldAdoptExited: an AppSigchld context learns of exits only when
+// TestAppSigchldAdoptExited: an ModeApp context learns of exits only when
 // told. A child that exited before Adopt, its SIGCHLD already answered,
 // must still be reported: Adopt makes the pass itself.
 func TestAppSigchldAdoptExited(t *testing.T) {
-	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
+	c, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	require.NoError(t, err)
 	defer c.Close()
 	pid, err := syscall.ForkExec("/bin/sh", []string{"sh", "-c", "exit 7"}, &syscall.ProcAttr{})
@@ -69,7 +69,7 @@ func TestAdoptUnwatchableLeavesChildAlone(t *testing.T) {
 // TestStatusLostKeepsErrno: a child reaped behind the context's back is
 // reported with ErrStatusLost, and the errno stays inspectable.
 func TestStatusLostKeepsErrno(t *testing.T) {
-	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
+	c, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	require.NoError(t, err)
 	defer c.Close()
 	var got []childproc.Status

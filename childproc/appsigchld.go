@@ -5,7 +5,7 @@ import (
 	"syscall"
 )
 
-// SigchldOccurred tells a context with Config.AppSigchld that the application saw
+// SigchldOccurred tells a context with ModeApp that the application saw
 // SIGCHLD. The context reaps those of its own children that have exited (and
 // no other process) and runs their death callbacks on the calling goroutine
 // before returning. Calling it spuriously is harmless.
@@ -21,7 +21,7 @@ func (c *Context) SigchldOccurred() error {
 	return nil
 }
 
-// Reaped tells a context with Config.AppSigchld that the application reaped pid
+// Reaped tells a context with ModeApp that the application reaped pid
 // itself with status ws. If pid is one of the context's children its death
 // callback runs on the calling goroutine before Reaped returns; otherwise
 // Reaped returns ErrUnknownChild and nothing changes, so an application can
@@ -47,14 +47,14 @@ func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
 	return nil
 }
 
-// lockAppSigchld takes c.mu for an AppSigchld entry point; on error it is not
+// lockAppSigchld takes c.mu for an ModeApp entry point; on error it is not
 // held. Calling one on a context whose SIGCHLD the library owns is a misuse
 // (the library would race the application for the same exits).
 func (c *Context) lockAppSigchld() error {
 	c.mu.Lock()
 	err := c.usableLocked()
-	if err == nil && c.mode != modeApp {
-		err = invalid("SigchldOccurred and Reaped need Config.AppSigchld")
+	if err == nil && c.mode != ModeApp {
+		err = invalid("SigchldOccurred and Reaped need Config.Mode ModeApp")
 	}
 	if err != nil {
 		c.mu.Unlock()

@@ -67,7 +67,7 @@ func burst(t *testing.T, ctxs []*childproc.Context, n int, before func()) {
 	}
 }
 
-// TestBurst: 1000 simultaneous exits over three KeepSigchld contexts,
+// TestBurst: 1000 simultaneous exits over three ModeKeep contexts,
 // for every signal source × strategy. SIGCHLDs coalesce heavily here; each
 // exit must still be reported once, with its status, to its own context, and
 // the process must be back to its baseline afterwards.

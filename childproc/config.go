@@ -1,6 +1,9 @@
 package childproc
 
-import "syscall"
+import (
+	"strconv"
+	"syscall"
+)
 
 // Config says how a context handles children. The zero value is the
 // default, right for almost every program: the library watches the
@@ -8,46 +11,17 @@ import "syscall"
 // elsewhere) while it has any, and reaps only the children the context
 // spawned or adopted, so os/exec and other libraries in the process keep
 // their exit statuses.
-//
-// The fields map to libxl's SIGCHLD owner modes: the zero Config is
-// libxl_sigchld_owner_libxl (whose libxl version reaps every child — ours
-// does not: in Go that would steal exec.Cmd.Wait's status), ReapAll is
-// libxl_sigchld_owner_libxl_always, KeepSigchld is
-// libxl_sigchld_owner_libxl_always_selective_reap, and AppSigchld is
-// libxl_sigchld_owner_mainloop.
 type Config struct {
-	// ReapAll makes the context reap every child of the process, not only
-	// its own, and hand the status of each child it did not spawn to
-	// OnForeignExit, which is then required. It is for supervisors,
-	// container inits and subreapers (prctl PR_SET_CHILD_SUBREAPER), whose
-	// orphaned descendants must be reaped by someone. SIGCHLD is handled
-	// for the context's whole life. At most one such context may be open in
-	// a process (New returns ErrReapAllInUse), and it must not share the
-	// process with os/exec or other code that waits for its own children:
-	// it would take their statuses.
-	ReapAll bool
+	// Mode says who handles SIGCHLD and which children the context reaps;
+	// see Mode. The zero value is ModeOwn.
+	Mode Mode
 
-	// OnForeignExit receives, with ReapAll, the status of each reaped
+	// OnForeignExit receives, with ModeReapAll, the status of each reaped
 	// child the context did not spawn or adopt (orphans reparented to a
 	// subreaper, children started by other code). It runs on the loop
-	// goroutine, like OnExit.
+	// goroutine, like OnExit. It is required with ModeReapAll and refused
+	// otherwise.
 	OnForeignExit func(pid int, st Status)
-
-	// KeepSigchld keeps the context subscribed to SIGCHLD for its whole
-	// life rather than only while it has children; it still reaps only its
-	// own. Where exits are learnt from SIGCHLD (no pidfds), this saves
-	// installing and removing the handler each time the context goes from
-	// no children to one, at the price of a wake-up for every SIGCHLD of
-	// the process. With pidfd reaping it changes nothing.
-	KeepSigchld bool
-
-	// AppSigchld leaves SIGCHLD to the application: the library installs
-	// nothing and never waits on its own. When the application sees
-	// SIGCHLD it calls the context's SigchldOccurred; or it reaps children
-	// itself and reports each status with Reaped. New then accepts a nil
-	// OSEvents, for a loop that cannot watch arbitrary fds. Not combinable
-	// with ReapAll or KeepSigchld.
-	AppSigchld bool
 
 	// Spawn, when not nil, replaces the default spawn (ForkExec) for every
 	// child the context spawns. It has syscall.ForkExec's signature and
@@ -72,35 +46,68 @@ type Config struct {
 	CgroupParent string
 }
 
-// mode is the validated Config as the one choice the implementation makes.
-type mode uint8
+// Mode says who handles SIGCHLD and which children a context reaps. The
+// modes are libxl's SIGCHLD owner modes: ModeOwn is
+// libxl_sigchld_owner_libxl (whose libxl version reaps every child; ours
+// does not, since in Go that would steal exec.Cmd.Wait's status), ModeKeep
+// is libxl_sigchld_owner_libxl_always_selective_reap, ModeReapAll is
+// libxl_sigchld_owner_libxl_always, and ModeApp is
+// libxl_sigchld_owner_mainloop.
+type Mode uint8
 
 const (
-	modeOwn     mode = iota // the zero Config: SIGCHLD while children live, own children only
-	modeReapAll             // ReapAll
-	modeKeep                // KeepSigchld
-	modeApp                 // AppSigchld
+	// ModeOwn, the default: the library handles SIGCHLD (where it learns
+	// of exits from it) while the context has children, and reaps only
+	// the context's own.
+	ModeOwn Mode = iota
+	// ModeReapAll reaps every child of the process, not only the
+	// context's, and hands the status of each child it did not spawn to
+	// Config.OnForeignExit. It is for supervisors, container inits and
+	// subreapers (prctl PR_SET_CHILD_SUBREAPER), whose orphaned
+	// descendants must be reaped by someone. SIGCHLD is handled for the
+	// context's whole life. At most one such context may be open in a
+	// process (New returns ErrReapAllInUse), and it must not share the
+	// process with os/exec or other code that waits for its own children:
+	// it would take their statuses.
+	ModeReapAll
+	// ModeKeep is ModeOwn subscribed to SIGCHLD for the context's whole
+	// life rather than only while it has children. Where exits are learnt
+	// from SIGCHLD (no pidfds), this saves installing and removing the
+	// handler each time the context goes from no children to one, at the
+	// price of a wake-up for every SIGCHLD of the process. With pidfd
+	// reaping it changes nothing.
+	ModeKeep
+	// ModeApp leaves SIGCHLD to the application: the library installs
+	// nothing and never waits on its own. When the application sees
+	// SIGCHLD it calls the context's SigchldOccurred; or it reaps children
+	// itself and reports each status with Reaped. New then accepts a nil
+	// OSEvents, for a loop that cannot watch arbitrary fds.
+	ModeApp
 )
 
-// check validates cfg and reduces it to a mode.
-func (cfg *Config) check() (mode, error) {
-	switch {
-	case cfg.Tree < TreeNone || cfg.Tree > TreeGroup:
-		return 0, invalid("Config.Tree %d", int(cfg.Tree))
-	case cfg.CgroupParent != "" && cfg.Tree != TreeAuto && cfg.Tree != TreeCgroup:
-		return 0, invalid("Config.CgroupParent needs Tree TreeAuto or TreeCgroup")
-	case cfg.ReapAll && cfg.OnForeignExit == nil:
-		return 0, invalid("Config.ReapAll needs an OnForeignExit callback")
-	case !cfg.ReapAll && cfg.OnForeignExit != nil:
-		return 0, invalid("Config.OnForeignExit is only called with ReapAll")
-	case cfg.AppSigchld && (cfg.ReapAll || cfg.KeepSigchld):
-		return 0, invalid("Config.AppSigchld cannot be combined with ReapAll or KeepSigchld")
-	case cfg.ReapAll:
-		return modeReapAll, nil
-	case cfg.KeepSigchld:
-		return modeKeep, nil
-	case cfg.AppSigchld:
-		return modeApp, nil
+var modeNames = [...]string{"own", "reapall", "keep", "app"}
+
+// String returns "own", "reapall", "keep" or "app".
+func (m Mode) String() string {
+	if int(m) >= len(modeNames) {
+		return "Mode(" + strconv.Itoa(int(m)) + ")"
 	}
-	return modeOwn, nil
+	return modeNames[m]
+}
+
+// check validates cfg whole.
+func (cfg *Config) check() error {
+	switch {
+	case cfg.Mode > ModeApp:
+		return invalid("Config.Mode %d", int(cfg.Mode))
+	case cfg.Tree < TreeNone || cfg.Tree > TreeGroup:
+		return invalid("Config.Tree %d", int(cfg.Tree))
+	case cfg.CgroupParent != "" && cfg.Tree != TreeAuto && cfg.Tree != TreeCgroup:
+		return invalid("Config.CgroupParent needs Tree TreeAuto or TreeCgroup")
+	case cfg.Mode == ModeReapAll && cfg.OnForeignExit == nil:
+		return invalid("Config.Mode reapall needs an OnForeignExit callback")
+	case cfg.Mode != ModeReapAll && cfg.OnForeignExit != nil:
+		return invalid("Config.OnForeignExit is only called with Mode reapall")
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ import (
 // all its methods are safe for concurrent use from any goroutine; death
 // callbacks run on the goroutine that delivers the loop's occurrences.
 type Context struct {
-	mode     mode                                                   // immutable after New
+	mode     Mode                                                   // immutable after New
 	spawnFn  func(string, []string, *syscall.ProcAttr) (int, error) // immutable after New
 	foreign  func(pid int, st Status)                               // immutable after New
 	reg      *osevent.Registry                                      // immutable after New; internally synchronised
@@ -39,7 +39,7 @@ type Context struct {
 }
 
 // exit is one collected death: a child of ours (ch != nil) or, with
-// ReapAll, a foreign pid.
+// ModeReapAll, a foreign pid.
 type exit struct {
 	ch  *Child
 	pid int
@@ -48,27 +48,27 @@ type exit struct {
 
 // New creates a context that registers its fds and timeouts through ev (the
 // application's loop, a loop.Loop, or an osevent.PollArray) and handles
-// children as cfg says; see Config. ev may be nil only with
-// cfg.AppSigchld, for a loop that cannot watch arbitrary fds: the context
+// children as cfg says; see Config. ev may be nil only with ModeApp, for
+// a loop that cannot watch arbitrary fds: the context
 // then checks each of its children with wait4 when told by SigchldOccurred.
 // An invalid Config gives an error wrapping os.ErrInvalid.
 //
-// With ReapAll or KeepSigchld the context handles SIGCHLD at once and until
+// With ModeReapAll or ModeKeep the context handles SIGCHLD at once and until
 // Close; by default only while it has children (and with pidfds not at all);
-// with AppSigchld never.
+// with ModeApp never.
 func New(ev hooks.OSEvents, cfg Config) (*Context, error) {
 	return newContext(ev, cfg, knob.CurrentStrategy())
 }
 
 // newContext is New with reap strategy s.
 func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error) {
-	m, err := cfg.check()
-	if err != nil {
+	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	m := cfg.Mode
 	if ev == nil {
-		if m != modeApp {
-			panic("childproc: New with nil hooks.OSEvents without Config.AppSigchld")
+		if m != ModeApp {
+			panic("childproc: New with nil hooks.OSEvents without Config.Mode ModeApp")
 		}
 		ev = noHooks{}
 	}
@@ -85,7 +85,7 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error
 	if c.spawnFn == nil {
 		c.spawnFn = ForkExec
 	}
-	if c.mode == modeReapAll {
+	if c.mode == ModeReapAll {
 		users.mu.Lock()
 		if users.reapAll != nil {
 			users.mu.Unlock()
@@ -102,7 +102,7 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error
 		return nil, err
 	}
 	c.reaper = r
-	if c.mode == modeReapAll || c.mode == modeKeep {
+	if c.mode == ModeReapAll || c.mode == ModeKeep {
 		c.mu.Lock()
 		err := c.joinLocked()
 		c.mu.Unlock()
@@ -135,7 +135,7 @@ func (c *Context) usableLocked() error {
 // joinLocked makes the context a SIGCHLD user: self-pipe, loop registration,
 // then publication to the signal source. On error nothing is left behind.
 func (c *Context) joinLocked() error {
-	if c.pipe != nil || c.mode == modeApp || !c.reaper.needsSigchld() {
+	if c.pipe != nil || c.mode == ModeApp || !c.reaper.needsSigchld() {
 		return nil
 	}
 	p, err := newSelfPipe()
@@ -170,7 +170,7 @@ func (c *Context) leaveLocked() {
 // maybeLeaveLocked drops SIGCHLD handling once no children are left, unless
 // the Config asks to keep it.
 func (c *Context) maybeLeaveLocked() {
-	if c.mode == modeOwn && len(c.children) == 0 && c.forking == 0 {
+	if c.mode == ModeOwn && len(c.children) == 0 && c.forking == 0 {
 		c.leaveLocked()
 	}
 }
@@ -296,7 +296,7 @@ func (c *Context) deliver(ch *Child, st Status) {
 // returns an error wrapping fs.ErrClosed, and its child is killed and reaped
 // before Close returns. The SIGCHLD self-pipe is deregistered and closed,
 // every fd and timeout registration is withdrawn from the loop, and with
-// ReapAll the process may open another ReapAll context afterwards. With
+// ModeReapAll the process may open another ModeReapAll context afterwards. With
 // TreeCgroup, whatever is still in the context's cgroups (descendants of
 // children already reaped, too) is killed and the cgroups are removed;
 // Close waits up to about a second for killed processes to leave them, and

@@ -26,10 +26,10 @@ import (
 // daemonCount is how many double-fork daemons the helper forks.
 const daemonCount = 100
 
-// TestReapAllDaemonRace: a subreaper with a ReapAll context forks 100
+// TestReapAllDaemonRace: a subreaper with a ModeReapAll context forks 100
 // double-fork daemons with Context.ForkNoexec, waiting a random 0–5 ms
 // before going on each time (the window in which the middle child has
-// exited and the ReapAll reaper would have claimed it as foreign before an
+// exited and the ModeReapAll reaper would have claimed it as foreign before an
 // Adopt could run). Every middle child's exit must reach its own callback
 // and every daemon's exit (the daemon is reparented to the subreaper) the
 // foreign-child callback; none may be lost or misrouted.
@@ -43,7 +43,7 @@ func TestReapAllDaemonRace(t *testing.T) {
 
 // TestAdoptAfterForkRaces shows what the test above guards against: forking
 // outside the context and adopting afterwards loses middle children to the
-// ReapAll reaper. It only reports (how many are lost depends on timing).
+// ModeReapAll reaper. It only reports (how many are lost depends on timing).
 func TestAdoptAfterForkRaces(t *testing.T) {
 	out := runDaemonHelper(t, "daemons-adopt")
 	t.Logf("fork, then Adopt after 0–5 ms: %s", strings.TrimSpace(out))
@@ -62,7 +62,7 @@ func runDaemonHelper(t *testing.T, name string) string {
 	return string(out)
 }
 
-// daemonHelper is the helper process: a subreaper with a ReapAll context.
+// daemonHelper is the helper process: a subreaper with a ModeReapAll context.
 // With adopt, it forks without the context and calls Adopt after the delay.
 func daemonHelper(adopt bool) int {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -88,7 +88,7 @@ func daemonHelper(adopt bool) int {
 		}
 	}
 	ctx, err := childproc.New(l, childproc.Config{
-		ReapAll: true,
+		Mode: childproc.ModeReapAll,
 		OnForeignExit: func(pid int, st childproc.Status) {
 			mu.Lock()
 			defer mu.Unlock()

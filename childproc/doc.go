@@ -15,12 +15,12 @@
 // [Config] says who handles SIGCHLD and which children are reaped. By
 // default a context reaps only its own children, so os/exec and other
 // libraries keep their statuses: a deliberate difference from libxl, whose
-// library-owned mode reaps every child of the process. Config.ReapAll reaps
+// library-owned mode reaps every child of the process. ModeReapAll reaps
 // every child (subreapers, inits) and passes foreign statuses to
 // Config.OnForeignExit; only one such context may exist, and it must not
-// share the process with os/exec. Config.AppSigchld installs nothing: the
-// application calls SigchldOccurred or Reaped. Config documents how each
-// field maps to libxl's SIGCHLD owner modes.
+// share the process with os/exec. ModeApp installs nothing: the
+// application calls SigchldOccurred or Reaped. Mode documents how each
+// maps to libxl's SIGCHLD owner modes.
 //
 // # Finding the child that exited
 //
@@ -28,9 +28,9 @@
 // pidfds in a private epoll set and registers only that set's fd in the
 // application's loop: an exit makes exactly that pidfd readable, so the cost
 // is O(1) per exit however many children live, and SIGCHLD is not involved.
-// Elsewhere, and with AppSigchld, it wakes on SIGCHLD and asks the kernel
+// Elsewhere, and with ModeApp, it wakes on SIGCHLD and asks the kernel
 // about each child with wait4(pid, WNOHANG): O(children) per wake-up. A
-// ReapAll context reaps with wait4(-1, WNOHANG) until nothing is ready.
+// ModeReapAll context reaps with wait4(-1, WNOHANG) until nothing is ready.
 //
 // # Talking to children
 //
@@ -102,8 +102,8 @@
 // drain leaves a byte that causes another pass; one arriving before it is
 // covered by the pass that follows. A context joins the SIGCHLD user list
 // (self-pipe registered in the loop, snapshot published) before its first
-// fork. Where another reaper could take an unrecorded child (ReapAll's
-// wait4(-1), an AppSigchld application's reaper) it forks with its mutex held, so
+// fork. Where another reaper could take an unrecorded child (ModeReapAll's
+// wait4(-1), an ModeApp application's reaper) it forks with its mutex held, so
 // a child cannot be reaped before it is recorded. Otherwise it forks without
 // the mutex, so the loop goes on reaping meanwhile: a pidfd stays readable
 // until reaped, and with the per-pid scan a collect pass that ran during the

@@ -25,7 +25,7 @@ var (
 	ErrUnknownChild = errors.New("childproc: not a child of this context")
 
 	// ErrReapAllInUse is returned by New for a second context with
-	// Config.ReapAll while another one is open: only one context may reap
+	// ModeReapAll while another one is open: only one context may reap
 	// every child of the process.
 	ErrReapAllInUse = errors.New("childproc: another context already reaps every child")
 

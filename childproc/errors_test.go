@@ -48,10 +48,10 @@ func TestErrorsClassify(t *testing.T) {
 	closed, err := childproc.New(l, childproc.Config{})
 	require.NoError(t, err)
 	require.NoError(t, closed.Close())
-	reapAll, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: foreign})
+	reapAll, err := childproc.New(l, childproc.Config{Mode: childproc.ModeReapAll, OnForeignExit: foreign})
 	require.NoError(t, err)
 	defer reapAll.Close()
-	_, errSecond := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: foreign})
+	_, errSecond := childproc.New(l, childproc.Config{Mode: childproc.ModeReapAll, OnForeignExit: foreign})
 	reapAll.Close()
 
 	// A child that has been reaped, for the os.ErrProcessDone paths.
@@ -74,7 +74,7 @@ func TestErrorsClassify(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"New: ReapAll without OnForeignExit", second(childproc.New(l, childproc.Config{ReapAll: true})), os.ErrInvalid},
+		{"New: ReapAll without OnForeignExit", second(childproc.New(l, childproc.Config{Mode: childproc.ModeReapAll})), os.ErrInvalid},
 		{"New: second ReapAll", errSecond, childproc.ErrReapAllInUse},
 		{"Spawn: empty Args", second(c.Spawn(&childproc.Cmd{OnExit: nop})), os.ErrInvalid},
 		{"Spawn: not in PATH", second(c.Spawn(&childproc.Cmd{Args: []string{"no-such-command-childloop"}, OnExit: nop})), exec.ErrNotFound},

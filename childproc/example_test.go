@@ -50,7 +50,7 @@ func Example() {
 	// sh: exit 3
 }
 
-// An application that owns SIGCHLD (Config.AppSigchld) tells the context
+// An application that owns SIGCHLD (ModeApp) tells the context
 // when it saw one; the context then reaps those of its children that
 // exited, and runs their callbacks before SigchldOccurred returns. No loop
 // is needed for that: the hooks may be nil.
@@ -58,7 +58,7 @@ func ExampleConfig_appSigchld() {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGCHLD) // the application's own SIGCHLD handling
 	defer signal.Stop(sigs)
-	ctx, err := childproc.New(nil, childproc.Config{AppSigchld: true})
+	ctx, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func ExampleConfig_appSigchld() {
 	// Output: sh: exit 2
 }
 
-// A context with Config.ReapAll reaps every child of the process: its own
+// A context with ModeReapAll reaps every child of the process: its own
 // go to their OnExit, the others (here one started with syscall.ForkExec;
 // in a subreaper, orphaned descendants) to OnForeignExit. Only for programs
 // that run no os/exec commands: it would take their statuses.
@@ -96,7 +96,7 @@ func ExampleConfig_reapAll() {
 		}
 	}
 	ctx, err := childproc.New(l, childproc.Config{
-		ReapAll:       true,
+		Mode:          childproc.ModeReapAll,
 		OnForeignExit: func(pid int, st childproc.Status) { report("foreign child: " + st.String()) },
 	})
 	if err != nil {
@@ -124,7 +124,7 @@ func ExampleConfig_reapAll() {
 	// own child: exit 1
 }
 
-// Config.KeepSigchld keeps the context's SIGCHLD handling installed while it
+// ModeKeep keeps the context's SIGCHLD handling installed while it
 // has no children (where exits are learnt from SIGCHLD rather than pidfds);
 // it still reaps only its own children.
 func ExampleConfig_keepSigchld() {
@@ -133,7 +133,7 @@ func ExampleConfig_keepSigchld() {
 		log.Fatal(err)
 	}
 	defer l.Close()
-	ctx, err := childproc.New(l, childproc.Config{KeepSigchld: true})
+	ctx, err := childproc.New(l, childproc.Config{Mode: childproc.ModeKeep})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func ExampleConfig_keepSigchld() {
 // The classic double-fork daemon without running Go code in the forked
 // child: the middle child makes a new session, forks the daemon and exits;
 // its exit reaches OnExit like a spawned child's. The child is recorded
-// before any reaper can see it, so this is safe with Config.ReapAll too.
+// before any reaper can see it, so this is safe with ModeReapAll too.
 func ExampleContext_ForkNoexec() {
 	l, err := loop.New()
 	if err != nil {

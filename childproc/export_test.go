@@ -58,39 +58,9 @@ func (c *Context) StrategyInUse() string {
 // that fd-count baselines taken afterwards are stable.
 func WarmUp() { _, _ = devNull() }
 
-// Mode names the validated Configs, for table-driven tests.
-type Mode = mode
-
-// The four kinds of context: the zero Config, ReapAll, KeepSigchld and
-// AppSigchld.
-const (
-	ModeOwn     = modeOwn
-	ModeReapAll = modeReapAll
-	ModeKeep    = modeKeep
-	ModeApp     = modeApp
-)
-
-// String names the mode as the Config field that selects it.
-func (m mode) String() string {
-	switch m {
-	case modeOwn:
-		return "default"
-	case modeReapAll:
-		return "ReapAll"
-	case modeKeep:
-		return "KeepSigchld"
-	case modeApp:
-		return "AppSigchld"
-	}
-	return "mode(?)"
-}
-
-// ConfigOf builds the Config of mode m.
 func ConfigOf(m Mode, foreign func(int, Status), spawn func(string, []string, *syscall.ProcAttr) (int, error)) Config {
 	return Config{
-		ReapAll:       m == modeReapAll,
-		KeepSigchld:   m == modeKeep,
-		AppSigchld:    m == modeApp,
+		Mode:          m,
 		OnForeignExit: foreign,
 		Spawn:         spawn,
 	}

@@ -171,7 +171,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 
 	var ctxs []*Context
 	for i := 0; i < 3; i++ {
-		c, err := newContext(l, Config{KeepSigchld: true}, knob.StrategyScan)
+		c, err := newContext(l, Config{Mode: ModeKeep}, knob.StrategyScan)
 		require.NoError(t, err)
 		defer c.Close()
 		ctxs = append(ctxs, c)

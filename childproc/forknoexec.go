@@ -7,11 +7,11 @@ package childproc
 // Exec nor Exit; see Steps for the exit codes of failed steps).
 //
 // The child is recorded before the context's mutex is released, so no
-// reaper of the context (a ReapAll context's wait4(-1) included) can see it
+// reaper of the context (a ModeReapAll context's wait4(-1) included) can see it
 // unrecorded: with steps that Setsid and Fork, the classic double-fork
 // daemon, the middle child's exit reaches onExit, and in a subreaper with
-// ReapAll the daemon's eventual exit reaches OnForeignExit. An application
-// reaper of an AppSigchld context, which runs outside the library, hands
+// ModeReapAll the daemon's eventual exit reaches OnForeignExit. An application
+// reaper of an ModeApp context, which runs outside the library, hands
 // the status to Reaped, which waits for the record. Use this rather than
 // forking elsewhere and calling Adopt (see Adopt for that window).
 //

@@ -49,10 +49,10 @@ func TestBadInput(t *testing.T) {
 	}
 	foreign := func(int, childproc.Status) {}
 	for name, cfg := range map[string]childproc.Config{
-		"ReapAll without OnForeignExit": {ReapAll: true},
+		"ReapAll without OnForeignExit": {Mode: childproc.ModeReapAll},
 		"OnForeignExit without ReapAll": {OnForeignExit: foreign},
-		"AppSigchld with ReapAll":       {AppSigchld: true, ReapAll: true, OnForeignExit: foreign},
-		"AppSigchld with KeepSigchld":   {AppSigchld: true, KeepSigchld: true},
+		"OnForeignExit with ModeApp":    {Mode: childproc.ModeApp, OnForeignExit: foreign},
+		"an unknown Mode":               {Mode: childproc.ModeApp + 1},
 	} {
 		_, err := childproc.New(l, cfg)
 		assert.ErrorIs(t, err, os.ErrInvalid, "%s: New", name)
@@ -124,10 +124,10 @@ func TestCloseWithRunningChildren(t *testing.T) {
 	})
 }
 
-// TestAppSigchldWithoutHooks: an AppSigchld context may be created without
+// TestAppSigchldWithoutHooks: an ModeApp context may be created without
 // hooks (for loops that cannot watch arbitrary fds); other modes panic.
 func TestAppSigchldWithoutHooks(t *testing.T) {
-	c, err := childproc.New(nil, childproc.Config{AppSigchld: true})
+	c, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	require.NoError(t, err)
 	defer c.Close()
 	rec := newRecorder()
@@ -142,7 +142,7 @@ func TestAppSigchldWithoutHooks(t *testing.T) {
 	if pidfdOK() {
 		// The pidfd set needs no loop when the application says when to
 		// look: SigchldOccurred polls it.
-		p, err := childproc.NewWithStrategy(nil, childproc.Config{AppSigchld: true}, knob.StrategyPidfd)
+		p, err := childproc.NewWithStrategy(nil, childproc.Config{Mode: childproc.ModeApp}, knob.StrategyPidfd)
 		require.NoError(t, err)
 		defer p.Close()
 		ch, err := p.Spawn(shell("exit 5", rec.onExit(p)))

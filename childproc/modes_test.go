@@ -94,10 +94,10 @@ func TestAppSigchldReaped(t *testing.T) {
 	assert.Zero(t, c.Len(), "children left")
 }
 
-// TestReapAllForeign: an ReapAll context reaps children it did not spawn and
+// TestReapAllForeign: an ModeReapAll context reaps children it did not spawn and
 // reports them through OnForeignExit; its own children go to their callbacks.
 func TestReapAllForeign(t *testing.T) {
-	forSignalVariants(t, func(t *testing.T, v variant) { // ReapAll ignores the strategy
+	forSignalVariants(t, func(t *testing.T, v variant) { // ModeReapAll ignores the strategy
 		l := childproc.StartLoop(t)
 		var mu sync.Mutex
 		foreignGot := map[int]childproc.Status{}
@@ -139,16 +139,16 @@ func TestReapAllForeign(t *testing.T) {
 	})
 }
 
-// TestSecondReapAll: only one ReapAll context at a time.
+// TestSecondReapAll: only one ModeReapAll context at a time.
 func TestSecondReapAll(t *testing.T) {
 	l := childproc.StartLoop(t)
 	f := func(int, childproc.Status) {}
-	c1, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
+	c1, err := childproc.New(l, childproc.Config{Mode: childproc.ModeReapAll, OnForeignExit: f})
 	require.NoError(t, err)
-	_, err = childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
+	_, err = childproc.New(l, childproc.Config{Mode: childproc.ModeReapAll, OnForeignExit: f})
 	assert.ErrorIs(t, err, childproc.ErrReapAllInUse, "second ReapAll")
 	c1.Close()
-	c2, err := childproc.New(l, childproc.Config{ReapAll: true, OnForeignExit: f})
+	c2, err := childproc.New(l, childproc.Config{Mode: childproc.ModeReapAll, OnForeignExit: f})
 	require.NoError(t, err, "ReapAll after Close of the first")
 	c2.Close()
 }

@@ -49,7 +49,7 @@ var pidfdSupported = sync.OnceValue(func() bool {
 // clonePidfdWorks forks a child that exits at once, asking for its pidfd
 // with CLONE_PIDFD, and reports whether the kernel returned one. The child
 // gets no exit signal, so that only a __WALL wait sees it: no other reaper
-// in the process (a ReapAll context's wait4(-1)) can take it from us.
+// in the process (a ModeReapAll context's wait4(-1)) can take it from us.
 func clonePidfdWorks() bool {
 	pidfd := int32(-1)
 	syscall.ForkLock.Lock()
@@ -120,7 +120,7 @@ func pidfdSignal(pidfd int, sig syscall.Signal) error {
 type pidfdReaper struct {
 	c      *Context
 	ep     int               // private epoll fd, -1 once closed; guarded by ctx.mu
-	reg    *osevent.FD       // ep's registration in the application's loop; nil with AppSigchld
+	reg    *osevent.FD       // ep's registration in the application's loop; nil with ModeApp
 	events []unix.EpollEvent // epoll_wait buffer, reused; guarded by ctx.mu
 	done   []doneChild       // exited children to reap and release in flush; guarded by ctx.mu
 	// pidless are children for which no pidfd could be had (EMFILE: the
@@ -142,7 +142,7 @@ func newPidfdReaper(c *Context) (reaper, error) {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
 	r := &pidfdReaper{c: c, ep: ep, events: make([]unix.EpollEvent, 256)}
-	if c.mode == modeApp {
+	if c.mode == ModeApp {
 		// The application tells the context when to look
 		// (SigchldOccurred); a loop watching the set as well would race
 		// the application's own reaper for the same exits.
@@ -160,9 +160,9 @@ func newPidfdReaper(c *Context) (reaper, error) {
 func (r *pidfdReaper) wantsPidfd() bool { return true }
 
 // forksUnlocked: the pidfd is level-triggered, so an exit before the child
-// is recorded stays visible. Not with AppSigchld, where the application may
+// is recorded stays visible. Not with ModeApp, where the application may
 // reap with wait4(-1) and hand Reaped a pid not yet recorded.
-func (r *pidfdReaper) forksUnlocked() bool { return r.c.mode != modeApp }
+func (r *pidfdReaper) forksUnlocked() bool { return r.c.mode != ModeApp }
 
 func (r *pidfdReaper) needsSigchld() bool { return len(r.pidless) > 0 }
 
@@ -208,7 +208,7 @@ func (r *pidfdReaper) removed(ch *Child) {
 // flush closes the pidfds of children that left the context. A tree
 // child's zombie (pid > 0) stays for treeEnded, which runs just before its
 // callback: a flush can come first, from a pass nested in another's
-// callbacks (AppSigchld's SigchldOccurred or Adopt) or from the end of a
+// callbacks (ModeApp's SigchldOccurred or Adopt) or from the end of a
 // nested dispatch, and reaping then would free the pid before the kill of
 // its group. A child disowned or killed at Close was never peeked: reaping
 // it is its new owner's business, or already done.

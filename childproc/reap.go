@@ -17,7 +17,7 @@ type reaper interface {
 	// someone else (see Context.start).
 	forksUnlocked() bool
 	// needsSigchld says whether the strategy learns of exits through the
-	// SIGCHLD self-pipe (or, with AppSigchld, SigchldOccurred).
+	// SIGCHLD self-pipe (or, with ModeApp, SigchldOccurred).
 	needsSigchld() bool
 	// added is told about a new child (already in ctx.children).
 	added(ch *Child) error
@@ -40,12 +40,12 @@ type reaper interface {
 }
 
 func newReaper(c *Context) (reaper, error) {
-	if c.mode == modeReapAll {
+	if c.mode == ModeReapAll {
 		return &anyReaper{c: c}, nil
 	}
 	switch c.strategy {
 	case knob.StrategyAuto:
-		if pidfdSupported() && c.mode != modeApp {
+		if pidfdSupported() && c.mode != ModeApp {
 			return newPidfdReaper(c)
 		}
 		return &scanReaper{c: c}, nil
@@ -108,9 +108,9 @@ type scanReaper struct{ c *Context }
 func (r *scanReaper) wantsPidfd() bool { return false }
 
 // forksUnlocked: a pass that ran while the child was unrecorded is detected
-// and repeated (Context.start). Not with AppSigchld, where the application
+// and repeated (Context.start). Not with ModeApp, where the application
 // may reap with wait4(-1) and hand Reaped a pid not yet recorded.
-func (r *scanReaper) forksUnlocked() bool { return r.c.mode != modeApp }
+func (r *scanReaper) forksUnlocked() bool { return r.c.mode != ModeApp }
 
 func (r *scanReaper) needsSigchld() bool { return true }
 func (r *scanReaper) added(*Child) error { return nil }
@@ -138,7 +138,7 @@ func (r *scanReaper) collect(out []exit) []exit {
 	return out
 }
 
-// anyReaper is Config.ReapAll: wait4(-1, WNOHANG) until nothing is ready;
+// anyReaper is ModeReapAll: wait4(-1, WNOHANG) until nothing is ready;
 // pids that are not ours go to the OnForeignExit callback.
 type anyReaper struct{ c *Context }
 

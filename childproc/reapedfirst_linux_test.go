@@ -56,14 +56,14 @@ func TestReapedBeforeCallback(t *testing.T) {
 	}
 }
 
-// A reap pass nested in another's callbacks (AppSigchld: a callback calls
+// A reap pass nested in another's callbacks (ModeApp: a callback calls
 // SigchldOccurred) must not reap a tree child whose callback is still to
 // come: its pid, its group's id, stays reserved until its leftovers are
 // killed.
 func TestNestedPassKeepsTreeZombie(t *testing.T) {
 	require.NoError(t, knob.SetStrategy(knob.StrategyPidfd))
 	defer knob.SetStrategy(knob.StrategyAuto)
-	c, err := childproc.New(nil, childproc.Config{AppSigchld: true, Tree: childproc.TreeGroup})
+	c, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp, Tree: childproc.TreeGroup})
 	require.NoError(t, err)
 	defer c.Close()
 	zombie := func(pid int) bool {

@@ -3,7 +3,7 @@
 package childproc_test
 
 // Status.Usage must come from the call that collects the status: wait4 for
-// the scan and ReapAll reapers and at Close, waitid(P_PIDFD, WNOWAIT) with
+// the scan and ModeReapAll reapers and at Close, waitid(P_PIDFD, WNOWAIT) with
 // its rusage argument for the pidfd reaper. The helpers below use known
 // amounts (CPU, memory) that a zero or truncated Usage cannot reach, and the
 // exact check compares with what the kernel reports for the same zombie.
@@ -126,7 +126,7 @@ type usageRig struct {
 	c       *childproc.Context
 	run     func()
 	exits   chan childproc.Status // death callbacks
-	foreign chan foreignExit      // OnForeignExit calls (ReapAll)
+	foreign chan foreignExit      // OnForeignExit calls (ModeReapAll)
 }
 
 func newUsageRig(t *testing.T, p usagePath) *usageRig {
@@ -166,7 +166,7 @@ func newUsageRig(t *testing.T, p usagePath) *usageRig {
 
 func (r *usageRig) onExit(_ *childproc.Child, st childproc.Status) { r.exits <- st }
 
-// await returns the status of pid's death callback. With AppSigchld it
+// await returns the status of pid's death callback. With ModeApp it
 // plays the application: once pid has exited it calls SigchldOccurred
 // (unless the callback already ran, as Adopt of an exited child does).
 func (r *usageRig) await(t *testing.T, pid int) childproc.Status {
@@ -258,7 +258,7 @@ func zombieRusage(t *testing.T, pid int) syscall.Rusage {
 
 // exitedHelper starts helper name with syscall.ForkExec, outside any
 // context, and returns once it is a zombie, with the usage a reaper of it
-// would get. The test must reap it (Adopt, or a ReapAll context); a zombie
+// would get. The test must reap it (Adopt, or a ModeReapAll context); a zombie
 // left over is reaped at cleanup.
 func exitedHelper(t *testing.T, name string) (pid int, want childproc.Usage) {
 	t.Helper()

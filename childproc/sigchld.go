@@ -11,7 +11,7 @@ import (
 // The process-wide SIGCHLD machinery.
 //
 // Every context that needs SIGCHLD (by default while it has children and
-// reaps without pidfds; with ReapAll or KeepSigchld for its whole life) is a "user"
+// reaps without pidfds; with ModeReapAll or ModeKeep for its whole life) is a "user"
 // with its own self-pipe. The set of users is published as an immutable
 // snapshot of pipe write ends; the signal source (an os/signal relay
 // goroutine, or a raw handler where available) writes one byte to every
@@ -34,7 +34,7 @@ var users struct {
 	mu      sync.Mutex
 	pipes   []*selfPipe // registered self-pipes; guarded by mu
 	src     source      // the installed signal source, nil when pipes is empty; guarded by mu
-	reapAll *Context    // the open ReapAll context, if any; guarded by mu
+	reapAll *Context    // the open ModeReapAll context, if any; guarded by mu
 }
 
 // allFDs points to a *[]int32: every registered self-pipe fd, read and
@@ -147,7 +147,7 @@ func publishLocked() error {
 // catches SIGCHLD with its own handler (which chains to the Go runtime's, so
 // signal.Notify keeps working); signal.Ignore(syscall.SIGCHLD), or C code
 // calling sigaction, replaces it behind the library's back, and contexts that
-// learn of exits from SIGCHLD (ReapAll contexts, and every context where
+// learn of exits from SIGCHLD (ModeReapAll contexts, and every context where
 // pidfds are missing) would then never hear of an exit again. A
 // program that might do either can call this after doing it, or
 // periodically. It returns nil when no handler is installed or the portable

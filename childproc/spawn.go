@@ -166,7 +166,7 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 // runs without c.mu, so the loop goes on reaping and other goroutines fork
 // in parallel while this one waits for its child to exec; otherwise c.mu is
 // held throughout, so that the loop cannot miss the exit of (or, with
-// ReapAll, claim as foreign) a pid not yet recorded.
+// ModeReapAll, claim as foreign) a pid not yet recorded.
 //
 // Without c.mu: with pidfds an exit before recording stays visible on the
 // level-triggered pidfd; with the per-pid scan, a collect pass that runs
@@ -247,14 +247,14 @@ func (c *Context) start(path string, argv []string, sa *spawnAttr, onExit func(*
 // not positive or already the context's, an error wrapping os.ErrInvalid.
 //
 // The child may have exited already: a context with a loop is woken to look,
-// and an AppSigchld context, which learns of exits only when told, looks at
+// and an ModeApp context, which learns of exits only when told, looks at
 // that child itself before Adopt returns, running its callback (if it is
 // gone) on the calling goroutine as SigchldOccurred would.
 //
 // What Adopt cannot promise: that nobody reaped the pid before it was
 // recorded. Between the fork and Adopt, any wait4(-1) in the process — a
-// ReapAll context's own, or an application's reaper — may take the child;
-// Adopt then fails (the status went to that reaper, for a ReapAll context to
+// ModeReapAll context's own, or an application's reaper — may take the child;
+// Adopt then fails (the status went to that reaper, for a ModeReapAll context to
 // OnForeignExit). Where such a reaper exists, fork with Context.ForkNoexec
 // or Context.Spawn instead, which record the child before any reaper of the
 // context can see it.
@@ -267,7 +267,7 @@ func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 	}
 	c.mu.Lock()
 	ch, err := c.adoptPidLocked(pid, onExit)
-	if err != nil || c.mode != modeApp {
+	if err != nil || c.mode != ModeApp {
 		c.mu.Unlock()
 		return ch, err
 	}

@@ -108,7 +108,7 @@ func TestLastExitDuringFork(t *testing.T) {
 	assert.NoError(t, testutil.NoZombies())
 }
 
-// TestAppSigchldPidfdForksLocked: with AppSigchld the application may reap
+// TestAppSigchldPidfdForksLocked: with ModeApp the application may reap
 // with wait4(-1) and pass the status to Reaped. A child that exits before
 // Spawn records it must not be lost to that race: Reaped has to wait for
 // the record (the context forks with its mutex held in this mode).
@@ -149,7 +149,7 @@ func TestAppSigchldPidfdForksLocked(t *testing.T) {
 		return pid, nil
 	}
 	var err error
-	c, err = childproc.NewWithStrategy(l, childproc.Config{AppSigchld: true, Spawn: hook}, knob.StrategyPidfd)
+	c, err = childproc.NewWithStrategy(l, childproc.Config{Mode: childproc.ModeApp, Spawn: hook}, knob.StrategyPidfd)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	rec := newRecorder()

@@ -27,7 +27,7 @@ import (
 // Stop, deadlines); Disown stops watching; Close stops watching without
 // signalling. Watch needs pidfd reaping (Linux ≥ 5.4, and not the per-pid
 // scan): otherwise the error wraps errors.ErrUnsupported. It refuses a
-// ReapAll context (its wait4(-1) would take the status from the owner) and
+// ModeReapAll context (its wait4(-1) would take the status from the owner) and
 // a process already waited for or released, with an error wrapping
 // os.ErrInvalid. Watch panics if onExit is nil.
 func (c *Context) Watch(p *os.Process, onExit func(*Child, Status)) (*Child, error) {
@@ -56,7 +56,7 @@ func (c *Context) watchableLocked(pid int) error {
 		return err
 	}
 	switch {
-	case c.mode == modeReapAll:
+	case c.mode == ModeReapAll:
 		return invalid("watch: a ReapAll context would reap the watched process itself")
 	case !c.reaper.wantsPidfd():
 		return fmt.Errorf("childproc: watch: %w", errPidfdUnsupported)
@@ -114,7 +114,7 @@ type WatchSpec struct {
 // process that started but cannot be watched is sent SIGKILL (its tree,
 // with a cgroup) and the error is returned: its owner must still reap it.
 // Like Watch, StartWatched needs pidfd reaping (the error wraps
-// errors.ErrUnsupported, and start is not called) and refuses a ReapAll
+// errors.ErrUnsupported, and start is not called) and refuses a ModeReapAll
 // context. It panics if spec, spec.OnExit or start is nil.
 func (c *Context) StartWatched(spec *WatchSpec, start func(*syscall.SysProcAttr) (*os.Process, error)) (*Child, error) {
 	if spec == nil || spec.OnExit == nil || start == nil {

@@ -193,7 +193,7 @@ func TestUnwatchedFallback(t *testing.T) {
 	l, err := loop.New() // never run: the context is not used
 	require.NoError(t, err)
 	defer l.Close()
-	ctx, err := childproc.New(l, childproc.Config{AppSigchld: true})
+	ctx, err := childproc.New(l, childproc.Config{Mode: childproc.ModeApp})
 	require.NoError(t, err)
 	defer ctx.Close()
 	r := exec.NewRunner(ctx)

@@ -31,7 +31,7 @@
 // connections it accepts on them. It has no hook to watch any other fd (its
 // poller is in an internal package, and Events has no such event), so no
 // hooks.OSEvents can be written for it, and the library runs with
-// Config.AppSigchld and nil hooks. That has two consequences:
+// Config.ModeApp and nil hooks. That has two consequences:
 //
 //   - SIGCHLD must reach evio's loop through a connection evio serves: a
 //     second listener on an abstract unix socket (Linux only, hence this
@@ -174,10 +174,10 @@ func (s *server) run(addr string) error {
 	s.requests = map[uint64]*request{}
 	s.unauth = map[*sockConn]evio.Conn{}
 
-	// Config.AppSigchld with nil hooks: the library reaps only when told to
+	// Config.ModeApp with nil hooks: the library reaps only when told to
 	// (SigchldOccurred) and only its own children, by pid.
 	var err error
-	s.ctx, err = childproc.New(nil, childproc.Config{AppSigchld: true})
+	s.ctx, err = childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	if err != nil {
 		return err
 	}

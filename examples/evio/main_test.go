@@ -52,7 +52,7 @@ func stop(t *testing.T, p *extest.Proc) {
 // The reason for this example's output sockets: the library's pipes need
 // fd hooks, and a context without any refuses them at Spawn.
 func TestLibraryPipesNeedHooks(t *testing.T) {
-	ctx, err := childproc.New(nil, childproc.Config{AppSigchld: true})
+	ctx, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	require.NoError(t, err)
 	defer ctx.Close()
 	_, err = ctx.Spawn(&childproc.Cmd{

@@ -1,4 +1,4 @@
-// Command mainloop shows childproc's Config.AppSigchld: the application owns
+// Command mainloop shows childproc's Config.ModeApp: the application owns
 // SIGCHLD and its own poll(2) loop, and the library only reaps when told to.
 //
 // The application here catches SIGCHLD with os/signal; a goroutine turns
@@ -87,8 +87,8 @@ func run(reaper bool) error {
 		}
 	}()
 
-	// Config.AppSigchld installs nothing and needs no fd hooks: nil is allowed.
-	ctx, err := childproc.New(nil, childproc.Config{AppSigchld: true})
+	// Config.ModeApp installs nothing and needs no fd hooks: nil is allowed.
+	ctx, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	if err != nil {
 		return err
 	}

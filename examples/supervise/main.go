@@ -8,11 +8,11 @@
 //	go run ./examples/supervise -cmd 'sleep 1; exit 1' -cmd 'date; sleep 5'
 //	socat - UNIX-CONNECT:<the printed socket path>   # one line per command
 //
-// It runs on the reference loop with a Config.ReapAll context, which is what
+// It runs on the reference loop with a Config.ModeReapAll context, which is what
 // a supervisor, a container init or a subreaper needs: the library reaps
 // *every* child of the process, its own ones (each command's sh) go to their
 // OnExit callbacks, and the others (orphans that the kernel re-parents to us
-// because we are a child subreaper) to Config.OnForeignExit. ReapAll takes
+// because we are a child subreaper) to Config.OnForeignExit. ModeReapAll takes
 // every exit status of the process, so a program using it must not use
 // os/exec (exec.Cmd.Wait would fail with ECHILD); this one doesn't.
 //
@@ -117,8 +117,8 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 	}
 	defer s.l.Close()
 	s.ctx, err = childproc.New(s.l, childproc.Config{
-		ReapAll: true,
-		Tree:    childproc.TreeAuto,
+		Mode: childproc.ModeReapAll,
+		Tree: childproc.TreeAuto,
 		OnForeignExit: func(pid int, st childproc.Status) {
 			s.logf("reaped orphan pid %d: %v", pid, st)
 			s.finishIfDone()

@@ -30,60 +30,44 @@ func childloopRows() []harness.Row {
 	const scale, throughput = true, true
 	return []harness.Row{
 		withMany(childloopRow{name: "childloop default (pidfd)", def: true,
-			mode: clOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.row(scale, throughput), childloopMany),
+			mode: childproc.ModeOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.row(scale, throughput), childloopMany),
 		// Latency only: its scale and throughput behaviour is the
 		// default's (the same strategy); left out to keep the run short.
 		childloopRow{name: "childloop KeepSigchld, pidfd",
-			mode: clKeep, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.row(!scale, !throughput),
+			mode: childproc.ModeKeep, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.row(!scale, !throughput),
 		// Throughput only: the default context spawned into from
 		// GOMAXPROCS goroutines instead of its loop's callbacks.
 		childloopRow{name: "childloop default (pidfd), Spawn from GOMAXPROCS goroutines", spawners: true,
-			mode: clOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.throughputRow(),
+			mode: childproc.ModeOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.throughputRow(),
 		childloopRow{name: "childloop default, scan + raw handler",
-			mode: clOwn, strategy: knob.StrategyScan, source: knob.SourceRaw}.row(scale, throughput),
+			mode: childproc.ModeOwn, strategy: knob.StrategyScan, source: knob.SourceRaw}.row(scale, throughput),
 		// Loop-thread delivery: the kernel offers SIGCHLD first to the
 		// thread that forked the child; here that thread also polls.
 		// Latency only, as its scale and throughput behaviour is the row
 		// above's.
 		childloopRow{name: "childloop default, scan + raw handler, thread locked", lockThread: true,
-			mode: clOwn, strategy: knob.StrategyScan, source: knob.SourceRaw}.row(!scale, !throughput),
+			mode: childproc.ModeOwn, strategy: knob.StrategyScan, source: knob.SourceRaw}.row(!scale, !throughput),
 		childloopRow{name: "childloop default, scan + Notify relay",
-			mode: clOwn, strategy: knob.StrategyScan, source: knob.SourceRelay}.row(scale, throughput),
-		// ReapAll reaps every child of the process: next to the scale
+			mode: childproc.ModeOwn, strategy: knob.StrategyScan, source: knob.SourceRelay}.row(scale, throughput),
+		// ModeReapAll reaps every child of the process: next to the scale
 		// section's idle children it would reap them.
 		withMany(childloopRow{name: "childloop ReapAll, raw handler + wait4(-1)",
-			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRaw}.row(!scale, throughput), childloopManyReapAll),
+			mode: childproc.ModeReapAll, strategy: knob.StrategyAuto, source: knob.SourceRaw}.row(!scale, throughput), childloopManyReapAll),
 		childloopRow{name: "childloop ReapAll, Notify relay + wait4(-1)",
-			mode: clReapAll, strategy: knob.StrategyAuto, source: knob.SourceRelay}.row(!scale, throughput),
+			mode: childproc.ModeReapAll, strategy: knob.StrategyAuto, source: knob.SourceRelay}.row(!scale, throughput),
 		// Many section only: the os/exec-shaped package, whose Wait parks
 		// a goroutine on the package's own loop.
 		{Name: "childloop exec (blocking front-end)", Many: childloopExecMany},
 		// Not in the scale section: there it reaps with the per-pid scan
 		// of the two scan rows above, so its curve would repeat theirs.
 		childloopRow{name: "childloop AppSigchld, app's signal.Notify",
-			mode: clApp, strategy: knob.StrategyScan, source: knob.SourceAuto}.row(!scale, throughput),
+			mode: childproc.ModeApp, strategy: knob.StrategyScan, source: knob.SourceAuto}.row(!scale, throughput),
 	}
 }
 
-// clMode is which kind of context a row runs: the zero Config, KeepSigchld,
-// ReapAll or AppSigchld.
-type clMode int
-
-const (
-	clOwn clMode = iota
-	clKeep
-	clReapAll
-	clApp
-)
-
-// config is the mode's childproc.Config; foreign is needed by ReapAll.
-func (m clMode) config(foreign func(int, childproc.Status)) childproc.Config {
-	return childproc.Config{
-		KeepSigchld:   m == clKeep,
-		ReapAll:       m == clReapAll,
-		OnForeignExit: foreign,
-		AppSigchld:    m == clApp,
-	}
+// config is mode m's childproc.Config; foreign is needed by ModeReapAll.
+func config(m childproc.Mode, foreign func(int, childproc.Status)) childproc.Config {
+	return childproc.Config{Mode: m, OnForeignExit: foreign}
 }
 
 // childloopRow is one childloop path: a mode, a reaping strategy and a
@@ -93,7 +77,7 @@ func (m clMode) config(foreign func(int, childproc.Status)) childproc.Config {
 type childloopRow struct {
 	name       string
 	def        bool // childloop's default configuration
-	mode       clMode
+	mode       childproc.Mode
 	strategy   knob.Strategy
 	source     knob.Source
 	lockThread bool // keep the spawning and polling goroutine on one OS thread
@@ -131,7 +115,7 @@ func (r childloopRow) available() error {
 }
 
 // clSession is one context on one reference loop, with the state the
-// death callback writes (loop goroutine or, with AppSigchld, the signal
+// death callback writes (loop goroutine or, with ModeApp, the signal
 // goroutine).
 type clSession struct {
 	row  childloopRow
@@ -141,9 +125,9 @@ type clSession struct {
 	t1   time.Time
 	done bool
 	st   childproc.Status
-	exit chan struct{}  // AppSigchld: signalled by the callback
-	sigs chan os.Signal // AppSigchld: the application's own SIGCHLD channel
-	quit chan struct{}  // AppSigchld: stops the signal goroutine
+	exit chan struct{}  // ModeApp: signalled by the callback
+	sigs chan os.Signal // ModeApp: the application's own SIGCHLD channel
+	quit chan struct{}  // ModeApp: stops the signal goroutine
 	wg   sync.WaitGroup
 }
 
@@ -157,20 +141,20 @@ func (r childloopRow) open() (*clSession, error) {
 	}
 	s := &clSession{row: r, l: l, exit: make(chan struct{}, 1)}
 	var foreign func(int, childproc.Status)
-	if r.mode == clReapAll {
+	if r.mode == childproc.ModeReapAll {
 		foreign = func(int, childproc.Status) {}
 	}
 	if err := knob.SetStrategy(r.strategy); err != nil {
 		l.Close()
 		return nil, err
 	}
-	s.c, err = childproc.New(l, r.mode.config(foreign))
+	s.c, err = childproc.New(l, config(r.mode, foreign))
 	_ = knob.SetStrategy(knob.StrategyAuto)
 	if err != nil {
 		l.Close()
 		return nil, err
 	}
-	if r.mode == clApp {
+	if r.mode == childproc.ModeApp {
 		// The application's own way: signal.Notify and a goroutine that
 		// tells the context.
 		s.sigs = make(chan os.Signal, 1)
@@ -243,10 +227,10 @@ func (s *clSession) one() (harness.Sample, error) {
 	})
 }
 
-// waitExit drives the loop until the callback has run (AppSigchld: waits for
+// waitExit drives the loop until the callback has run (ModeApp: waits for
 // the signal goroutine's callback).
 func (s *clSession) waitExit() error {
-	if s.row.mode == clApp {
+	if s.row.mode == childproc.ModeApp {
 		<-s.exit
 		return nil
 	}
@@ -289,7 +273,7 @@ func (r childloopRow) latency(ctx context.Context, cfg harness.LatencyConfig) ([
 		}
 		adopted = append(adopted, ch)
 	}
-	if len(idle) > 0 && r.mode != clApp {
+	if len(idle) > 0 && r.mode != childproc.ModeApp {
 		// Adopt kicks the self-pipe; consume that wake-up now.
 		if err := s.l.RunOnce(false); err != nil {
 			return nil, err
@@ -302,7 +286,7 @@ func (r childloopRow) latency(ctx context.Context, cfg harness.LatencyConfig) ([
 // flight. By default it is shaped as the hand-written floor is, and as an
 // application that owns its loop runs children: the first children are
 // spawned before the loop runs, and each death callback spawns the next,
-// on the loop goroutine (with AppSigchld, on the goroutine that tells the
+// on the loop goroutine (with ModeApp, on the goroutine that tells the
 // context of SIGCHLD). With spawners, GOMAXPROCS goroutines call Spawn
 // while the loop runs on a goroutine of its own and hands each slot back
 // through a channel: the shape of a program whose workers share one
@@ -316,7 +300,7 @@ func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConf
 		return harness.ThroughputRun{}, err
 	}
 	defer s.close()
-	// mu orders the callbacks (the signal goroutine's, with AppSigchld)
+	// mu orders the callbacks (the signal goroutine's, with ModeApp)
 	// after the first spawns; on the loop goroutine it is never contended.
 	var mu sync.Mutex
 	var spawned, done int
@@ -351,7 +335,7 @@ func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConf
 	mu.Lock()
 	spawn()
 	mu.Unlock()
-	if r.mode == clApp {
+	if r.mode == childproc.ModeApp {
 		<-finished
 	} else {
 	wait:
@@ -534,14 +518,14 @@ func childloopExecMany(ctx context.Context, cfg harness.ManyConfig) (harness.Man
 	})
 }
 
-// childloopManyReapAll is the ReapAll row: wait4(-1) after SIGCHLD, so no
+// childloopManyReapAll is the ModeReapAll row: wait4(-1) after SIGCHLD, so no
 // fd per child (a pidfd-reaped child holds one, and RLIMIT_NOFILE may
 // not let N of them open).
 func childloopManyReapAll(ctx context.Context, cfg harness.ManyConfig) (harness.ManyCounts, error) {
 	if err := knob.SetSource(knob.SourceRaw); err != nil {
 		return harness.ManyCounts{}, err
 	}
-	return childloopManyWith(ctx, cfg, childproc.Config{ReapAll: true, OnForeignExit: func(int, childproc.Status) {}})
+	return childloopManyWith(ctx, cfg, childproc.Config{Mode: childproc.ModeReapAll, OnForeignExit: func(int, childproc.Status) {}})
 }
 
 func childloopManyWith(ctx context.Context, cfg harness.ManyConfig, ccfg childproc.Config) (harness.ManyCounts, error) {
