@@ -132,6 +132,17 @@ func (c *Context) usableLocked() error {
 	return nil
 }
 
+// hearsLocked says whether the context can still learn of exits: outside
+// ModeApp it learns of them through registrations in the application's
+// loop, and a closed loop (hooks.Closer) would never deliver them, so a
+// child started then would be neither reported nor reaped. ctx.mu held.
+func (c *Context) hearsLocked() error {
+	if c.mode == ModeApp {
+		return nil // the application tells the context
+	}
+	return c.reg.Err()
+}
+
 // joinLocked makes the context a SIGCHLD user: self-pipe, loop registration,
 // then publication to the signal source. On error nothing is left behind.
 func (c *Context) joinLocked() error {

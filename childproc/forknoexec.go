@@ -1,5 +1,7 @@
 package childproc
 
+import "fmt"
+
 // ForkNoexec forks a child that does not run Go code and makes it a child
 // of the context, like Spawn: onExit runs once, on the loop goroutine, when
 // the child has been reaped. The child calls PostforkChildNoexec, runs steps
@@ -29,6 +31,9 @@ func (c *Context) ForkNoexec(steps *Steps, onExit func(*Child, Status)) (*Child,
 	defer c.mu.Unlock()
 	if err := c.usableLocked(); err != nil {
 		return nil, err
+	}
+	if err := c.hearsLocked(); err != nil {
+		return nil, fmt.Errorf("childproc: fork: %w", err)
 	}
 	if err := c.joinLocked(); err != nil {
 		return nil, err

@@ -187,6 +187,9 @@ func (c *Context) start(path string, argv []string, sa *spawnAttr, onExit func(*
 	if err := c.usableLocked(); err != nil {
 		return nil, err
 	}
+	if err := c.hearsLocked(); err != nil {
+		return nil, fmt.Errorf("childproc: spawn: %w", err)
+	}
 	if err := c.joinLocked(); err != nil {
 		return nil, err
 	}
@@ -281,6 +284,9 @@ func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 func (c *Context) adoptPidLocked(pid int, onExit func(*Child, Status)) (*Child, error) {
 	if err := c.usableLocked(); err != nil {
 		return nil, err
+	}
+	if err := c.hearsLocked(); err != nil {
+		return nil, fmt.Errorf("childproc: adopt: %w", err)
 	}
 	if _, dup := c.children[pid]; dup {
 		return nil, invalid("adopt: pid %d is already a child of this context", pid)

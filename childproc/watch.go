@@ -61,6 +61,9 @@ func (c *Context) watchableLocked(pid int) error {
 	case !c.reaper.wantsPidfd():
 		return fmt.Errorf("childproc: watch: %w", errPidfdUnsupported)
 	}
+	if err := c.hearsLocked(); err != nil {
+		return fmt.Errorf("childproc: watch: %w", err)
+	}
 	if _, dup := c.children[pid]; dup {
 		return invalid("watch: pid %d is already a child of this context", pid)
 	}

@@ -114,3 +114,15 @@ type OSEvents interface {
 	// that fired concurrently.
 	DeregisterTimeout(reg Registration)
 }
+
+// Closer is an optional interface of OSEvents, for an application whose
+// loop can be closed while a library context still holds registrations.
+// Err reports, without blocking and without calling into the library,
+// whether the hooks still deliver occurrences: nil, or once the loop is
+// closed an error wrapping fs.ErrClosed. The library asks before it starts
+// or adopts a child whose exit only an existing registration would report,
+// so that such a start fails instead of leaving a child nobody hears of.
+// The reference loop and osevent.PollArray implement it.
+type Closer interface {
+	Err() error
+}

@@ -183,3 +183,12 @@ func (l *Loop) Close() error {
 	l.timers = nil
 	return errors.Join(l.poller.close(), l.wake.Close())
 }
+
+// Err returns nil while the loop is open and an error wrapping
+// fs.ErrClosed once it is closed (hooks.Closer).
+func (l *Loop) Err() error {
+	if l.closed.Load() {
+		return errClosed
+	}
+	return nil
+}

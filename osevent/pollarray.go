@@ -76,6 +76,17 @@ func (p *PollArray) Close() error {
 	return p.wake.Close()
 }
 
+// Err returns nil while the array is open and an error wrapping
+// fs.ErrClosed once it is closed (hooks.Closer).
+func (p *PollArray) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return errClosed
+	}
+	return nil
+}
+
 // counts returns the number of live fd registrations and armed timeouts
 // (timeouts taken out by AfterPoll but not yet delivered count as armed).
 func (p *PollArray) counts() (fds, timeouts int) {

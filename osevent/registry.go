@@ -61,6 +61,22 @@ func (r *Registry) mustLock() {
 // unlock releases r.mu.
 func (r *Registry) unlock() { r.mu.Unlock() }
 
+// Err returns an error wrapping fs.ErrClosed once the registry is closed,
+// or once the application's hooks say their loop is (hooks.Closer); nil
+// otherwise, and always for hooks that cannot tell.
+func (r *Registry) Err() error {
+	r.mustLock()
+	closed := r.closed
+	r.unlock()
+	if closed {
+		return errClosed
+	}
+	if c, ok := r.h.(hooks.Closer); ok {
+		return c.Err()
+	}
+	return nil
+}
+
 // Close deregisters every fd and timeout still registered, through the
 // hooks, and makes later Register calls fail with [fs.ErrClosed]. Occurrences
 // delivered afterwards to any of the registry's targets are ignored. Close
