@@ -223,7 +223,7 @@ func (c *Context) collectUnlock(added *Child) {
 	c.dispatch(ex)
 }
 
-// record adds a freshly spawned or adopted child. mu held.
+// recordLocked adds a freshly spawned, adopted or watched child. mu held.
 func (c *Context) recordLocked(ch *Child) {
 	c.children[ch.pid] = ch
 }

@@ -168,7 +168,7 @@ func (r *pidfdReaper) needsSigchld() bool { return len(r.pidless) > 0 }
 
 func (r *pidfdReaper) added(ch *Child) error {
 	if ch.pidfd < 0 {
-		// Spawned by a replacement SpawnFunc or without a pidfd (see
+		// Spawned by a Config.Spawn replacement or without a pidfd (see
 		// Context.start), or adopted: the child is unreaped, so its pid
 		// cannot have been reused yet.
 		fd, err := unix.PidfdOpen(ch.pid, unix.PIDFD_NONBLOCK)
@@ -266,7 +266,9 @@ func waitPidfd(pidfd int, keep bool) (st Status, done bool) {
 		opts |= unix.WNOWAIT
 	}
 	for {
-		err := waitid(unix.P_PIDFD, pidfd, &info, opts, &ru)
+		// The kernel fills ru as wait4 would, with WNOWAIT as well; both
+		// Rusage types are the kernel's struct rusage.
+		err := unix.Waitid(unix.P_PIDFD, pidfd, &info, opts, (*unix.Rusage)(unsafe.Pointer(&ru)))
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -282,26 +284,13 @@ func waitPidfd(pidfd int, keep bool) (st Status, done bool) {
 	}
 }
 
-// waitid is waitid(2) with the fifth argument x/sys's Waitid does not
-// pass: when it finds a child, the kernel stores that child's rusage in
-// *ru, the one wait4 would report, with WNOWAIT as well. Nothing escapes:
-// info and ru may live on the caller's stack.
-func waitid(idtype, id int, info *unix.Siginfo, options int, ru *syscall.Rusage) error {
-	_, _, e := unix.Syscall6(unix.SYS_WAITID, uintptr(idtype), uintptr(id),
-		uintptr(unsafe.Pointer(info)), uintptr(options), uintptr(unsafe.Pointer(ru)), 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
+// collectNew is collect: a pass is O(ready pidfds) already.
+func (r *pidfdReaper) collectNew(_ *Child, out []exit) []exit { return r.collect(out) }
 
 // collect makes one epoll_wait pass. More ready pidfds than the buffer
 // holds keep the set readable, so the loop calls again; a second pass here
 // would instead see this pass's reaped pidfds again (they stay in the set,
 // readable, until flush).
-// collectNew: a pass is O(ready pidfds) already.
-func (r *pidfdReaper) collectNew(_ *Child, out []exit) []exit { return r.collect(out) }
-
 func (r *pidfdReaper) collect(out []exit) []exit {
 	if r.ep < 0 {
 		return out

@@ -13,33 +13,14 @@ import (
 var sigDefault [4]uint64
 
 // PostforkChildNoexec makes a forked child that will not exec independent
-// of the library state it inherited. Call it first thing in the child, from
-// the goroutine that forked, before anything else runs.
-//
-// It empties this process's SIGCHLD user list, resets SIGCHLD to SIG_DFL
-// with a raw rt_sigaction, and closes both ends of every registered
-// self-pipe. Every Context inherited from the parent is invalid afterwards:
-// each of its methods returns ErrForked and touches no parent state. One call
-// covers all contexts; a second call does nothing; calling it and then
-// exec'ing is harmless.
-//
-// It is lock-free by construction, unlike libxl's postfork function, which
-// in 2014 took the same non-recursive mutex twice and hung every console
-// child: it takes no lock, allocates nothing, uses no channel or map, cannot
-// grow the stack (//go:nosplit), and makes only raw system calls. So it
-// works even when the fork happened while other goroutines held every
-// library mutex.
-//
-// What "quickly" means in Go: until it returns, no other childloop call and
-// no new child. After it, the child may run only //go:nosplit code making raw
-// system calls (a stack check throws "stack growth after fork", and any lock
-// another goroutine held at fork time is held forever), then exec or _exit.
-// ForkNoexec is the supported way to do that. It does not reclaim memory,
-// fds belonging to other libraries, the pidfds and epoll sets of inherited
-// contexts (all close-on-exec), or the parent's records of its children.
-//
-// It always returns nil on Linux; on other systems it returns an error
-// wrapping errors.ErrUnsupported.
+// of the library state it inherited. Call it first in the child, from the
+// goroutine that forked. It empties the SIGCHLD user list, resets SIGCHLD to
+// SIG_DFL and closes every registered self-pipe; every inherited Context then
+// returns ErrForked. It takes no lock, allocates nothing and cannot grow the
+// stack, so it works whatever locks other goroutines held at the fork;
+// afterwards the child may run only //go:nosplit code making raw system
+// calls (ForkNoexec is the supported way). A second call does nothing. It
+// returns nil on Linux and an error wrapping errors.ErrUnsupported elsewhere.
 //
 //go:nosplit
 //go:norace

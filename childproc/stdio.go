@@ -17,8 +17,8 @@ package childproc
 // its ends and Result.Cut says the output may be incomplete. OnDone never
 // precedes OnExit.
 //
-// State is guarded by the child's ioMu, never held during a user callback;
-// lock order: Context.mu → ioMu → osevent registry.
+// State is guarded by the child's childIO.mu, never held during a user callback;
+// lock order: Context.mu → childIO.mu → osevent registry.
 
 import (
 	"errors"
@@ -362,7 +362,7 @@ func (c *Context) writeReady(cio *childIO) {
 
 // flushLocked writes as much of in.rest as the pipe takes. It reports
 // whether the queue is now empty (or the pipe closed); with closing set,
-// an empty queue closes the pipe. ioMu held.
+// an empty queue closes the pipe. childIO.mu held.
 func (cio *childIO) flushLocked() bool {
 	in := cio.in
 	for in.fd >= 0 && len(in.rest) > 0 {
@@ -437,7 +437,7 @@ func (ch *Child) WriteStdin(p []byte) (int, error) {
 }
 
 // stdinClosedLocked is WriteStdin's error once the pipe is closed or
-// closing. ioMu held.
+// closing. childIO.mu held.
 func (cio *childIO) stdinClosedLocked() error {
 	if cio.res.StdinErr != nil {
 		return cio.res.StdinErr
@@ -473,7 +473,7 @@ func (ch *Child) CloseStdin() error {
 	return nil
 }
 
-// close deregisters and closes an output pipe. ioMu held.
+// close deregisters and closes an output pipe. childIO.mu held.
 func (o *outPipe) close() {
 	if o.fd < 0 {
 		return
@@ -485,7 +485,7 @@ func (o *outPipe) close() {
 	o.fd = -1
 }
 
-// close deregisters and closes the stdin pipe. ioMu held.
+// close deregisters and closes the stdin pipe. childIO.mu held.
 func (in *inPipe) close() {
 	if in.fd < 0 {
 		return
@@ -498,7 +498,7 @@ func (in *inPipe) close() {
 	in.rest = nil
 }
 
-// closeLocked closes every pipe of the child. ioMu held.
+// closeLocked closes every pipe of the child. childIO.mu held.
 func (cio *childIO) closeLocked() {
 	for _, o := range cio.out {
 		if o != nil {
@@ -554,7 +554,7 @@ func (c *Context) drainExpired(cio *childIO) {
 	c.maybeDone(cio)
 }
 
-// eofLocked reports whether every output pipe reached EOF. ioMu held.
+// eofLocked reports whether every output pipe reached EOF. childIO.mu held.
 func (cio *childIO) eofLocked() bool {
 	for _, o := range cio.out {
 		if o != nil && o.fd >= 0 {

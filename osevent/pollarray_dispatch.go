@@ -61,7 +61,7 @@ func lowerTimeout(ms int, deadline, now time.Time) int {
 // last BeforePoll (the application's own entries in front are not
 // touched): it drains the wake fd, calls the target of every slot whose
 // registration is still the same live registration and still names the fd
-// in the slot, with revents masked by the current events plus Err, Hup and
+// in the slot, with revents masked by the current events plus Fault, Hup and
 // Nval, and then fires the timeouts whose deadline is not after now, in
 // deadline order. Targets are called without the PollArray's lock, so they
 // may change registrations; a registration removed by an earlier callback
