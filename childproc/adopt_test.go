@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestAppSigchldAdoptExited: an ModeApp context learns of exits only when
+// TestAppSigchldAdoptExited: a ModeApp context learns of exits only when
 // told. A child that exited before Adopt, its SIGCHLD already answered,
 // must still be reported: Adopt makes the pass itself.
 func TestAppSigchldAdoptExited(t *testing.T) {

@@ -47,7 +47,7 @@ func (c *Context) Reaped(pid int, ws syscall.WaitStatus) error {
 	return nil
 }
 
-// lockAppSigchld takes c.mu for an ModeApp entry point; on error it is not
+// lockAppSigchld takes c.mu for a ModeApp entry point; on error it is not
 // held. Calling one on a context whose SIGCHLD the library owns is a misuse
 // (the library would race the application for the same exits).
 func (c *Context) lockAppSigchld() error {

@@ -289,8 +289,8 @@ func (c *Context) dispatch(ex []exit) {
 func (c *Context) deliver(ch *Child, st Status) {
 	if ch.tree != nil {
 		c.mu.Lock()
-		st.Tree = ch.tree.ended(ch)
-		ch.status.Tree = st.Tree
+		st.TreeUsage = ch.tree.ended(ch)
+		ch.status.TreeUsage = st.TreeUsage
 		c.reaper.treeEnded(ch)
 		c.mu.Unlock()
 	}

@@ -76,7 +76,7 @@
 // Every Status carries the child's resource use from the reaping call
 // itself (Status.Usage: CPU, max RSS, page faults, as
 // os.ProcessState.SysUsage) and, with a cgroup, the whole tree's CPU and
-// peak memory (Status.Tree), descendants nobody waited for included.
+// peak memory (Status.TreeUsage), descendants nobody waited for included.
 //
 // # What runs where
 //
@@ -103,7 +103,7 @@
 // covered by the pass that follows. A context joins the SIGCHLD user list
 // (self-pipe registered in the loop, snapshot published) before its first
 // fork. Where another reaper could take an unrecorded child (ModeReapAll's
-// wait4(-1), an ModeApp application's reaper) it forks with its mutex held, so
+// wait4(-1), a ModeApp application's reaper) it forks with its mutex held, so
 // a child cannot be reaped before it is recorded. Otherwise it forks without
 // the mutex, so the loop goes on reaping meanwhile: a pidfd stays readable
 // until reaped, and with the per-pid scan a collect pass that ran during the

@@ -13,7 +13,7 @@ import "fmt"
 // unrecorded: with steps that Setsid and Fork, the classic double-fork
 // daemon, the middle child's exit reaches onExit, and in a subreaper with
 // ModeReapAll the daemon's eventual exit reaches OnForeignExit. An application
-// reaper of an ModeApp context, which runs outside the library, hands
+// reaper of a ModeApp context, which runs outside the library, hands
 // the status to Reaped, which waits for the record. Use this rather than
 // forking elsewhere and calling Adopt (see Adopt for that window).
 //

@@ -399,7 +399,7 @@ func TestTreeStopReach(t *testing.T) {
 			assert.Equal(t, tc.plainLives, aliveAfterKill(pids[0]), "plain grandchild alive after the stop")
 			assert.Equal(t, tc.setsidLives, aliveAfterKill(pids[1]), "setsid'd grandchild alive after the stop")
 			if tc.tree == childproc.TreeCgroup {
-				assert.NotNil(t, r.st.Tree, "no tree usage with a cgroup")
+				assert.NotNil(t, r.st.TreeUsage, "no tree usage with a cgroup")
 				eventuallyNoCells(t, c.CgroupDir())
 			}
 		})

@@ -94,7 +94,7 @@ func TestAppSigchldReaped(t *testing.T) {
 	assert.Zero(t, c.Len(), "children left")
 }
 
-// TestReapAllForeign: an ModeReapAll context reaps children it did not spawn and
+// TestReapAllForeign: a ModeReapAll context reaps children it did not spawn and
 // reports them through OnForeignExit; its own children go to their callbacks.
 func TestReapAllForeign(t *testing.T) {
 	forSignalVariants(t, func(t *testing.T, v variant) { // ModeReapAll ignores the strategy

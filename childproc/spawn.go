@@ -250,7 +250,7 @@ func (c *Context) start(path string, argv []string, sa *spawnAttr, onExit func(*
 // not positive or already the context's, an error wrapping os.ErrInvalid.
 //
 // The child may have exited already: a context with a loop is woken to look,
-// and an ModeApp context, which learns of exits only when told, looks at
+// and a ModeApp context, which learns of exits only when told, looks at
 // that child itself before Adopt returns, running its callback (if it is
 // gone) on the calling goroutine as SigchldOccurred would.
 //

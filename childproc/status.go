@@ -32,10 +32,10 @@ type Status struct {
 	// gives. It is zero when the application reaped the child and
 	// reported it with Reaped.
 	Usage Usage
-	// Tree is what the child's whole tree used, read from the child's
+	// TreeUsage is what the child's whole tree used, read from the child's
 	// cgroup after the tree ended; nil when the child had no cgroup of
 	// its own (see Config.Tree).
-	Tree *TreeUsage
+	TreeUsage *TreeUsage
 }
 
 // Usage is a child's resource use as the kernel reports it to the reaper

@@ -24,7 +24,7 @@ const (
 	// (clone3 CLONE_INTO_CGROUP): a stop signals every process in it and
 	// kills with cgroup.kill, which nothing in the tree escapes, not even
 	// a descendant that called setsid or forked during the kill. The
-	// cgroup also measures the whole tree (Status.Tree). New fails where
+	// cgroup also measures the whole tree (Status.TreeUsage). New fails where
 	// no such hierarchy is usable. The cgroups live under
 	// Config.CgroupParent, in a directory of the context's own that Close
 	// removes. A Config.Spawn replacement must honour

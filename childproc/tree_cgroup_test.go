@@ -66,12 +66,12 @@ func TestTreeUsage(t *testing.T) {
 	_, e := spawnTimed(t, c, cmd)
 	r := waitEnded(t, e)
 	require.True(t, r.st.Success(), "status %v", r.st)
-	require.NotNil(t, r.st.Tree)
-	assert.GreaterOrEqual(t, r.st.Tree.CPU, 150*time.Millisecond, "tree %+v", *r.st.Tree)
-	assert.GreaterOrEqual(t, r.st.Tree.CPU, r.st.Tree.User)
-	assert.Less(t, r.st.Usage.User+r.st.Usage.System, r.st.Tree.CPU, "the child's rusage should not see its unwaited grandchild")
-	if r.st.Tree.MemoryPeak >= 0 {
-		assert.Positive(t, r.st.Tree.MemoryPeak)
+	require.NotNil(t, r.st.TreeUsage)
+	assert.GreaterOrEqual(t, r.st.TreeUsage.CPU, 150*time.Millisecond, "tree %+v", *r.st.TreeUsage)
+	assert.GreaterOrEqual(t, r.st.TreeUsage.CPU, r.st.TreeUsage.User)
+	assert.Less(t, r.st.Usage.User+r.st.Usage.System, r.st.TreeUsage.CPU, "the child's rusage should not see its unwaited grandchild")
+	if r.st.TreeUsage.MemoryPeak >= 0 {
+		assert.Positive(t, r.st.TreeUsage.MemoryPeak)
 	}
 	eventuallyNoCells(t, c.CgroupDir())
 }

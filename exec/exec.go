@@ -299,7 +299,7 @@ func (c *Cmd) TreeUsage() *childproc.TreeUsage {
 	if c.ProcessState == nil || c.child == nil {
 		return nil
 	}
-	return c.exit.Tree
+	return c.exit.TreeUsage
 }
 
 // Output is os/exec's Output, running c through this package's Run.

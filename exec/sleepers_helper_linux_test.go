@@ -111,6 +111,12 @@ func sleepersHelper(args []string) int {
 		}
 		mu.Unlock()
 	}
+	// At most 64 Starts at a time: os/exec opens /dev/null for the nil
+	// Stdout and Stderr before it queues for syscall.ForkLock, so
+	// thousands of simultaneous Starts would hold two fds each while they
+	// wait, beside a pidfd per live child, and run out of fds (EMFILE)
+	// under load. The Waits are all concurrent, which is what is measured.
+	starting := make(chan struct{}, 64)
 	var started, waiting, done sync.WaitGroup
 	var nstarted atomic.Int64
 	started.Add(n)
@@ -122,6 +128,7 @@ func sleepersHelper(args []string) int {
 			var wait func() error
 			var code func() int
 			var err error
+			starting <- struct{}{}
 			if useStd {
 				c := stdexec.Command("cat")
 				c.Stdin = pr
@@ -139,6 +146,7 @@ func sleepersHelper(args []string) int {
 				}
 				wait, code = c.Wait, func() int { return c.ProcessState.ExitCode() }
 			}
+			<-starting
 			if err != nil {
 				started.Done()
 				waiting.Done()

@@ -58,7 +58,7 @@
 // when the job's sh was reaped (childproc.Status.Usage): "cpu", user plus
 // system time of the sh and of the processes it waited for; then, with a
 // cgroup tree, "tree cpu" and "tree mem", the CPU time and peak memory of
-// everything that ran in the job's cgroup (childproc.Status.Tree), and
+// everything that ran in the job's cgroup (childproc.Status.TreeUsage), and
 // otherwise "max rss", the largest resident set of the sh or of one of the
 // processes it waited for:
 //
@@ -508,7 +508,7 @@ func (r *runner) outcome(st childproc.Status) (head, failed string) {
 // cpu 40ms, tree mem 9.5M".
 func usage(st childproc.Status) string {
 	s := "cpu " + cpuTime(st.Usage.User+st.Usage.System).String()
-	if t := st.Tree; t != nil {
+	if t := st.TreeUsage; t != nil {
 		s += ", tree cpu " + cpuTime(t.CPU).String()
 		if t.MemoryPeak >= 0 {
 			return s + ", tree mem " + bytesize(t.MemoryPeak)
