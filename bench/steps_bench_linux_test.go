@@ -16,7 +16,7 @@ import (
 
 // BenchmarkSpawnReapSteps splits the parent's CPU per child, call by call,
 // for the static true (so the child's own work is small): a hand-written
-// loop with exactly the system calls childloop's default context makes per
+// loop with exactly the system calls childloop's default parent makes per
 // child (vfork spawn with CLONE_PIDFD, epoll_ctl ADD, epoll_wait, waitid
 // P_PIDFD, epoll_ctl DEL, close), 64 in flight, on one locked thread whose
 // CPU clock (CLOCK_THREAD_CPUTIME_ID) is read around each call. Each step's

@@ -213,7 +213,7 @@ func streamsArgv(kib int) []string {
 	return []string{"sh", "-c", streamsScript, "sh", strconv.Itoa(kib / 64)}
 }
 
-// streamChildloop: one context on a reference loop running on its own
+// streamChildloop: one parent on a reference loop running on its own
 // goroutine; every child's stdout a library pipe streamed to a counter.
 func streamChildloop(n, kib int, stdin *os.File, started func()) (int64, error) {
 	l, err := loop.New()

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestAppSigchldAdoptExited: a ModeApp context learns of exits only when
+// TestAppSigchldAdoptExited: a ModeApp parent learns of exits only when
 // told. A child that exited before Adopt, its SIGCHLD already answered,
 // must still be reported: Adopt makes the pass itself.
 func TestAppSigchldAdoptExited(t *testing.T) {
@@ -34,7 +34,7 @@ func TestAppSigchldAdoptExited(t *testing.T) {
 	assert.NoError(t, testutil.NoZombies())
 }
 
-// TestAdoptUnwatchableLeavesChildAlone: when the context cannot watch an
+// TestAdoptUnwatchableLeavesChildAlone: when the parent cannot watch an
 // adopted process (pidfd_open fails for lack of fds), Adopt fails and the
 // process — the caller's — is neither killed nor reaped.
 func TestAdoptUnwatchableLeavesChildAlone(t *testing.T) {
@@ -66,7 +66,7 @@ func TestAdoptUnwatchableLeavesChildAlone(t *testing.T) {
 	assert.Zero(t, c.Len(), "Len after the failed Adopt")
 }
 
-// TestStatusLostKeepsErrno: a child reaped behind the context's back is
+// TestStatusLostKeepsErrno: a child reaped behind the parent's back is
 // reported with ErrStatusLost, and the errno stays inspectable.
 func TestStatusLostKeepsErrno(t *testing.T) {
 	c, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})

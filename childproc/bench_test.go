@@ -204,7 +204,7 @@ func BenchmarkExitDispatch(b *testing.B) {
 // benchCtx is a default-Config context of variant v on a reference loop
 // running on its own goroutine until the benchmark ends; stop closes the
 // context and restores the source.
-func benchCtx(b *testing.B, v variant) (*childproc.Context, func()) {
+func benchCtx(b *testing.B, v variant) (*childproc.Parent, func()) {
 	require.NoError(b, knob.SetSource(v.source))
 	l := childproc.StartLoop(b)
 	c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeOwn), v.strategy)

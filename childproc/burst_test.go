@@ -18,13 +18,13 @@ import (
 // releases them at the same instant and checks that every child gets exactly
 // one callback with its own code on its own context. before, if not nil, runs
 // after spawning and before the release.
-func burst(t *testing.T, ctxs []*childproc.Context, n int, before func()) {
+func burst(t *testing.T, ctxs []*childproc.Parent, n int, before func()) {
 	t.Helper()
 	pr, pw, err := os.Pipe()
 	require.NoError(t, err)
 	rec := newRecorder()
 	type want struct {
-		ctx  *childproc.Context
+		ctx  *childproc.Parent
 		code int
 	}
 	wants := make(map[int]want, n)
@@ -55,7 +55,7 @@ func burst(t *testing.T, ctxs []*childproc.Context, n int, before func()) {
 		if !assert.Len(t, got, 1, "pid %d: callbacks", pid) {
 			continue
 		}
-		// == rather than assert.Same, which would print the contexts'
+		// == rather than assert.Same, which would print the parents'
 		// internals, read unlocked while the loop runs.
 		assert.True(t, got[0].ctx == w.ctx, "pid %d reported by the wrong context", pid)
 		if assert.True(t, got[0].st.Exited(), "pid %d: status %v, want exit %d", pid, got[0].st, w.code) {
@@ -67,16 +67,16 @@ func burst(t *testing.T, ctxs []*childproc.Context, n int, before func()) {
 	}
 }
 
-// TestBurst: 1000 simultaneous exits over three ModeKeep contexts,
+// TestBurst: 1000 simultaneous exits over three ModeKeep parents,
 // for every signal source × strategy. SIGCHLDs coalesce heavily here; each
-// exit must still be reported once, with its status, to its own context, and
+// exit must still be reported once, with its status, to its own parent, and
 // the process must be back to its baseline afterwards.
 func TestBurst(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		fds0 := openFDs(t) // goroutines: goleak checks at the end of the run
 		func() {
 			l := childproc.StartLoop(t)
-			var ctxs []*childproc.Context
+			var ctxs []*childproc.Parent
 			for i := 0; i < 3; i++ {
 				c, err := childproc.NewWithStrategy(l, childHooks(childproc.ModeKeep), v.strategy)
 				require.NoError(t, err)
@@ -101,7 +101,7 @@ func TestBurst(t *testing.T) {
 // loopFDs is how many fds a reference loop holds (epoll + eventfd).
 const loopFDs = 2
 
-// TestPipeFull fills a context's self-pipe to EAGAIN before a burst: the
+// TestPipeFull fills a parent's self-pipe to EAGAIN before a burst: the
 // wake-up is already pending, and nothing is lost.
 func TestPipeFull(t *testing.T) {
 	forSignalVariants(t, func(t *testing.T, v variant) { // pidfd has no self-pipe
@@ -119,6 +119,6 @@ func TestPipeFull(t *testing.T) {
 				require.NoError(t, err)
 			}
 		}
-		burst(t, []*childproc.Context{c}, 300, fill)
+		burst(t, []*childproc.Parent{c}, 300, fill)
 	})
 }

@@ -9,11 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Child is a process spawned (or adopted) by a Context. Its methods are safe
+// Child is a process spawned (or adopted) by a Parent. Its methods are safe
 // for concurrent use.
 type Child struct {
 	pid    int                  // immutable
-	ctx    *Context             // immutable
+	ctx    *Parent              // immutable
 	onExit func(*Child, Status) // immutable; never nil
 	pidfd  int                  // pidfd or -1; guarded by ctx.mu, closed when reaped
 	gone   bool                 // reaped, disowned or abandoned at Close: no longer in ctx.children; guarded by ctx.mu
@@ -21,7 +21,7 @@ type Child struct {
 	io     *childIO             // library pipes, or nil; immutable (internally synchronised)
 	tree   treeOps              // the child's tree with TreeCgroup or TreeGroup, else nil; immutable
 	life   *lifetime            // deadline and stop state, nil until needed; guarded by ctx.mu
-	watch  bool                 // Watch: reaped by its owner, never by the context; immutable
+	watch  bool                 // Watch: reaped by its owner, never by the parent; immutable
 	// borrowed: pidfd is the owner's own (StartWatched), taken out of the
 	// epoll set before the owner may close it and never closed here;
 	// immutable.
@@ -53,7 +53,7 @@ func (ch *Child) signalLocked(sig syscall.Signal) error {
 	return nil
 }
 
-// whileLive runs fn with the context's mutex held if the child has not been
+// whileLive runs fn with the parent's mutex held if the child has not been
 // reaped (so its pid still names it, or its zombie); os.ErrProcessDone
 // otherwise.
 func (ch *Child) whileLive(fn func() error) error {
@@ -116,14 +116,14 @@ func closePidfd(ch *Child) {
 	}
 }
 
-// Disown stops the context from watching the child without signalling it:
+// Disown stops the parent from watching the child without signalling it:
 // its death callbacks will not run, its library pipes are closed (the
 // child then gets EPIPE or EOF on them), and the caller becomes responsible for
 // reaping the pid (with wait4 or waitid). It returns os.ErrProcessDone if
 // the child has already been reaped.
 //
 // A child in a cgroup of its own (TreeCgroup) cannot be disowned: the
-// error wraps errors.ErrUnsupported, since the context's Close ends
+// error wraps errors.ErrUnsupported, since the parent's Close ends
 // everything in its cgroups.
 func (ch *Child) Disown() error {
 	return ch.whileLive(func() error {

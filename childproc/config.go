@@ -5,29 +5,29 @@ import (
 	"syscall"
 )
 
-// Config says how a context handles children. The zero value is the
+// Config says how a parent handles children. The zero value is the
 // default, right for almost every program: the library watches the
-// context's children itself (through pidfds on Linux ≥ 5.4, SIGCHLD
-// elsewhere) while it has any, and reaps only the children the context
+// parent's children itself (through pidfds on Linux ≥ 5.4, SIGCHLD
+// elsewhere) while it has any, and reaps only the children the parent
 // spawned or adopted, so os/exec and other libraries in the process keep
 // their exit statuses.
 type Config struct {
-	// Mode says who handles SIGCHLD and which children the context reaps;
+	// Mode says who handles SIGCHLD and which children the parent reaps;
 	// see Mode. The zero value is ModeOwn.
 	Mode Mode
 
 	// OnForeignExit receives, with ModeReapAll, the status of each reaped
-	// child the context did not spawn or adopt (orphans reparented to a
+	// child the parent did not spawn or adopt (orphans reparented to a
 	// subreaper, children started by other code). It runs on the loop
 	// goroutine, like OnExit. It is required with ModeReapAll and refused
 	// otherwise.
 	OnForeignExit func(pid int, st Status)
 
 	// Spawn, when not nil, replaces the default spawn (ForkExec) for every
-	// child the context spawns. It has syscall.ForkExec's signature and
+	// child the parent spawns. It has syscall.ForkExec's signature and
 	// contract: on success the child exists and has exec'd argv0; on
 	// failure no child is left behind. The pid must be a direct child of
-	// this process, so that the context may reap it. attr, and everything
+	// this process, so that the parent may reap it. attr, and everything
 	// it points to (*attr.Sys.PidFD included), is valid only during the
 	// call: the library reuses it for later spawns.
 	Spawn func(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error)
@@ -35,18 +35,18 @@ type Config struct {
 	// Tree says how far a stop (Cmd.Timeout, Cmd.Deadline, Cmd.Context,
 	// Child.Stop) reaches, and whether a child's descendants end with it;
 	// see Tree. The zero value, TreeNone, signals the child alone.
-	// Context.Tree reports what the context uses.
+	// Parent.Tree reports what the parent uses.
 	Tree Tree
 
 	// CgroupParent, with TreeAuto or TreeCgroup, is the cgroup v2
-	// directory under which the context makes its children's cgroups;
+	// directory under which the parent makes its children's cgroups;
 	// empty means the process's own cgroup, found through
 	// /proc/self/mountinfo and /proc/self/cgroup. A path that is not a
 	// cgroup v2 directory is an error (wrapping os.ErrInvalid) from New.
 	CgroupParent string
 }
 
-// Mode says who handles SIGCHLD and which children a context reaps. The
+// Mode says who handles SIGCHLD and which children a parent reaps. The
 // modes are libxl's SIGCHLD owner modes: ModeOwn is
 // libxl_sigchld_owner_libxl (whose libxl version reaps every child; ours
 // does not, since in Go that would steal exec.Cmd.Wait's status), ModeKeep
@@ -57,29 +57,29 @@ type Mode uint8
 
 const (
 	// ModeOwn, the default: the library handles SIGCHLD (where it learns
-	// of exits from it) while the context has children, and reaps only
-	// the context's own.
+	// of exits from it) while the parent has children, and reaps only
+	// the parent's own.
 	ModeOwn Mode = iota
 	// ModeReapAll reaps every child of the process, not only the
-	// context's, and hands the status of each child it did not spawn to
+	// parent's, and hands the status of each child it did not spawn to
 	// Config.OnForeignExit. It is for supervisors, container inits and
 	// subreapers (prctl PR_SET_CHILD_SUBREAPER), whose orphaned
 	// descendants must be reaped by someone. SIGCHLD is handled for the
-	// context's whole life. At most one such context may be open in a
+	// parent's whole life. At most one such parent may be open in a
 	// process (New returns ErrReapAllInUse), and it must not share the
 	// process with os/exec or other code that waits for its own children:
 	// it would take their statuses.
 	ModeReapAll
-	// ModeKeep is ModeOwn subscribed to SIGCHLD for the context's whole
+	// ModeKeep is ModeOwn subscribed to SIGCHLD for the parent's whole
 	// life rather than only while it has children. Where exits are learnt
 	// from SIGCHLD (no pidfds), this saves installing and removing the
-	// handler each time the context goes from no children to one, at the
+	// handler each time the parent goes from no children to one, at the
 	// price of a wake-up for every SIGCHLD of the process. With pidfd
 	// reaping it changes nothing.
 	ModeKeep
 	// ModeApp leaves SIGCHLD to the application: the library installs
 	// nothing and never waits on its own. When the application sees
-	// SIGCHLD it calls the context's SigchldOccurred; or it reaps children
+	// SIGCHLD it calls the parent's SigchldOccurred; or it reaps children
 	// itself and reports each status with Reaped. New then accepts a nil
 	// OSEvents, for a loop that cannot watch arbitrary fds.
 	ModeApp

@@ -26,8 +26,8 @@ import (
 // daemonCount is how many double-fork daemons the helper forks.
 const daemonCount = 100
 
-// TestReapAllDaemonRace: a subreaper with a ModeReapAll context forks 100
-// double-fork daemons with Context.ForkNoexec, waiting a random 0–5 ms
+// TestReapAllDaemonRace: a subreaper with a ModeReapAll parent forks 100
+// double-fork daemons with Parent.ForkNoexec, waiting a random 0–5 ms
 // before going on each time (the window in which the middle child has
 // exited and the ModeReapAll reaper would have claimed it as foreign before an
 // Adopt could run). Every middle child's exit must reach its own callback
@@ -42,7 +42,7 @@ func TestReapAllDaemonRace(t *testing.T) {
 }
 
 // TestAdoptAfterForkRaces shows what the test above guards against: forking
-// outside the context and adopting afterwards loses middle children to the
+// outside the parent and adopting afterwards loses middle children to the
 // ModeReapAll reaper. It only reports (how many are lost depends on timing).
 func TestAdoptAfterForkRaces(t *testing.T) {
 	out := runDaemonHelper(t, "daemons-adopt")
@@ -63,7 +63,7 @@ func runDaemonHelper(t *testing.T, name string) string {
 }
 
 // daemonHelper is the helper process: a subreaper with a ModeReapAll context.
-// With adopt, it forks without the context and calls Adopt after the delay.
+// With adopt, it forks without the parent and calls Adopt after the delay.
 func daemonHelper(adopt bool) int {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		fmt.Fprintln(os.Stderr, "prctl:", err)

@@ -13,24 +13,24 @@
 // # Who reaps what
 //
 // [Config] says who handles SIGCHLD and which children are reaped. By
-// default a context reaps only its own children, so os/exec and other
+// default a parent reaps only its own children, so os/exec and other
 // libraries keep their statuses: a deliberate difference from libxl, whose
 // library-owned mode reaps every child of the process. ModeReapAll reaps
 // every child (subreapers, inits) and passes foreign statuses to
-// Config.OnForeignExit; only one such context may exist, and it must not
+// Config.OnForeignExit; only one such parent may exist, and it must not
 // share the process with os/exec. ModeApp installs nothing: the
 // application calls SigchldOccurred or Reaped. Mode documents how each
 // maps to libxl's SIGCHLD owner modes.
 //
 // # Finding the child that exited
 //
-// On Linux ≥ 5.4 a context asks the kernel for a pidfd at fork, keeps the
+// On Linux ≥ 5.4 a parent asks the kernel for a pidfd at fork, keeps the
 // pidfds in a private epoll set and registers only that set's fd in the
 // application's loop: an exit makes exactly that pidfd readable, so the cost
 // is O(1) per exit however many children live, and SIGCHLD is not involved.
 // Elsewhere, and with ModeApp, it wakes on SIGCHLD and asks the kernel
 // about each child with wait4(pid, WNOHANG): O(children) per wake-up. A
-// ModeReapAll context reaps with wait4(-1, WNOHANG) until nothing is ready.
+// ModeReapAll parent reaps with wait4(-1, WNOHANG) until nothing is ready.
 //
 // # Talking to children
 //
@@ -69,7 +69,7 @@
 // each child a process-group leader and signals the group, which setsid'd
 // descendants do escape. TreeAuto takes the cgroup where the process may
 // create one (root, or a delegated subtree; the hierarchy is found through
-// /proc/self/mountinfo) and the group otherwise; Context.Tree says which.
+// /proc/self/mountinfo) and the group otherwise; Parent.Tree says which.
 // With either, a child's tree ends with it: what it left behind is sent
 // SIGKILL before its OnExit runs.
 //
@@ -80,7 +80,7 @@
 //
 // # What runs where
 //
-// Three kinds of code touch a context:
+// Three kinds of code touch a parent:
 //
 //   - The signal path (the raw handler, or the os/signal relay goroutine)
 //     writes one byte to each registered self-pipe. It reads an immutable
@@ -88,7 +88,7 @@
 //     allocates nothing and never blocks: pipes are non-blocking and EAGAIN
 //     means a wake-up is already pending.
 //   - The loop goroutine delivers the self-pipe's (or the pidfd set's)
-//     readiness. The context then drains the pipe, reaps under its mutex,
+//     readiness. The parent then drains the pipe, reaps under its mutex,
 //     collects every exit into a buffer, releases the mutex and only then
 //     runs the callbacks; so a callback may Spawn, Kill or Close.
 //   - Caller goroutines run Spawn, ForkNoexec, Signal, Close,
@@ -100,7 +100,7 @@
 // arrive as a handful of signals), so a signal only ever means "look". The
 // context drains its pipe before it reaps: a signal arriving after the
 // drain leaves a byte that causes another pass; one arriving before it is
-// covered by the pass that follows. A context joins the SIGCHLD user list
+// covered by the pass that follows. A parent joins the SIGCHLD user list
 // (self-pipe registered in the loop, snapshot published) before its first
 // fork. Where another reaper could take an unrecorded child (ModeReapAll's
 // wait4(-1), a ModeApp application's reaper) it forks with its mutex held, so
@@ -108,7 +108,7 @@
 // the mutex, so the loop goes on reaping meanwhile: a pidfd stays readable
 // until reaped, and with the per-pid scan a collect pass that ran during the
 // fork is noticed afterwards and answered with one more self-pipe wake-up;
-// forks in flight keep the context subscribed to SIGCHLD, and Close waits
+// forks in flight keep the parent subscribed to SIGCHLD, and Close waits
 // for them. A status that cannot be collected
 // because someone else reaped the child (ECHILD) is reported to the callback
 // with ErrStatusLost, never dropped.

@@ -11,10 +11,10 @@ import (
 // standard sentinel, or an *os.SyscallError naming the failing call, so
 // callers can classify it with errors.Is or errors.As:
 //
-//   - a closed Context: fs.ErrClosed;
+//   - a closed Parent: fs.ErrClosed;
 //   - bad input (an invalid Config, empty argv, a nil ExtraFiles entry, a
 //     pid that cannot be adopted, a bad Steps argument, SigchldOccurred or
-//     Reaped on a context whose SIGCHLD the library owns): os.ErrInvalid;
+//     Reaped on a parent whose SIGCHLD the library owns): os.ErrInvalid;
 //   - Signal, Kill or Disown of a child already reaped: os.ErrProcessDone;
 //   - a feature this platform or kernel lacks: errors.ErrUnsupported;
 //   - a missing executable: exec.ErrNotFound (looked up in PATH) or
@@ -24,8 +24,8 @@ var (
 	// child of the context.
 	ErrUnknownChild = errors.New("childproc: not a child of this context")
 
-	// ErrReapAllInUse is returned by New for a second context with
-	// ModeReapAll while another one is open: only one context may reap
+	// ErrReapAllInUse is returned by New for a second parent with
+	// ModeReapAll while another one is open: only one parent may reap
 	// every child of the process.
 	ErrReapAllInUse = errors.New("childproc: another context already reaps every child")
 
@@ -41,13 +41,13 @@ var (
 	// Child.Stop.
 	ErrStopped = errors.New("childproc: child stopped")
 
-	// ErrForked is returned by every method of a Context that was
+	// ErrForked is returned by every method of a Parent that was
 	// inherited across a fork after PostforkChildNoexec: it belongs to the
 	// parent.
 	ErrForked = errors.New("childproc: context inherited across fork")
 )
 
-// errClosed is what a closed Context's methods return.
+// errClosed is what a closed Parent's methods return.
 var errClosed = fmt.Errorf("childproc: context %w", fs.ErrClosed)
 
 // invalid returns an error wrapping os.ErrInvalid.

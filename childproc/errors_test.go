@@ -59,7 +59,7 @@ func TestErrorsClassify(t *testing.T) {
 	gone, err := c.Spawn(shell("exit 0", rec.onExit(c)))
 	require.NoError(t, err)
 	rec.wait(t, 1)
-	// A live child of the context, for Adopt of a pid it already has.
+	// A live child of the parent, for Adopt of a pid it already has.
 	live, err := c.Spawn(&childproc.Cmd{Args: []string{"sleep", "60"}, OnExit: nop})
 	require.NoError(t, err)
 	defer live.Kill()

@@ -16,7 +16,7 @@ import (
 	"github.com/childloop/childloop/loop"
 )
 
-// The default: a context on the reference loop reaps the children it
+// The default: a parent on the reference loop reaps the children it
 // spawned (through pidfds on Linux ≥ 5.4) and runs each OnExit on the loop
 // goroutine. The README's "Use" section is this function's body.
 func Example() {
@@ -50,8 +50,8 @@ func Example() {
 	// sh: exit 3
 }
 
-// An application that owns SIGCHLD (ModeApp) tells the context
-// when it saw one; the context then reaps those of its children that
+// An application that owns SIGCHLD (ModeApp) tells the parent
+// when it saw one; the parent then reaps those of its children that
 // exited, and runs their callbacks before SigchldOccurred returns. No loop
 // is needed for that: the hooks may be nil.
 func ExampleConfig_appSigchld() {
@@ -79,7 +79,7 @@ func ExampleConfig_appSigchld() {
 	// Output: sh: exit 2
 }
 
-// A context with ModeReapAll reaps every child of the process: its own
+// A parent with ModeReapAll reaps every child of the process: its own
 // go to their OnExit, the others (here one started with syscall.ForkExec;
 // in a subreaper, orphaned descendants) to OnForeignExit. Only for programs
 // that run no os/exec commands: it would take their statuses.
@@ -124,7 +124,7 @@ func ExampleConfig_reapAll() {
 	// own child: exit 1
 }
 
-// ModeKeep keeps the context's SIGCHLD handling installed while it
+// ModeKeep keeps the parent's SIGCHLD handling installed while it
 // has no children (where exits are learnt from SIGCHLD rather than pidfds);
 // it still reaps only its own children.
 func ExampleConfig_keepSigchld() {
@@ -163,7 +163,7 @@ func ExampleConfig_keepSigchld() {
 // child: the middle child makes a new session, forks the daemon and exits;
 // its exit reaches OnExit like a spawned child's. The child is recorded
 // before any reaper can see it, so this is safe with ModeReapAll too.
-func ExampleContext_ForkNoexec() {
+func ExampleParent_ForkNoexec() {
 	l, err := loop.New()
 	if err != nil {
 		log.Fatal(err)
@@ -296,7 +296,7 @@ func ExampleCmd_timeout() {
 // Code that already runs an *exec.Cmd can learn of its exit in the loop,
 // with no thread blocked in Wait meanwhile; Wait, called afterwards and off
 // the loop goroutine, returns the real ProcessState at once.
-func ExampleContext_Watch() {
+func ExampleParent_Watch() {
 	l, err := loop.New()
 	if err != nil {
 		log.Fatal(err)

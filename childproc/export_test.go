@@ -28,9 +28,9 @@ func StartLoop(tb testing.TB) *loop.Loop {
 	return l
 }
 
-// SelfPipeWriteFD exposes the context's SIGCHLD self-pipe write end (-1 when
-// the context is not a SIGCHLD user) so tests can fill it.
-func (c *Context) SelfPipeWriteFD() int {
+// SelfPipeWriteFD exposes the parent's SIGCHLD self-pipe write end (-1 when
+// the parent is not a SIGCHLD user) so tests can fill it.
+func (c *Parent) SelfPipeWriteFD() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pipe == nil {
@@ -42,8 +42,8 @@ func (c *Context) SelfPipeWriteFD() int {
 // PipeUsers reports how many self-pipes are registered process-wide.
 func PipeUsers() int { return pipeUsers() }
 
-// StrategyInUse names the reaper the context actually runs.
-func (c *Context) StrategyInUse() string {
+// StrategyInUse names the reaper the parent actually runs.
+func (c *Parent) StrategyInUse() string {
 	switch c.reaper.(type) {
 	case *scanReaper:
 		return "scan"
@@ -68,7 +68,7 @@ func ConfigOf(m Mode, foreign func(int, Status), spawn func(string, []string, *s
 
 // NewWithStrategy is New with a reap strategy other than the process-wide
 // knob's.
-func NewWithStrategy(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error) {
+func NewWithStrategy(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error) {
 	return newContext(ev, cfg, s)
 }
 
@@ -78,10 +78,10 @@ func StatusFromWait(ws syscall.WaitStatus) Status { return statusFromWait(ws) }
 // UsageOf converts a rusage, as the reapers do.
 func UsageOf(ru *syscall.Rusage) Usage { return usageOf(ru) }
 
-// ModeOf reports the context's mode.
-func (c *Context) ModeOf() Mode { return c.mode }
+// ModeOf reports the parent's mode.
+func (c *Parent) ModeOf() Mode { return c.mode }
 
-// ForkStepsForTest forks like Context.ForkNoexec without recording the child
+// ForkStepsForTest forks like Parent.ForkNoexec without recording the child
 // anywhere: the old fork-then-Adopt pattern, for a negative control.
 func ForkStepsForTest(s *Steps) (int, error) { return forkSteps(s.steps) }
 
@@ -95,8 +95,8 @@ func (ch *Child) StdoutFD() int {
 	return ch.io.out[0].fd
 }
 
-// CgroupDir is the directory of the context's group of cgroups, or "".
-func (c *Context) CgroupDir() string {
+// CgroupDir is the directory of the parent's group of cgroups, or "".
+func (c *Parent) CgroupDir() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cg == nil {
@@ -113,8 +113,8 @@ func SetDetectCgroup(f func() (string, error)) (restore func()) {
 	return func() { detectCgroup = old }
 }
 
-// PidlessLen is how many children a pidfd context watches without a pidfd.
-func (c *Context) PidlessLen() int {
+// PidlessLen is how many children a pidfd parent watches without a pidfd.
+func (c *Parent) PidlessLen() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r, ok := c.reaper.(interface{ pidlessLen() int }); ok {
@@ -123,8 +123,8 @@ func (c *Context) PidlessLen() int {
 	return 0
 }
 
-// WithLock runs f with the context's mutex held.
-func (c *Context) WithLock(f func()) {
+// WithLock runs f with the parent's mutex held.
+func (c *Parent) WithLock(f func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f()

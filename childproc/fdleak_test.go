@@ -28,7 +28,7 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 		inherited, err := testutil.InheritableFDs() // before the library creates anything
 		require.NoError(t, err)
 		l := childproc.StartLoop(t)
-		var ctxs []*childproc.Context
+		var ctxs []*childproc.Parent
 		for i := 0; i < 3; i++ {
 			ctxs = append(ctxs, newCtx(t, l, childproc.ModeKeep, v.strategy, nil))
 		}

@@ -34,7 +34,7 @@ var (
 
 // checkChild runs in the forked child after PostforkChildNoexec and reports
 // with bits what is wrong: 1 a self-pipe fd is still open, 2 SIGCHLD is not
-// SIG_DFL, 4 inherited contexts were not invalidated.
+// SIG_DFL, 4 inherited parents were not invalidated.
 //
 //go:nosplit
 //go:norace
@@ -138,7 +138,7 @@ func watchFork(t *testing.T, pid int, bound time.Duration) outcome {
 }
 
 // blockingHooks wraps a loop; RegisterFD blocks while block is open, so a
-// Spawn stuck in it holds its context's mutex and its osevent registry's.
+// Spawn stuck in it holds its parent's mutex and its osevent registry's.
 type blockingHooks struct {
 	*loop.Loop
 	entered chan struct{} // buffered: told when the first RegisterFD blocks
@@ -156,7 +156,7 @@ func (h *blockingHooks) RegisterFD(fd int, ev hooks.Events, tg hooks.FDTarget) (
 
 // TestPostforkWithEveryLockHeld is the regression test for libxl's 2014
 // postfork deadlock. While other goroutines hold the process-wide registry
-// lock, every context's lock and (through a hook that blocks) an osevent
+// lock, every parent's lock and (through a hook that blocks) an osevent
 // registry lock, and garbage-making goroutines run, the test forks 1000
 // times; each child runs PostforkChildNoexec and checks with raw system
 // calls that the self-pipes are closed, SIGCHLD is SIG_DFL and the inherited
@@ -169,7 +169,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	}
 	l := StartLoop(t)
 
-	var ctxs []*Context
+	var ctxs []*Parent
 	for i := 0; i < 3; i++ {
 		c, err := newContext(l, Config{Mode: ModeKeep}, knob.StrategyScan)
 		require.NoError(t, err)
@@ -182,7 +182,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	defer func() { checkN = 0 }()
 	checkGen = currentForkGen()
 
-	// A fourth context whose Spawn blocks inside the RegisterFD hook:
+	// A fourth parent whose Spawn blocks inside the RegisterFD hook:
 	// its mutex and its registry's mutex stay held.
 	bh := &blockingHooks{Loop: l, entered: make(chan struct{}, 1), block: make(chan struct{})}
 	stuck, err := newContext(bh, Config{}, knob.StrategyScan)
@@ -194,7 +194,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	}()
 	<-bh.entered
 
-	// Hold the registry lock and every context lock.
+	// Hold the registry lock and every parent lock.
 	release := make(chan struct{})
 	held := make(chan struct{})
 	go func() {
@@ -284,7 +284,7 @@ func TestHarnessDetectsLockInChild(t *testing.T) {
 }
 
 // TestDoubleForkDaemon: the middle child does setsid and forks the
-// grandchild, which execs; the context reports the middle child's exit, and
+// grandchild, which execs; the parent reports the middle child's exit, and
 // the grandchild is no longer our child.
 func TestDoubleForkDaemon(t *testing.T) {
 	l := StartLoop(t)

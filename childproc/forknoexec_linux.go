@@ -10,7 +10,7 @@ import (
 	"github.com/childloop/childloop/internal/spawn"
 )
 
-// forkSteps forks a child that runs prog; see Context.ForkNoexec. Forking
+// forkSteps forks a child that runs prog; see Parent.ForkNoexec. Forking
 // is serialised with os/exec through syscall.ForkLock.
 func forkSteps(prog []step) (pid int, err error) {
 	syscall.ForkLock.Lock()

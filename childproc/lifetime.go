@@ -24,7 +24,7 @@ type lifetime struct {
 	gen      uint64           // bumped whenever timer changes: a callback of an older one is stale
 	cause    error            // why the child is being stopped; nil until then
 	forced   bool             // SIGKILL was sent after the grace period
-	unhook   func() bool      // stops Cmd.Context's AfterFunc; nil without one
+	unhook   func() bool      // stops Cmd.Parent's AfterFunc; nil without one
 }
 
 // lifetimeOf checks cmd's lifetime fields and turns them into a plan, nil
@@ -239,7 +239,7 @@ func (ch *Child) setDeadlineLocked(t time.Time) error {
 	return nil
 }
 
-// signalTreeLocked sends sig to the child's tree as far as the context's
+// signalTreeLocked sends sig to the child's tree as far as the parent's
 // Tree mode reaches: the child's cgroup, its process group, or the child
 // alone. ctx.mu held, child live.
 func (ch *Child) signalTreeLocked(sig syscall.Signal) error {

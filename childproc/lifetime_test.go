@@ -29,7 +29,7 @@ type ended struct {
 }
 
 // spawnTimed spawns cmd on c and returns a channel that receives its end.
-func spawnTimed(t *testing.T, c *childproc.Context, cmd *childproc.Cmd) (*childproc.Child, <-chan ended) {
+func spawnTimed(t *testing.T, c *childproc.Parent, cmd *childproc.Cmd) (*childproc.Child, <-chan ended) {
 	t.Helper()
 	out := make(chan ended, 1)
 	start := time.Now()
@@ -56,7 +56,7 @@ func sleepCmd(secs string) *childproc.Cmd {
 	return &childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", secs}}
 }
 
-func newTreeCtx(t *testing.T, ev hooks.OSEvents, tree childproc.Tree) *childproc.Context {
+func newTreeCtx(t *testing.T, ev hooks.OSEvents, tree childproc.Tree) *childproc.Parent {
 	t.Helper()
 	c, err := childproc.New(ev, childproc.Config{Tree: tree})
 	require.NoError(t, err)
@@ -121,7 +121,7 @@ func TestStopSignalKILLNeedsNoGrace(t *testing.T) {
 // spawnIgnoringTERM spawns cmd (nil: a plain Cmd) running a shell that
 // ignores SIGTERM and passes that on to its sleep, and returns once the
 // trap is in place.
-func spawnIgnoringTERM(t *testing.T, c *childproc.Context, cmd *childproc.Cmd) (*childproc.Child, <-chan ended) {
+func spawnIgnoringTERM(t *testing.T, c *childproc.Parent, cmd *childproc.Cmd) (*childproc.Child, <-chan ended) {
 	t.Helper()
 	dir := t.TempDir()
 	script := shell(`trap "" TERM; echo x > "$DIR/ready.tmp"; mv "$DIR/ready.tmp" "$DIR/ready"; exec sleep 30`, nil)
@@ -199,7 +199,7 @@ func TestContextDeadlineStopsChild(t *testing.T) {
 	assert.GreaterOrEqual(t, r.elapsed, 190*time.Millisecond, "the context had its deadline set just before Spawn")
 }
 
-// A context cancelled after the child's exit changes nothing, and its
+// A parent cancelled after the child's exit changes nothing, and its
 // AfterFunc is unhooked (context.AfterFunc's stop reports whether it ran).
 func TestContextAfterExitIsUnhooked(t *testing.T) {
 	l := childproc.StartLoop(t)
@@ -242,7 +242,7 @@ func TestDeadlineCancelled(t *testing.T) {
 }
 
 // A deadline cancelled while its timeout is firing (the loop has taken
-// the timeout and its callback waits for the context's lock) does not stop
+// the timeout and its callback waits for the parent's lock) does not stop
 // the child: the stale callback is ignored (DESIGN §4.7).
 func TestDeadlineCancelledWhileFiring(t *testing.T) {
 	l := childproc.StartLoop(t)
@@ -376,7 +376,7 @@ func TestTreeStopReach(t *testing.T) {
 	} {
 		t.Run(tc.tree.String(), func(t *testing.T) {
 			l := childproc.StartLoop(t)
-			var c *childproc.Context
+			var c *childproc.Parent
 			if tc.tree == childproc.TreeCgroup {
 				c = cgroupCtx(t, l)
 			} else {

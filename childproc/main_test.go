@@ -118,7 +118,7 @@ func forSomeVariants(t *testing.T, keep func(variant) bool, f func(t *testing.T,
 	}
 }
 
-func newCtx(t *testing.T, ev hooks.OSEvents, mode childproc.Mode, s knob.Strategy, foreign func(int, childproc.Status)) *childproc.Context {
+func newCtx(t *testing.T, ev hooks.OSEvents, mode childproc.Mode, s knob.Strategy, foreign func(int, childproc.Status)) *childproc.Parent {
 	t.Helper()
 	c, err := childproc.NewWithStrategy(ev, childproc.ConfigOf(mode, foreign, nil), s)
 	require.NoError(t, err)
@@ -128,7 +128,7 @@ func newCtx(t *testing.T, ev hooks.OSEvents, mode childproc.Mode, s knob.Strateg
 
 // result is one death callback as the tests record it.
 type result struct {
-	ctx *childproc.Context
+	ctx *childproc.Parent
 	pid int
 	st  childproc.Status
 }
@@ -145,11 +145,11 @@ func newRecorder() *recorder {
 	return &recorder{got: make(map[int][]result), cond: make(chan struct{}, 1)}
 }
 
-func (r *recorder) onExit(c *childproc.Context) func(*childproc.Child, childproc.Status) {
+func (r *recorder) onExit(c *childproc.Parent) func(*childproc.Child, childproc.Status) {
 	return func(ch *childproc.Child, st childproc.Status) { r.add(c, ch.Pid(), st) }
 }
 
-func (r *recorder) add(c *childproc.Context, pid int, st childproc.Status) {
+func (r *recorder) add(c *childproc.Parent, pid int, st childproc.Status) {
 	r.mu.Lock()
 	r.got[pid] = append(r.got[pid], result{c, pid, st})
 	r.n++

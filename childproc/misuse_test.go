@@ -124,7 +124,7 @@ func TestCloseWithRunningChildren(t *testing.T) {
 	})
 }
 
-// TestAppSigchldWithoutHooks: a ModeApp context may be created without
+// TestAppSigchldWithoutHooks: a ModeApp parent may be created without
 // hooks (for loops that cannot watch arbitrary fds); other modes panic.
 func TestAppSigchldWithoutHooks(t *testing.T) {
 	c, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})

@@ -19,7 +19,7 @@ import (
 )
 
 // TestAppSigchldSigchldOccurred: the application catches SIGCHLD with its own
-// signal.Notify and tells the context; the library installs nothing.
+// signal.Notify and tells the parent; the library installs nothing.
 func TestAppSigchldSigchldOccurred(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeApp, knob.StrategyAuto, nil)
@@ -52,7 +52,7 @@ func TestAppSigchldSigchldOccurred(t *testing.T) {
 }
 
 // TestAppSigchldReaped: the application reaps everything with wait4(-1) and
-// offers each status to the context; pids that are not the context's are
+// offers each status to the parent; pids that are not the parent's are
 // refused with ErrUnknownChild and change nothing.
 func TestAppSigchldReaped(t *testing.T) {
 	l := childproc.StartLoop(t)
@@ -94,7 +94,7 @@ func TestAppSigchldReaped(t *testing.T) {
 	assert.Zero(t, c.Len(), "children left")
 }
 
-// TestReapAllForeign: a ModeReapAll context reaps children it did not spawn and
+// TestReapAllForeign: a ModeReapAll parent reaps children it did not spawn and
 // reports them through OnForeignExit; its own children go to their callbacks.
 func TestReapAllForeign(t *testing.T) {
 	forSignalVariants(t, func(t *testing.T, v variant) { // ModeReapAll ignores the strategy
@@ -139,7 +139,7 @@ func TestReapAllForeign(t *testing.T) {
 	})
 }
 
-// TestSecondReapAll: only one ModeReapAll context at a time.
+// TestSecondReapAll: only one ModeReapAll parent at a time.
 func TestSecondReapAll(t *testing.T) {
 	l := childproc.StartLoop(t)
 	f := func(int, childproc.Status) {}
@@ -154,7 +154,7 @@ func TestSecondReapAll(t *testing.T) {
 }
 
 // TestIsolation: two contexts' children are never reported to each other,
-// whatever mix of modes, even when one context's wake-up sees the other's
+// whatever mix of modes, even when one parent's wake-up sees the other's
 // exits.
 func TestIsolation(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
@@ -162,7 +162,7 @@ func TestIsolation(t *testing.T) {
 		a := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
 		b := newCtx(t, l, childproc.ModeKeep, v.strategy, nil)
 		rec := newRecorder()
-		owner := map[int]*childproc.Context{}
+		owner := map[int]*childproc.Parent{}
 		for i := 0; i < 100; i++ {
 			c := a
 			if i%2 == 1 {
@@ -174,7 +174,7 @@ func TestIsolation(t *testing.T) {
 		}
 		rec.wait(t, 100)
 		for pid, c := range owner {
-			// == rather than assert.Same, which would print the contexts'
+			// == rather than assert.Same, which would print the parents'
 			// internals, read unlocked while the loop runs.
 			if got := rec.got[pid]; assert.Len(t, got, 1, "pid %d: callbacks", pid) {
 				assert.True(t, got[0].ctx == c, "pid %d misreported: %v", pid, got)

@@ -8,7 +8,7 @@ import (
 	"github.com/childloop/childloop/hooks"
 )
 
-// noHooks stands in for the application's hooks when a ModeApp context was
+// noHooks stands in for the application's hooks when a ModeApp parent was
 // created without any: every registration fails.
 type noHooks struct{}
 

@@ -49,7 +49,7 @@ var pidfdSupported = sync.OnceValue(func() bool {
 // clonePidfdWorks forks a child that exits at once, asking for its pidfd
 // with CLONE_PIDFD, and reports whether the kernel returned one. The child
 // gets no exit signal, so that only a __WALL wait sees it: no other reaper
-// in the process (a ModeReapAll context's wait4(-1)) can take it from us.
+// in the process (a ModeReapAll parent's wait4(-1)) can take it from us.
 func clonePidfdWorks() bool {
 	pidfd := int32(-1)
 	syscall.ForkLock.Lock()
@@ -118,7 +118,7 @@ func pidfdSignal(pidfd int, sig syscall.Signal) error {
 // names exactly the child that exited, so a wake-up costs O(exits), not
 // O(children), and no SIGCHLD is involved.
 type pidfdReaper struct {
-	c      *Context
+	c      *Parent
 	ep     int               // private epoll fd, -1 once closed; guarded by ctx.mu
 	reg    *osevent.FD       // ep's registration in the application's loop; nil with ModeApp
 	events []unix.EpollEvent // epoll_wait buffer, reused; guarded by ctx.mu
@@ -129,21 +129,21 @@ type pidfdReaper struct {
 	pidless map[int]*Child
 }
 
-// doneChild is a child that left the context: its pidfd (or -1 once
+// doneChild is a child that left the parent: its pidfd (or -1 once
 // closed) and, for a tree child peeked with WNOWAIT, its pid (else 0),
 // still a zombie until treeEnded reaps it.
 type doneChild struct {
 	pid, pidfd int
 }
 
-func newPidfdReaper(c *Context) (reaper, error) {
+func newPidfdReaper(c *Parent) (reaper, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
 	r := &pidfdReaper{c: c, ep: ep, events: make([]unix.EpollEvent, 256)}
 	if c.mode == ModeApp {
-		// The application tells the context when to look
+		// The application tells the parent when to look
 		// (SigchldOccurred); a loop watching the set as well would race
 		// the application's own reaper for the same exits.
 		return r, nil
@@ -169,7 +169,7 @@ func (r *pidfdReaper) needsSigchld() bool { return len(r.pidless) > 0 }
 func (r *pidfdReaper) added(ch *Child) error {
 	if ch.pidfd < 0 {
 		// Spawned by a Config.Spawn replacement or without a pidfd (see
-		// Context.start), or adopted: the child is unreaped, so its pid
+		// Parent.start), or adopted: the child is unreaped, so its pid
 		// cannot have been reused yet.
 		fd, err := unix.PidfdOpen(ch.pid, unix.PIDFD_NONBLOCK)
 		if err == unix.EMFILE || err == unix.ENFILE {
@@ -363,7 +363,7 @@ func pidfdOpen(pid int) (int, error) {
 }
 
 // addPidless watches ch without a pidfd: through the SIGCHLD self-pipe,
-// which the context joins now if it had no reason to before, and a wake-up
+// which the parent joins now if it had no reason to before, and a wake-up
 // so that an exit before the join is not missed.
 func (r *pidfdReaper) addPidless(ch *Child) error {
 	if r.pidless == nil {
@@ -382,7 +382,7 @@ func (r *pidfdReaper) addPidless(ch *Child) error {
 		return err
 	}
 	if !joined && r.c.pipe != nil {
-		// The child was forked before the context listened to SIGCHLD:
+		// The child was forked before the parent listened to SIGCHLD:
 		// look once. Later pidless children fork with the pipe joined.
 		r.c.pipe.Wake()
 	}

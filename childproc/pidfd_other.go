@@ -19,7 +19,7 @@ func pidfdSignal(int, syscall.Signal) error { return errors.ErrUnsupported }
 
 func pidfdOpen(int) (int, error) { return -1, errors.ErrUnsupported }
 
-func newPidfdReaper(*Context) (reaper, error) { return nil, errors.ErrUnsupported }
+func newPidfdReaper(*Parent) (reaper, error) { return nil, errors.ErrUnsupported }
 
 // checkChildOfProcess cannot look without reaping here; Adopt trusts the
 // caller.

@@ -15,7 +15,7 @@ import (
 	"github.com/childloop/childloop/internal/testutil"
 )
 
-// When the process's fds run out, a pidfd context spawns the rest without
+// When the process's fds run out, a pidfd parent spawns the rest without
 // pidfds and reaps them through SIGCHLD: more live children than
 // RLIMIT_NOFILE allows, none lost, every status right.
 func TestPidlessWhenFDsRunOut(t *testing.T) {

@@ -15,7 +15,7 @@ var sigDefault [4]uint64
 // PostforkChildNoexec makes a forked child that will not exec independent
 // of the library state it inherited. Call it first in the child, from the
 // goroutine that forked. It empties the SIGCHLD user list, resets SIGCHLD to
-// SIG_DFL and closes every registered self-pipe; every inherited Context then
+// SIG_DFL and closes every registered self-pipe; every inherited Parent then
 // returns ErrForked. It takes no lock, allocates nothing and cannot grow the
 // stack, so it works whatever locks other goroutines held at the fork;
 // afterwards the child may run only //go:nosplit code making raw system

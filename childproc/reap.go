@@ -14,7 +14,7 @@ type reaper interface {
 	wantsPidfd() bool
 	// forksUnlocked says whether start may fork without ctx.mu: true when
 	// an exit before the child is recorded cannot be lost or claimed by
-	// someone else (see Context.start).
+	// someone else (see Parent.start).
 	forksUnlocked() bool
 	// needsSigchld says whether the strategy learns of exits through the
 	// SIGCHLD self-pipe (or, with ModeApp, SigchldOccurred).
@@ -39,7 +39,7 @@ type reaper interface {
 	close()
 }
 
-func newReaper(c *Context) (reaper, error) {
+func newReaper(c *Parent) (reaper, error) {
 	if c.mode == ModeReapAll {
 		return &anyReaper{c: c}, nil
 	}
@@ -103,12 +103,12 @@ func reapPid(pid int) (st Status, done bool) {
 }
 
 // scanReaper is the portable strategy: wait4(pid, WNOHANG) for every child.
-type scanReaper struct{ c *Context }
+type scanReaper struct{ c *Parent }
 
 func (r *scanReaper) wantsPidfd() bool { return false }
 
 // forksUnlocked: a pass that ran while the child was unrecorded is detected
-// and repeated (Context.start). Not with ModeApp, where the application
+// and repeated (Parent.start). Not with ModeApp, where the application
 // may reap with wait4(-1) and hand Reaped a pid not yet recorded.
 func (r *scanReaper) forksUnlocked() bool { return r.c.mode != ModeApp }
 
@@ -140,7 +140,7 @@ func (r *scanReaper) collect(out []exit) []exit {
 
 // anyReaper is ModeReapAll: wait4(-1, WNOHANG) until nothing is ready;
 // pids that are not ours go to the OnForeignExit callback.
-type anyReaper struct{ c *Context }
+type anyReaper struct{ c *Parent }
 
 func (r *anyReaper) wantsPidfd() bool { return false }
 

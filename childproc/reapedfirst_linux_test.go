@@ -27,7 +27,7 @@ func TestReapedBeforeCallback(t *testing.T) {
 				require.NoError(t, knob.SetStrategy(s))
 				defer knob.SetStrategy(knob.StrategyAuto)
 				l := childproc.StartLoop(t)
-				var c *childproc.Context
+				var c *childproc.Parent
 				if tree == childproc.TreeCgroup {
 					c = cgroupCtx(t, l)
 				} else {

@@ -14,7 +14,7 @@ import (
 )
 
 // TestCallbacksSpawnKillClose: death callbacks spawn new children, kill
-// siblings and finally close their own context, all from the loop goroutine.
+// siblings and finally close their own parent, all from the loop goroutine.
 func TestCallbacksSpawnKillClose(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := childproc.StartLoop(t)
@@ -41,7 +41,7 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 		_, err = c.Spawn(shell("exit 0", next(49)))
 		require.NoError(t, err)
 		rec.wait(t, 51)
-		// A child whose callback closes the context while a sibling lives
+		// A child whose callback closes the parent while a sibling lives
 		// (spawned first, so the Close cannot overtake it).
 		_, err = c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"}, OnExit: rec.onExit(c)})
 		require.NoError(t, err)

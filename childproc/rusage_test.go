@@ -118,12 +118,12 @@ type foreignExit struct {
 	st  childproc.Status
 }
 
-// usageRig is a context of one usagePath on a reference loop that starts
+// usageRig is a parent of one usagePath on a reference loop that starts
 // only when the test first waits for an exit (run), so that a test can
-// read a zombie's rusage before any reaper of the context looks.
+// read a zombie's rusage before any reaper of the parent looks.
 type usageRig struct {
 	p       usagePath
-	c       *childproc.Context
+	c       *childproc.Parent
 	run     func()
 	exits   chan childproc.Status // death callbacks
 	foreign chan foreignExit      // OnForeignExit calls (ModeReapAll)
@@ -133,7 +133,7 @@ func newUsageRig(t *testing.T, p usagePath) *usageRig {
 	l, err := loop.New()
 	require.NoError(t, err)
 	started, done := false, make(chan error, 1)
-	t.Cleanup(func() { // after the context's Close, registered below
+	t.Cleanup(func() { // after the parent's Close, registered below
 		if started {
 			l.Stop()
 			assert.NoError(t, <-done, "loop.Run")
@@ -258,7 +258,7 @@ func zombieRusage(t *testing.T, pid int) syscall.Rusage {
 
 // exitedHelper starts helper name with syscall.ForkExec, outside any
 // context, and returns once it is a zombie, with the usage a reaper of it
-// would get. The test must reap it (Adopt, or a ModeReapAll context); a zombie
+// would get. The test must reap it (Adopt, or a ModeReapAll parent); a zombie
 // left over is reaped at cleanup.
 func exitedHelper(t *testing.T, name string) (pid int, want childproc.Usage) {
 	t.Helper()
@@ -276,7 +276,7 @@ func exitedHelper(t *testing.T, name string) (pid int, want childproc.Usage) {
 	return pid, want
 }
 
-// TestUsageExact: what the context reports is what the kernel reports for
+// TestUsageExact: what the parent reports is what the kernel reports for
 // that child, field for field.
 func TestUsageExact(t *testing.T) {
 	forUsagePaths(t, func(t *testing.T, r *usageRig) {

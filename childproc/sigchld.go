@@ -10,7 +10,7 @@ import (
 
 // The process-wide SIGCHLD machinery.
 //
-// Every context that needs SIGCHLD (by default while it has children and
+// Every parent that needs SIGCHLD (by default while it has children and
 // reaps without pidfds; with ModeReapAll or ModeKeep for its whole life) is a "user"
 // with its own self-pipe. The set of users is published as an immutable
 // snapshot of pipe write ends; the signal source (an os/signal relay
@@ -23,7 +23,7 @@ import (
 //	add:    create pipe → register its read end in the loop → publish → (fork)
 //	remove: publish without it → quiesce the source → deregister → close
 //
-// Publishing before the first fork of a context guarantees that a child's
+// Publishing before the first fork of a parent guarantees that a child's
 // SIGCHLD cannot precede the pipe's presence in the snapshot. Quiescing
 // before closing guarantees that no writer still holding the old snapshot
 // writes into a closed (and perhaps reused) fd number.
@@ -34,7 +34,7 @@ var users struct {
 	mu      sync.Mutex
 	pipes   []*selfPipe // registered self-pipes; guarded by mu
 	src     source      // the installed signal source, nil when pipes is empty; guarded by mu
-	reapAll *Context    // the open ModeReapAll context, if any; guarded by mu
+	reapAll *Parent     // the open ModeReapAll parent, if any; guarded by mu
 }
 
 // allFDs points to a *[]int32: every registered self-pipe fd, read and
@@ -49,7 +49,7 @@ func init() {
 }
 
 // installedSource reports the source installed now, or knob.SourceAuto when
-// no context needs SIGCHLD at the moment.
+// no parent needs SIGCHLD at the moment.
 func installedSource() knob.Source {
 	users.mu.Lock()
 	defer users.mu.Unlock()
@@ -147,7 +147,7 @@ func publishLocked() error {
 // catches SIGCHLD with its own handler (which chains to the Go runtime's, so
 // signal.Notify keeps working); signal.Ignore(syscall.SIGCHLD), or C code
 // calling sigaction, replaces it behind the library's back, and contexts that
-// learn of exits from SIGCHLD (ModeReapAll contexts, and every context where
+// learn of exits from SIGCHLD (ModeReapAll parents, and every parent where
 // pidfds are missing) would then never hear of an exit again. A
 // program that might do either can call this after doing it, or
 // periodically. It returns nil when no handler is installed or the portable

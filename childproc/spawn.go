@@ -97,13 +97,13 @@ type Cmd struct {
 	OnExit func(ch *Child, st Status)
 }
 
-// Spawn starts cmd as a child of the context and returns once the child has
+// Spawn starts cmd as a child of the parent and returns once the child has
 // exec'd. An exec failure (missing executable, no permission) is returned
 // here, never reported later as an exit. On success OnExit will run exactly
-// once, unless the context is closed first.
+// once, unless the parent is closed first.
 //
 // Spawn panics if cmd is nil or has neither OnExit nor OnDone.
-func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
+func (c *Parent) Spawn(cmd *Cmd) (*Child, error) {
 	if cmd == nil || (cmd.OnExit == nil && cmd.OnDone == nil) {
 		panic("childproc: Spawn with nil Cmd or without OnExit and OnDone")
 	}
@@ -174,7 +174,7 @@ func (c *Context) Spawn(cmd *Cmd) (*Child, error) {
 // c.passes reveals and a self-pipe wake-up repairs. c.forking keeps the
 // SIGCHLD subscription alive meanwhile (maybeLeaveLocked) and makes Close
 // wait.
-func (c *Context) start(path string, argv []string, sa *spawnAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
+func (c *Parent) start(path string, argv []string, sa *spawnAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
 	attr := &sa.attr
 	unlocked := c.reaper.forksUnlocked()
 	c.mu.Lock()
@@ -229,7 +229,7 @@ func (c *Context) start(path string, argv []string, sa *spawnAttr, onExit func(*
 	pidfd := sa.pidfd // -1 unless clone gave one
 	if err := c.usableLocked(); err != nil {
 		// Closed (or forked away) while we forked without c.mu: the
-		// child must not outlive the context unseen.
+		// child must not outlive the parent unseen.
 		ch := &Child{pid: pid, ctx: c, pidfd: pidfd}
 		killAndReap(ch)
 		closePidfd(ch)
@@ -243,25 +243,25 @@ func (c *Context) start(path string, argv []string, sa *spawnAttr, onExit func(*
 }
 
 // Adopt makes an existing direct child of this process (started by other
-// code, or by a Config.Spawn function outside Spawn) a child of the context:
+// code, or by a Config.Spawn function outside Spawn) a child of the parent:
 // its exit is then reported to onExit like a spawned child's. The caller
 // must not wait for pid itself. Adopt panics if onExit is nil. A pid that is
 // not an unreaped child of this process gives ErrUnknownChild; one that is
-// not positive or already the context's, an error wrapping os.ErrInvalid.
+// not positive or already the parent's, an error wrapping os.ErrInvalid.
 //
-// The child may have exited already: a context with a loop is woken to look,
-// and a ModeApp context, which learns of exits only when told, looks at
+// The child may have exited already: a parent with a loop is woken to look,
+// and a ModeApp parent, which learns of exits only when told, looks at
 // that child itself before Adopt returns, running its callback (if it is
 // gone) on the calling goroutine as SigchldOccurred would.
 //
 // What Adopt cannot promise: that nobody reaped the pid before it was
 // recorded. Between the fork and Adopt, any wait4(-1) in the process — a
-// ModeReapAll context's own, or an application's reaper — may take the child;
-// Adopt then fails (the status went to that reaper, for a ModeReapAll context to
-// OnForeignExit). Where such a reaper exists, fork with Context.ForkNoexec
-// or Context.Spawn instead, which record the child before any reaper of the
+// ModeReapAll parent's own, or an application's reaper — may take the child;
+// Adopt then fails (the status went to that reaper, for a ModeReapAll parent to
+// OnForeignExit). Where such a reaper exists, fork with Parent.ForkNoexec
+// or Parent.Spawn instead, which record the child before any reaper of the
 // context can see it.
-func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
+func (c *Parent) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 	if onExit == nil {
 		panic("childproc: Adopt with nil callback")
 	}
@@ -281,7 +281,7 @@ func (c *Context) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 }
 
 // adoptPidLocked is Adopt's bookkeeping, with c.mu held.
-func (c *Context) adoptPidLocked(pid int, onExit func(*Child, Status)) (*Child, error) {
+func (c *Parent) adoptPidLocked(pid int, onExit func(*Child, Status)) (*Child, error) {
 	if err := c.usableLocked(); err != nil {
 		return nil, err
 	}
@@ -310,7 +310,7 @@ func (c *Context) adoptPidLocked(pid int, onExit func(*Child, Status)) (*Child, 
 // adoptLocked records a child. If the reaper cannot watch it, a child we
 // spawned is taken down again rather than left unreported; an adopted one
 // belongs to the caller and is only let go.
-func (c *Context) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, Status), x *spawnExtra) (*Child, error) {
+func (c *Parent) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, Status), x *spawnExtra) (*Child, error) {
 	ch := &Child{pid: pid, ctx: c, onExit: onExit, pidfd: pidfd}
 	if x != nil {
 		ch.io, ch.tree = x.io, x.tree.ops()

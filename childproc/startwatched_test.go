@@ -39,7 +39,7 @@ func TestStartWatchedBorrows(t *testing.T) {
 	require.NoError(t, err)
 	defer pr.Close()
 	const n = 50
-	// The first start brings up what the context keeps (its pidfd set);
+	// The first start brings up what the parent keeps (its pidfd set);
 	// count from after it.
 	first := exec.Command("true")
 	got := make(chan childproc.Status, n+1)
@@ -78,7 +78,7 @@ func TestStartWatchedBorrows(t *testing.T) {
 	assertFDsBack(t, base, "the owners' Waits close the pidfds the context borrowed")
 }
 
-// The context's tree mode reaches the started process through a copy of
+// The parent's tree mode reaches the started process through a copy of
 // the SysProcAttr; the caller's is not written.
 func TestStartWatchedTreeGroup(t *testing.T) {
 	l := childproc.StartLoop(t)
@@ -121,7 +121,7 @@ func TestStartWatchedRefusals(t *testing.T) {
 	assert.Same(t, errStart, err)
 	assert.Zero(t, c.Len())
 
-	// Where the context cannot watch, start is not called.
+	// Where the parent cannot watch, start is not called.
 	called := false
 	refuse := func(*syscall.SysProcAttr) (*os.Process, error) { called = true; return nil, errStart }
 	scan := newCtx(t, l, childproc.ModeOwn, knob.StrategyScan, nil)

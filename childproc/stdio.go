@@ -4,7 +4,7 @@ package childproc
 // application's loop.
 //
 // Each parent end is close-on-exec from creation (pipe2), non-blocking, and
-// registered through the context's osevent registry like the SIGCHLD
+// registered through the parent's osevent registry like the SIGCHLD
 // self-pipe: no goroutine and no thread per pipe. Readiness callbacks run on
 // the goroutine that delivers the loop's occurrences; they read into a
 // pooled buffer, keep what the capture limit allows, hand the chunk to
@@ -18,7 +18,7 @@ package childproc
 // precedes OnExit.
 //
 // State is guarded by the child's childIO.mu, never held during a user callback;
-// lock order: Context.mu → childIO.mu → osevent registry.
+// lock order: Parent.mu → childIO.mu → osevent registry.
 
 import (
 	"errors"
@@ -265,7 +265,7 @@ func (p *stdioPlan) closeAll() {
 // before the fork: the child may write as soon as it runs. Callbacks that
 // come before the child is recorded (cio.ch nil) return without reading;
 // the pipe stays ready and is served on a later round.
-func (c *Context) registerIO(cio *childIO) error {
+func (c *Parent) registerIO(cio *childIO) error {
 	cio.mu.Lock()
 	defer cio.mu.Unlock()
 	for i, o := range cio.out {
@@ -293,7 +293,7 @@ func (c *Context) registerIO(cio *childIO) error {
 
 // readReady drains one output pipe until EAGAIN (at most a few reads, so
 // one busy child cannot starve the loop), then reports EOF.
-func (c *Context) readReady(cio *childIO, stream int) {
+func (c *Parent) readReady(cio *childIO, stream int) {
 	bp := readBufs.Get().(*[]byte)
 	defer readBufs.Put(bp)
 	buf := *bp
@@ -334,7 +334,7 @@ func (c *Context) readReady(cio *childIO, stream int) {
 // writeReady writes what is queued for stdin. When the queue empties it
 // closes the pipe if it is to be closed, and otherwise stops polling and
 // tells OnStdinDrained.
-func (c *Context) writeReady(cio *childIO) {
+func (c *Parent) writeReady(cio *childIO) {
 	cio.mu.Lock()
 	in := cio.in
 	if in.fd < 0 || cio.ch == nil { // not recorded yet: served on a later round
@@ -512,7 +512,7 @@ func (cio *childIO) closeLocked() {
 
 // exitedIO records the exit (called after OnExit) and either finishes at
 // once or arms the drain deadline.
-func (c *Context) exitedIO(cio *childIO, st Status) {
+func (c *Parent) exitedIO(cio *childIO, st Status) {
 	// forgetLocked put cio in c.draining, so that Close finds its pipes;
 	// a Close that came first has closed them already.
 	if c.closed.Load() {
@@ -534,7 +534,7 @@ func (c *Context) exitedIO(cio *childIO, st Status) {
 			cio.mu.Unlock()
 			return
 		}
-		// No timeout to be had (the context is closing): cut now.
+		// No timeout to be had (the parent is closing): cut now.
 		cio.res.Cut = true
 		cio.closeLocked()
 	}
@@ -543,7 +543,7 @@ func (c *Context) exitedIO(cio *childIO, st Status) {
 }
 
 // drainExpired is the drain deadline: close what is still open, and finish.
-func (c *Context) drainExpired(cio *childIO) {
+func (c *Parent) drainExpired(cio *childIO) {
 	cio.mu.Lock()
 	cio.timer = nil
 	if !cio.eofLocked() {
@@ -567,7 +567,7 @@ func (cio *childIO) eofLocked() bool {
 // maybeDone runs OnDone once the child exited and its output is complete
 // (or cut). The stdin pipe, if still open, is closed then: the child is
 // gone.
-func (c *Context) maybeDone(cio *childIO) {
+func (c *Parent) maybeDone(cio *childIO) {
 	cio.mu.Lock()
 	if cio.done || !cio.exited || !cio.eofLocked() {
 		cio.mu.Unlock()
@@ -605,7 +605,7 @@ func (c *Context) maybeDone(cio *childIO) {
 	}
 }
 
-// abandonIO closes the pipes of a child the context lets go of (Close,
+// abandonIO closes the pipes of a child the parent lets go of (Close,
 // Disown) without running OnDone.
 func (ch *Child) abandonIO() {
 	if ch.io != nil {

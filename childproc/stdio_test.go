@@ -361,7 +361,7 @@ func pollFds(fds []unix.PollFd, ms int) (int, error) {
 	}
 }
 
-// TestStdioCloseAndDisown: pipes of children the context lets go of are
+// TestStdioCloseAndDisown: pipes of children the parent lets go of are
 // closed at once, and OnDone never runs for them.
 func TestStdioCloseAndDisown(t *testing.T) {
 	l := childproc.StartLoop(t)
@@ -507,7 +507,7 @@ func TestStdioStaleOccurrence(t *testing.T) {
 }
 
 // TestStdioCloseWhileDraining: a reaped child whose pipe a descendant
-// holds (no drain deadline) is not in the context's child list any more;
+// holds (no drain deadline) is not in the parent's child list any more;
 // Close must still close its pipes.
 func TestStdioCloseWhileDraining(t *testing.T) {
 	l := childproc.StartLoop(t)

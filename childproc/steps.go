@@ -4,7 +4,7 @@ import (
 	"syscall"
 )
 
-// Steps is the program a child forked by Context.ForkNoexec runs. Go code cannot run
+// Steps is the program a child forked by Parent.ForkNoexec runs. Go code cannot run
 // safely in a forked child (see PostforkChildNoexec), so instead of a
 // callback the caller declares raw steps; a //go:nosplit interpreter runs
 // them in the child with raw system calls. Everything they need (C strings,
@@ -20,7 +20,7 @@ import (
 //	s.Setsid().Fork().Dup2(logFD, 1).Exec("/usr/sbin/mydaemon", []string{"mydaemon"}, nil)
 type Steps struct {
 	steps []step
-	err   error // first construction error, reported by Context.ForkNoexec
+	err   error // first construction error, reported by Parent.ForkNoexec
 }
 
 // Exit codes the interpreter uses when a step fails.

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Tree is how a context reaches the descendants of its children.
+// Tree is how a parent reaches the descendants of its children.
 type Tree int
 
 const (
@@ -26,7 +26,7 @@ const (
 	// a descendant that called setsid or forked during the kill. The
 	// cgroup also measures the whole tree (Status.TreeUsage). New fails where
 	// no such hierarchy is usable. The cgroups live under
-	// Config.CgroupParent, in a directory of the context's own that Close
+	// Config.CgroupParent, in a directory of the parent's own that Close
 	// removes. A Config.Spawn replacement must honour
 	// SysProcAttr.UseCgroupFD and CgroupFD (ForkExec and syscall.ForkExec
 	// do).
@@ -49,16 +49,16 @@ func (t Tree) String() string {
 	return treeNames[t]
 }
 
-// Tree reports how the context reaches its children's descendants:
+// Tree reports how the parent reaches its children's descendants:
 // TreeCgroup, TreeGroup or TreeNone (never TreeAuto: New resolved it).
 //
 // With TreeCgroup or TreeGroup a child's tree ends with the child: when the
 // child has exited, whatever it left behind in its cgroup or process group
-// is sent SIGKILL before the child's OnExit runs. Children a context
+// is sent SIGKILL before the child's OnExit runs. Children a parent
 // adopts, and ForkNoexec children, are signalled alone.
-func (c *Context) Tree() Tree { return c.tree }
+func (c *Parent) Tree() Tree { return c.tree }
 
-// treeOps is a child's tree, for a context with TreeCgroup or TreeGroup.
+// treeOps is a child's tree, for a parent with TreeCgroup or TreeGroup.
 type treeOps interface {
 	// signal sends sig to every process of the tree. ctx.mu held, the
 	// child unreaped or its zombie still holding its pid.
@@ -100,16 +100,16 @@ type spawnExtra struct {
 	ctx  context.Context
 }
 
-// treePlan is a spawn's part of the context's Tree mode: it adjusts the
+// treePlan is a spawn's part of the parent's Tree mode: it adjusts the
 // ProcAttr before the fork and becomes the child's treeOps after.
 type treePlan struct {
 	group bool
 	cell  *cellTree
 }
 
-// treeFor prepares sa for the context's Tree mode. The caller's
+// treeFor prepares sa for the parent's Tree mode. The caller's
 // SysProcAttr is copied, never written.
-func (c *Context) treeFor(sa *spawnAttr) (treePlan, error) {
+func (c *Parent) treeFor(sa *spawnAttr) (treePlan, error) {
 	switch c.tree {
 	case TreeGroup:
 		sys := sa.ownSys()

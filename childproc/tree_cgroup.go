@@ -14,11 +14,11 @@ import (
 // tests replace it to simulate other systems.
 var detectCgroup = cgroup.Detect
 
-// openTree resolves cfg.Tree for a new context: TreeAuto becomes TreeCgroup
+// openTree resolves cfg.Tree for a new parent: TreeAuto becomes TreeCgroup
 // where a group of cells can be made, TreeGroup otherwise; TreeCgroup
 // fails where it cannot. A CgroupParent that is not a cgroup2 directory is
 // bad input either way.
-func (c *Context) openTree(cfg *Config) error {
+func (c *Parent) openTree(cfg *Config) error {
 	if cfg.Tree != TreeAuto && cfg.Tree != TreeCgroup {
 		return nil
 	}
@@ -49,9 +49,9 @@ func (c *Context) openTree(cfg *Config) error {
 	return nil
 }
 
-// closeTreeLocked removes the context's cgroups: whatever is still in
+// closeTreeLocked removes the parent's cgroups: whatever is still in
 // them is killed (cgroup.kill of the group). ctx.mu held.
-func (c *Context) closeTreeLocked() error {
+func (c *Parent) closeTreeLocked() error {
 	if c.cg == nil {
 		return nil
 	}
@@ -64,9 +64,9 @@ func (c *Context) closeTreeLocked() error {
 
 // cellTree is TreeCgroup: the child and all it starts live in a cgroup
 // of their own. Every method runs with ctx.mu held, which serialises the
-// context's cgroup operations as the cgroup package requires.
+// parent's cgroup operations as the cgroup package requires.
 type cellTree struct {
-	c     *Context
+	c     *Parent
 	cell  *cgroup.Cell
 	retry time.Duration // the next wait before trying to remove the cell again
 }

@@ -7,7 +7,7 @@ import (
 // cellFor makes the cgroup of the child about to be spawned with sa and
 // has the kernel put the child in it at the fork (clone3
 // CLONE_INTO_CGROUP), so that not even its first instruction runs outside.
-func (c *Context) cellFor(sa *spawnAttr) (treePlan, error) {
+func (c *Parent) cellFor(sa *spawnAttr) (treePlan, error) {
 	sys := sa.ownSys()
 	if sys.UseCgroupFD {
 		return treePlan{}, invalid("spawn: SysProcAttr.UseCgroupFD: with TreeCgroup the child gets a cgroup of its own")

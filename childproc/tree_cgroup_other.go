@@ -7,7 +7,7 @@ import (
 	"fmt"
 )
 
-// cellFor is never reached off Linux: no context opens a cgroup group there.
-func (c *Context) cellFor(*spawnAttr) (treePlan, error) {
+// cellFor is never reached off Linux: no parent opens a cgroup group there.
+func (c *Parent) cellFor(*spawnAttr) (treePlan, error) {
 	return treePlan{}, fmt.Errorf("childproc: spawn: cgroups: %w", errors.ErrUnsupported)
 }

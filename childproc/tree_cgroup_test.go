@@ -19,9 +19,9 @@ import (
 	"github.com/childloop/childloop/internal/testutil"
 )
 
-// cgroupCtx returns a TreeCgroup context, or skips saying why this
+// cgroupCtx returns a TreeCgroup parent, or skips saying why this
 // machine cannot give one.
-func cgroupCtx(t *testing.T, ev hooks.OSEvents) *childproc.Context {
+func cgroupCtx(t *testing.T, ev hooks.OSEvents) *childproc.Parent {
 	t.Helper()
 	c, err := childproc.New(ev, childproc.Config{Tree: childproc.TreeCgroup})
 	if err != nil {
@@ -32,7 +32,7 @@ func cgroupCtx(t *testing.T, ev hooks.OSEvents) *childproc.Context {
 	return c
 }
 
-// cells lists the cgroups left in a context's group.
+// cells lists the cgroups left in a parent's group.
 func cells(t *testing.T, dir string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)

@@ -111,13 +111,13 @@ func TestLastExitDuringFork(t *testing.T) {
 // TestAppSigchldPidfdForksLocked: with ModeApp the application may reap
 // with wait4(-1) and pass the status to Reaped. A child that exits before
 // Spawn records it must not be lost to that race: Reaped has to wait for
-// the record (the context forks with its mutex held in this mode).
+// the record (the parent forks with its mutex held in this mode).
 func TestAppSigchldPidfdForksLocked(t *testing.T) {
 	if !pidfdOK() {
 		t.Skip("no pidfds")
 	}
 	l := childproc.StartLoop(t)
-	var c *childproc.Context
+	var c *childproc.Parent
 	reaped := make(chan error, 1)
 	hook := func(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
 		pid, err := syscall.ForkExec(argv0, argv, attr)

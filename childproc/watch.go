@@ -12,7 +12,7 @@ import (
 // Watch reports the exit of a process that other code started and will
 // reap itself, typically the Process of an *exec.Cmd, to onExit on the
 // loop goroutine, as for a spawned child, with no thread waiting for it.
-// The context never reaps a watched process: when onExit runs the process
+// The parent never reaps a watched process: when onExit runs the process
 // is a zombie whose status (and Usage) onExit received, and the owner's
 // own wait (exec.Cmd.Wait) then returns at once with the same status.
 //
@@ -20,17 +20,17 @@ import (
 // the child's stdio (a descendant holding a pipe open, with Stdout an
 // io.Writer that is not an *os.File), so call it from another goroutine,
 // never on the loop goroutine. Waiting for the process before onExit ran
-// takes its status from the context, which then reports Status.Err
+// takes its status from the parent, which then reports Status.Err
 // wrapping ErrStatusLost.
 //
 // The returned Child signals through the process's own pidfd (Signal,
 // Stop, deadlines); Disown stops watching; Close stops watching without
 // signalling. Watch needs pidfd reaping (Linux ≥ 5.4, and not the per-pid
 // scan): otherwise the error wraps errors.ErrUnsupported. It refuses a
-// ModeReapAll context (its wait4(-1) would take the status from the owner) and
+// ModeReapAll parent (its wait4(-1) would take the status from the owner) and
 // a process already waited for or released, with an error wrapping
 // os.ErrInvalid. Watch panics if onExit is nil.
-func (c *Context) Watch(p *os.Process, onExit func(*Child, Status)) (*Child, error) {
+func (c *Parent) Watch(p *os.Process, onExit func(*Child, Status)) (*Child, error) {
 	if onExit == nil {
 		panic("childproc: Watch with nil callback")
 	}
@@ -49,9 +49,9 @@ func (c *Context) Watch(p *os.Process, onExit func(*Child, Status)) (*Child, err
 	return c.recordWatchLocked(&Child{pid: p.Pid, ctx: c, onExit: onExit, pidfd: fd, watch: true}, nil)
 }
 
-// watchableLocked says whether the context can watch pid, a process it
+// watchableLocked says whether the parent can watch pid, a process it
 // does not reap. ctx.mu held.
-func (c *Context) watchableLocked(pid int) error {
+func (c *Parent) watchableLocked(pid int) error {
 	if err := c.usableLocked(); err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (c *Context) watchableLocked(pid int) error {
 
 // recordWatchLocked records a watched process and arms lt (when not nil);
 // on error nothing stays recorded. ctx.mu held.
-func (c *Context) recordWatchLocked(ch *Child, lt *lifetime) (*Child, error) {
+func (c *Parent) recordWatchLocked(ch *Child, lt *lifetime) (*Child, error) {
 	c.recordLocked(ch)
 	err := c.reaper.added(ch)
 	if err == nil && lt != nil {
@@ -103,14 +103,14 @@ type WatchSpec struct {
 }
 
 // StartWatched starts a process with start (typically a function that sets
-// an *exec.Cmd's SysProcAttr and calls its Start) under the context's Tree
+// an *exec.Cmd's SysProcAttr and calls its Start) under the parent's Tree
 // mode and spec's Timeout, and watches it as Watch does, through the
 // process's own pidfd rather than a duplicate: one fd per process, as with
 // os/exec alone.
 //
 // That saving has a rule: the process must not be waited for or released
 // (os.Process.Wait or Release, exec.Cmd.Wait) before OnExit has run, since
-// that closes the pidfd the context is watching, and OnExit would then
+// that closes the pidfd the parent is watching, and OnExit would then
 // never run. Package exec keeps the rule for its commands.
 //
 // An error from start is returned as it is, and nothing is left behind. A
@@ -119,7 +119,7 @@ type WatchSpec struct {
 // Like Watch, StartWatched needs pidfd reaping (the error wraps
 // errors.ErrUnsupported, and start is not called) and refuses a ModeReapAll
 // context. It panics if spec, spec.OnExit or start is nil.
-func (c *Context) StartWatched(spec *WatchSpec, start func(*syscall.SysProcAttr) (*os.Process, error)) (*Child, error) {
+func (c *Parent) StartWatched(spec *WatchSpec, start func(*syscall.SysProcAttr) (*os.Process, error)) (*Child, error) {
 	if spec == nil || spec.OnExit == nil || start == nil {
 		panic("childproc: StartWatched with nil spec, OnExit or start")
 	}
@@ -159,8 +159,8 @@ func (c *Context) StartWatched(spec *WatchSpec, start func(*syscall.SysProcAttr)
 }
 
 // watchStarted records p, borrowing its pidfd; a Process without one (its
-// handle could not be had) gets a pidfd of the context's own.
-func (c *Context) watchStarted(p *os.Process, tree treeOps, lt *lifetime, onExit func(*Child, Status)) (*Child, error) {
+// handle could not be had) gets a pidfd of the parent's own.
+func (c *Parent) watchStarted(p *os.Process, tree treeOps, lt *lifetime, onExit func(*Child, Status)) (*Child, error) {
 	fd, borrowed := -1, true
 	if p.WithHandle(func(h uintptr) { fd = int(h) }) != nil {
 		var err error
@@ -181,7 +181,7 @@ func (c *Context) watchStarted(p *os.Process, tree treeOps, lt *lifetime, onExit
 	return c.recordWatchLocked(ch, lt)
 }
 
-// dupHandle duplicates p's pidfd for the context's epoll set: p keeps its
+// dupHandle duplicates p's pidfd for the parent's epoll set: p keeps its
 // own, which its Wait and Signal use.
 func dupHandle(p *os.Process) (int, error) {
 	fd, derr := -1, error(nil)

@@ -88,7 +88,7 @@ type spec struct {
 	stdin   func() io.Reader
 	ready   bool          // the child writes to fd 3 once running; the test then cancels
 	timeout time.Duration // context.WithTimeout
-	precanc bool          // a context cancelled before Start
+	precanc bool          // a parent cancelled before Start
 	ext     time.Duration // our Timeout; os/exec: WithTimeout and Cancel = SIGTERM
 	delay   time.Duration // WaitDelay
 }
@@ -102,8 +102,8 @@ const (
 
 var modeNames = []string{"Run", "Output", "CombinedOutput", "StartWait"}
 
-// setup returns the context for s and the fd-3 write end (nil unless
-// s.ready); a goroutine cancels the context when the child writes to it.
+// setup returns the parent for s and the fd-3 write end (nil unless
+// s.ready); a goroutine cancels the parent when the child writes to it.
 func setup(t *testing.T, s spec) (context.Context, *os.File) {
 	ctx := context.Background()
 	if s.timeout > 0 || s.ext > 0 {

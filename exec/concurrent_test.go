@@ -17,7 +17,7 @@ import (
 // TestConcurrentNoCrossReporting runs 64 goroutines that each start
 // children one after another, half through the package's own loop and half
 // through a Runner on a loop and context the test owns, while the test
-// also spawns children in that context directly. Each child prints its
+// also spawns children in that parent directly. Each child prints its
 // number i and exits with i%256: every Wait must see its own child's.
 func TestConcurrentNoCrossReporting(t *testing.T) {
 	const goroutines = 64
@@ -39,7 +39,7 @@ func TestConcurrentNoCrossReporting(t *testing.T) {
 	}()
 	runner := exec.NewRunner(ctx)
 
-	// Direct childproc children in the user's context, meanwhile.
+	// Direct childproc children in the user's parent, meanwhile.
 	const direct = 64
 	var directWG sync.WaitGroup
 	directWG.Add(direct)

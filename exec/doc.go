@@ -22,9 +22,9 @@
 //
 // Command and CommandContext use a loop and context of the package's own,
 // made on the first Start. Its goroutine runs only while the package has
-// children: when the last one has exited it closes the context and the loop
+// children: when the last one has exited it closes the parent and the loop
 // and exits, and the next Start makes them again. A program that owns a
-// loop and a childproc.Context uses NewRunner instead; it then runs the
+// loop and a childproc.Parent uses NewRunner instead; it then runs the
 // loop itself, and must not call Wait on the loop's goroutine (Wait would
 // wait for a callback that goroutine can no longer run; this is not
 // detected).
@@ -42,7 +42,7 @@
 //     whole tree, and what it leaves behind is killed when it exits.
 //   - Cmd.Cause says why the loop stopped the child; Cmd.TreeUsage gives a
 //     KillTree child's whole-tree CPU and peak memory.
-//   - Runner and NewRunner start commands in a childproc.Context on the
+//   - Runner and NewRunner start commands in a childproc.Parent on the
 //     caller's loop.
 //
 // One rule os/exec does not have: a started Cmd's Process must not be

@@ -124,7 +124,7 @@ func needCgroup(t *testing.T) {
 
 const setsidScript = `setsid sleep 30 >/dev/null 2>&1 & echo $!; exec sleep 30`
 
-// KillTree: a cancelled context ends the child's whole tree, a setsid'd
+// KillTree: a cancelled parent ends the child's whole tree, a setsid'd
 // grandchild included (a cgroup's kill reaches it, a process group's
 // would not).
 func TestKillTreeCancel(t *testing.T) {
@@ -171,7 +171,7 @@ func TestKillTreeTimeoutAndExit(t *testing.T) {
 	assert.Greater(t, tu.CPU, time.Duration(0))
 }
 
-// A Runner on a context without a tree refuses KillTree, starting nothing.
+// A Runner on a parent without a tree refuses KillTree, starting nothing.
 func TestKillTreeNeedsATree(t *testing.T) {
 	l, err := loop.New() // never run: nothing is started
 	require.NoError(t, err)
@@ -186,11 +186,11 @@ func TestKillTreeNeedsATree(t *testing.T) {
 	assert.Nil(t, c.Process)
 }
 
-// Where the context cannot watch (no pidfds: old kernels, other systems;
-// here a context whose application owns SIGCHLD, which watches nothing),
+// Where the parent cannot watch (no pidfds: old kernels, other systems;
+// here a parent whose application owns SIGCHLD, which watches nothing),
 // a Cmd runs as os/exec's alone, and one with an extension is refused.
 func TestUnwatchedFallback(t *testing.T) {
-	l, err := loop.New() // never run: the context is not used
+	l, err := loop.New() // never run: the parent is not used
 	require.NoError(t, err)
 	defer l.Close()
 	ctx, err := childproc.New(l, childproc.Config{Mode: childproc.ModeApp})

@@ -3,7 +3,7 @@ package exec
 // The package's own loop.
 //
 // Cmds made by Command and CommandContext share one loop.Loop and one
-// childproc.Context (a second one, with Config.Tree, for KillTree), created
+// childproc.Parent (a second one, with Config.Tree, for KillTree), created
 // on the first Start. One goroutine runs the loop (Run, parked in
 // epoll_wait: one thread whatever the number of children) while the
 // package has children, and only then: each Start counts a child in
@@ -11,12 +11,12 @@ package exec
 // goroutine). When the count drops to zero, release asks the loop to stop;
 // the run goroutine, once Run has returned, looks at the count again under
 // the mutex: a Start that came in meanwhile keeps it running, otherwise it
-// closes the contexts and the loop and exits. So the package keeps no
+// closes the parents and the loop and exits. So the package keeps no
 // goroutine, thread or fd while it has no child, and the next Start builds
 // everything afresh.
 //
 // A Start's StartWatched runs after acquire, outside the mutex: the count
-// is already positive, so the run goroutine cannot close a context under
+// is already positive, so the run goroutine cannot close a parent under
 // it.
 
 import (
@@ -30,13 +30,13 @@ import (
 	"github.com/childloop/childloop/loop"
 )
 
-// A Runner starts commands in a childproc.Context. Command and
+// A Runner starts commands in a childproc.Parent. Command and
 // CommandContext use a Runner of the package's own; NewRunner makes one for
-// a context whose loop the caller runs. An extension.
+// a parent whose loop the caller runs. An extension.
 type Runner struct {
-	user   *childproc.Context // the caller's context; nil for the package's Runner (immutable)
-	shared *sharedLoop        // the package's loop; nil for a caller's Runner (immutable)
-	// alone is set once the context said it cannot watch (no pidfds):
+	user   *childproc.Parent // the caller's parent; nil for the package's Runner (immutable)
+	shared *sharedLoop       // the package's loop; nil for a caller's Runner (immutable)
+	// alone is set once the parent said it cannot watch (no pidfds):
 	// commands then run as os/exec's alone.
 	alone atomic.Bool
 }
@@ -46,9 +46,9 @@ type Runner struct {
 // until the loop has delivered the child's exit, so it must not be called
 // on the goroutine that runs that loop (it would wait forever); call it
 // from any other goroutine. Close ctx only once every Wait has returned:
-// a context closed under a running child forgets it, and that child's Wait
+// a parent closed under a running child forgets it, and that child's Wait
 // would never return. NewRunner panics if ctx is nil.
-func NewRunner(ctx *childproc.Context) *Runner {
+func NewRunner(ctx *childproc.Parent) *Runner {
 	if ctx == nil {
 		panic("exec: NewRunner with a nil context")
 	}
@@ -73,11 +73,11 @@ func (r *Runner) CommandContext(ctx context.Context, name string, arg ...string)
 func (r *Runner) canWatch() bool { return !r.alone.Load() }
 func (r *Runner) cannotWatch()   { r.alone.Store(true) }
 
-// errNoTree is Start's error for KillTree in a context without a tree.
+// errNoTree is Start's error for KillTree in a parent without a tree.
 var errNoTree = fmt.Errorf("exec: KillTree: the Runner's context has Config.Tree none: %w", errors.ErrUnsupported)
 
-// acquire returns the context to start in, counting a child in.
-func (r *Runner) acquire(tree bool) (*childproc.Context, error) {
+// acquire returns the parent to start in, counting a child in.
+func (r *Runner) acquire(tree bool) (*childproc.Parent, error) {
 	if r.user != nil {
 		if tree && r.user.Tree() == childproc.TreeNone {
 			return nil, errNoTree
@@ -100,14 +100,14 @@ var defaultRunner = &Runner{shared: &sharedLoop{}}
 // children.
 type sharedLoop struct {
 	mu      sync.Mutex
-	l       *loop.Loop         // nil while idle; guarded by mu
-	ctx     *childproc.Context // nil while idle; guarded by mu
-	tree    *childproc.Context // Config.Tree auto, for KillTree; nil until needed; guarded by mu
-	active  int                // children counted in and not yet out; guarded by mu
-	running bool               // a run goroutine exists; guarded by mu
+	l       *loop.Loop        // nil while idle; guarded by mu
+	ctx     *childproc.Parent // nil while idle; guarded by mu
+	tree    *childproc.Parent // Config.Tree auto, for KillTree; nil until needed; guarded by mu
+	active  int               // children counted in and not yet out; guarded by mu
+	running bool              // a run goroutine exists; guarded by mu
 }
 
-func (s *sharedLoop) acquire(tree bool) (*childproc.Context, error) {
+func (s *sharedLoop) acquire(tree bool) (*childproc.Parent, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.l == nil {

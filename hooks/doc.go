@@ -67,12 +67,12 @@
 // The library calls hooks while holding its own internal locks. Hence the
 // order is always:
 //
-//	library context lock  →  library registry lock  →  locks taken inside hooks
+//	library parent lock  →  library registry lock  →  locks taken inside hooks
 //
 // and two rules follow for the application:
 //
 //  1. A hook must not call back into the library: not an occurrence entry
-//     point, not a context method. The library detects an occurrence
+//     point, not a parent method. The library detects an occurrence
 //     delivered from inside a hook on the same goroutine and returns an
 //     error wrapping [ErrReentrant] instead of corrupting its state or
 //     deadlocking.

@@ -116,7 +116,7 @@ type OSEvents interface {
 }
 
 // Closer is an optional interface of OSEvents, for an application whose
-// loop can be closed while a library context still holds registrations.
+// loop can be closed while a library parent still holds registrations.
 // Err reports, without blocking and without calling into the library,
 // whether the hooks still deliver occurrences: nil, or once the loop is
 // closed an error wrapping fs.ErrClosed. The library asks before it starts

@@ -1,5 +1,5 @@
 // Package osevent is the library side of the hooks contract: a registry of
-// the fd and timeout registrations one library context has made in the
+// the fd and timeout registrations one library parent has made in the
 // application's event loop, the entry points through which the application
 // delivers occurrences back, and a poll-array adapter ([PollArray]) for
 // applications that call poll(2) themselves.

@@ -26,7 +26,7 @@ func ExamplePollArray() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ctx.Close() // before pa.Close: the context deregisters through pa
+	defer ctx.Close() // before pa.Close: the parent deregisters through pa
 	done := false
 	if _, err := ctx.Spawn(&childproc.Cmd{
 		Args:   []string{"sh", "-c", "exit 6"},

@@ -61,7 +61,7 @@ func NewPollArray() (*PollArray, error) {
 
 // Close closes the wake fd. Afterwards the Register and Modify hooks fail
 // with an error wrapping [fs.ErrClosed], BeforePoll adds nothing and
-// AfterPoll returns such an error. Close the library context (its Registry)
+// AfterPoll returns such an error. Close the library parent (its Registry)
 // first. Close is idempotent: a later call does nothing and returns nil.
 func (p *PollArray) Close() error {
 	p.mu.Lock()

@@ -7,7 +7,7 @@ import (
 	"github.com/childloop/childloop/hooks"
 )
 
-// Registry records the fd and timeout registrations one library context has
+// Registry records the fd and timeout registrations one library parent has
 // made through the application's hooks, and routes occurrences back to the
 // library's callbacks. Create it with New; all methods are safe for
 // concurrent use.

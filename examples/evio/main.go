@@ -54,7 +54,7 @@
 // A program that can watch an fd should not do this: give childproc real
 // hooks (the default Config: pidfds, library pipes, OnDone). One that would
 // rather keep evio and use library pipes can run a loop.Loop on one more
-// goroutine for the context, and hand each Result to evio with Conn.Wake;
+// goroutine for the parent, and hand each Result to evio with Conn.Wake;
 // the children are then reaped and read on that loop, not on evio's.
 //
 // Any local process may connect to an abstract socket, so every connection
@@ -95,7 +95,7 @@ const (
 	relayStop    = 'T'
 )
 
-// request is the context of a client connection. Owned by evio's loop
+// request is the parent of a client connection. Owned by evio's loop
 // goroutine, like everything the event callbacks touch (NumLoops is 1).
 type request struct {
 	conn     evio.Conn        // the client's connection
@@ -118,7 +118,7 @@ type request struct {
 	reply []byte // set once exited and eof; sent on Wake
 }
 
-// sockConn is the context of a connection on the abstract listener.
+// sockConn is the parent of a connection on the abstract listener.
 type sockConn struct {
 	in     []byte    // header bytes so far
 	opened time.Time // connections without a whole header are closed after a while
@@ -127,7 +127,7 @@ type sockConn struct {
 }
 
 type server struct {
-	ctx       *childproc.Context
+	ctx       *childproc.Parent
 	script    string
 	timeout   time.Duration
 	drain     time.Duration
@@ -372,7 +372,7 @@ func (s *server) sockData(c evio.Conn, sc *sockConn, in []byte) ([]byte, evio.Ac
 	}
 	if bytes.IndexByte(in, relaySigchld) >= 0 {
 		// However many SIGCHLDs these bytes stand for (they coalesce
-		// anyway), one call reaps every exited child of the context and
+		// anyway), one call reaps every exited child of the parent and
 		// runs their OnExit callbacks here, on the loop goroutine.
 		if err := s.ctx.SigchldOccurred(); err != nil {
 			return nil, evio.Shutdown

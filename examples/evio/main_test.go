@@ -50,7 +50,7 @@ func stop(t *testing.T, p *extest.Proc) {
 }
 
 // The reason for this example's output sockets: the library's pipes need
-// fd hooks, and a context without any refuses them at Spawn.
+// fd hooks, and a parent without any refuses them at Spawn.
 func TestLibraryPipesNeedHooks(t *testing.T) {
 	ctx, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	require.NoError(t, err)

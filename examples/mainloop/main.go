@@ -11,11 +11,11 @@
 // In both variants the program also runs a command with os/exec, as other
 // code in a real program would:
 //
-//   - Default: SigchldOccurred makes the context wait4 for each of *its*
+//   - Default: SigchldOccurred makes the parent wait4 for each of *its*
 //     children by pid, so the exec.Cmd's child is left alone and
 //     exec.Cmd.Wait succeeds.
 //   - -reaper: the application's wait4(-1, WNOHANG) reaps *every* child of
-//     the process, the exec.Cmd's included. The context refuses statuses
+//     the process, the exec.Cmd's included. The parent refuses statuses
 //     that are not its own (ErrUnknownChild) and the program prints them —
 //     but the status is gone: exec.Cmd.Wait then fails with ECHILD ("no
 //     child processes"), the bug of ramr/go-reaper#2 and consul-template#507.
@@ -169,7 +169,7 @@ func run(reaper bool) error {
 			continue
 		}
 		// -reaper: reap everything that is ready and offer each status to
-		// the context (to every context, in a program with several).
+		// the parent (to every parent, in a program with several).
 		for {
 			var ws unix.WaitStatus
 			pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)

@@ -202,7 +202,7 @@ type job struct {
 
 type runner struct {
 	l   *loop.Loop
-	ctx *childproc.Context
+	ctx *childproc.Parent
 	opt options
 
 	input     *loop.Watcher // nil when the input was read at once, or after EOF
@@ -228,9 +228,9 @@ func run(in *os.File, o options) (int, error) {
 	if err != nil {
 		return 2, err
 	}
-	defer l.Close() // last, after the context
+	defer l.Close() // last, after the parent
 	// Children reaped through pidfds where the kernel has them, SIGCHLD
-	// otherwise; only the context's own children; each job's tree as
+	// otherwise; only the parent's own children; each job's tree as
 	// -tree says.
 	ctx, err := childproc.New(l, childproc.Config{Tree: o.tree})
 	if err != nil {
@@ -255,7 +255,7 @@ func run(in *os.File, o options) (int, error) {
 	return r.summary(), nil
 }
 
-// settings prints what -v shows: the tree the context uses (auto resolved)
+// settings prints what -v shows: the tree the parent uses (auto resolved)
 // and the limits.
 func (r *runner) settings(w io.Writer) {
 	tree := r.ctx.Tree()

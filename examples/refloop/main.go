@@ -3,7 +3,7 @@
 // deadline and is killed.
 //
 // This is the shape to copy when your program has no event loop of its own:
-// create a loop.Loop and a childproc.Context on it (the default Config: the
+// create a loop.Loop and a childproc.Parent on it (the default Config: the
 // library catches SIGCHLD while it has children, and reaps only its own
 // children, so os/exec elsewhere in the program keeps working); Spawn
 // children with an OnExit callback; run the loop. OnExit runs on the loop
@@ -41,7 +41,7 @@ func run(deadline time.Duration) error {
 	if err != nil {
 		return err
 	}
-	defer l.Close() // last: after the context is closed
+	defer l.Close() // last: after the parent is closed
 
 	ctx, err := childproc.New(l, childproc.Config{}) // the default: reap our own children
 	if err != nil {

@@ -8,7 +8,7 @@
 //	go run ./examples/supervise -cmd 'sleep 1; exit 1' -cmd 'date; sleep 5'
 //	socat - UNIX-CONNECT:<the printed socket path>   # one line per command
 //
-// It runs on the reference loop with a Config.ModeReapAll context, which is what
+// It runs on the reference loop with a Config.ModeReapAll parent, which is what
 // a supervisor, a container init or a subreaper needs: the library reaps
 // *every* child of the process, its own ones (each command's sh) go to their
 // OnExit callbacks, and the others (orphans that the kernel re-parents to us
@@ -58,7 +58,7 @@ type service struct {
 
 type supervisor struct {
 	l        *loop.Loop
-	ctx      *childproc.Context
+	ctx      *childproc.Parent
 	t0       time.Time
 	initial  time.Duration // first restart delay; immutable
 	max      time.Duration // largest restart delay; immutable

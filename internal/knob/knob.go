@@ -18,13 +18,13 @@ import (
 	"github.com/childloop/childloop/internal/rawsig"
 )
 
-// Strategy is how a context finds which of its children exited after a
+// Strategy is how a parent finds which of its children exited after a
 // wake-up.
 type Strategy int32
 
 const (
 	// StrategyAuto picks the best strategy the kernel supports: pidfds on
-	// Linux ≥ 5.4, the per-pid scan elsewhere. A context that reaps every
+	// Linux ≥ 5.4, the per-pid scan elsewhere. A parent that reaps every
 	// child reaps with wait4(-1) whatever the strategy.
 	StrategyAuto Strategy = iota
 	// StrategyScan asks the kernel about each child in turn with
@@ -48,7 +48,7 @@ func (s Strategy) String() string {
 	return fmt.Sprintf("Strategy(%d)", int(s))
 }
 
-// Source is how SIGCHLD reaches the contexts' self-pipes.
+// Source is how SIGCHLD reaches the parents' self-pipes.
 type Source int32
 
 const (
@@ -91,7 +91,7 @@ func SetStrategy(s Strategy) error {
 	return nil
 }
 
-// CurrentStrategy is the strategy New gives a context now.
+// CurrentStrategy is the strategy New gives a parent now.
 func CurrentStrategy() Strategy { return Strategy(strategy.Load()) }
 
 // PidfdSupported reports whether pidfd reaping works on this kernel. Package
@@ -110,7 +110,7 @@ func StrategySupported(s Strategy) bool {
 }
 
 // SetSource chooses the SIGCHLD source. It takes effect the next time the
-// source is installed: when the first context starts needing SIGCHLD after
+// source is installed: when the first parent starts needing SIGCHLD after
 // none did. Errors as for SetStrategy.
 func SetSource(k Source) error {
 	if k < SourceAuto || k > SourceRaw {

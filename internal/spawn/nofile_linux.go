@@ -28,7 +28,7 @@ var origNofile = sync.OnceValues(probeNofile)
 // probeNofile spawns the probe child and returns its RLIMIT_NOFILE; false
 // if it could not be learned (no memfd, no /proc, the child reaped by
 // someone else), in which case spawns fall back to syscall.ForkExec while
-// the limit is raised. A process-wide wait4(-1) reaper (a ModeReapAll context)
+// the limit is raised. A process-wide wait4(-1) reaper (a ModeReapAll parent)
 // may see the probe's exit.
 func probeNofile() (syscall.Rlimit, bool) {
 	img := elfmin.ExitZero(runtime.GOARCH)

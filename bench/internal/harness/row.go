@@ -102,7 +102,7 @@ type Row struct {
 	// Default marks childloop's default configuration: the row the
 	// verdict lines are about and the one the plot emphasises. Exactly
 	// one row with a Latency function is the default; in the output
-	// section every row of childloop's default context is (capture and
+	// section every row of childloop's default parent is (capture and
 	// stream), and the verdict's output line names each.
 	Default bool
 	// Ref, if not empty, makes the row one the verdict compares the

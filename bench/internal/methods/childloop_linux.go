@@ -35,7 +35,7 @@ func childloopRows() []harness.Row {
 		// default's (the same strategy); left out to keep the run short.
 		childloopRow{name: "childloop KeepSigchld, pidfd",
 			mode: childproc.ModeKeep, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.row(!scale, !throughput),
-		// Throughput only: the default context spawned into from
+		// Throughput only: the default parent spawned into from
 		// GOMAXPROCS goroutines instead of its loop's callbacks.
 		childloopRow{name: "childloop default (pidfd), Spawn from GOMAXPROCS goroutines", spawners: true,
 			mode: childproc.ModeOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.throughputRow(),
@@ -114,13 +114,13 @@ func (r childloopRow) available() error {
 	return nil
 }
 
-// clSession is one context on one reference loop, with the state the
+// clSession is one parent on one reference loop, with the state the
 // death callback writes (loop goroutine or, with ModeApp, the signal
 // goroutine).
 type clSession struct {
 	row  childloopRow
 	l    *loop.Loop
-	c    *childproc.Context
+	c    *childproc.Parent
 	mu   sync.Mutex
 	t1   time.Time
 	done bool
@@ -247,7 +247,7 @@ func (s *clSession) waitExit() error {
 	}
 }
 
-// latency adopts cfg.Idle into the context (so a per-pid scan must walk
+// latency adopts cfg.Idle into the parent (so a per-pid scan must walk
 // them), measures, and disowns them again.
 func (r childloopRow) latency(ctx context.Context, cfg harness.LatencyConfig) ([]harness.Sample, error) {
 	if r.lockThread {
@@ -454,7 +454,7 @@ func (o childloopOutput) output(ctx context.Context, cfg harness.OutputConfig) (
 	return outputRuns(ctx, cfg, func(mib int) (time.Duration, error) { return o.one(l, c, mib) })
 }
 
-func (o childloopOutput) one(l *loop.Loop, c *childproc.Context, mib int) (time.Duration, error) {
+func (o childloopOutput) one(l *loop.Loop, c *childproc.Parent, mib int) (time.Duration, error) {
 	want := int64(mib) << 20
 	var (
 		streamed int64

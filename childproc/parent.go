@@ -12,10 +12,10 @@ import (
 	"github.com/childloop/childloop/osevent"
 )
 
-// Context runs child processes for one application loop. Create it with New;
+// Parent runs child processes for one application loop. Create it with New;
 // all its methods are safe for concurrent use from any goroutine; death
 // callbacks run on the goroutine that delivers the loop's occurrences.
-type Context struct {
+type Parent struct {
 	mode     Mode                                                   // immutable after New
 	spawnFn  func(string, []string, *syscall.ProcAttr) (int, error) // immutable after New
 	foreign  func(pid int, st Status)                               // immutable after New
@@ -46,22 +46,22 @@ type exit struct {
 	st  Status
 }
 
-// New creates a context that registers its fds and timeouts through ev (the
+// New creates a parent that registers its fds and timeouts through ev (the
 // application's loop, a loop.Loop, or an osevent.PollArray) and handles
 // children as cfg says; see Config. ev may be nil only with ModeApp, for
-// a loop that cannot watch arbitrary fds: the context
+// a loop that cannot watch arbitrary fds: the parent
 // then checks each of its children with wait4 when told by SigchldOccurred.
 // An invalid Config gives an error wrapping os.ErrInvalid.
 //
-// With ModeReapAll or ModeKeep the context handles SIGCHLD at once and until
+// With ModeReapAll or ModeKeep the parent handles SIGCHLD at once and until
 // Close; by default only while it has children (and with pidfds not at all);
 // with ModeApp never.
-func New(ev hooks.OSEvents, cfg Config) (*Context, error) {
+func New(ev hooks.OSEvents, cfg Config) (*Parent, error) {
 	return newContext(ev, cfg, knob.CurrentStrategy())
 }
 
 // newContext is New with reap strategy s.
-func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error) {
+func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error
 		}
 		ev = noHooks{}
 	}
-	c := &Context{
+	c := &Parent{
 		mode:     m,
 		spawnFn:  cfg.Spawn,
 		foreign:  cfg.OnForeignExit,
@@ -121,8 +121,8 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Context, error
 	return c, nil
 }
 
-// usableLocked reports why the context cannot be used, if it cannot.
-func (c *Context) usableLocked() error {
+// usableLocked reports why the parent cannot be used, if it cannot.
+func (c *Parent) usableLocked() error {
 	if c.gen != currentForkGen() {
 		return ErrForked
 	}
@@ -132,20 +132,20 @@ func (c *Context) usableLocked() error {
 	return nil
 }
 
-// hearsLocked says whether the context can still learn of exits: outside
+// hearsLocked says whether the parent can still learn of exits: outside
 // ModeApp it learns of them through registrations in the application's
 // loop, and a closed loop (hooks.Closer) would never deliver them, so a
 // child started then would be neither reported nor reaped. ctx.mu held.
-func (c *Context) hearsLocked() error {
+func (c *Parent) hearsLocked() error {
 	if c.mode == ModeApp {
-		return nil // the application tells the context
+		return nil // the application tells the parent
 	}
 	return c.reg.Err()
 }
 
-// joinLocked makes the context a SIGCHLD user: self-pipe, loop registration,
+// joinLocked makes the parent a SIGCHLD user: self-pipe, loop registration,
 // then publication to the signal source. On error nothing is left behind.
-func (c *Context) joinLocked() error {
+func (c *Parent) joinLocked() error {
 	if c.pipe != nil || c.mode == ModeApp || !c.reaper.needsSigchld() {
 		return nil
 	}
@@ -168,7 +168,7 @@ func (c *Context) joinLocked() error {
 }
 
 // leaveLocked undoes joinLocked.
-func (c *Context) leaveLocked() {
+func (c *Parent) leaveLocked() {
 	if c.pipe == nil {
 		return
 	}
@@ -180,14 +180,14 @@ func (c *Context) leaveLocked() {
 
 // maybeLeaveLocked drops SIGCHLD handling once no children are left, unless
 // the Config asks to keep it.
-func (c *Context) maybeLeaveLocked() {
+func (c *Parent) maybeLeaveLocked() {
 	if c.mode == ModeOwn && len(c.children) == 0 && c.forking == 0 {
 		c.leaveLocked()
 	}
 }
 
 // sigchldReady is the self-pipe's loop callback: drain, collect, dispatch.
-func (c *Context) sigchldReady(fd int, _ hooks.Events) {
+func (c *Parent) sigchldReady(fd int, _ hooks.Events) {
 	c.mu.Lock()
 	if c.pipe == nil || c.pipe.R != fd || c.usableLocked() != nil {
 		c.mu.Unlock()
@@ -200,11 +200,11 @@ func (c *Context) sigchldReady(fd int, _ hooks.Events) {
 }
 
 // collectUnlock reaps what is ready, releases c.mu (held on entry) and runs
-// the death callbacks: one pass of every way the context learns of exits.
+// the death callbacks: one pass of every way the parent learns of exits.
 //
 // With added non-nil, the pass follows the recording of that child alone
 // and may look at nothing else (reaper.collectNew).
-func (c *Context) collectUnlock(added *Child) {
+func (c *Parent) collectUnlock(added *Child) {
 	var ex []exit
 	if added != nil {
 		ex = c.reaper.collectNew(added, c.spare[:0])
@@ -224,13 +224,13 @@ func (c *Context) collectUnlock(added *Child) {
 }
 
 // recordLocked adds a freshly spawned, adopted or watched child. mu held.
-func (c *Context) recordLocked(ch *Child) {
+func (c *Parent) recordLocked(ch *Child) {
 	c.children[ch.pid] = ch
 }
 
 // forgetLocked removes a child that has been reaped (or abandoned at Close)
 // and marks it done with st. mu held.
-func (c *Context) forgetLocked(ch *Child, st Status) {
+func (c *Parent) forgetLocked(ch *Child, st Status) {
 	if ch.gone {
 		return
 	}
@@ -257,7 +257,7 @@ func (c *Context) forgetLocked(ch *Child, st Status) {
 // dispatch runs the death callbacks outside every lock, then hands the
 // buffer back for reuse. A callback may spawn, kill or Close; after Close
 // no further callbacks run.
-func (c *Context) dispatch(ex []exit) {
+func (c *Parent) dispatch(ex []exit) {
 	for i := range ex {
 		if c.closed.Load() {
 			break
@@ -286,7 +286,7 @@ func (c *Context) dispatch(ex []exit) {
 
 // deliver ends a reaped child's tree and runs its callbacks, outside every
 // lock.
-func (c *Context) deliver(ch *Child, st Status) {
+func (c *Parent) deliver(ch *Child, st Status) {
 	if ch.tree != nil {
 		c.mu.Lock()
 		st.TreeUsage = ch.tree.ended(ch)
@@ -307,8 +307,8 @@ func (c *Context) deliver(ch *Child, st Status) {
 // returns an error wrapping fs.ErrClosed, and its child is killed and reaped
 // before Close returns. The SIGCHLD self-pipe is deregistered and closed,
 // every fd and timeout registration is withdrawn from the loop, and with
-// ModeReapAll the process may open another ModeReapAll context afterwards. With
-// TreeCgroup, whatever is still in the context's cgroups (descendants of
+// ModeReapAll the process may open another ModeReapAll parent afterwards. With
+// TreeCgroup, whatever is still in the parent's cgroups (descendants of
 // children already reaped, too) is killed and the cgroups are removed;
 // Close waits up to about a second for killed processes to leave them, and
 // returns an error naming any cgroup it could not remove.
@@ -320,7 +320,7 @@ func (c *Context) deliver(ch *Child, st Status) {
 // start; none is dispatched after that. Close blocks while a child refuses
 // to die (for example in uninterruptible sleep). After PostforkChildNoexec
 // it returns ErrForked and touches nothing.
-func (c *Context) Close() error {
+func (c *Parent) Close() error {
 	c.mu.Lock()
 	if c.gen != currentForkGen() {
 		c.mu.Unlock()
@@ -360,7 +360,7 @@ func (c *Context) Close() error {
 	return err
 }
 
-func (c *Context) releaseReapAll() {
+func (c *Parent) releaseReapAll() {
 	users.mu.Lock()
 	if users.reapAll == c {
 		users.reapAll = nil
@@ -368,15 +368,15 @@ func (c *Context) releaseReapAll() {
 	users.mu.Unlock()
 }
 
-// Len reports how many children the context has not yet reaped.
-func (c *Context) Len() int {
+// Len reports how many children the parent has not yet reaped.
+func (c *Parent) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.children)
 }
 
 // pidfdReady is the pidfd epoll set's loop callback.
-func (c *Context) pidfdReady(int, hooks.Events) {
+func (c *Parent) pidfdReady(int, hooks.Events) {
 	c.mu.Lock()
 	if c.usableLocked() != nil {
 		c.mu.Unlock()

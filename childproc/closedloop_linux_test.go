@@ -17,7 +17,7 @@ import (
 	"github.com/childloop/childloop/osevent"
 )
 
-// A context whose loop was closed can never be told of an exit: Spawn,
+// A parent whose loop was closed can never be told of an exit: Spawn,
 // Adopt and Watch then fail with fs.ErrClosed and start nothing, on every
 // reap path and for both kinds of hooks the library ships. (The pidfd path
 // used to hand back a child whose OnExit never ran.)
