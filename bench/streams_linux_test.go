@@ -231,7 +231,7 @@ func streamChildloop(n, kib int, stdin *os.File, started func()) (int64, error) 
 	var got atomic.Int64
 	var done sync.WaitGroup
 	var failed atomic.Value
-	onData := func(_ *childproc.Child, p []byte) { got.Add(int64(len(p))) }
+	onData := func(p []byte) { got.Add(int64(len(p))) }
 	onDone := func(ch *childproc.Child, r *childproc.Result) {
 		if !r.Status.Success() || r.Cut {
 			failed.CompareAndSwap(nil, fmt.Errorf("%v: %v, cut %v", ch, r.Status, r.Cut))
@@ -242,7 +242,7 @@ func streamChildloop(n, kib int, stdin *os.File, started func()) (int64, error) 
 	for range n {
 		done.Add(1)
 		_, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: streamsArgv(kib), Env: []string{}, Stdin: stdin,
-			StdoutPipe: &childproc.Output{OnData: onData}, OnDone: onDone})
+			Stdout: childproc.OnData(onData), OnDone: onDone})
 		if err != nil {
 			done.Done()
 			spawnErr = err

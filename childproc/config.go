@@ -32,7 +32,7 @@ type Config struct {
 	// call: the library reuses it for later spawns.
 	Spawn func(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error)
 
-	// Tree says how far a stop (Cmd.Timeout, Cmd.Deadline, Cmd.Context,
+	// Tree says how far a stop (Cmd.Timeout, Cmd.Context,
 	// Child.Stop) reaches, and whether a child's descendants end with it;
 	// see Tree. The zero value, TreeNone, signals the child alone.
 	// Parent.Tree reports what the parent uses.

@@ -34,12 +34,15 @@
 //
 // # Talking to children
 //
-// Besides *os.File stdio, a Cmd can ask for library pipes: StdoutPipe and
-// StderrPipe (an Output: keep up to Limit bytes, and/or stream each chunk to
-// OnData), MergeStderr (stderr into stdout's pipe), and StdinData (written
-// as the child reads it). Their parent ends are close-on-exec and
-// non-blocking from creation and are driven by the application's loop
-// through the same hooks: no goroutine and no thread per pipe. Two events
+// A Cmd's Stdin, Stdout and Stderr behave as the value's type says, as in
+// os/exec: an *os.File is given to the child; an *Output keeps the output
+// up to a bound, OnData streams each chunk to a function, any other writer
+// gets each chunk (the same writer in both gets both streams through one
+// pipe, in the child's order); an *Input, or a bytes or strings reader,
+// feeds stdin as the child reads it. Those pipes' parent ends are
+// close-on-exec and non-blocking from creation and are driven by the
+// application's loop through the same hooks: no goroutine and no thread per
+// pipe. Two events
 // follow: OnExit as soon as the child is reaped, then OnDone with a Result
 // once every pipe reached EOF, or DrainTimeout (DefaultDrainTimeout) after
 // the exit, when a descendant still holds a pipe: the library then closes
@@ -50,7 +53,7 @@
 //
 // # Bounding a child's life
 //
-// Cmd.Timeout, Cmd.Deadline and Cmd.Context stop a child; so does
+// Cmd.Timeout and Cmd.Context stop a child; so does
 // Child.Stop. A stop is systemd's TimeoutStopSec model: Cmd.StopSignal
 // (SIGTERM) to the child's tree, SIGKILL to the tree Cmd.Grace later
 // (DefaultGrace) if the child still lives, and then the stdio drain

@@ -236,11 +236,11 @@ func ExampleOutput() {
 	defer ctx.Close()
 	var streamed []byte // stderr as it arrives; p is only valid during the call
 	_, err = ctx.Spawn(&childproc.Cmd{
-		Args:       []string{"sh", "-c", "tr a-z A-Z; echo warning >&2; exit 1"},
-		StdinData:  []byte("hello\n"),
-		StdoutPipe: &childproc.Output{Limit: 1 << 20},
-		StderrPipe: &childproc.Output{OnData: func(_ *childproc.Child, p []byte) { streamed = append(streamed, p...) }},
-		OnExit:     func(_ *childproc.Child, st childproc.Status) { fmt.Println("exited:", st) },
+		Args:   []string{"sh", "-c", "tr a-z A-Z; echo warning >&2; exit 1"},
+		Stdin:  &childproc.Input{Data: []byte("hello\n")},
+		Stdout: &childproc.Output{Limit: 1 << 20},
+		Stderr: childproc.OnData(func(p []byte) { streamed = append(streamed, p...) }),
+		OnExit: func(_ *childproc.Child, st childproc.Status) { fmt.Println("exited:", st) },
 		OnDone: func(_ *childproc.Child, r *childproc.Result) {
 			fmt.Printf("done: stdout %q (%d bytes), stderr streamed %q, cut %v\n", r.Stdout, r.StdoutTotal, streamed, r.Cut)
 			l.Stop()

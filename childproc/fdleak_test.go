@@ -36,8 +36,8 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 		// while the others list their fds: the parent's ends must not
 		// reach them either.
 		for _, c := range ctxs {
-			holder, err := c.Spawn(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "60"}, StdinQueue: 1,
-				StdoutPipe: &childproc.Output{}, StderrPipe: &childproc.Output{},
+			holder, err := c.Spawn(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "60"}, Stdin: &childproc.Input{Queue: 1},
+				Stdout: &childproc.Output{Limit: -1}, Stderr: &childproc.Output{Limit: -1},
 				OnDone: func(*childproc.Child, *childproc.Result) {}})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = holder.Kill() })

@@ -42,7 +42,7 @@ func TestCallbacksOnLoopGoroutine(t *testing.T) {
 		// Every kind of callback: the exit, each output chunk, done.
 		cmd := func() *childproc.Cmd {
 			cmd := shell("echo x; exit 0", func(*childproc.Child, childproc.Status) { check() })
-			cmd.StdoutPipe = &childproc.Output{OnData: func(*childproc.Child, []byte) { check() }}
+			cmd.Stdout = childproc.OnData(func([]byte) { check() })
 			cmd.OnDone = func(*childproc.Child, *childproc.Result) { check(); got++ }
 			return cmd
 		}

@@ -40,9 +40,9 @@ func lifetimeOf(cmd *Cmd) (*lifetime, error) {
 	case cmd.StopSignal < 0 || cmd.StopSignal > 64:
 		return nil, invalid("spawn: Cmd.StopSignal %d", int(cmd.StopSignal))
 	}
-	bounded := cmd.Timeout > 0 || !cmd.Deadline.IsZero() || cmd.Context != nil
+	bounded := cmd.Timeout > 0 || cmd.Context != nil
 	if cmd.Grace > 0 && !bounded {
-		return nil, invalid("spawn: Cmd.Grace without Timeout, Deadline or Context")
+		return nil, invalid("spawn: Cmd.Grace without Timeout or Context")
 	}
 	if cmd.Context != nil && cmd.Context.Err() != nil {
 		return nil, fmt.Errorf("childproc: spawn: %w", context.Cause(cmd.Context))
@@ -50,7 +50,7 @@ func lifetimeOf(cmd *Cmd) (*lifetime, error) {
 	if !bounded && cmd.StopSignal == 0 {
 		return nil, nil
 	}
-	lt := &lifetime{sig: cmd.StopSignal, grace: cmd.Grace, deadline: cmd.Deadline}
+	lt := &lifetime{sig: cmd.StopSignal, grace: cmd.Grace}
 	if lt.sig == 0 {
 		lt.sig = syscall.SIGTERM
 	}
@@ -58,12 +58,7 @@ func lifetimeOf(cmd *Cmd) (*lifetime, error) {
 		lt.grace = DefaultGrace
 	}
 	if cmd.Timeout > 0 {
-		if d := time.Now().Add(cmd.Timeout); lt.deadline.IsZero() || d.Before(lt.deadline) {
-			lt.deadline = d
-		}
-	}
-	if !lt.deadline.IsZero() && !time.Now().Before(lt.deadline) {
-		return nil, fmt.Errorf("childproc: spawn: deadline %v already past: %w", lt.deadline.Format(time.RFC3339Nano), context.DeadlineExceeded)
+		lt.deadline = time.Now().Add(cmd.Timeout)
 	}
 	return lt, nil
 }

@@ -299,7 +299,11 @@ func TestLifetimeBadInput(t *testing.T) {
 		{"negative grace", func(c *childproc.Cmd) { c.Timeout, c.Grace = time.Second, -time.Second }, os.ErrInvalid},
 		{"grace without deadline", func(c *childproc.Cmd) { c.Grace = time.Second }, os.ErrInvalid},
 		{"bad stop signal", func(c *childproc.Cmd) { c.StopSignal = -3 }, os.ErrInvalid},
-		{"deadline past", func(c *childproc.Cmd) { c.Deadline = time.Now().Add(-time.Second) }, context.DeadlineExceeded},
+		{"context past its deadline", func(c *childproc.Cmd) {
+			ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+			defer cancel()
+			c.Context = ctx
+		}, context.DeadlineExceeded},
 		{"context done", func(c *childproc.Cmd) { c.Context = done }, context.Canceled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -536,7 +540,7 @@ func TestStopAppliesDrainDeadline(t *testing.T) {
 	d := newDone()
 	cmd := shellIO(`sh -c 'echo $$ > "$DIR/p.tmp"; mv "$DIR/p.tmp" "$DIR/p"; exec sleep 30' & wait`, d)
 	cmd.Env = append(os.Environ(), "DIR="+dir)
-	cmd.StdoutPipe = &childproc.Output{Limit: 1 << 10}
+	cmd.Stdout = &childproc.Output{Limit: 1 << 10}
 	cmd.DrainTimeout = -1 // wait for EOF however long, unless stopped
 	start := time.Now()
 	ch, err := c.Spawn(cmd)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -15,7 +16,8 @@ import (
 	"github.com/childloop/childloop/internal/spawn"
 )
 
-// Cmd describes a child to spawn. Only Args and OnExit are required.
+// Cmd describes a child to spawn, shaped like os/exec's Cmd. Only Args and
+// OnExit (or OnDone) are required.
 type Cmd struct {
 	// Path is the executable. When empty, Args[0] is looked up in PATH
 	// (as exec.LookPath does) unless it contains a slash.
@@ -26,56 +28,33 @@ type Cmd struct {
 	Env []string
 	// Dir is the working directory; empty means the parent's.
 	Dir string
-	// Stdin, Stdout and Stderr become fds 0, 1 and 2; nil means /dev/null
-	// unless a library pipe below takes the slot.
-	Stdin, Stdout, Stderr *os.File
 
-	// StdoutPipe and StderrPipe make a library pipe for fd 1 or 2, drained
-	// through the loop: captured up to a limit and/or streamed to a
-	// callback (see Output). Each excludes the *os.File field of the same
-	// stream. MergeStderr sends fd 2 into stdout's pipe as well, in the
-	// order the kernel gives (os/exec's CombinedOutput); it needs
-	// StdoutPipe and excludes Stderr and StderrPipe.
-	StdoutPipe, StderrPipe *Output
-	MergeStderr            bool
+	// Stdin is the child's fd 0, as the value's type says: nil is
+	// /dev/null; an *os.File is given to the child as it is; an *Input is
+	// a library pipe the loop feeds; a *bytes.Reader, *bytes.Buffer or
+	// *strings.Reader is read at Spawn and fed as an Input's Data. Other
+	// readers are an error: the library starts no goroutine to copy one.
+	Stdin io.Reader
+	// Stdout and Stderr are fds 1 and 2: nil is /dev/null; an *os.File is
+	// given to the child; any other writer gets a library pipe drained
+	// through the loop, each chunk written to it on the loop goroutine, so
+	// its Write must not block (an *Output keeps the output up to a bound).
+	// The same writer in both gets both streams through one pipe, in the
+	// order the child wrote them.
+	Stdout, Stderr io.Writer
 
-	// StdinData, when not nil, is written to the child's stdin through a
-	// library pipe as the child reads it, full duplex with the output
-	// pipes; then the pipe is closed (the child sees EOF). A child that
-	// stops reading early is reported in Result.StdinErr, never by a
-	// signal. It excludes Stdin.
-	StdinData []byte
-
-	// StdinQueue, when positive, keeps the stdin pipe open after
-	// StdinData for Child.WriteStdin, with at most that many bytes queued;
-	// Child.CloseStdin ends it (so does the child's exit). OnStdinDrained,
-	// if set, runs on the loop goroutine each time the queue empties, and
-	// once when the child is running and nothing is queued yet: a producer
-	// can do all its writing from it.
-	StdinQueue     int
-	OnStdinDrained func(ch *Child)
-
-	// OnDone, with at least one library pipe, runs once on the loop
-	// goroutine after OnExit, when every output pipe reached EOF or
-	// DrainTimeout after the exit; it receives the captured output.
-	// DrainTimeout is that deadline: 0 means DefaultDrainTimeout, a
-	// negative value waits for EOF however long it takes.
-	OnDone       func(ch *Child, r *Result)
-	DrainTimeout time.Duration
 	// ExtraFiles become fds 3, 4, ... in the child.
 	ExtraFiles []*os.File
 	// SysProcAttr is passed to the spawn function unchanged (except that
 	// the pidfd reaping strategy asks the kernel for a pidfd through it).
 	SysProcAttr *syscall.SysProcAttr
+
 	// Timeout, when positive, stops the child's tree that long after
-	// Spawn; Deadline does so at a point in time (the earlier wins; one
-	// already past is an error and starts nothing). Child.SetDeadline
-	// moves or cancels the deadline while the child runs. The status of a
-	// child stopped this way has a Cause wrapping
-	// context.DeadlineExceeded. Deadlines are timeouts in the
+	// Spawn; Child.SetDeadline moves or cancels the deadline while the
+	// child runs. The status of a child stopped this way has a Cause
+	// wrapping context.DeadlineExceeded. Deadlines are timeouts in the
 	// application's loop: nothing waits in another goroutine.
-	Timeout  time.Duration
-	Deadline time.Time
+	Timeout time.Duration
 	// Context, when not nil, stops the child's tree once it is done, from
 	// whichever goroutine cancels it (context.AfterFunc; no goroutine
 	// waits meanwhile), with context.Cause as the status's Cause. A
@@ -84,17 +63,26 @@ type Cmd struct {
 	// StopSignal is what a stop sends first (default SIGTERM). If the
 	// child is still alive Grace later (default DefaultGrace), its tree
 	// gets SIGKILL and the status says Forced. StopSignal SIGKILL ends it
-	// at once. A Grace without Timeout, Deadline or Context is an error
-	// (Child.Stop takes its own). After a stop, DrainTimeout applies even
-	// when negative (DefaultDrainTimeout then), so that a descendant
-	// holding the pipes cannot delay OnDone without bound.
+	// at once. A Grace without Timeout or Context is an error (Child.Stop
+	// takes its own).
 	StopSignal syscall.Signal
 	Grace      time.Duration
 
+	// DrainTimeout bounds, with library pipes, how long after the exit
+	// the library waits for EOF on them (a descendant may hold one): 0
+	// means DefaultDrainTimeout, a negative value waits however long it
+	// takes. After a stop it applies even when negative
+	// (DefaultDrainTimeout then), so that a descendant holding the pipes
+	// cannot delay OnDone without bound.
+	DrainTimeout time.Duration
+
 	// OnExit runs once, on the loop goroutine, when the child has been
-	// reaped: the earliest notice of its end. OnExit and OnDone may not
-	// both be nil.
+	// reaped: the earliest notice of its end. OnDone, with at least one
+	// library pipe, runs once on the loop goroutine after OnExit, when
+	// every output pipe reached EOF or DrainTimeout after the exit. OnExit
+	// and OnDone may not both be nil.
 	OnExit func(ch *Child, st Status)
+	OnDone func(ch *Child, r *Result)
 }
 
 // Spawn starts cmd as a child of the parent and returns once the child has

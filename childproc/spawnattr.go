@@ -29,7 +29,7 @@ var spawnAttrs = sync.Pool{New: func() any { return new(spawnAttr) }}
 func newSpawnAttr(cmd *Cmd, plan *stdioPlan) (*spawnAttr, error) {
 	sa := spawnAttrs.Get().(*spawnAttr)
 	files := sa.files[:0]
-	for i, f := range []*os.File{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
+	for i, f := range plan.given {
 		if plan.files[i] >= 0 {
 			files = append(files, uintptr(plan.files[i]))
 			continue

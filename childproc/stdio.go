@@ -7,8 +7,8 @@ package childproc
 // registered through the parent's osevent registry like the SIGCHLD
 // self-pipe: no goroutine and no thread per pipe. Readiness callbacks run on
 // the goroutine that delivers the loop's occurrences; they read into a
-// pooled buffer, keep what the capture limit allows, hand the chunk to
-// Output.OnData without any lock held, and stop at EAGAIN.
+// pooled buffer, hand each chunk to the Cmd's writer without any lock
+// held, and stop at EAGAIN.
 //
 // Two events per child: OnExit as soon as the child is reaped (the earliest
 // notice, unchanged by stdio), then OnDone once every library pipe of the
@@ -21,9 +21,12 @@ package childproc
 // lock order: Parent.mu → childIO.mu → osevent registry.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,23 +49,91 @@ var (
 	// library; whether it matters depends on the child's status.
 	ErrStdinClosed = errors.New("childproc: child closed stdin before reading all of it")
 
-	// ErrStdinFull is WriteStdin's error when the queue (Cmd.StdinQueue)
+	// ErrStdinFull is WriteStdin's error when the queue (Input.Queue)
 	// has no room for all of p; what fit was queued.
 	ErrStdinFull = errors.New("childproc: stdin queue full")
 )
 
-// Output asks the library to make a pipe for the child's stdout or stderr
-// and drain it through the loop.
+// DefaultLimit is how many bytes an Output with a zero Limit keeps.
+const DefaultLimit = 16 << 20
+
+// Output is a Stdout or Stderr that keeps what the child writes, up to a
+// bound: the library makes a pipe for the stream, drains it through the
+// loop and writes each chunk here, on the loop goroutine. Past the bound the
+// pipe is still drained, so the child never blocks on a full pipe; the rest
+// is counted and dropped. Read it in OnDone or after; an Output serves one
+// child.
 type Output struct {
-	// Limit is how many bytes to keep for Result (0: keep none). Past it
-	// the pipe is still drained, so the child never blocks on a full pipe;
-	// the rest is counted (Result.StdoutTotal) and dropped.
+	// Limit is how many bytes to keep: 0 means DefaultLimit, a negative
+	// Limit keeps none (Total still counts).
 	Limit int
 
-	// OnData, when not nil, receives every chunk read, in order, on the
-	// loop goroutine. p is valid only during the call; the library
-	// allocates nothing per chunk.
-	OnData func(ch *Child, p []byte)
+	data  []byte
+	total int64
+}
+
+// Write keeps p as far as the limit allows and counts it. It never fails.
+func (o *Output) Write(p []byte) (int, error) {
+	o.total += int64(len(p))
+	limit := o.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	if room := limit - len(o.data); room > 0 {
+		o.data = o.capture(p[:min(len(p), room)], limit)
+	}
+	return len(p), nil
+}
+
+// capture appends p to the kept bytes. The buffer doubles (up to limit)
+// rather than growing by append's ~1.25× for large slices: capturing 64 MiB
+// by append copied and allocated about 6× the data; doubling, 2×.
+func (o *Output) capture(p []byte, limit int) []byte {
+	need := len(o.data) + len(p)
+	if need > cap(o.data) {
+		c := min(max(2*cap(o.data), need, 64<<10), limit)
+		grown := make([]byte, len(o.data), c)
+		copy(grown, o.data)
+		o.data = grown
+	}
+	return append(o.data, p...)
+}
+
+// Bytes returns the kept bytes (nil if none).
+func (o *Output) Bytes() []byte { return o.data }
+
+// Total returns how many bytes were written, kept or not: the output was
+// truncated when it exceeds len(Bytes()).
+func (o *Output) Total() int64 { return o.total }
+
+// Input is a Stdin fed through the loop: the library makes a pipe and
+// writes Data to it as the child reads, full duplex with the output pipes,
+// then closes it (the child sees EOF). A child that stops reading early is
+// reported in Result.StdinErr, never by a signal.
+type Input struct {
+	// Data is written first.
+	Data []byte
+	// Queue, when positive, keeps the pipe open after Data for
+	// Child.WriteStdin, with at most Queue bytes queued; Child.CloseStdin
+	// ends it (so does the child's exit). OnDrained, if set, runs on the
+	// loop goroutine each time the queue empties, and once when the child
+	// is running and nothing is queued yet: a producer can do all its
+	// writing from it.
+	Queue     int
+	OnDrained func(ch *Child)
+
+	read int // what Read has returned of Data
+}
+
+// Read reads Data, which makes an Input the io.Reader Cmd.Stdin takes. The
+// library does not call it: it writes all of Data to the child.
+func (in *Input) Read(p []byte) (int, error) {
+	if in.read >= len(in.Data) {
+		return 0, io.EOF
+	}
+	n := copy(p, in.Data[in.read:])
+	in.read += n
+	return n, nil
 }
 
 // Result is what a child with library pipes produced, handed to
@@ -70,9 +141,10 @@ type Output struct {
 type Result struct {
 	Status Status // as given to OnExit
 
-	// Stdout and Stderr are the captured bytes, at most Output.Limit of
-	// each; StdoutTotal and StderrTotal count every byte read, so output
-	// was truncated when a total exceeds the length.
+	// Stdout and Stderr are what an Output Stdout or Stderr kept (nil for
+	// other writers); StdoutTotal and StderrTotal count every byte read
+	// from each library pipe, so output was truncated when a total exceeds
+	// the length.
 	Stdout, Stderr           []byte
 	StdoutTotal, StderrTotal int64
 
@@ -82,9 +154,15 @@ type Result struct {
 	// same case as exec.ErrWaitDelay.
 	Cut bool
 
-	// StdinErr is nil when all of StdinData was written, ErrStdinClosed
-	// when the child did not read it all, or the write's system-call error.
+	// StdinErr is nil when all of Input.Data (and the queue) was
+	// written, ErrStdinClosed when the child did not read it all, or the
+	// write's system-call error.
 	StdinErr error
+
+	// WriteErr is the first error of a Stdout or Stderr writer's Write
+	// (io.ErrShortWrite for a short one). That writer got nothing more;
+	// its pipe was still drained.
+	WriteErr error
 }
 
 // childIO is the stdio state of a child with library pipes.
@@ -105,77 +183,70 @@ type childIO struct {
 type outPipe struct {
 	fd     int // -1 once closed
 	reg    *osevent.FD
-	spec   Output
-	data   []byte
+	w      io.Writer // the Cmd's Stdout or Stderr; immutable
+	failed bool      // w's Write failed: it gets nothing more
 	total  int64
 	paused bool
-}
-
-// capture appends p to the kept bytes. The buffer doubles (up to Limit)
-// rather than growing by append's ~1.25× for large slices: capturing 64 MiB
-// by append copied and allocated about 6× the data; doubling, 2×.
-func (o *outPipe) capture(p []byte) []byte {
-	need := len(o.data) + len(p)
-	if need > cap(o.data) {
-		c := min(max(2*cap(o.data), need, 64<<10), o.spec.Limit)
-		grown := make([]byte, len(o.data), c)
-		copy(grown, o.data)
-		o.data = grown
-	}
-	return append(o.data, p...)
 }
 
 // inPipe is the parent's write end of stdin.
 type inPipe struct {
 	fd      int // -1 once closed
 	reg     *osevent.FD
-	rest    []byte       // still to write: StdinData, then the queue
-	queue   int          // Cmd.StdinQueue; 0: close after StdinData
+	rest    []byte       // still to write: Input.Data, then the queue
+	queue   int          // Input.Queue; 0: close after Data
 	closing bool         // close once rest is written
 	polling bool         // reg asks for Out
-	drained func(*Child) // Cmd.OnStdinDrained; immutable
+	drained func(*Child) // Input.OnDrained; immutable
 }
 
 // readBufs holds the read buffers pipe callbacks share; a pointer in the
 // pool keeps Get and Put free of allocation.
 var readBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-// stdioPlan is the pipes Spawn makes for one Cmd, before the fork.
+// stdioPlan is what Spawn gives fds 0..2 for one Cmd, before the fork.
 type stdioPlan struct {
-	files [3]int   // child ends for fds 0..2 (-1: not a library pipe)
-	io    *childIO // nil when the Cmd asks for no library pipe
+	files [3]int      // child ends of library pipes for fds 0..2 (-1: none)
+	given [3]*os.File // files the Cmd gives the child as they are
+	io    *childIO    // nil when the Cmd asks for no library pipe
 }
 
-// planStdio validates the stdio fields of cmd and creates its pipes. On
-// error nothing is left open.
+// planStdio reads the stdio fields of cmd and creates its pipes. On error
+// nothing is left open.
 //
 // The plan is a value: a spawn without library pipes allocates nothing for
 // it.
 func planStdio(cmd *Cmd) (stdioPlan, error) {
 	p := stdioPlan{files: [3]int{-1, -1, -1}}
-	switch {
-	case cmd.StdoutPipe != nil && cmd.Stdout != nil:
-		return stdioPlan{}, invalid("spawn: Cmd.Stdout and Cmd.StdoutPipe both set")
-	case cmd.StderrPipe != nil && cmd.Stderr != nil:
-		return stdioPlan{}, invalid("spawn: Cmd.Stderr and Cmd.StderrPipe both set")
-	case cmd.MergeStderr && (cmd.Stderr != nil || cmd.StderrPipe != nil):
-		return stdioPlan{}, invalid("spawn: Cmd.MergeStderr with Cmd.Stderr or Cmd.StderrPipe")
-	case cmd.MergeStderr && cmd.StdoutPipe == nil:
-		return stdioPlan{}, invalid("spawn: Cmd.MergeStderr needs Cmd.StdoutPipe")
-	case (cmd.StdinData != nil || cmd.StdinQueue != 0) && cmd.Stdin != nil:
-		return stdioPlan{}, invalid("spawn: Cmd.Stdin with Cmd.StdinData or Cmd.StdinQueue")
-	case cmd.StdinQueue < 0:
-		return stdioPlan{}, invalid("spawn: negative Cmd.StdinQueue %d", cmd.StdinQueue)
-	case cmd.OnStdinDrained != nil && cmd.StdinQueue == 0:
-		return stdioPlan{}, invalid("spawn: Cmd.OnStdinDrained without Cmd.StdinQueue")
+	var in *Input
+	switch r := cmd.Stdin.(type) {
+	case nil:
+	case *os.File:
+		p.given[0] = r
+	case *Input:
+		if r.Queue < 0 {
+			return stdioPlan{}, invalid("spawn: negative Input.Queue %d", r.Queue)
+		}
+		if r.OnDrained != nil && r.Queue == 0 {
+			return stdioPlan{}, invalid("spawn: Input.OnDrained without Input.Queue")
+		}
+		in = r
+	case *bytes.Reader, *bytes.Buffer, *strings.Reader:
+		data, _ := io.ReadAll(r) // in-memory: cannot fail
+		in = &Input{Data: data}
+	default:
+		return stdioPlan{}, invalid("spawn: Cmd.Stdin of type %T: give an *os.File, an *Input or data (the library starts no goroutine to copy a reader)", r)
 	}
-	for _, o := range []*Output{cmd.StdoutPipe, cmd.StderrPipe} {
-		if o != nil && o.Limit < 0 {
-			return stdioPlan{}, invalid("spawn: negative Output.Limit %d", o.Limit)
+	var out [2]io.Writer
+	for i, w := range []io.Writer{cmd.Stdout, cmd.Stderr} {
+		if f, ok := w.(*os.File); ok {
+			p.given[1+i] = f
+		} else if w != nil {
+			out[i] = w
 		}
 	}
-	wantStdin := cmd.StdinData != nil || cmd.StdinQueue > 0
-	if cmd.StdoutPipe == nil && cmd.StderrPipe == nil && !wantStdin {
+	merged := out[1] != nil && interfaceEqual(out[0], out[1])
+	if in == nil && out[0] == nil && out[1] == nil {
 		if cmd.OnDone != nil {
 			return stdioPlan{}, invalid("spawn: Cmd.OnDone without any library pipe")
 		}
@@ -190,30 +261,37 @@ func planStdio(cmd *Cmd) (stdioPlan, error) {
 		p.closeAll()
 		return stdioPlan{}, err
 	}
-	for i, o := range []*Output{cmd.StdoutPipe, cmd.StderrPipe} {
-		if o == nil {
+	for i, w := range out {
+		if w == nil || (i == 1 && merged) {
 			continue
 		}
-		r, w, err := parentEnd(true)
+		r, wfd, err := parentEnd(true)
 		if err != nil {
 			return fail(err)
 		}
-		cio.out[i] = &outPipe{fd: r, spec: *o}
-		p.files[1+i] = w
+		cio.out[i] = &outPipe{fd: r, w: w}
+		p.files[1+i] = wfd
 	}
-	if cmd.MergeStderr {
+	if merged {
+		// One pipe for both: the child's order, exactly.
 		p.files[2] = p.files[1]
 	}
-	if wantStdin {
+	if in != nil {
 		r, w, err := parentEnd(false)
 		if err != nil {
 			return fail(err)
 		}
-		cio.in = &inPipe{fd: w, rest: cmd.StdinData, queue: cmd.StdinQueue,
-			closing: cmd.StdinQueue == 0, drained: cmd.OnStdinDrained}
+		cio.in = &inPipe{fd: w, rest: in.Data, queue: in.Queue,
+			closing: in.Queue == 0, drained: in.OnDrained}
 		p.files[0] = r
 	}
 	return p, nil
+}
+
+// interfaceEqual is a == b without panicking on incomparable types.
+func interfaceEqual(a, b any) (eq bool) {
+	defer func() { _ = recover() }()
+	return a == b
 }
 
 // parentEnd makes a close-on-exec pipe and sets the parent's end (the read
@@ -238,7 +316,7 @@ func parentEnd(reading bool) (r, w int, err error) {
 
 // closeChildEnds closes the child's ends after the fork (or a failed one).
 func (p *stdioPlan) closeChildEnds() {
-	// With MergeStderr fds 1 and 2 are one write end: close it once. Decide
+	// Merged, fds 1 and 2 are one write end: close it once. Decide
 	// before the loop clears files[1], or files[2] would be closed again,
 	// by then perhaps another goroutine's new fd of the same number.
 	merged := p.files[1] >= 0 && p.files[2] == p.files[1]
@@ -281,7 +359,7 @@ func (c *Parent) registerIO(cio *childIO) error {
 	}
 	if in := cio.in; in != nil {
 		// Polled from the start even with nothing queued: the first
-		// writable round tells OnStdinDrained that writing may begin.
+		// writable round tells Input.OnDrained that writing may begin.
 		reg, err := c.reg.RegisterFD(in.fd, hooks.Out, func(int, hooks.Events) { c.writeReady(cio) })
 		if err != nil {
 			return err
@@ -320,20 +398,31 @@ func (c *Parent) readReady(cio *childIO, stream int) {
 			return
 		}
 		o.total += int64(n)
-		if room := o.spec.Limit - len(o.data); room > 0 {
-			o.data = o.capture(buf[:min(n, room)])
+		w := o.w
+		if o.failed {
+			w = nil // drained and dropped
 		}
-		fn := o.spec.OnData
 		cio.mu.Unlock()
-		if fn != nil {
-			fn(ch, buf[:n])
+		if w == nil {
+			continue
+		}
+		if m, err := w.Write(buf[:n]); err != nil || m < n {
+			if err == nil {
+				err = io.ErrShortWrite
+			}
+			cio.mu.Lock()
+			o.failed = true
+			if cio.res.WriteErr == nil {
+				cio.res.WriteErr = err
+			}
+			cio.mu.Unlock()
 		}
 	}
 }
 
 // writeReady writes what is queued for stdin. When the queue empties it
 // closes the pipe if it is to be closed, and otherwise stops polling and
-// tells OnStdinDrained.
+// tells Input.OnDrained.
 func (c *Parent) writeReady(cio *childIO) {
 	cio.mu.Lock()
 	in := cio.in
@@ -390,11 +479,11 @@ func (cio *childIO) flushLocked() bool {
 	return true
 }
 
-// WriteStdin queues p for the child's stdin (a Cmd with StdinQueue > 0) and
+// WriteStdin queues p for the child's stdin (an Input with Queue > 0) and
 // writes what the pipe takes at once; the loop writes the rest as the child
-// reads. It never blocks and copies p. When the queue (StdinData not yet
+// reads. It never blocks and copies p. When the queue (Input.Data not yet
 // written plus earlier writes) has no room for all of p it queues what
-// fits and returns that count with ErrStdinFull: wait for OnStdinDrained.
+// fits and returns that count with ErrStdinFull: wait for Input.OnDrained.
 // After CloseStdin, or once the child closed its stdin or the pipe was
 // closed at the end, it returns ErrStdinClosed (wrapped); a Child without a
 // stdin queue gets an error wrapping os.ErrInvalid. It may be called from
@@ -402,7 +491,7 @@ func (cio *childIO) flushLocked() bool {
 func (ch *Child) WriteStdin(p []byte) (int, error) {
 	cio := ch.io
 	if cio == nil || cio.in == nil || cio.in.queue == 0 {
-		return 0, invalid("WriteStdin: %v has no stdin queue (Cmd.StdinQueue)", ch)
+		return 0, invalid("WriteStdin: %v has no stdin queue (Input.Queue)", ch)
 	}
 	cio.mu.Lock()
 	defer cio.mu.Unlock()
@@ -416,14 +505,14 @@ func (ch *Child) WriteStdin(p []byte) (int, error) {
 	}
 	n := min(len(p), max(in.queue-len(in.rest), 0))
 	// The full slice expression makes append copy rather than write into
-	// a caller's StdinData past its length.
+	// a caller's Input.Data past its length.
 	in.rest = append(in.rest[:len(in.rest):len(in.rest)], p[:n]...)
 	cio.flushLocked()
 	if in.fd < 0 {
 		return n, cio.stdinClosedLocked()
 	}
 	// Poll even when everything went out at once: the writable round that
-	// follows is what calls OnStdinDrained.
+	// follows is what calls Input.OnDrained.
 	if !in.polling {
 		if err := in.reg.Modify(hooks.Out); err != nil {
 			return n, err
@@ -588,10 +677,14 @@ func (c *Parent) maybeDone(cio *childIO) {
 		if o == nil {
 			continue
 		}
+		var kept []byte
+		if c, ok := o.w.(*Output); ok {
+			kept = c.Bytes()
+		}
 		if i == 0 {
-			cio.res.Stdout, cio.res.StdoutTotal = o.data, o.total
+			cio.res.Stdout, cio.res.StdoutTotal = kept, o.total
 		} else {
-			cio.res.Stderr, cio.res.StderrTotal = o.data, o.total
+			cio.res.Stderr, cio.res.StderrTotal = kept, o.total
 		}
 	}
 	res, ch := cio.res, cio.ch
@@ -651,4 +744,15 @@ func (ch *Child) SetPaused(fd int, paused bool) error {
 	}
 	o.paused = paused
 	return nil
+}
+
+// OnData is a Stdout or Stderr that hands each chunk the child writes to a
+// function, on the loop goroutine; p is valid only during the call, and
+// nothing is allocated per chunk.
+type OnData func(p []byte)
+
+// Write calls f(p).
+func (f OnData) Write(p []byte) (int, error) {
+	f(p)
+	return len(p), nil
 }

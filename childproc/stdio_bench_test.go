@@ -44,7 +44,7 @@ func newStreamer(tb testing.TB) *streamer {
 	tb.Cleanup(func() { c.Close() })
 	s := &streamer{reach: make(chan struct{}, 1), done: make(chan *childproc.Result, 1)}
 	s.target.Store(math.MaxInt64)
-	onData := func(_ *childproc.Child, p []byte) {
+	onData := func(p []byte) {
 		n := s.chunks.Add(1)
 		s.bytes.Add(int64(len(p)))
 		if n >= s.target.Load() && s.fired.CompareAndSwap(false, true) {
@@ -53,8 +53,8 @@ func newStreamer(tb testing.TB) *streamer {
 	}
 	s.ch, err = c.Spawn(&childproc.Cmd{
 		Path: "/bin/cat", Args: []string{"cat", "/dev/zero"}, Env: []string{},
-		StdoutPipe: &childproc.Output{OnData: onData},
-		OnDone:     func(_ *childproc.Child, r *childproc.Result) { s.done <- r },
+		Stdout: childproc.OnData(onData),
+		OnDone: func(_ *childproc.Child, r *childproc.Result) { s.done <- r },
 	})
 	require.NoError(tb, err)
 	return s
@@ -170,8 +170,8 @@ func BenchmarkStdioCapture(b *testing.B) {
 	done := make(chan *childproc.Result, 1)
 	cmd := &childproc.Cmd{
 		Path: "/usr/bin/head", Args: []string{"head", "-c", "67108864", "/dev/zero"}, Env: []string{},
-		StdoutPipe: &childproc.Output{Limit: size},
-		OnDone:     func(_ *childproc.Child, r *childproc.Result) { done <- r },
+		Stdout: &childproc.Output{Limit: size},
+		OnDone: func(_ *childproc.Child, r *childproc.Result) { done <- r },
 	}
 	if _, err := os.Stat(cmd.Path); err != nil {
 		b.Skip(err)

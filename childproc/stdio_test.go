@@ -3,6 +3,7 @@
 package childproc_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"errors"
@@ -75,8 +76,8 @@ func TestStdioCapture(t *testing.T) {
 	before := openFDs(t)
 	d := newDone()
 	cmd := shellIO("echo out; echo err >&2; exit 3", d)
-	cmd.StdoutPipe = &childproc.Output{Limit: 1 << 20}
-	cmd.StderrPipe = &childproc.Output{Limit: 1 << 20}
+	cmd.Stdout = &childproc.Output{Limit: 1 << 20}
+	cmd.Stderr = &childproc.Output{Limit: 1 << 20}
 	_, err := c.Spawn(cmd)
 	require.NoError(t, err)
 	r := d.wait(t)
@@ -94,8 +95,8 @@ func TestStdioMergeStderr(t *testing.T) {
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
 	d := newDone()
 	cmd := shellIO("echo a; echo b >&2; echo c", d)
-	cmd.StdoutPipe = &childproc.Output{Limit: 100}
-	cmd.MergeStderr = true
+	out := &childproc.Output{Limit: 100}
+	cmd.Stdout, cmd.Stderr = out, out // one writer: one pipe, the child's order
 	_, err := c.Spawn(cmd)
 	require.NoError(t, err)
 	assert.Equal(t, "a\nb\nc\n", string(d.wait(t).Stdout))
@@ -111,7 +112,7 @@ func TestStdioGrandchildHoldsPipe(t *testing.T) {
 	exited := make(chan time.Time, 1)
 	cmd := shellIO("sleep 30 & echo hi", d)
 	cmd.OnExit = func(ch *childproc.Child, st childproc.Status) { d.onExit(ch, st); exited <- time.Now() }
-	cmd.StdoutPipe = &childproc.Output{Limit: 100}
+	cmd.Stdout = &childproc.Output{Limit: 100}
 	cmd.DrainTimeout = 200 * time.Millisecond
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	ch, err := c.Spawn(cmd)
@@ -140,8 +141,8 @@ func TestStdioCat(t *testing.T) {
 		in[i] = byte(i*7 + i>>11)
 	}
 	d := newDone()
-	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, StdinData: in,
-		StdoutPipe: &childproc.Output{Limit: 16 << 20}, OnExit: d.onExit, OnDone: d.onDone})
+	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, Stdin: &childproc.Input{Data: in},
+		Stdout: &childproc.Output{Limit: 16 << 20}, OnExit: d.onExit, OnDone: d.onDone})
 	require.NoError(t, err)
 	r := d.wait(t)
 	require.NoError(t, r.StdinErr)
@@ -155,8 +156,8 @@ func TestStdioChildClosesStdin(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
 	d := newDone()
-	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, StdinData: make([]byte, 1<<20),
-		StdoutPipe: &childproc.Output{}, OnExit: d.onExit, OnDone: d.onDone})
+	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, Stdin: &childproc.Input{Data: make([]byte, 1<<20)},
+		Stdout: &childproc.Output{Limit: -1}, OnExit: d.onExit, OnDone: d.onDone})
 	require.NoError(t, err)
 	r := d.wait(t)
 	assert.ErrorIs(t, r.StdinErr, childproc.ErrStdinClosed)
@@ -170,7 +171,7 @@ func TestStdioLimit(t *testing.T) {
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
 	d := newDone()
 	cmd := shellIO("head -c 10485760 /dev/zero", d)
-	cmd.StdoutPipe = &childproc.Output{Limit: 1 << 20}
+	cmd.Stdout = &childproc.Output{Limit: 1 << 20}
 	_, err := c.Spawn(cmd)
 	require.NoError(t, err)
 	r := d.wait(t)
@@ -188,7 +189,7 @@ func TestStdioBackpressure(t *testing.T) {
 	var mu sync.Mutex
 	streamed := 0
 	cmd := shellIO("exec head -c 4194304 /dev/zero", d)
-	cmd.StdoutPipe = &childproc.Output{OnData: func(_ *childproc.Child, p []byte) { mu.Lock(); streamed += len(p); mu.Unlock() }}
+	cmd.Stdout = childproc.OnData(func(p []byte) { mu.Lock(); streamed += len(p); mu.Unlock() })
 	ch, err := c.Spawn(cmd)
 	require.NoError(t, err)
 	require.NoError(t, ch.SetPaused(1, true))
@@ -224,14 +225,11 @@ func TestStdioBadInput(t *testing.T) {
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
 	before := openFDs(t)
 	nop := func(*childproc.Child, childproc.Status) {}
-	out := &childproc.Output{}
+	out := &childproc.Output{Limit: -1}
 	for name, cmd := range map[string]*childproc.Cmd{
-		"Stdout and StdoutPipe":   {Stdout: os.Stderr, StdoutPipe: out},
-		"Stderr and StderrPipe":   {Stderr: os.Stderr, StderrPipe: out},
-		"MergeStderr with Stderr": {StdoutPipe: out, MergeStderr: true, Stderr: os.Stderr},
-		"MergeStderr alone":       {MergeStderr: true},
-		"Stdin and StdinData":     {Stdin: os.Stdin, StdinData: []byte("x")},
-		"negative limit":          {StdoutPipe: &childproc.Output{Limit: -1}},
+		"a reader to copy":        {Stdin: bufio.NewReader(os.Stdin)},
+		"negative Input.Queue":    {Stdin: &childproc.Input{Queue: -1}},
+		"OnDrained without Queue": {Stdin: &childproc.Input{OnDrained: func(*childproc.Child) {}}},
 		"OnDone without any pipe": {OnDone: func(*childproc.Child, *childproc.Result) {}},
 	} {
 		cmd.Path, cmd.Args, cmd.OnExit = "/bin/true", []string{"true"}, nop
@@ -240,7 +238,7 @@ func TestStdioBadInput(t *testing.T) {
 	}
 	assert.Zero(t, c.Len(), "a child was started")
 	assert.Equal(t, before, openFDs(t), "fds after the refused spawns")
-	assert.Panics(t, func() { c.Spawn(&childproc.Cmd{Args: []string{"true"}, StdoutPipe: out}) }, "neither OnExit nor OnDone")
+	assert.Panics(t, func() { c.Spawn(&childproc.Cmd{Args: []string{"true"}, Stdout: out}) }, "neither OnExit nor OnDone")
 }
 
 // TestStdioBurst: many children each writing 256 KiB to stdout and 64 KiB
@@ -272,7 +270,7 @@ func TestStdioBurst(t *testing.T) {
 				// knows each child's expected checksums.
 				seed := fmt.Sprint(i)
 				_, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", burstScript, "sh", seed},
-					StdoutPipe: &childproc.Output{Limit: 1 << 20}, StderrPipe: &childproc.Output{Limit: 1 << 20},
+					Stdout: &childproc.Output{Limit: 1 << 20}, Stderr: &childproc.Output{Limit: 1 << 20},
 					OnDone: func(_ *childproc.Child, r *childproc.Result) {
 						defer wg.Done()
 						defer func() { <-sem }()
@@ -370,8 +368,8 @@ func TestStdioCloseAndDisown(t *testing.T) {
 	require.NoError(t, err)
 	never := func(*childproc.Child, *childproc.Result) { t.Error("OnDone for a child let go of") }
 	spawn := func() *childproc.Child {
-		ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "30"}, StdinData: []byte("x"),
-			StdoutPipe: &childproc.Output{}, StderrPipe: &childproc.Output{}, OnDone: never})
+		ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "30"}, Stdin: &childproc.Input{Data: []byte("x")},
+			Stdout: &childproc.Output{Limit: -1}, Stderr: &childproc.Output{Limit: -1}, OnDone: never})
 		require.NoError(t, err)
 		return ch
 	}
@@ -386,7 +384,7 @@ func TestStdioCloseAndDisown(t *testing.T) {
 }
 
 // TestStdioQueue: stdin written incrementally through a bounded queue,
-// refilled from OnStdinDrained on the loop goroutine, then closed; cat
+// refilled from Input.OnDrained on the loop goroutine, then closed; cat
 // returns every byte.
 func TestStdioQueue(t *testing.T) {
 	l := childproc.StartLoop(t)
@@ -416,8 +414,8 @@ func TestStdioQueue(t *testing.T) {
 		_, err := ch.WriteStdin([]byte("late"))
 		assert.ErrorIs(t, err, childproc.ErrStdinClosed, "WriteStdin after CloseStdin")
 	}
-	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, StdinQueue: queue, OnStdinDrained: refill,
-		StdoutPipe: &childproc.Output{Limit: 8 << 20}, OnExit: d.onExit, OnDone: d.onDone})
+	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, Stdin: &childproc.Input{Queue: queue, OnDrained: refill},
+		Stdout: &childproc.Output{Limit: 8 << 20}, OnExit: d.onExit, OnDone: d.onDone})
 	require.NoError(t, err)
 	r := d.wait(t)
 	require.NoError(t, r.StdinErr)
@@ -433,13 +431,13 @@ func TestStdioQueueBadUse(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
 	nop := func(*childproc.Child, childproc.Status) {}
-	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: nop, OnStdinDrained: func(*childproc.Child) {}})
-	assert.ErrorIs(t, err, os.ErrInvalid, "OnStdinDrained without StdinQueue")
-	_, err = c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: nop, StdinQueue: -1})
-	assert.ErrorIs(t, err, os.ErrInvalid, "negative StdinQueue")
+	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: nop, Stdin: &childproc.Input{OnDrained: func(*childproc.Child) {}}})
+	assert.ErrorIs(t, err, os.ErrInvalid, "OnDrained without Queue")
+	_, err = c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: nop, Stdin: &childproc.Input{Queue: -1}})
+	assert.ErrorIs(t, err, os.ErrInvalid, "negative Queue")
 	d := newDone()
-	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, StdinData: []byte("x"),
-		StdoutPipe: &childproc.Output{Limit: 10}, OnExit: d.onExit, OnDone: d.onDone})
+	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, Stdin: &childproc.Input{Data: []byte("x")},
+		Stdout: &childproc.Output{Limit: 10}, OnExit: d.onExit, OnDone: d.onDone})
 	require.NoError(t, err)
 	_, err = ch.WriteStdin([]byte("y"))
 	assert.ErrorIs(t, err, os.ErrInvalid, "WriteStdin without a queue")
@@ -456,11 +454,11 @@ func TestStdioStaleOccurrence(t *testing.T) {
 	defer pa.Close()
 	c := newCtx(t, pa, childproc.ModeOwn, 0, nil)
 	var got []string // appended by OnData, on this goroutine (AfterPoll)
-	stream := func(name string) *childproc.Output {
-		return &childproc.Output{OnData: func(_ *childproc.Child, p []byte) { got = append(got, name+":"+string(p)) }}
+	stream := func(name string) childproc.OnData {
+		return childproc.OnData(func(p []byte) { got = append(got, name+":"+string(p)) })
 	}
 	nop := func(*childproc.Child, childproc.Status) {}
-	a, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "echo A; exec sleep 30"}, StdoutPipe: stream("A"), OnExit: nop})
+	a, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "echo A; exec sleep 30"}, Stdout: stream("A"), OnExit: nop})
 	require.NoError(t, err)
 	defer func() { _ = syscall.Kill(a.Pid(), syscall.SIGKILL); _, _ = testutil.Reap(a.Pid()) }()
 	// Wait until A's line is ready in a poll result, without dispatching it.
@@ -486,7 +484,7 @@ func TestStdioStaleOccurrence(t *testing.T) {
 	require.NoError(t, a.Disown()) // closes A's pipe: its fd number is free
 	d := newDone()
 	cmdB := shellIO("echo B", d)
-	cmdB.StdoutPipe = stream("B")
+	cmdB.Stdout = stream("B")
 	b, err := c.Spawn(cmdB)
 	require.NoError(t, err)
 	require.Equal(t, fdA, b.StdoutFD(), "B's pipe did not reuse A's fd number: the scenario did not happen")
@@ -517,9 +515,9 @@ func TestStdioCloseWhileDraining(t *testing.T) {
 	exited := make(chan struct{})
 	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "sleep 30 & echo hi"},
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true}, DrainTimeout: -1,
-		StdoutPipe: &childproc.Output{Limit: 10},
-		OnExit:     func(*childproc.Child, childproc.Status) { close(exited) },
-		OnDone:     func(*childproc.Child, *childproc.Result) { t.Error("OnDone after Close") }})
+		Stdout: &childproc.Output{Limit: 10},
+		OnExit: func(*childproc.Child, childproc.Status) { close(exited) },
+		OnDone: func(*childproc.Child, *childproc.Result) { t.Error("OnDone after Close") }})
 	require.NoError(t, err)
 	defer syscall.Kill(-ch.Pid(), syscall.SIGKILL)
 	select {
@@ -554,7 +552,7 @@ func settles(cond func() bool) bool {
 	return true
 }
 
-// MergeStderr's one write end is closed once: a second close would hit
+// A merged stdout and stderr's one write end is closed once: a second close would hit
 // whatever fd another goroutine opened under that number meanwhile. Here
 // other goroutines keep opening pipes and writing through them; a pipe
 // closed under them shows as EBADF.
@@ -600,8 +598,8 @@ func TestMergeStderrClosesOnce(t *testing.T) {
 			for k := 0; k < 40; k++ {
 				d := newDone()
 				cmd := shellIO("echo out; echo err >&2", d)
-				cmd.StdoutPipe = &childproc.Output{Limit: 64}
-				cmd.MergeStderr = true
+				out := &childproc.Output{Limit: 64}
+				cmd.Stdout, cmd.Stderr = out, out
 				if _, err := c.Spawn(cmd); err != nil {
 					select {
 					case bad <- err:
@@ -620,4 +618,54 @@ func TestMergeStderrClosesOnce(t *testing.T) {
 	for err := range bad {
 		assert.NoError(t, err)
 	}
+}
+
+// errWriter fails every Write.
+type errWriter struct{ err error }
+
+func (w errWriter) Write([]byte) (int, error) { return 0, w.err }
+
+// The stdio fields behave as the value's type says: the zero Output keeps
+// the output (up to DefaultLimit), a negative Limit keeps none, any other
+// writer gets each chunk on the loop goroutine, a data reader feeds stdin,
+// and a Write error stops that writer only: the child is drained to the
+// end and the error is in Result.WriteErr.
+func TestStdioValues(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+
+	d := newDone()
+	out, none := &childproc.Output{}, &childproc.Output{Limit: -1}
+	cmd := shellIO("cat; echo err >&2", d)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader("from a strings.Reader\n"), out, none
+	_, err := c.Spawn(cmd)
+	require.NoError(t, err)
+	r := d.wait(t)
+	assert.Equal(t, "from a strings.Reader\n", string(out.Bytes()))
+	assert.Equal(t, out.Bytes(), r.Stdout)
+	assert.Nil(t, none.Bytes())
+	assert.EqualValues(t, 4, none.Total())
+	assert.EqualValues(t, 4, r.StderrTotal)
+	assert.NoError(t, r.WriteErr)
+
+	d = newDone()
+	var buf bytes.Buffer
+	cmd = shellIO("echo to a buffer", d)
+	cmd.Stdout = &buf
+	_, err = c.Spawn(cmd)
+	require.NoError(t, err)
+	r = d.wait(t)
+	assert.Equal(t, "to a buffer\n", buf.String())
+	assert.Nil(t, r.Stdout, "only an Output's bytes are in Result")
+
+	d = newDone()
+	errRefused := errors.New("refused")
+	cmd = shellIO("head -c 1000000 /dev/zero", d) // past a pipe's 64 KiB
+	cmd.Stdout = errWriter{errRefused}
+	_, err = c.Spawn(cmd)
+	require.NoError(t, err)
+	r = d.wait(t)
+	assert.True(t, r.Status.Success(), "the child was drained, not blocked or killed: %v", r.Status)
+	assert.EqualValues(t, 1000000, r.StdoutTotal)
+	assert.ErrorIs(t, r.WriteErr, errRefused)
 }

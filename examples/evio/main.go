@@ -38,8 +38,8 @@
 //     file's build tag). A relay goroutine turns each SIGCHLD into a byte on
 //     a socket connected to it, and that connection's Data event calls
 //     ctx.SigchldOccurred().
-//   - The library's own pipes cannot be used: Cmd.StdoutPipe, StderrPipe,
-//     MergeStderr and StdinData register the pipe's parent end through the
+//   - The library's own pipes cannot be used: a Cmd.Stdout, Stderr or Stdin
+//     that is not an *os.File registers the pipe's parent end through the
 //     hooks, and with none Spawn fails with an error wrapping
 //     errors.ErrUnsupported (the test checks it). So the child's stdout and
 //     stderr are instead one unix socket connected to that same abstract

@@ -56,9 +56,9 @@ func TestLibraryPipesNeedHooks(t *testing.T) {
 	require.NoError(t, err)
 	defer ctx.Close()
 	_, err = ctx.Spawn(&childproc.Cmd{
-		Args:       []string{"echo", "hi"},
-		StdoutPipe: &childproc.Output{Limit: 1024},
-		OnDone:     func(*childproc.Child, *childproc.Result) {},
+		Args:   []string{"echo", "hi"},
+		Stdout: &childproc.Output{Limit: 1024},
+		OnDone: func(*childproc.Child, *childproc.Result) {},
 	})
 	assert.ErrorIs(t, err, errors.ErrUnsupported, "library pipes without hooks")
 	assert.Zero(t, ctx.Len(), "no child left behind")

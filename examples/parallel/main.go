@@ -7,7 +7,8 @@
 // once (default: the number of CPUs); a new one starts as soon as one ends,
 // and lines are read as they arrive, so a slow producer on a pipe keeps the
 // runner busy without waiting for its end. A job's stdout and stderr go into
-// one pipe (childproc.Cmd.MergeStderr: in the order the job wrote them), and
+// one pipe (the same Output as Cmd.Stdout and Stderr: in the order the job
+// wrote them), and
 // the whole is printed as one block when the job is done, so the outputs of
 // different jobs never interleave:
 //
@@ -390,13 +391,15 @@ func (r *runner) start(j *job) {
 		limit = math.MaxInt // keep everything
 	}
 	spawn := func(path string, args []string) (*childproc.Child, error) {
+		// stdout and stderr into one library pipe (one writer for
+		// both), drained on the loop and kept up to limit; stdin is
+		// /dev/null.
+		out := &childproc.Output{Limit: limit}
 		return r.ctx.Spawn(&childproc.Cmd{
-			Path: path,
-			Args: args,
-			// stdout and stderr into one library pipe, drained on the
-			// loop and kept up to limit; stdin is /dev/null.
-			StdoutPipe:  &childproc.Output{Limit: limit},
-			MergeStderr: true,
+			Path:   path,
+			Args:   args,
+			Stdout: out,
+			Stderr: out,
 			// A timeout in the loop: SIGTERM to the job's tree, SIGKILL
 			// after the grace (zero: childproc.DefaultGrace).
 			Timeout: r.opt.timeout,

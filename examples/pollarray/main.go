@@ -14,9 +14,9 @@
 //		pa.AfterPoll(fds, time.Now()) // runs the library's callbacks
 //	}
 //
-// The children's stdout and stderr are library pipes (Cmd.StdoutPipe,
-// Cmd.StderrPipe): their read ends are in that same array, so each chunk a
-// child writes is read inside AfterPoll and handed to Output.OnData on this
+// The children's stdout and stderr are library pipes (Cmd.Stdout and
+// Cmd.Stderr are childproc.OnData): their read ends are in that same array,
+// so each chunk a child writes is read inside AfterPoll and handed to it on this
 // goroutine, which prints it line by line, tagged with the command's number
 // and stream:
 //
@@ -123,11 +123,11 @@ func run() error {
 		errw := &lineWriter{prefix: tag + "err| "}
 		ch, err := ctx.Spawn(&childproc.Cmd{
 			Args: []string{"sh", "-c", line},
-			// Library pipes, read through the poll array. Limit 0: the
-			// library keeps nothing, each chunk goes to OnData (inside
+			// Library pipes, read through the poll array. The library
+			// keeps nothing, each chunk goes to OnData (inside
 			// AfterPoll, on this goroutine) and is printed at once.
-			StdoutPipe: &childproc.Output{OnData: func(_ *childproc.Child, p []byte) { out.write(p) }},
-			StderrPipe: &childproc.Output{OnData: func(_ *childproc.Child, p []byte) { errw.write(p) }},
+			Stdout: childproc.OnData(func(p []byte) { out.write(p) }),
+			Stderr: childproc.OnData(func(p []byte) { errw.write(p) }),
 			// After the exit and the pipes' EOF (or the drain deadline):
 			// the command's last word.
 			OnDone: func(_ *childproc.Child, r *childproc.Result) {

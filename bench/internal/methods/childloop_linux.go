@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/signal"
@@ -430,7 +431,7 @@ func childloopOutputRows() []harness.Row {
 	return []harness.Row{
 		{Name: "childloop capture (Output.Limit)", Default: true,
 			Available: child.OutputAvailable, Output: childloopOutput{}.output},
-		{Name: "childloop stream (Output.OnData)", Default: true,
+		{Name: "childloop stream (OnData)", Default: true,
 			Available: child.OutputAvailable, Output: childloopOutput{stream: true}.output},
 	}
 }
@@ -461,13 +462,11 @@ func (o childloopOutput) one(l *loop.Loop, c *childproc.Parent, mib int) (time.D
 		res      *childproc.Result
 		t1       time.Time
 	)
-	out := &childproc.Output{}
+	var out io.Writer = &childproc.Output{Limit: int(want)}
 	if o.stream {
-		out.OnData = func(_ *childproc.Child, p []byte) { streamed += int64(len(p)) }
-	} else {
-		out.Limit = int(want)
+		out = childproc.OnData(func(p []byte) { streamed += int64(len(p)) })
 	}
-	cmd := &childproc.Cmd{Path: child.OutputPath, Args: child.OutputArgv(mib), Env: []string{}, StdoutPipe: out,
+	cmd := &childproc.Cmd{Path: child.OutputPath, Args: child.OutputArgv(mib), Env: []string{}, Stdout: out,
 		OnDone: func(_ *childproc.Child, r *childproc.Result) { t1, res = time.Now(), r }}
 	start := time.Now()
 	ch, err := c.Spawn(cmd)
