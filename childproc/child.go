@@ -3,6 +3,7 @@ package childproc
 import (
 	"errors"
 	"fmt"
+	"github.com/childloop/childloop/internal/sigchld"
 	"os"
 	"syscall"
 
@@ -60,7 +61,7 @@ func (ch *Child) whileLive(fn func() error) error {
 	c := ch.ctx
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gen != currentForkGen() {
+	if c.gen != sigchld.Gen() {
 		return ErrForked
 	}
 	if ch.gone {

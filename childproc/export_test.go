@@ -1,6 +1,7 @@
 package childproc
 
 import (
+	"github.com/childloop/childloop/internal/sigchld"
 	"syscall"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func (c *Parent) SelfPipeWriteFD() int {
 }
 
 // PipeUsers reports how many self-pipes are registered process-wide.
-func PipeUsers() int { return pipeUsers() }
+func PipeUsers() int { return sigchld.Users() }
 
 // StrategyInUse names the reaper the parent actually runs.
 func (c *Parent) StrategyInUse() string {

@@ -4,6 +4,7 @@ package childproc
 
 import (
 	"fmt"
+	"github.com/childloop/childloop/internal/sigchld"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -51,7 +52,7 @@ func checkChild() uintptr {
 	if old[0] != 0 {
 		bad |= 2
 	}
-	if forkGen == checkGen {
+	if sigchld.GenInChild() == checkGen {
 		bad |= 4
 	}
 	if bad != 0 {
@@ -59,6 +60,10 @@ func checkChild() uintptr {
 	}
 	return 0
 }
+
+// registryMu is the process-wide SIGCHLD registry's mutex, which the
+// children below must not need.
+var registryMu = sigchld.Mutex()
 
 // lockInChild imitates libxl 4.4.0-rc5's postfork: it takes the process-wide
 // registry lock in the child, where another goroutine held it at fork time,
@@ -68,7 +73,7 @@ func checkChild() uintptr {
 //go:nosplit
 //go:norace
 func lockInChild() uintptr {
-	state := (*int32)(unsafe.Pointer(&users.mu))
+	state := (*int32)(unsafe.Pointer(registryMu))
 	for {
 		if *state == 0 {
 			*state = 1
@@ -80,7 +85,7 @@ func lockInChild() uintptr {
 // lockInChildGo calls sync.Mutex.Lock in the child: not nosplit, so the
 // runtime throws "stack growth after fork" (or the lock hangs).
 func lockInChildGo() uintptr {
-	users.mu.Lock()
+	registryMu.Lock()
 	return 0
 }
 
@@ -180,7 +185,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 		checkN += 2
 	}
 	defer func() { checkN = 0 }()
-	checkGen = currentForkGen()
+	checkGen = sigchld.Gen()
 
 	// A fourth parent whose Spawn blocks inside the RegisterFD hook:
 	// its mutex and its registry's mutex stay held.
@@ -198,7 +203,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 	release := make(chan struct{})
 	held := make(chan struct{})
 	go func() {
-		users.mu.Lock()
+		registryMu.Lock()
 		for _, c := range ctxs {
 			c.mu.Lock()
 		}
@@ -207,7 +212,7 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 		for _, c := range ctxs {
 			c.mu.Unlock()
 		}
-		users.mu.Unlock()
+		registryMu.Unlock()
 	}()
 	<-held
 
@@ -259,10 +264,10 @@ func TestHarnessDetectsLockInChild(t *testing.T) {
 	release := make(chan struct{})
 	held := make(chan struct{})
 	go func() {
-		users.mu.Lock()
+		registryMu.Lock()
 		close(held)
 		<-release
-		users.mu.Unlock()
+		registryMu.Unlock()
 	}()
 	<-held
 	defer close(release)

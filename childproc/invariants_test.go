@@ -3,6 +3,7 @@
 package childproc_test
 
 import (
+	"github.com/childloop/childloop/internal/sigchld"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -122,7 +123,7 @@ func TestCheckSignalSource(t *testing.T) {
 	defer knob.SetSource(knob.SourceAuto)
 	l := childproc.StartLoop(t)
 	newCtx(t, l, childproc.ModeKeep, knob.StrategyScan, nil)
-	require.Equal(t, knob.SourceRaw, knob.InstalledSource(), "CurrentSignalSource")
+	require.Equal(t, knob.SourceRaw, sigchld.Installed(), "CurrentSignalSource")
 	require.NoError(t, childproc.CheckSignalSource(), "freshly installed")
 	var dfl, saved [4]uint64 // kernel struct sigaction, all-zero = SIG_DFL
 	_, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD),

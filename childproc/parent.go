@@ -2,6 +2,8 @@ package childproc
 
 import (
 	"fmt"
+	"github.com/childloop/childloop/internal/sigchld"
+	"github.com/childloop/childloop/internal/sysfd"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -27,7 +29,7 @@ type Parent struct {
 	closed   atomic.Bool                                            // set once, under mu; read lock-free by dispatch
 
 	mu       sync.Mutex
-	pipe     *selfPipe             // SIGCHLD self-pipe while a user; guarded by mu
+	pipe     *sysfd.Waker          // SIGCHLD self-pipe while a user; guarded by mu
 	pipeReg  *osevent.FD           // pipe's read end in the loop; guarded by mu
 	children map[int]*Child        // live (unreaped) children by pid; guarded by mu
 	reaper   reaper                // finds exited children; guarded by mu
@@ -44,6 +46,12 @@ type exit struct {
 	ch  *Child
 	pid int
 	st  Status
+}
+
+// reapAll is the open ModeReapAll parent, if any: at most one per process.
+var reapAll struct {
+	mu sync.Mutex
+	p  *Parent // guarded by mu
 }
 
 // New creates a parent that registers its fds and timeouts through ev (the
@@ -78,7 +86,7 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error)
 		foreign:  cfg.OnForeignExit,
 		strategy: s,
 		tree:     cfg.Tree,
-		gen:      currentForkGen(),
+		gen:      sigchld.Gen(),
 		children: make(map[int]*Child),
 	}
 	c.forked.L = &c.mu
@@ -86,13 +94,13 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error)
 		c.spawnFn = ForkExec
 	}
 	if c.mode == ModeReapAll {
-		users.mu.Lock()
-		if users.reapAll != nil {
-			users.mu.Unlock()
+		reapAll.mu.Lock()
+		if reapAll.p != nil {
+			reapAll.mu.Unlock()
 			return nil, ErrReapAllInUse
 		}
-		users.reapAll = c
-		users.mu.Unlock()
+		reapAll.p = c
+		reapAll.mu.Unlock()
 	}
 	c.reg = osevent.New(ev)
 	r, err := newReaper(c)
@@ -123,7 +131,7 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error)
 
 // usableLocked reports why the parent cannot be used, if it cannot.
 func (c *Parent) usableLocked() error {
-	if c.gen != currentForkGen() {
+	if c.gen != sigchld.Gen() {
 		return ErrForked
 	}
 	if c.closed.Load() {
@@ -149,7 +157,7 @@ func (c *Parent) joinLocked() error {
 	if c.pipe != nil || c.mode == ModeApp || !c.reaper.needsSigchld() {
 		return nil
 	}
-	p, err := newSelfPipe()
+	p, err := sigchld.NewPipe()
 	if err != nil {
 		return err
 	}
@@ -158,7 +166,7 @@ func (c *Parent) joinLocked() error {
 		p.Close()
 		return fmt.Errorf("childproc: registering SIGCHLD self-pipe: %w", err)
 	}
-	if err := addPipe(p); err != nil {
+	if err := sigchld.Add(p); err != nil {
 		fd.Deregister()
 		p.Close()
 		return err
@@ -172,7 +180,7 @@ func (c *Parent) leaveLocked() {
 	if c.pipe == nil {
 		return
 	}
-	removePipe(c.pipe)
+	sigchld.Remove(c.pipe)
 	c.pipeReg.Deregister()
 	c.pipe.Close()
 	c.pipe, c.pipeReg = nil, nil
@@ -322,7 +330,7 @@ func (c *Parent) deliver(ch *Child, st Status) {
 // it returns ErrForked and touches nothing.
 func (c *Parent) Close() error {
 	c.mu.Lock()
-	if c.gen != currentForkGen() {
+	if c.gen != sigchld.Gen() {
 		c.mu.Unlock()
 		return ErrForked
 	}
@@ -361,11 +369,11 @@ func (c *Parent) Close() error {
 }
 
 func (c *Parent) releaseReapAll() {
-	users.mu.Lock()
-	if users.reapAll == c {
-		users.reapAll = nil
+	reapAll.mu.Lock()
+	if reapAll.p == c {
+		reapAll.p = nil
 	}
-	users.mu.Unlock()
+	reapAll.mu.Unlock()
 }
 
 // Len reports how many children the parent has not yet reaped.

@@ -5,8 +5,7 @@
 // tests of other packages force a fallback path, through this package.
 //
 // Package childproc reads the switches when it needs them (the strategy at
-// New, the signal source when it installs one) and fills in the probes it
-// owns at init.
+// New, the signal source when it installs one).
 package knob
 
 import (
@@ -16,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/childloop/childloop/internal/rawsig"
+	"github.com/childloop/childloop/internal/spawn"
 )
 
 // Strategy is how a parent finds which of its children exited after a
@@ -94,9 +94,10 @@ func SetStrategy(s Strategy) error {
 // CurrentStrategy is the strategy New gives a parent now.
 func CurrentStrategy() Strategy { return Strategy(strategy.Load()) }
 
-// PidfdSupported reports whether pidfd reaping works on this kernel. Package
-// childproc sets it at init, to the probe it uses itself.
-var PidfdSupported = func() bool { return false }
+// PidfdSupported reports whether pidfd reaping works on this kernel.
+func PidfdSupported() bool { return pidfdSupported() }
+
+var pidfdSupported = spawn.PidfdSupported // tests replace it
 
 // StrategySupported reports whether this kernel supports s.
 func StrategySupported(s Strategy) bool {
@@ -136,7 +137,3 @@ func SourceSupported(k Source) bool {
 	}
 	return false
 }
-
-// InstalledSource reports the source installed now, or SourceAuto when no
-// context needs SIGCHLD. Package childproc sets it at init.
-var InstalledSource = func() Source { return SourceAuto }

@@ -18,9 +18,9 @@ func TestSetters(t *testing.T) {
 	require.NoError(t, SetSource(SourceRelay))
 	assert.Equal(t, SourceRelay, RequestedSource())
 
-	old := PidfdSupported
-	PidfdSupported = func() bool { return false }
-	defer func() { PidfdSupported = old }()
+	old := pidfdSupported
+	pidfdSupported = func() bool { return false }
+	defer func() { pidfdSupported = old }()
 	require.ErrorIs(t, SetStrategy(StrategyPidfd), errors.ErrUnsupported)
 	assert.Equal(t, StrategyScan, CurrentStrategy(), "a refused strategy changes nothing")
 	assert.Equal(t, "pidfd", StrategyPidfd.String())

@@ -1,6 +1,6 @@
 //go:build linux && (amd64 || arm64)
 
-package childproc
+package sigchld
 
 import (
 	"github.com/childloop/childloop/internal/knob"

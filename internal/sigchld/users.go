@@ -1,14 +1,6 @@
-package childproc
-
-import (
-	"sync"
-	"sync/atomic"
-	"unsafe"
-
-	"github.com/childloop/childloop/internal/knob"
-)
-
-// The process-wide SIGCHLD machinery.
+// Package sigchld is the process-wide SIGCHLD machinery: the list of
+// self-pipes that want SIGCHLD, the signal source that writes to them, and
+// the reset a forked child makes of both.
 //
 // Every parent that needs SIGCHLD (by default while it has children and
 // reaps without pidfds; with ModeReapAll or ModeKeep for its whole life) is a "user"
@@ -27,14 +19,23 @@ import (
 // SIGCHLD cannot precede the pipe's presence in the snapshot. Quiescing
 // before closing guarantees that no writer still holding the old snapshot
 // writes into a closed (and perhaps reused) fd number.
+package sigchld
+
+import (
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/sysfd"
+)
 
 // users is the process-wide registry. Its mutex is never taken on the signal
 // path nor after fork.
 var users struct {
-	mu      sync.Mutex
-	pipes   []*selfPipe // registered self-pipes; guarded by mu
-	src     source      // the installed signal source, nil when pipes is empty; guarded by mu
-	reapAll *Parent     // the open ModeReapAll parent, if any; guarded by mu
+	mu    sync.Mutex
+	pipes []*sysfd.Waker // registered self-pipes; guarded by mu
+	src   source         // the installed signal source, nil when pipes is empty; guarded by mu
 }
 
 // allFDs points to a *[]int32: every registered self-pipe fd, read and
@@ -43,14 +44,9 @@ var users struct {
 // forked child, reads it with a plain load and closes the fds.
 var allFDs unsafe.Pointer
 
-func init() {
-	knob.InstalledSource = installedSource
-	knob.PidfdSupported = pidfdSupported
-}
-
-// installedSource reports the source installed now, or knob.SourceAuto when
-// no parent needs SIGCHLD at the moment.
-func installedSource() knob.Source {
+// Installed reports the source installed now, or knob.SourceAuto when no
+// parent needs SIGCHLD at the moment.
+func Installed() knob.Source {
 	users.mu.Lock()
 	defer users.mu.Unlock()
 	if users.src == nil {
@@ -78,8 +74,20 @@ func newSource(k knob.Source) source {
 	return newRelay()
 }
 
-// addPipe makes p a SIGCHLD user, installing the source if p is the first.
-func addPipe(p *selfPipe) error {
+// NewPipe makes a self-pipe: the signal source writes one byte to W, the
+// parent's loop registration reads R. Both ends are non-blocking and
+// close-on-exec from creation; its fds are immutable until Close, which
+// only its owner calls, after Remove.
+func NewPipe() (*sysfd.Waker, error) {
+	w, err := sysfd.NewPipeWaker()
+	if err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// Add makes p a SIGCHLD user, installing the source if p is the first.
+func Add(p *sysfd.Waker) error {
 	users.mu.Lock()
 	defer users.mu.Unlock()
 	if users.src == nil {
@@ -102,10 +110,10 @@ func addPipe(p *selfPipe) error {
 	return nil
 }
 
-// removePipe takes p out of the user set; once it returns no signal writer
+// Remove takes p out of the user set; once it returns no signal writer
 // touches p's fds, and the caller may close them. The source is stopped when
 // the last user leaves.
-func removePipe(p *selfPipe) {
+func Remove(p *sysfd.Waker) {
 	users.mu.Lock()
 	defer users.mu.Unlock()
 	for i, q := range users.pipes {
@@ -142,18 +150,9 @@ func publishLocked() error {
 	return nil
 }
 
-// CheckSignalSource reports whether the SIGCHLD handler the library
-// installed is still in place. On linux/amd64 and linux/arm64 the library
-// catches SIGCHLD with its own handler (which chains to the Go runtime's, so
-// signal.Notify keeps working); signal.Ignore(syscall.SIGCHLD), or C code
-// calling sigaction, replaces it behind the library's back, and contexts that
-// learn of exits from SIGCHLD (ModeReapAll parents, and every parent where
-// pidfds are missing) would then never hear of an exit again. A
-// program that might do either can call this after doing it, or
-// periodically. It returns nil when no handler is installed or the portable
-// os/signal relay is in use, and otherwise an error describing what replaced
-// the handler.
-func CheckSignalSource() error {
+// Check reports whether the raw handler, when it is the installed source,
+// is still in place (see childproc.CheckSignalSource); nil otherwise.
+func Check() error {
 	users.mu.Lock()
 	defer users.mu.Unlock()
 	if users.src == nil || users.src.kind() != knob.SourceRaw {
@@ -162,8 +161,8 @@ func CheckSignalSource() error {
 	return checkRaw()
 }
 
-// pipeUsers reports how many self-pipes are registered (tests).
-func pipeUsers() int {
+// Users reports how many self-pipes are registered.
+func Users() int {
 	users.mu.Lock()
 	defer users.mu.Unlock()
 	return len(users.pipes)

@@ -1,8 +1,9 @@
 //go:build linux
 
-package childproc
+package sigchld
 
 import (
+	"github.com/childloop/childloop/internal/sysfd"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,9 +17,9 @@ import (
 // pipes after it.
 func TestWakeAllDoesNotAllocate(t *testing.T) {
 	var fds []int32
-	var pipes []*selfPipe
+	var pipes []*sysfd.Waker
 	for i := 0; i < 3; i++ {
-		p, err := newSelfPipe()
+		p, err := NewPipe()
 		require.NoError(t, err)
 		defer p.Close()
 		fds = append(fds, int32(p.W))

@@ -1,6 +1,6 @@
 //go:build !(linux && (amd64 || arm64))
 
-package childproc
+package sigchld
 
 // rawSupported reports whether the raw assembly SIGCHLD handler exists on
 // this platform: only linux/amd64 and linux/arm64 have one.
