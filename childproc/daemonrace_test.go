@@ -5,6 +5,7 @@ package childproc_test
 import (
 	"bufio"
 	"fmt"
+	"github.com/childloop/childloop/noexec"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -115,7 +116,7 @@ func daemonHelper(adopt bool) int {
 	}
 	lost := 0
 	for i := 0; i < daemonCount; i++ {
-		var s childproc.Steps
+		var s noexec.Steps
 		// The daemon prints its pid on fd 3, then exits with 7.
 		s.Setsid().Fork().Dup2(int(pw.Fd()), 3).Exec("/bin/sh", []string{"sh", "-c", "echo $$ >&3; exit 7"}, nil)
 		delay := time.Duration(rand.IntN(5000)) * time.Microsecond
@@ -127,7 +128,7 @@ func daemonHelper(adopt bool) int {
 			time.Sleep(delay)
 			continue
 		}
-		pid, err := childproc.ForkStepsForTest(&s)
+		pid, err := s.Start()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "fork:", err)
 			return 2

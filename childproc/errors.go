@@ -42,7 +42,7 @@ var (
 	ErrStopped = errors.New("childproc: child stopped")
 
 	// ErrForked is returned by every method of a Parent that was
-	// inherited across a fork after PostforkChildNoexec: it belongs to the
+	// inherited across a fork after noexec.PostforkChild: it belongs to the
 	// parent.
 	ErrForked = errors.New("childproc: context inherited across fork")
 )

@@ -4,6 +4,7 @@ package childproc_test
 
 import (
 	"errors"
+	"github.com/childloop/childloop/noexec"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -64,7 +65,7 @@ func TestErrorsClassify(t *testing.T) {
 	require.NoError(t, err)
 	defer live.Kill()
 
-	step := func(s *childproc.Steps) error {
+	step := func(s *noexec.Steps) error {
 		_, err := c.ForkNoexec(s, nop)
 		return err
 	}
@@ -93,13 +94,13 @@ func TestErrorsClassify(t *testing.T) {
 		{"SignalGroup: reaped", gone.SignalGroup(syscall.SIGTERM), os.ErrProcessDone},
 		{"Kill: reaped", gone.Kill(), os.ErrProcessDone},
 		{"Disown: reaped", gone.Disown(), os.ErrProcessDone},
-		{"Steps.Exit(300)", step(new(childproc.Steps).Exit(300)), os.ErrInvalid},
-		{"Steps.Dup2(-1, 2)", step(new(childproc.Steps).Dup2(-1, 2)), os.ErrInvalid},
-		{"Steps.CloseFrom(-1)", step(new(childproc.Steps).CloseFrom(-1)), os.ErrInvalid},
-		{"Steps.Exec: empty argv", step(new(childproc.Steps).Exec("/bin/true", nil, nil)), os.ErrInvalid},
-		{"Steps.Chdir: NUL", step(new(childproc.Steps).Chdir("a\x00b")), os.ErrInvalid},
-		{"Steps.Exec: NUL", step(new(childproc.Steps).Exec("/bin/true", []string{"a\x00"}, nil)), os.ErrInvalid},
-		{"ForkNoexec: closed", second(closed.ForkNoexec(new(childproc.Steps), nop)), fs.ErrClosed},
+		{"Steps.Exit(300)", step(new(noexec.Steps).Exit(300)), os.ErrInvalid},
+		{"Steps.Dup2(-1, 2)", step(new(noexec.Steps).Dup2(-1, 2)), os.ErrInvalid},
+		{"Steps.CloseFrom(-1)", step(new(noexec.Steps).CloseFrom(-1)), os.ErrInvalid},
+		{"Steps.Exec: empty argv", step(new(noexec.Steps).Exec("/bin/true", nil, nil)), os.ErrInvalid},
+		{"Steps.Chdir: NUL", step(new(noexec.Steps).Chdir("a\x00b")), os.ErrInvalid},
+		{"Steps.Exec: NUL", step(new(noexec.Steps).Exec("/bin/true", []string{"a\x00"}, nil)), os.ErrInvalid},
+		{"ForkNoexec: closed", second(closed.ForkNoexec(new(noexec.Steps), nop)), fs.ErrClosed},
 	} {
 		if assert.Error(t, tc.err, tc.name) {
 			assert.ErrorIs(t, tc.err, tc.want, tc.name)

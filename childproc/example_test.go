@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/childloop/childloop/noexec"
 	"log"
 	"os"
 	"os/exec"
@@ -174,7 +175,7 @@ func ExampleParent_ForkNoexec() {
 		log.Fatal(err)
 	}
 	defer ctx.Close()
-	var steps childproc.Steps
+	var steps noexec.Steps
 	steps.Setsid().Fork().Exec("/bin/sh", []string{"sh", "-c", "exit 0"}, nil)
 	if _, err := ctx.ForkNoexec(&steps, func(_ *childproc.Child, st childproc.Status) {
 		fmt.Println("middle child:", st)

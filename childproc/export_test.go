@@ -82,10 +82,6 @@ func UsageOf(ru *syscall.Rusage) Usage { return usageOf(ru) }
 // ModeOf reports the parent's mode.
 func (c *Parent) ModeOf() Mode { return c.mode }
 
-// ForkStepsForTest forks like Parent.ForkNoexec without recording the child
-// anywhere: the old fork-then-Adopt pattern, for a negative control.
-func ForkStepsForTest(s *Steps) (int, error) { return forkSteps(s.steps) }
-
 // StdoutFD is the parent's end of the child's library stdout pipe, or -1.
 func (ch *Child) StdoutFD() int {
 	if ch.io == nil || ch.io.out[0] == nil {

@@ -5,6 +5,7 @@ package childproc
 import (
 	"fmt"
 	"github.com/childloop/childloop/internal/sigchld"
+	"github.com/childloop/childloop/noexec"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -22,10 +23,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// callStep adds a test-only step that calls fn (which must be
-// //go:nosplit) in the forked child.
-func callStep(s *Steps, fn func() uintptr) *Steps { return s.add(step{kind: stepCall, fn: fn}) }
-
 // What checkChild inspects; written by the parent before each fork.
 var (
 	checkFDs [16]int32
@@ -33,7 +30,7 @@ var (
 	checkGen uint32
 )
 
-// checkChild runs in the forked child after PostforkChildNoexec and reports
+// checkChild runs in the forked child after noexec.PostforkChild and reports
 // with bits what is wrong: 1 a self-pipe fd is still open, 2 SIGCHLD is not
 // SIG_DFL, 4 inherited parents were not invalidated.
 //
@@ -163,7 +160,7 @@ func (h *blockingHooks) RegisterFD(fd int, ev hooks.Events, tg hooks.FDTarget) (
 // postfork deadlock. While other goroutines hold the process-wide registry
 // lock, every parent's lock and (through a hook that blocks) an osevent
 // registry lock, and garbage-making goroutines run, the test forks 1000
-// times; each child runs PostforkChildNoexec and checks with raw system
+// times; each child runs noexec.PostforkChild and checks with raw system
 // calls that the self-pipes are closed, SIGCHLD is SIG_DFL and the inherited
 // contexts are invalid. A child that is not gone within a generous bound is
 // a hang and fails the test.
@@ -238,9 +235,9 @@ func TestPostforkWithEveryLockHeld(t *testing.T) {
 		}()
 	}
 
-	prog := callStep(new(Steps), checkChild).Exit(0)
+	prog := new(noexec.Steps).Call(checkChild).Exit(0)
 	for i := 0; i < iters; i++ {
-		pid, err := forkSteps(prog.steps)
+		pid, err := prog.Start()
 		require.NoError(t, err, "iteration %d", i)
 		o := watchFork(t, pid, 30*time.Second)
 		require.Equal(t, outcome{}, o, "iteration %d: child %s (want exit 0; 64+bits = failed checks)", i, o)
@@ -280,7 +277,7 @@ func TestHarnessDetectsLockInChild(t *testing.T) {
 		name string
 		fn   func() uintptr
 	}{{"spin", lockInChild}, {"sync.Mutex", lockInChildGo}} {
-		pid, err := forkSteps(callStep(new(Steps).Dup2(int(null.Fd()), 2), tc.fn).Exit(0).steps)
+		pid, err := new(noexec.Steps).Dup2(int(null.Fd()), 2).Call(tc.fn).Exit(0).Start()
 		require.NoError(t, err)
 		o := watchFork(t, pid, 2*time.Second)
 		assert.NotEqual(t, outcome{}, o, "%s: lock taken in the child went unnoticed", tc.name)
@@ -300,7 +297,7 @@ func TestDoubleForkDaemon(t *testing.T) {
 	r, w, err := os.Pipe()
 	require.NoError(t, err)
 	defer r.Close()
-	var s Steps
+	var s noexec.Steps
 	s.Setsid().Fork().Dup2(int(w.Fd()), 1).Exec("/bin/sh", []string{"sh", "-c", "echo $$; exec sleep 30"}, nil)
 	exited := make(chan Status, 1)
 	ch, err := c.ForkNoexec(&s, func(_ *Child, st Status) { exited <- st })

@@ -1,12 +1,17 @@
 package childproc
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/childloop/childloop/noexec"
+)
 
 // ForkNoexec forks a child that does not run Go code and makes it a child
 // of the parent, like Spawn: onExit runs once, on the loop goroutine, when
-// the child has been reaped. The child calls PostforkChildNoexec, runs steps
-// with a //go:nosplit interpreter, and exits (with 0 if the steps neither
-// Exec nor Exit; see Steps for the exit codes of failed steps).
+// the child has been reaped. The child calls noexec.PostforkChild, runs
+// steps with a //go:nosplit interpreter, and exits (with 0 if the steps
+// neither Exec nor Exit; see noexec.Steps for the exit codes of failed
+// steps).
 //
 // The child is recorded before the parent's mutex is released, so no
 // reaper of the parent (a ModeReapAll parent's wait4(-1) included) can see it
@@ -15,17 +20,14 @@ import "fmt"
 // ModeReapAll the daemon's eventual exit reaches OnForeignExit. An application
 // reaper of a ModeApp parent, which runs outside the library, hands
 // the status to Reaped, which waits for the record. Use this rather than
-// forking elsewhere and calling Adopt (see Adopt for that window).
+// noexec's Start and Adopt (see Adopt for that window).
 //
 // It panics if steps or onExit is nil; an invalid step gives an error
 // wrapping os.ErrInvalid; on systems other than Linux it returns an error
 // wrapping errors.ErrUnsupported.
-func (c *Parent) ForkNoexec(steps *Steps, onExit func(*Child, Status)) (*Child, error) {
+func (c *Parent) ForkNoexec(steps *noexec.Steps, onExit func(*Child, Status)) (*Child, error) {
 	if steps == nil || onExit == nil {
 		panic("childproc: ForkNoexec with nil Steps or nil callback")
-	}
-	if steps.err != nil {
-		return nil, steps.err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -38,7 +40,7 @@ func (c *Parent) ForkNoexec(steps *Steps, onExit func(*Child, Status)) (*Child, 
 	if err := c.joinLocked(); err != nil {
 		return nil, err
 	}
-	pid, err := forkSteps(steps.steps)
+	pid, err := steps.Start()
 	if err != nil {
 		c.maybeLeaveLocked()
 		return nil, err

@@ -326,7 +326,7 @@ func (c *Parent) deliver(ch *Child, st Status) {
 // already running on another goroutine may finish after Close returns, and
 // one whose dispatch had passed its closed check when Close began may still
 // start; none is dispatched after that. Close blocks while a child refuses
-// to die (for example in uninterruptible sleep). After PostforkChildNoexec
+// to die (for example in uninterruptible sleep). After noexec.PostforkChild
 // it returns ErrForked and touches nothing.
 func (c *Parent) Close() error {
 	c.mu.Lock()

@@ -10,6 +10,7 @@ package childproc_test
 
 import (
 	"fmt"
+	"github.com/childloop/childloop/noexec"
 	"os"
 	"syscall"
 	"testing"
@@ -229,7 +230,7 @@ func TestUsageTouch(t *testing.T) {
 		t.Run("Spawn", func(t *testing.T) { check(t, r.spawnHelper(t, "touch")) })
 		t.Run("ForkNoexec", func(t *testing.T) {
 			cmd := testutil.HelperCommand(t, "touch")
-			ch, err := r.c.ForkNoexec(new(childproc.Steps).Exec(cmd.Path, cmd.Args, cmd.Env), r.onExit)
+			ch, err := r.c.ForkNoexec(new(noexec.Steps).Exec(cmd.Path, cmd.Args, cmd.Env), r.onExit)
 			require.NoError(t, err)
 			st := r.await(t, ch.Pid())
 			require.True(t, st.Success(), "touch helper: %v", st)

@@ -105,7 +105,7 @@
 // # Fork
 //
 // A child that forks without exec inherits the handler and the snapshot.
-// childproc.PostforkChildNoexec resets SIGCHLD to SIG_DFL with one raw
+// noexec.PostforkChild resets SIGCHLD to SIG_DFL with one raw
 // system call, so the handler never runs there; nothing in this package may
 // be used in such a child.
 package rawsig

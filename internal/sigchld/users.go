@@ -40,7 +40,7 @@ var users struct {
 
 // allFDs points to a *[]int32: every registered self-pipe fd, read and
 // write ends, as an immutable snapshot. It is stored atomically under
-// users.mu and read lock-free; PostforkChildNoexec, running alone in a
+// users.mu and read lock-free; noexec.PostforkChild, running alone in a
 // forked child, reads it with a plain load and closes the fds.
 var allFDs unsafe.Pointer
 

@@ -1,14 +1,23 @@
-package childproc
+// Package noexec forks children that run no Go code, and makes a forked
+// child independent of the library state it inherited.
+//
+// Go code cannot run in a forked child that has not exec'd: only the
+// forking thread survives, a mutex another goroutine held is held forever,
+// and the first stack check throws "stack growth after fork". So instead of
+// a callback the caller declares Steps, which a //go:nosplit interpreter
+// runs in the child with raw system calls, after PostforkChild. A
+// childproc.Parent forks them with ForkNoexec, recording the child before
+// any reaper can see it; Steps.Start forks them for a caller who reaps.
+package noexec
 
 import (
+	"fmt"
+	"os"
 	"syscall"
 )
 
-// Steps is the program a child forked by Parent.ForkNoexec runs. Go code cannot run
-// safely in a forked child (see PostforkChildNoexec), so instead of a
-// callback the caller declares raw steps; a //go:nosplit interpreter runs
-// them in the child with raw system calls. Everything they need (C strings,
-// argv arrays) is prepared in the parent.
+// Steps is the program a forked child runs. Everything the steps need (C
+// strings, argv arrays) is prepared in the parent.
 //
 // Steps run in order. A step that fails ends the child with exit code
 // StepFailedCode (ExecFailedCode for Exec). A program that ends without
@@ -16,11 +25,11 @@ import (
 //
 // Build a Steps with its methods, which append and return the receiver:
 //
-//	var s childproc.Steps
+//	var s noexec.Steps
 //	s.Setsid().Fork().Dup2(logFD, 1).Exec("/usr/sbin/mydaemon", []string{"mydaemon"}, nil)
 type Steps struct {
 	steps []step
-	err   error // first construction error, reported by Parent.ForkNoexec
+	err   error // first construction error, reported by Start
 }
 
 // Exit codes the interpreter uses when a step fails.
@@ -40,7 +49,7 @@ const (
 	stepWrite
 	stepExec
 	stepExit
-	stepCall // tests only: call a //go:nosplit function
+	stepCall
 )
 
 // step is one instruction; which fields matter depends on kind.
@@ -51,7 +60,7 @@ type step struct {
 	argv []*byte        // nil-terminated argv for Exec
 	envv []*byte        // nil-terminated envp for Exec
 	data []byte         // bytes for Write
-	fn   func() uintptr // stepCall: nonzero result = exit code
+	fn   func() uintptr // Call
 }
 
 func (s *Steps) add(st step) *Steps {
@@ -132,4 +141,31 @@ func (s *Steps) Exit(code int) *Steps {
 		return s.fail(invalid("Steps.Exit(%d): code out of range 0..255", code))
 	}
 	return s.add(step{kind: stepExit, a: code})
+}
+
+// Call runs fn in the child. fn must be //go:nosplit (and //go:norace),
+// allocate nothing, take no lock, and make only raw system calls; a nonzero
+// result ends the child with that exit code. It is for a system call the
+// other steps lack (prctl, setrlimit).
+func (s *Steps) Call(fn func() uintptr) *Steps {
+	if fn == nil {
+		return s.fail(invalid("Steps.Call(nil)"))
+	}
+	return s.add(step{kind: stepCall, fn: fn})
+}
+
+// Start forks a child that runs the steps and returns its pid; the caller
+// must reap it. It returns the first error of the steps' construction
+// (wrapping os.ErrInvalid) before forking. Forking is serialised with
+// os/exec through syscall.ForkLock. On systems other than Linux it returns
+// an error wrapping errors.ErrUnsupported.
+func (s *Steps) Start() (pid int, err error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	return start(s.steps)
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("noexec: %w: %s", os.ErrInvalid, fmt.Sprintf(format, args...))
 }

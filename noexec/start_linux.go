@@ -1,6 +1,6 @@
 //go:build linux
 
-package childproc
+package noexec
 
 import (
 	"os"
@@ -10,9 +10,8 @@ import (
 	"github.com/childloop/childloop/internal/spawn"
 )
 
-// forkSteps forks a child that runs prog; see Parent.ForkNoexec. Forking
-// is serialised with os/exec through syscall.ForkLock.
-func forkSteps(prog []step) (pid int, err error) {
+// start forks a child that runs prog; see Steps.Start.
+func start(prog []step) (pid int, err error) {
 	syscall.ForkLock.Lock()
 	p, errno := forkAndRun(prog)
 	syscall.ForkLock.Unlock()
@@ -52,7 +51,7 @@ func rawFork() (pid uintptr, errno syscall.Errno) {
 //go:norace
 func childRun(prog []step) {
 	spawn.AfterForkInChild()
-	PostforkChildNoexec()
+	PostforkChild()
 	for i := 0; i < len(prog); i++ {
 		st := &prog[i]
 		var e syscall.Errno
