@@ -129,7 +129,7 @@ func closePidfd(ch *Child) {
 func (ch *Child) Disown() error {
 	return ch.whileLive(func() error {
 		if _, ok := ch.tree.(*cellTree); ok {
-			return fmt.Errorf("childproc: disown: %w: the child has a cgroup of its own, which the context's Close kills", errors.ErrUnsupported)
+			return fmt.Errorf("childproc: disown: %w: the child has a cgroup of its own, which the parent's Close kills", errors.ErrUnsupported)
 		}
 		ch.ctx.forgetLocked(ch, Status{Err: ErrDisowned})
 		ch.abandonIO()

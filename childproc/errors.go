@@ -22,12 +22,12 @@ import (
 var (
 	// ErrUnknownChild is returned by Reaped for a pid that is not a live
 	// child of the context.
-	ErrUnknownChild = errors.New("childproc: not a child of this context")
+	ErrUnknownChild = errors.New("childproc: not a child of this parent")
 
 	// ErrReapAllInUse is returned by New for a second parent with
 	// ModeReapAll while another one is open: only one parent may reap
 	// every child of the process.
-	ErrReapAllInUse = errors.New("childproc: another context already reaps every child")
+	ErrReapAllInUse = errors.New("childproc: another parent already reaps every child")
 
 	// ErrStatusLost is wrapped in Status.Err when a child's exit status
 	// could not be collected because something outside the library reaped
@@ -44,11 +44,11 @@ var (
 	// ErrForked is returned by every method of a Parent that was
 	// inherited across a fork after noexec.PostforkChild: it belongs to the
 	// parent.
-	ErrForked = errors.New("childproc: context inherited across fork")
+	ErrForked = errors.New("childproc: parent inherited across fork")
 )
 
 // errClosed is what a closed Parent's methods return.
-var errClosed = fmt.Errorf("childproc: context %w", fs.ErrClosed)
+var errClosed = fmt.Errorf("childproc: parent %w", fs.ErrClosed)
 
 // invalid returns an error wrapping os.ErrInvalid.
 func invalid(format string, args ...any) error {

@@ -12,7 +12,7 @@ import (
 // created without any: every registration fails.
 type noHooks struct{}
 
-var errNoHooks = fmt.Errorf("childproc: %w: no hooks.OSEvents given (AppSigchld context without a loop)", errors.ErrUnsupported)
+var errNoHooks = fmt.Errorf("childproc: %w: no hooks.OSEvents given (ModeApp parent without a loop)", errors.ErrUnsupported)
 
 func (noHooks) RegisterFD(int, hooks.Events, hooks.FDTarget) (hooks.Registration, error) {
 	return nil, errNoHooks

@@ -277,7 +277,7 @@ func (c *Parent) adoptPidLocked(pid int, onExit func(*Child, Status)) (*Child, e
 		return nil, fmt.Errorf("childproc: adopt: %w", err)
 	}
 	if _, dup := c.children[pid]; dup {
-		return nil, invalid("adopt: pid %d is already a child of this context", pid)
+		return nil, invalid("adopt: pid %d is already a child of this parent", pid)
 	}
 	if err := checkChildOfProcess(pid); err != nil {
 		return nil, err

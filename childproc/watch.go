@@ -65,7 +65,7 @@ func (c *Parent) watchableLocked(pid int) error {
 		return fmt.Errorf("childproc: watch: %w", err)
 	}
 	if _, dup := c.children[pid]; dup {
-		return invalid("watch: pid %d is already a child of this context", pid)
+		return invalid("watch: pid %d is already a child of this parent", pid)
 	}
 	return nil
 }
