@@ -44,7 +44,7 @@ func (l *Loop) pendingWakeWrites() int {
 func (l *Loop) registered() (fds, timers int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.fds), len(l.timers)
+	return len(l.fds), l.timers.Len()
 }
 
 // afterWait makes fn run on the loop goroutine after every wait returns and

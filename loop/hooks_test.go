@@ -161,7 +161,7 @@ func TestModifyFiredTimeout(t *testing.T) {
 	_, err = l.ModifyTimeout(reg2, time.Time{})
 	assert.ErrorIs(t, err, hooks.ErrNotArmed, "ModifyTimeout after deregistration")
 	l.mu.Lock()
-	n := len(l.timers)
+	n := l.timers.Len()
 	l.mu.Unlock()
 	assert.Zero(t, n, "timers armed in the loop")
 }

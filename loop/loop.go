@@ -3,6 +3,7 @@ package loop
 import (
 	"errors"
 	"fmt"
+	"github.com/childloop/childloop/internal/timerheap"
 	"io/fs"
 	"os"
 	"sync"
@@ -58,18 +59,17 @@ type Loop struct {
 	mu   sync.Mutex // guards the registration state below; never held while waiting or in a callback
 	cond sync.Cond  // signalled (with mu) when the loop leaves its wait; Close waits on it
 
-	poller  poller           // guarded by mu for updates; wait runs without mu on the loop goroutine
-	backend backend          // immutable after New
-	wake    sysfd.Collapsing // fds set to -1 by Close; guarded by mu (Pending is lock-free)
-	stopReq atomic.Bool      // Stop was called and Run has not yet seen it
-	running atomic.Bool      // Run or RunOnce is executing (misuse check)
-	closed  atomic.Bool      // set once by Close, under mu
-	polling bool             // the loop goroutine is in (or about to enter) its wait; guarded by mu
-	round   uint64           // iteration number, advanced before each wait; guarded by mu
-	gen     uint32           // last fd entry generation handed out; guarded by mu
-	fds     map[int]*fdEntry // watched fds; guarded by mu
-	timers  timerHeap        // armed timers; guarded by mu
-	armed   uint64           // timers armed so far, for FIFO order; guarded by mu
+	poller  poller                 // guarded by mu for updates; wait runs without mu on the loop goroutine
+	backend backend                // immutable after New
+	wake    sysfd.Collapsing       // fds set to -1 by Close; guarded by mu (Pending is lock-free)
+	stopReq atomic.Bool            // Stop was called and Run has not yet seen it
+	running atomic.Bool            // Run or RunOnce is executing (misuse check)
+	closed  atomic.Bool            // set once by Close, under mu
+	polling bool                   // the loop goroutine is in (or about to enter) its wait; guarded by mu
+	round   uint64                 // iteration number, advanced before each wait; guarded by mu
+	gen     uint32                 // last fd entry generation handed out; guarded by mu
+	fds     map[int]*fdEntry       // watched fds; guarded by mu
+	timers  timerheap.Heap[*Timer] // armed timers; guarded by mu
 
 	// Buffers reused by every iteration; loop goroutine only.
 	ready []readyFD // fd deliveries collected from one wait
@@ -85,7 +85,7 @@ func New() (*Loop, error) { return newLoop(backendDefault) }
 
 // newLoop creates a loop on backend b.
 func newLoop(b backend) (*Loop, error) {
-	l := &Loop{fds: make(map[int]*fdEntry)}
+	l := &Loop{fds: make(map[int]*fdEntry), timers: timerheap.New(timerOf)}
 	l.cond.L = &l.mu
 	var err error
 	switch b {
@@ -177,10 +177,7 @@ func (l *Loop) Close() error {
 		}
 		delete(l.fds, fd)
 	}
-	for _, t := range l.timers {
-		t.state, t.index = timerIdle, -1
-	}
-	l.timers = nil
+	l.timers.Clear(func(t *Timer) { t.state = timerIdle })
 	return errors.Join(l.poller.close(), l.wake.Close())
 }
 

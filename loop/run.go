@@ -185,7 +185,7 @@ func (l *Loop) requeueLocked() {
 	for _, t := range l.fire {
 		if t != nil && t.state == timerExpired {
 			t.state = timerIdle
-			l.rearmLocked(t, t.deadline)
+			l.rearmLocked(t, t.tm.Deadline())
 		}
 	}
 	clear(l.fire)
@@ -197,8 +197,9 @@ func (l *Loop) requeueLocked() {
 // timeoutLocked is the wait timeout in milliseconds for the earliest timer
 // (-1: no timer), rounded up so that the loop does not wake just before it.
 func (l *Loop) timeoutLocked() int {
-	if len(l.timers) == 0 {
+	next, ok := l.timers.Next()
+	if !ok {
 		return -1
 	}
-	return sysfd.PollTimeoutMs(time.Until(l.timers[0].deadline))
+	return sysfd.PollTimeoutMs(time.Until(next))
 }

@@ -1,8 +1,9 @@
 package loop
 
 import (
-	"container/heap"
 	"time"
+
+	"github.com/childloop/childloop/internal/timerheap"
 )
 
 // Timer is a one-shot timer of a Loop. It may be re-armed with Reset after
@@ -11,11 +12,12 @@ type Timer struct {
 	loop *Loop        // immutable after AddTimer
 	fn   func() error // immutable after AddTimer
 
-	deadline time.Time  // guarded by loop.mu
-	index    int        // position in loop.timers, or -1; guarded by loop.mu
-	state    timerState // guarded by loop.mu
-	order    uint64     // Loop.armed when last armed: FIFO among equal deadlines; guarded by loop.mu
+	tm    timerheap.Timer // deadline and place in loop.timers; guarded by loop.mu
+	state timerState      // guarded by loop.mu
 }
+
+// timerOf is the heap's accessor.
+func timerOf(t *Timer) *timerheap.Timer { return &t.tm }
 
 type timerState uint8
 
@@ -33,7 +35,7 @@ func (l *Loop) AddTimer(deadline time.Time, fn func() error) (*Timer, error) {
 	if fn == nil {
 		return nil, invalid("nil callback")
 	}
-	t := &Timer{loop: l, fn: fn, index: -1}
+	t := &Timer{loop: l, fn: fn}
 	if err := t.Reset(deadline); err != nil {
 		return nil, err
 	}
@@ -59,21 +61,15 @@ func (t *Timer) reset(deadline time.Time, idleToo bool) error {
 		return errNotArmed
 	}
 	l.rearmLocked(t, deadline)
-	l.changedLocked(t.index == 0)
+	l.changedLocked(t.tm.First())
 	return nil
 }
 
 // rearmLocked puts t in the heap with deadline. An expired timer leaves the
 // expired state, so its entry in Loop.fire is ignored.
 func (l *Loop) rearmLocked(t *Timer, deadline time.Time) {
-	l.armed++
-	t.deadline, t.order = deadline, l.armed
-	if t.state == timerArmed {
-		heap.Fix(&l.timers, t.index)
-	} else {
-		t.state = timerArmed
-		heap.Push(&l.timers, t)
-	}
+	t.state = timerArmed
+	l.timers.Arm(t, deadline)
 }
 
 // Cancel disarms the timer. It reports whether that prevented a firing
@@ -89,7 +85,7 @@ func (t *Timer) Cancel() bool {
 	}
 	switch t.state {
 	case timerArmed:
-		heap.Remove(&l.timers, t.index)
+		l.timers.Remove(t)
 	case timerIdle:
 		return false
 	}
@@ -100,45 +96,16 @@ func (t *Timer) Cancel() bool {
 
 // expireLocked moves the timers that are due from the heap to l.fire.
 func (l *Loop) expireLocked() {
-	if len(l.timers) == 0 {
+	if l.timers.Len() == 0 {
 		return
 	}
 	now := time.Now()
-	for len(l.timers) > 0 && !l.timers[0].deadline.After(now) {
-		t := heap.Pop(&l.timers).(*Timer)
+	for {
+		t, ok := l.timers.PopDue(now)
+		if !ok {
+			return
+		}
 		t.state = timerExpired
 		l.fire = append(l.fire, t)
 	}
-}
-
-// timerHeap orders armed timers by deadline; guarded by Loop.mu.
-type timerHeap []*Timer
-
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
-	if h[i].deadline.Equal(h[j].deadline) {
-		return h[i].order < h[j].order
-	}
-	return h[i].deadline.Before(h[j].deadline)
-}
-func (h timerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-
-func (h *timerHeap) Push(x any) {
-	t := x.(*Timer)
-	t.index = len(*h)
-	*h = append(*h, t)
-}
-
-func (h *timerHeap) Pop() any {
-	old := *h
-	n := len(old) - 1
-	t := old[n]
-	old[n] = nil
-	t.index = -1
-	*h = old[:n]
-	return t
 }

@@ -3,7 +3,7 @@
 package osevent
 
 import (
-	"container/heap"
+	"github.com/childloop/childloop/internal/timerheap"
 	"sync"
 	"time"
 
@@ -22,12 +22,11 @@ type PollArray struct {
 
 	wake sysfd.Collapsing // wake fd(s); -1 after Close
 
-	closed bool           // set once by Close; guarded by mu
-	fds    []*pollFD      // live fd registrations, pollFD.idx is the position; guarded by mu
-	timers timerHeap      // armed timeouts; guarded by mu
-	seq    uint64         // next pollTimeout.seq; guarded by mu
-	due    []*pollTimeout // reusable scratch for AfterPoll, nil while lent out; guarded by mu
-	nDue   int            // timeouts in state timeoutDue; guarded by mu
+	closed bool                         // set once by Close; guarded by mu
+	fds    []*pollFD                    // live fd registrations, pollFD.idx is the position; guarded by mu
+	timers timerheap.Heap[*pollTimeout] // armed timeouts; guarded by mu
+	due    []*pollTimeout               // reusable scratch for AfterPoll, nil while lent out; guarded by mu
+	nDue   int                          // timeouts in state timeoutDue; guarded by mu
 
 	// The snapshot taken by the last BeforePoll: the application's array
 	// had base entries, then the wake fd, then one entry per slot.
@@ -54,7 +53,7 @@ func NewPollArray() (*PollArray, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &PollArray{}
+	p := &PollArray{timers: timerheap.New(timeoutOf)}
 	p.wake.Waker = w
 	return p, nil
 }
@@ -92,7 +91,7 @@ func (p *PollArray) Err() error {
 func (p *PollArray) counts() (fds, timeouts int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.fds), len(p.timers) + p.nDue
+	return len(p.fds), p.timers.Len() + p.nDue
 }
 
 // wakeLocked interrupts the application's poll if it is in one, so that
@@ -178,9 +177,8 @@ func (p *PollArray) RegisterTimeout(deadline time.Time, target hooks.TimeoutTarg
 	if p.closed {
 		return nil, errClosed
 	}
-	t := &pollTimeout{target: target, deadline: deadline, seq: p.seq}
-	p.seq++
-	heap.Push(&p.timers, t)
+	t := &pollTimeout{target: target}
+	p.timers.Arm(t, deadline)
 	p.wakeLocked()
 	return t, nil
 }
@@ -199,16 +197,11 @@ func (p *PollArray) ModifyTimeout(reg hooks.Registration, deadline time.Time) (h
 	if t == nil || t.state == timeoutDead {
 		return nil, errNotArmed
 	}
-	t.deadline = deadline
-	t.seq = p.seq
-	p.seq++
 	if t.state == timeoutDue {
 		t.state = timeoutArmed
 		p.nDue--
-		heap.Push(&p.timers, t)
-	} else {
-		heap.Fix(&p.timers, t.idx)
 	}
+	p.timers.Arm(t, deadline)
 	p.wakeLocked()
 	return t, nil
 }
@@ -224,7 +217,7 @@ func (p *PollArray) DeregisterTimeout(reg hooks.Registration) {
 	}
 	switch t.state {
 	case timeoutArmed:
-		heap.Remove(&p.timers, t.idx)
+		p.timers.Remove(t)
 	case timeoutDue:
 		p.nDue--
 	}

@@ -3,7 +3,6 @@
 package osevent
 
 import (
-	"container/heap"
 	"time"
 
 	"github.com/childloop/childloop/hooks"
@@ -40,8 +39,8 @@ func (p *PollArray) BeforePoll(fds []unix.PollFd, timeoutMs int, now time.Time) 
 		fds = append(fds, unix.PollFd{Fd: int32(f.fd), Events: int16(f.events)})
 		p.slots = append(p.slots, f)
 	}
-	if len(p.timers) > 0 {
-		timeoutMs = lowerTimeout(timeoutMs, p.timers[0].deadline, now)
+	if next, ok := p.timers.Next(); ok {
+		timeoutMs = lowerTimeout(timeoutMs, next, now)
 	}
 	return fds, timeoutMs
 }
@@ -134,14 +133,17 @@ func (p *PollArray) fireTimeouts(now time.Time) error {
 		p.mu.Unlock()
 		return nil
 	}
-	if len(p.timers) == 0 || p.timers[0].deadline.After(now) {
+	if next, ok := p.timers.Next(); !ok || next.After(now) {
 		p.mu.Unlock()
 		return nil
 	}
 	due := p.due[:0]
 	p.due = nil // lent out: a nested AfterPoll allocates its own
-	for len(p.timers) > 0 && !p.timers[0].deadline.After(now) {
-		t := heap.Pop(&p.timers).(*pollTimeout)
+	for {
+		t, ok := p.timers.PopDue(now)
+		if !ok {
+			break
+		}
 		t.state = timeoutDue
 		p.nDue++
 		due = append(due, t)
