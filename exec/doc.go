@@ -20,7 +20,7 @@
 //
 // # The loop
 //
-// Command and CommandContext use a loop and context of the package's own,
+// Command and CommandContext use a loop and childproc.Parent of the package's own,
 // made on the first Start. Its goroutine runs only while the package has
 // children: when the last one has exited it closes the parent and the loop
 // and exits, and the next Start makes them again. A program that owns a

@@ -41,18 +41,18 @@ type Runner struct {
 	alone atomic.Bool
 }
 
-// NewRunner returns a Runner that starts its commands in ctx, whose loop the
-// caller runs; ctx's Config.Tree applies to every command. Cmd.Wait parks
+// NewRunner returns a Runner that starts its commands in p, whose loop the
+// caller runs; p's Config.Tree applies to every command. Cmd.Wait parks
 // until the loop has delivered the child's exit, so it must not be called
 // on the goroutine that runs that loop (it would wait forever); call it
-// from any other goroutine. Close ctx only once every Wait has returned:
-// a parent closed under a running child forgets it, and that child's Wait
-// would never return. NewRunner panics if ctx is nil.
-func NewRunner(ctx *childproc.Parent) *Runner {
-	if ctx == nil {
-		panic("exec: NewRunner with a nil context")
+// from any other goroutine. Close p only once every Wait has returned: a
+// parent closed under a running child forgets it, and that child's Wait
+// would never return. NewRunner panics if p is nil.
+func NewRunner(p *childproc.Parent) *Runner {
+	if p == nil {
+		panic("exec: NewRunner with a nil Parent")
 	}
-	return &Runner{user: ctx}
+	return &Runner{user: p}
 }
 
 // Command is the package function Command for commands started in r.
@@ -74,7 +74,7 @@ func (r *Runner) canWatch() bool { return !r.alone.Load() }
 func (r *Runner) cannotWatch()   { r.alone.Store(true) }
 
 // errNoTree is Start's error for KillTree in a parent without a tree.
-var errNoTree = fmt.Errorf("exec: KillTree: the Runner's context has Config.Tree none: %w", errors.ErrUnsupported)
+var errNoTree = fmt.Errorf("exec: KillTree: the Runner's parent has Config.Tree none: %w", errors.ErrUnsupported)
 
 // acquire returns the parent to start in, counting a child in.
 func (r *Runner) acquire(tree bool) (*childproc.Parent, error) {
@@ -96,7 +96,7 @@ func (r *Runner) release() {
 
 var defaultRunner = &Runner{shared: &sharedLoop{}}
 
-// sharedLoop is the package's loop and contexts, alive while it has
+// sharedLoop is the package's loop and parents, alive while it has
 // children.
 type sharedLoop struct {
 	mu      sync.Mutex
