@@ -181,7 +181,7 @@ func run(reaper bool) error {
 			}
 			err = ctx.Reaped(pid, syscall.WaitStatus(ws))
 			if errors.Is(err, childproc.ErrUnknownChild) {
-				fmt.Printf("reaper: pid %d is not the context's (%v): exit %d\n", pid, err, ws.ExitStatus())
+				fmt.Printf("reaper: pid %d is not the parent's (%v): exit %d\n", pid, err, ws.ExitStatus())
 				if execPending && pid == cmd.Process.Pid {
 					// We took the exec.Cmd's status; see the top of the file.
 					reportExec(cmd.Wait())

@@ -27,7 +27,7 @@ func TestMainloop(t *testing.T) {
 		require.NoError(t, p.Wait(t), "mainloop -reaper")
 		m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^os/exec child started \(pid (\d+)\)$`))
 		want := append(library,
-			`^reaper: pid `+m[1]+` is not the context's \(childproc: not a child of this context: pid \d+\): exit 7$`,
+			`^reaper: pid `+m[1]+` is not the parent's \(childproc: not a child of this parent: pid \d+\): exit 7$`,
 			`^os/exec child: Wait failed: .*no child processes$`)
 		for _, w := range want {
 			p.WaitLine(t, 0, regexp.MustCompile(w))
