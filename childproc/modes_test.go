@@ -34,7 +34,7 @@ func TestAppSigchldSigchldOccurred(t *testing.T) {
 		require.NoError(t, err)
 		want[ch.Pid()] = i
 	}
-	assert.Zero(t, childproc.PipeUsers(), "SIGCHLD self-pipes the AppSigchld context registered")
+	assert.Zero(t, childproc.PipeUsers(), "SIGCHLD self-pipes the ModeApp parent registered")
 	deadline := time.After(hangGuard)
 	for rec.count() < len(want) {
 		select {
