@@ -42,7 +42,7 @@ func TestAdoptUnwatchableLeavesChildAlone(t *testing.T) {
 		t.Skip("no pidfds")
 	}
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+	c := newParent(t, l, parentOf{Strategy: knob.StrategyPidfd})
 	pid, err := syscall.ForkExec("/bin/sleep", []string{"sleep", "60"}, &syscall.ProcAttr{Env: []string{}})
 	require.NoError(t, err)
 	defer func() {

@@ -106,7 +106,7 @@ const loopFDs = 2
 func TestPipeFull(t *testing.T) {
 	forSignalVariants(t, func(t *testing.T, v variant) { // pidfd has no self-pipe
 		l := childproc.StartLoop(t)
-		c := newCtx(t, l, childproc.ModeKeep, v.strategy, nil)
+		c := newParent(t, l, parentOf{Mode: childproc.ModeKeep, Strategy: v.strategy})
 		fill := func() {
 			w := c.SelfPipeWriteFD()
 			require.GreaterOrEqual(t, w, 0, "context has no self-pipe")

@@ -22,7 +22,7 @@ import (
 func TestCoexistWithOsExec(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := childproc.StartLoop(t)
-		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
+		c := newParent(t, l, parentOf{Strategy: v.strategy})
 		rec := newRecorder()
 
 		const nExec, nLib = 200, 500

@@ -45,7 +45,7 @@ func TestErrorsClassify(t *testing.T) {
 	l := childproc.StartLoop(t)
 	nop := func(*childproc.Child, childproc.Status) {}
 	foreign := func(int, childproc.Status) {}
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	closed, err := childproc.New(l, childproc.Config{})
 	require.NoError(t, err)
 	require.NoError(t, closed.Close())
@@ -89,7 +89,7 @@ func TestErrorsClassify(t *testing.T) {
 		{"Adopt: closed", second(closed.Adopt(os.Getppid(), nop)), fs.ErrClosed},
 		{"SigchldOccurred: library owns SIGCHLD", c.SigchldOccurred(), os.ErrInvalid},
 		{"Reaped: library owns SIGCHLD", c.Reaped(1, 0), os.ErrInvalid},
-		{"Reaped: unknown pid", newCtx(t, nil, childproc.ModeApp, 0, nil).Reaped(1, 0), childproc.ErrUnknownChild},
+		{"Reaped: unknown pid", newParent(t, nil, parentOf{Mode: childproc.ModeApp}).Reaped(1, 0), childproc.ErrUnknownChild},
 		{"Signal: reaped", gone.Signal(syscall.SIGTERM), os.ErrProcessDone},
 		{"SignalGroup: reaped", gone.SignalGroup(syscall.SIGTERM), os.ErrProcessDone},
 		{"Kill: reaped", gone.Kill(), os.ErrProcessDone},

@@ -30,7 +30,7 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 		l := childproc.StartLoop(t)
 		var ctxs []*childproc.Parent
 		for i := 0; i < 3; i++ {
-			ctxs = append(ctxs, newCtx(t, l, childproc.ModeKeep, v.strategy, nil))
+			ctxs = append(ctxs, newParent(t, l, parentOf{Mode: childproc.ModeKeep, Strategy: v.strategy}))
 		}
 		// Children holding library pipes (stdin queue, stdout, stderr)
 		// while the others list their fds: the parent's ends must not

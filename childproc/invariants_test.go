@@ -122,7 +122,7 @@ func TestCheckSignalSource(t *testing.T) {
 	}
 	defer knob.SetSource(knob.SourceAuto)
 	l := childproc.StartLoop(t)
-	newCtx(t, l, childproc.ModeKeep, knob.StrategyScan, nil)
+	newParent(t, l, parentOf{Mode: childproc.ModeKeep, Strategy: knob.StrategyScan})
 	require.Equal(t, knob.SourceRaw, sigchld.Installed(), "CurrentSignalSource")
 	require.NoError(t, childproc.CheckSignalSource(), "freshly installed")
 	var dfl, saved [4]uint64 // kernel struct sigaction, all-zero = SIG_DFL

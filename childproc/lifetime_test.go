@@ -67,7 +67,7 @@ func newTreeCtx(t *testing.T, ev hooks.OSEvents, tree childproc.Tree) *childproc
 func TestDeadlineStopsChild(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := childproc.StartLoop(t)
-		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
+		c := newParent(t, l, parentOf{Strategy: v.strategy})
 		cmd := sleepCmd("30")
 		cmd.Timeout = 300 * time.Millisecond
 		_, e := spawnTimed(t, c, cmd)
@@ -83,7 +83,7 @@ func TestDeadlineStopsChild(t *testing.T) {
 
 func TestChildWithinDeadlineIsNotStopped(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	cmd := shell("exit 0", nil)
 	cmd.Timeout = time.Minute
 	_, e := spawnTimed(t, c, cmd)
@@ -109,7 +109,7 @@ func TestGraceThenSIGKILL(t *testing.T) {
 
 func TestStopSignalKILLNeedsNoGrace(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	ch, e := spawnIgnoringTERM(t, c, &childproc.Cmd{Timeout: time.Minute, StopSignal: syscall.SIGKILL})
 	require.NoError(t, ch.SetDeadline(time.Now()))
 	r := waitEnded(t, e)
@@ -144,7 +144,7 @@ func spawnIgnoringTERM(t *testing.T, c *childproc.Parent, cmd *childproc.Cmd) (*
 
 func TestStopOnDemand(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	ch, e := spawnIgnoringTERM(t, c, nil)
 	require.NoError(t, ch.Stop(200*time.Millisecond))
 	// A second Stop with a shorter grace brings the SIGKILL forward.
@@ -160,7 +160,7 @@ func TestStopOnDemand(t *testing.T) {
 
 func TestStopWithoutDeadline(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	ch, e := spawnTimed(t, c, sleepCmd("30"))
 	require.NoError(t, ch.Stop(time.Minute))
 	r := waitEnded(t, e)
@@ -171,7 +171,7 @@ func TestStopWithoutDeadline(t *testing.T) {
 
 func TestContextCancelStopsChild(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cmd := sleepCmd("30")
 	cmd.Context = ctx
@@ -188,7 +188,7 @@ func TestContextCancelStopsChild(t *testing.T) {
 
 func TestContextDeadlineStopsChild(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	cmd := sleepCmd("30")
@@ -203,7 +203,7 @@ func TestContextDeadlineStopsChild(t *testing.T) {
 // AfterFunc is unhooked (context.AfterFunc's stop reports whether it ran).
 func TestContextAfterExitIsUnhooked(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := shell("exit 0", nil)
 	cmd.Context = ctx
@@ -218,7 +218,7 @@ func TestContextAfterExitIsUnhooked(t *testing.T) {
 
 func TestDeadlineExtended(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	cmd := sleepCmd("30")
 	cmd.Timeout = 100 * time.Millisecond
 	ch, e := spawnTimed(t, c, cmd)
@@ -230,7 +230,7 @@ func TestDeadlineExtended(t *testing.T) {
 
 func TestDeadlineCancelled(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	cmd := sleepCmd("0.6")
 	cmd.Timeout = 100 * time.Millisecond
 	ch, e := spawnTimed(t, c, cmd)
@@ -267,7 +267,7 @@ func TestDeadlineCancelledWhileFiring(t *testing.T) {
 
 func TestSetDeadlineOnChildWithoutOne(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	ch, e := spawnTimed(t, c, sleepCmd("30"))
 	require.NoError(t, ch.SetDeadline(time.Now().Add(100*time.Millisecond)))
 	r := waitEnded(t, e)
@@ -277,7 +277,7 @@ func TestSetDeadlineOnChildWithoutOne(t *testing.T) {
 
 func TestSetDeadlineDuringStop(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	ch, e := spawnIgnoringTERM(t, c, nil)
 	require.NoError(t, ch.Stop(100*time.Millisecond))
 	assert.ErrorIs(t, ch.SetDeadline(time.Time{}), childproc.ErrStopped)
@@ -287,7 +287,7 @@ func TestSetDeadlineDuringStop(t *testing.T) {
 
 func TestLifetimeBadInput(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, tc := range []struct {

@@ -118,9 +118,18 @@ func forSomeVariants(t *testing.T, keep func(variant) bool, f func(t *testing.T,
 	}
 }
 
-func newCtx(t *testing.T, ev hooks.OSEvents, mode childproc.Mode, s knob.Strategy, foreign func(int, childproc.Status)) *childproc.Parent {
+// parentOf says which parent newParent makes; the zero value is the
+// default Config with the process's reap strategy.
+type parentOf struct {
+	Mode     childproc.Mode
+	Strategy knob.Strategy
+	Foreign  func(int, childproc.Status) // Config.OnForeignExit, for ModeReapAll
+}
+
+// newParent makes the parent p describes on ev, closed when the test ends.
+func newParent(t *testing.T, ev hooks.OSEvents, p parentOf) *childproc.Parent {
 	t.Helper()
-	c, err := childproc.NewWithStrategy(ev, childproc.ConfigOf(mode, foreign, nil), s)
+	c, err := childproc.NewWithStrategy(ev, childproc.Config{Mode: p.Mode, OnForeignExit: p.Foreign}, p.Strategy)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c

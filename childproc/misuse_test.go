@@ -22,7 +22,7 @@ import (
 func TestBadInput(t *testing.T) {
 	l := childproc.StartLoop(t)
 	for _, s := range []knob.Strategy{knob.StrategyScan, knob.StrategyAuto} {
-		c := newCtx(t, l, childproc.ModeOwn, s, nil)
+		c := newParent(t, l, parentOf{Strategy: s})
 		nop := func(*childproc.Child, childproc.Status) {}
 
 		_, err := c.Spawn(&childproc.Cmd{OnExit: nop})
@@ -59,7 +59,7 @@ func TestBadInput(t *testing.T) {
 	}
 	_, err := childproc.NewWithStrategy(l, childproc.Config{}, 99)
 	assert.ErrorIs(t, err, os.ErrInvalid, "bad strategy")
-	m := newCtx(t, l, childproc.ModeApp, knob.StrategyScan, nil)
+	m := newParent(t, l, parentOf{Mode: childproc.ModeApp, Strategy: knob.StrategyScan})
 	m.Close()
 	assert.ErrorIs(t, m.SigchldOccurred(), fs.ErrClosed, "SigchldOccurred after Close")
 	assert.ErrorIs(t, m.Reaped(1, 0), fs.ErrClosed, "Reaped after Close")

@@ -22,7 +22,7 @@ import (
 // signal.Notify and tells the parent; the library installs nothing.
 func TestAppSigchldSigchldOccurred(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeApp, knob.StrategyAuto, nil)
+	c := newParent(t, l, parentOf{Mode: childproc.ModeApp, Strategy: knob.StrategyAuto})
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGCHLD)
 	defer signal.Stop(sigs)
@@ -56,7 +56,7 @@ func TestAppSigchldSigchldOccurred(t *testing.T) {
 // refused with ErrUnknownChild and change nothing.
 func TestAppSigchldReaped(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeApp, knob.StrategyScan, nil)
+	c := newParent(t, l, parentOf{Mode: childproc.ModeApp, Strategy: knob.StrategyScan})
 	rec := newRecorder()
 	want := map[int]int{}
 	for i := 0; i < 20; i++ {
@@ -102,12 +102,12 @@ func TestReapAllForeign(t *testing.T) {
 		var mu sync.Mutex
 		foreignGot := map[int]childproc.Status{}
 		fdone := make(chan struct{}, 100)
-		c := newCtx(t, l, childproc.ModeReapAll, knob.StrategyAuto, func(pid int, st childproc.Status) {
+		c := newParent(t, l, parentOf{Mode: childproc.ModeReapAll, Strategy: knob.StrategyAuto, Foreign: func(pid int, st childproc.Status) {
 			mu.Lock()
 			foreignGot[pid] = st
 			mu.Unlock()
 			fdone <- struct{}{}
-		})
+		}})
 		require.Equal(t, "any", c.StrategyInUse(), "ReapAll's strategy")
 		rec := newRecorder()
 		own, err := c.Spawn(shell("exit 9", rec.onExit(c)))
@@ -159,8 +159,8 @@ func TestSecondReapAll(t *testing.T) {
 func TestIsolation(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := childproc.StartLoop(t)
-		a := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
-		b := newCtx(t, l, childproc.ModeKeep, v.strategy, nil)
+		a := newParent(t, l, parentOf{Strategy: v.strategy})
+		b := newParent(t, l, parentOf{Mode: childproc.ModeKeep, Strategy: v.strategy})
 		rec := newRecorder()
 		owner := map[int]*childproc.Parent{}
 		for i := 0; i < 100; i++ {

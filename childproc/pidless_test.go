@@ -31,7 +31,7 @@ func TestPidlessWhenFDsRunOut(t *testing.T) {
 func pidlessRun(t *testing.T) {
 	{
 		l := childproc.StartLoop(t)
-		c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+		c := newParent(t, l, parentOf{Strategy: knob.StrategyPidfd})
 		base := len(openFDs(t))
 		var lim unix.Rlimit
 		require.NoError(t, unix.Getrlimit(unix.RLIMIT_NOFILE, &lim))

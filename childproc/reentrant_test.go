@@ -18,7 +18,7 @@ import (
 func TestCallbacksSpawnKillClose(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := childproc.StartLoop(t)
-		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
+		c := newParent(t, l, parentOf{Strategy: v.strategy})
 		rec := newRecorder()
 		done := make(chan struct{})
 
@@ -64,7 +64,7 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 func TestDisown(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := childproc.StartLoop(t)
-		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
+		c := newParent(t, l, parentOf{Strategy: v.strategy})
 		ch, err := c.Spawn(&childproc.Cmd{Args: []string{"/bin/sleep", "3600"},
 			OnExit: func(*childproc.Child, childproc.Status) { assert.Fail(t, "callback for a disowned child") }})
 		require.NoError(t, err)

@@ -155,7 +155,7 @@ func newUsageRig(t *testing.T, p usagePath) *usageRig {
 			}
 		}
 	}
-	r.c = newCtx(t, l, p.mode, p.strategy, onForeign)
+	r.c = newParent(t, l, parentOf{Mode: p.mode, Strategy: p.strategy, Foreign: onForeign})
 	r.run = func() {
 		if !started {
 			started = true
@@ -315,7 +315,7 @@ func TestUsageForeign(t *testing.T) {
 // Usage is zero (documented), even though the application's wait4 had a
 // rusage to give.
 func TestUsageReapedIsZero(t *testing.T) {
-	c := newCtx(t, nil, childproc.ModeApp, knob.StrategyScan, nil)
+	c := newParent(t, nil, parentOf{Mode: childproc.ModeApp, Strategy: knob.StrategyScan})
 	var got []childproc.Status
 	ch, err := c.Spawn(helperCmd(t, "touch", func(_ *childproc.Child, st childproc.Status) { got = append(got, st) }))
 	require.NoError(t, err)

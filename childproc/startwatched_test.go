@@ -34,7 +34,7 @@ func startCmd(cmd *exec.Cmd) func(*syscall.SysProcAttr) (*os.Process, error) {
 // once the owners have waited.
 func TestStartWatchedBorrows(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+	c := newParent(t, l, parentOf{Strategy: knob.StrategyPidfd})
 	pr, pw, err := os.Pipe()
 	require.NoError(t, err)
 	defer pr.Close()
@@ -109,7 +109,7 @@ func TestStartWatchedTreeGroup(t *testing.T) {
 
 func TestStartWatchedRefusals(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+	c := newParent(t, l, parentOf{Strategy: knob.StrategyPidfd})
 	onExit := func(*childproc.Child, childproc.Status) {}
 	assert.Panics(t, func() { _, _ = c.StartWatched(&childproc.WatchSpec{}, startCmd(exec.Command("true"))) })
 
@@ -124,10 +124,10 @@ func TestStartWatchedRefusals(t *testing.T) {
 	// Where the parent cannot watch, start is not called.
 	called := false
 	refuse := func(*syscall.SysProcAttr) (*os.Process, error) { called = true; return nil, errStart }
-	scan := newCtx(t, l, childproc.ModeOwn, knob.StrategyScan, nil)
+	scan := newParent(t, l, parentOf{Strategy: knob.StrategyScan})
 	_, err = scan.StartWatched(&childproc.WatchSpec{OnExit: onExit}, refuse)
 	assert.ErrorIs(t, err, errors.ErrUnsupported)
-	reapAll := newCtx(t, l, childproc.ModeReapAll, 0, func(int, childproc.Status) {})
+	reapAll := newParent(t, l, parentOf{Mode: childproc.ModeReapAll, Foreign: func(int, childproc.Status) {}})
 	_, err = reapAll.StartWatched(&childproc.WatchSpec{OnExit: onExit}, refuse)
 	assert.ErrorIs(t, err, os.ErrInvalid)
 	_, err = c.StartWatched(&childproc.WatchSpec{OnExit: onExit, Timeout: -1}, refuse)

@@ -21,7 +21,7 @@ import (
 func TestStatuses(t *testing.T) {
 	forVariants(t, func(t *testing.T, v variant) {
 		l := childproc.StartLoop(t)
-		c := newCtx(t, l, childproc.ModeOwn, v.strategy, nil)
+		c := newParent(t, l, parentOf{Strategy: v.strategy})
 		rec := newRecorder()
 		want := make(map[int]childproc.Status)
 		spawn := func(cmd *childproc.Cmd, st childproc.Status) *childproc.Child {

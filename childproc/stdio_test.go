@@ -72,7 +72,7 @@ func shellIO(script string, d *done) *childproc.Cmd {
 
 func TestStdioCapture(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	before := openFDs(t)
 	d := newDone()
 	cmd := shellIO("echo out; echo err >&2; exit 3", d)
@@ -92,7 +92,7 @@ func TestStdioCapture(t *testing.T) {
 
 func TestStdioMergeStderr(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	d := newDone()
 	cmd := shellIO("echo a; echo b >&2; echo c", d)
 	out := &childproc.Output{Limit: 100}
@@ -106,7 +106,7 @@ func TestStdioMergeStderr(t *testing.T) {
 // the drain deadline, cut, with what was written before.
 func TestStdioGrandchildHoldsPipe(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	before := openFDs(t)
 	d := newDone()
 	exited := make(chan time.Time, 1)
@@ -135,7 +135,7 @@ func TestStdioGrandchildHoldsPipe(t *testing.T) {
 // TestStdioCat: 8 MiB in through stdin, out through stdout, full duplex.
 func TestStdioCat(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	in := make([]byte, 8<<20)
 	for i := range in {
 		in[i] = byte(i*7 + i>>11)
@@ -154,7 +154,7 @@ func TestStdioCat(t *testing.T) {
 // reported as having closed stdin; the process survives (no SIGPIPE).
 func TestStdioChildClosesStdin(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	d := newDone()
 	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, Stdin: &childproc.Input{Data: make([]byte, 1<<20)},
 		Stdout: &childproc.Output{Limit: -1}, OnExit: d.onExit, OnDone: d.onDone})
@@ -168,7 +168,7 @@ func TestStdioChildClosesStdin(t *testing.T) {
 // exits 0, never blocked), the rest counted and dropped.
 func TestStdioLimit(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	d := newDone()
 	cmd := shellIO("head -c 10485760 /dev/zero", d)
 	cmd.Stdout = &childproc.Output{Limit: 1 << 20}
@@ -184,7 +184,7 @@ func TestStdioLimit(t *testing.T) {
 // (its /proc wchan says so); after resuming every byte arrives.
 func TestStdioBackpressure(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	d := newDone()
 	var mu sync.Mutex
 	streamed := 0
@@ -222,7 +222,7 @@ func TestStdioBackpressure(t *testing.T) {
 // starts.
 func TestStdioBadInput(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	before := openFDs(t)
 	nop := func(*childproc.Child, childproc.Status) {}
 	out := &childproc.Output{Limit: -1}
@@ -256,7 +256,7 @@ func TestStdioBurst(t *testing.T) {
 				hooksImpl, stop = startPollArray(t)
 			}
 			defer stop()
-			c := newCtx(t, hooksImpl, childproc.ModeOwn, 0, nil)
+			c := newParent(t, hooksImpl, parentOf{})
 			before := openFDs(t)
 			goroutines := runtime.NumGoroutine()
 			sem := make(chan struct{}, inFlight)
@@ -388,7 +388,7 @@ func TestStdioCloseAndDisown(t *testing.T) {
 // returns every byte.
 func TestStdioQueue(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	want := make([]byte, 4<<20)
 	for i := range want {
 		want[i] = byte(i ^ i>>9)
@@ -429,7 +429,7 @@ func TestStdioQueue(t *testing.T) {
 // TestStdioQueueBadUse: a queue needs a size; WriteStdin needs a queue.
 func TestStdioQueueBadUse(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	nop := func(*childproc.Child, childproc.Status) {}
 	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: nop, Stdin: &childproc.Input{OnDrained: func(*childproc.Child) {}}})
 	assert.ErrorIs(t, err, os.ErrInvalid, "OnDrained without Queue")
@@ -452,7 +452,7 @@ func TestStdioStaleOccurrence(t *testing.T) {
 	pa, err := osevent.NewPollArray()
 	require.NoError(t, err)
 	defer pa.Close()
-	c := newCtx(t, pa, childproc.ModeOwn, 0, nil)
+	c := newParent(t, pa, parentOf{})
 	var got []string // appended by OnData, on this goroutine (AfterPoll)
 	stream := func(name string) childproc.OnData {
 		return childproc.OnData(func(p []byte) { got = append(got, name+":"+string(p)) })
@@ -558,7 +558,7 @@ func settles(cond func() bool) bool {
 // closed under them shows as EBADF.
 func TestMergeStderrClosesOnce(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 	stop := make(chan struct{})
 	var churn sync.WaitGroup
 	bad := make(chan error, 8)
@@ -632,7 +632,7 @@ func (w errWriter) Write([]byte) (int, error) { return 0, w.err }
 // end and the error is in Result.WriteErr.
 func TestStdioValues(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, 0, nil)
+	c := newParent(t, l, parentOf{})
 
 	d := newDone()
 	out, none := &childproc.Output{}, &childproc.Output{Limit: -1}

@@ -30,7 +30,7 @@ func threads(t *testing.T) int {
 
 func TestWatchExecCmd(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+	c := newParent(t, l, parentOf{Strategy: knob.StrategyPidfd})
 	cmd := exec.Command("sh", "-c", "echo out; exit 3")
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -63,7 +63,7 @@ func TestWatchExecCmd(t *testing.T) {
 // the right owner, none is stolen, and no thread waits per watched child.
 func TestWatchBesideOSExec(t *testing.T) {
 	l := childproc.StartLoop(t)
-	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+	c := newParent(t, l, parentOf{Strategy: knob.StrategyPidfd})
 	fds := openFDs(t)
 	before := threads(t)
 	const n = 300
@@ -119,10 +119,10 @@ func TestWatchBesideOSExec(t *testing.T) {
 func TestWatchRefusals(t *testing.T) {
 	l := childproc.StartLoop(t)
 	assert.Panics(t, func() {
-		c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+		c := newParent(t, l, parentOf{Strategy: knob.StrategyPidfd})
 		_, _ = c.Watch(nil, nil)
 	})
-	c := newCtx(t, l, childproc.ModeOwn, knob.StrategyPidfd, nil)
+	c := newParent(t, l, parentOf{Strategy: knob.StrategyPidfd})
 	_, err := c.Watch(nil, func(*childproc.Child, childproc.Status) {})
 	assert.ErrorIs(t, err, os.ErrInvalid)
 
@@ -131,14 +131,14 @@ func TestWatchRefusals(t *testing.T) {
 	_, err = c.Watch(done.Process, func(*childproc.Child, childproc.Status) {})
 	assert.ErrorIs(t, err, os.ErrInvalid, "a process already waited for")
 
-	scan := newCtx(t, l, childproc.ModeOwn, knob.StrategyScan, nil)
+	scan := newParent(t, l, parentOf{Strategy: knob.StrategyScan})
 	cmd := exec.Command("sleep", "0.1")
 	require.NoError(t, cmd.Start())
 	defer cmd.Wait()
 	_, err = scan.Watch(cmd.Process, func(*childproc.Child, childproc.Status) {})
 	assert.ErrorIs(t, err, errors.ErrUnsupported)
 
-	reapAll := newCtx(t, l, childproc.ModeReapAll, 0, func(int, childproc.Status) {})
+	reapAll := newParent(t, l, parentOf{Mode: childproc.ModeReapAll, Foreign: func(int, childproc.Status) {}})
 	_, err = reapAll.Watch(cmd.Process, func(*childproc.Child, childproc.Status) {})
 	assert.ErrorIs(t, err, os.ErrInvalid)
 }
