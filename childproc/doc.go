@@ -101,7 +101,7 @@
 //
 // SIGCHLDs coalesce (in the kernel and in the Go runtime: 1000 exits can
 // arrive as a handful of signals), so a signal only ever means "look". The
-// context drains its pipe before it reaps: a signal arriving after the
+// parent drains its pipe before it reaps: a signal arriving after the
 // drain leaves a byte that causes another pass; one arriving before it is
 // covered by the pass that follows. A parent joins the SIGCHLD user list
 // (self-pipe registered in the loop, snapshot published) before its first
@@ -118,10 +118,10 @@
 //
 // # Why nothing deadlocks
 //
-// Lock order: context mutex → process-wide user-list mutex → osevent
+// Lock order: parent mutex → process-wide user-list mutex → osevent
 // registry mutex → locks inside the application's hooks. Callbacks run with
 // none of them held. The signal path holds none and waits for none; a
-// context leaving the user list publishes a snapshot without its pipe and
+// parent leaving the user list publishes a snapshot without its pipe and
 // waits until no signal writer still uses the old one before closing the
 // pipe, so no byte is ever written into a reused fd number.
 package childproc

@@ -248,7 +248,7 @@ func (c *Parent) start(path string, argv []string, sa *spawnAttr, onExit func(*C
 // Adopt then fails (the status went to that reaper, for a ModeReapAll parent to
 // OnForeignExit). Where such a reaper exists, fork with Parent.ForkNoexec
 // or Parent.Spawn instead, which record the child before any reaper of the
-// context can see it.
+// parent can see it.
 func (c *Parent) Adopt(pid int, onExit func(*Child, Status)) (*Child, error) {
 	if onExit == nil {
 		panic("childproc: Adopt with nil callback")

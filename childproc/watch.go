@@ -57,7 +57,7 @@ func (c *Parent) watchableLocked(pid int) error {
 	}
 	switch {
 	case c.mode == ModeReapAll:
-		return invalid("watch: a ReapAll context would reap the watched process itself")
+		return invalid("watch: a ModeReapAll parent would reap the watched process itself")
 	case !c.reaper.wantsPidfd():
 		return fmt.Errorf("childproc: watch: %w", errPidfdUnsupported)
 	}

@@ -83,7 +83,7 @@ type Cmd struct {
 	// KillTree makes the child's descendants end with it: the child is
 	// born into a cgroup of its own (a process group where no cgroup can
 	// be made); the default Cancel and Timeout signal the whole tree, and
-	// whatever is left when the child exits is killed. A Runner's context
+	// whatever is left when the child exits is killed. A Runner's parent
 	// must have a Config.Tree for it. An extension.
 	KillTree bool
 
@@ -94,7 +94,7 @@ type Cmd struct {
 	os      *exec.Cmd   // the os/exec Cmd that does the work; made before Start
 
 	// child is the loop's record, set by Start once watched (nil when the
-	// context could not watch: Wait then is os/exec's alone). startDone
+	// parent could not watch: Wait then is os/exec's alone). startDone
 	// orders its write before the default Cancel's read on os/exec's
 	// context goroutine.
 	child     *childproc.Child
