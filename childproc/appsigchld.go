@@ -38,11 +38,11 @@ func (c *Parent) Reaped(pid int, ws syscall.WaitStatus) error {
 		c.mu.Unlock()
 		return fmt.Errorf("%w: pid %d", ErrUnknownChild, pid)
 	}
-	c.forgetLocked(ch, statusFromWait(ws))
-	st := ch.status
+	c.reaper.remove(ch)
+	c.exitedLocked(ch, statusFromWait(ws), false)
 	c.mu.Unlock()
 	if !c.closed.Load() {
-		c.deliver(ch, st)
+		c.deliver(ch)
 	}
 	return nil
 }

@@ -131,7 +131,7 @@ func (ch *Child) Disown() error {
 		if _, ok := ch.tree.(*cellTree); ok {
 			return fmt.Errorf("childproc: disown: %w: the child has a cgroup of its own, which the parent's Close kills", errors.ErrUnsupported)
 		}
-		ch.ctx.forgetLocked(ch, Status{Err: ErrDisowned})
+		ch.ctx.dropLocked(ch, Status{Err: ErrDisowned})
 		ch.abandonIO()
 		delete(ch.ctx.draining, ch.io)
 		ch.ctx.maybeLeaveLocked()

@@ -33,19 +33,12 @@ type Parent struct {
 	pipeReg  *osevent.FD           // pipe's read end in the loop; guarded by mu
 	children map[int]*Child        // live (unreaped) children by pid; guarded by mu
 	reaper   reaper                // finds exited children; guarded by mu
+	traits   reaperTraits          // what the reaper asks of start; immutable after New
 	spare    []exit                // dispatch buffer reused across wake-ups; guarded by mu
 	forking  int                   // spawns forking without mu (see start); guarded by mu
 	forked   sync.Cond             // broadcast when forking drops to 0; L is &mu
 	passes   uint64                // collect passes so far; guarded by mu
 	draining map[*childIO]struct{} // reaped children whose pipes are still open; guarded by mu
-}
-
-// exit is one collected death: a child of ours (ch != nil) or, with
-// ModeReapAll, a foreign pid.
-type exit struct {
-	ch  *Child
-	pid int
-	st  Status
 }
 
 // reapAll is the open ModeReapAll parent, if any: at most one per process.
@@ -103,13 +96,13 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error)
 		reapAll.mu.Unlock()
 	}
 	c.reg = osevent.New(ev)
-	r, err := newReaper(c)
+	r, tr, err := newReaper(c)
 	if err != nil {
 		c.releaseReapAll()
 		c.reg.Close()
 		return nil, err
 	}
-	c.reaper = r
+	c.reaper, c.traits = r, tr
 	if c.mode == ModeReapAll || c.mode == ModeKeep {
 		c.mu.Lock()
 		err := c.joinLocked()
@@ -151,27 +144,58 @@ func (c *Parent) hearsLocked() error {
 	return c.reg.Err()
 }
 
-// joinLocked makes the parent a SIGCHLD user: self-pipe, loop registration,
-// then publication to the signal source. On error nothing is left behind.
+// joinLocked makes the parent a SIGCHLD user if its reaper hears every
+// exit through SIGCHLD: before a fork, so that no exit goes unheard.
 func (c *Parent) joinLocked() error {
-	if c.pipe != nil || c.mode == ModeApp || !c.reaper.needsSigchld() {
+	if !c.traits.sigchld {
 		return nil
+	}
+	_, err := c.listenLocked()
+	return err
+}
+
+// listenLocked makes the parent a SIGCHLD user: self-pipe, loop
+// registration, then publication to the signal source. joined reports
+// that it was not one before. On error nothing is left behind.
+func (c *Parent) listenLocked() (joined bool, err error) {
+	if c.pipe != nil || c.mode == ModeApp {
+		return false, nil
 	}
 	p, err := sigchld.NewPipe()
 	if err != nil {
-		return err
+		return false, err
 	}
 	fd, err := c.reg.RegisterFD(p.R, hooks.In, c.sigchldReady)
 	if err != nil {
 		p.Close()
-		return fmt.Errorf("childproc: registering SIGCHLD self-pipe: %w", err)
+		return false, fmt.Errorf("childproc: registering SIGCHLD self-pipe: %w", err)
 	}
 	if err := sigchld.Add(p); err != nil {
 		fd.Deregister()
 		p.Close()
-		return err
+		return false, err
 	}
 	c.pipe, c.pipeReg = p, fd
+	return true, nil
+}
+
+// addLocked has the reaper watch ch, just recorded, and listens to SIGCHLD
+// if the reaper now hears ch through it. On error the reaper does not
+// watch ch. mu held.
+func (c *Parent) addLocked(ch *Child) error {
+	sig, err := c.reaper.add(ch)
+	if err != nil || !sig {
+		return err
+	}
+	joined, err := c.listenLocked()
+	if err != nil {
+		c.reaper.remove(ch)
+		return err
+	}
+	if joined {
+		// ch was forked before the parent listened: look once.
+		c.pipe.Wake()
+	}
 	return nil
 }
 
@@ -207,24 +231,17 @@ func (c *Parent) sigchldReady(fd int, _ hooks.Events) {
 	c.collectUnlock(nil)
 }
 
-// collectUnlock reaps what is ready, releases c.mu (held on entry) and runs
-// the death callbacks: one pass of every way the parent learns of exits.
-//
-// With added non-nil, the pass follows the recording of that child alone
-// and may look at nothing else (reaper.collectNew).
-func (c *Parent) collectUnlock(added *Child) {
-	var ex []exit
-	if added != nil {
-		ex = c.reaper.collectNew(added, c.spare[:0])
-	} else {
-		ex = c.reaper.collect(c.spare[:0])
-	}
+// collectUnlock reaps what is ready, settles each exit's Status, releases
+// c.mu (held on entry) and runs the death callbacks: one pass of every way
+// the parent learns of exits. With only non-nil, the pass follows the
+// recording of that child alone and may look at nothing else.
+func (c *Parent) collectUnlock(only *Child) {
+	ex := c.reaper.collect(only, c.spare[:0])
 	c.spare = nil
 	c.passes++
 	for i := range ex {
-		if ex[i].ch != nil {
-			// forgetLocked completed the status (a stop's cause).
-			ex[i].st = ex[i].ch.status
+		if e := &ex[i]; e.ch != nil {
+			c.exitedLocked(e.ch, e.st, e.kept)
 		}
 	}
 	c.mu.Unlock()
@@ -236,8 +253,29 @@ func (c *Parent) recordLocked(ch *Child) {
 	c.children[ch.pid] = ch
 }
 
-// forgetLocked removes a child that has been reaped (or abandoned at Close)
-// and marks it done with st. mu held.
+// exitedLocked forgets a child that has exited, with its final Status:
+// its tree ends first (leftovers killed, usage read) while a kept zombie
+// still reserves its pid, which is then reaped. mu held.
+func (c *Parent) exitedLocked(ch *Child, st Status, kept bool) {
+	if ch.tree != nil {
+		st.TreeUsage = ch.tree.ended(ch)
+	}
+	if kept {
+		reapZombie(ch.pid)
+	}
+	c.forgetLocked(ch, st)
+}
+
+// dropLocked lets a live child go (Disown, a watched process at Close):
+// the reaper stops watching it and it is forgotten with st. mu held.
+func (c *Parent) dropLocked(ch *Child, st Status) {
+	c.reaper.remove(ch)
+	c.forgetLocked(ch, st)
+}
+
+// forgetLocked removes a child from the parent and marks it done with st,
+// completed with the cause of a stop. The reaper no longer watches it.
+// mu held.
 func (c *Parent) forgetLocked(ch *Child, st Status) {
 	if ch.gone {
 		return
@@ -251,7 +289,6 @@ func (c *Parent) forgetLocked(ch *Child, st Status) {
 		}
 	}
 	ch.status = st
-	c.reaper.removed(ch)
 	if ch.io != nil {
 		// Its pipes outlive the record until OnDone; Close must still
 		// find them.
@@ -262,19 +299,21 @@ func (c *Parent) forgetLocked(ch *Child, st Status) {
 	}
 }
 
-// dispatch runs the death callbacks outside every lock, then hands the
-// buffer back for reuse. A callback may spawn, kill or Close; after Close
-// no further callbacks run.
+// dispatch runs the death callbacks outside every lock, closes the fds
+// the exits released, then hands the buffer back for reuse. A callback may
+// spawn, kill or Close; after Close no further callbacks run.
 func (c *Parent) dispatch(ex []exit) {
 	for i := range ex {
+		e := &ex[i]
 		if c.closed.Load() {
-			break
-		}
-		e := ex[i]
-		if e.ch != nil {
-			c.deliver(e.ch, e.st)
+			// No more callbacks.
+		} else if e.ch != nil {
+			c.deliver(e.ch)
 		} else if c.foreign != nil {
 			c.foreign(e.pid, e.st)
+		}
+		if e.release >= 0 {
+			syscall.Close(e.release)
 		}
 	}
 	clear(ex)
@@ -282,7 +321,6 @@ func (c *Parent) dispatch(ex []exit) {
 	if c.spare == nil {
 		c.spare = ex[:0]
 	}
-	c.reaper.flush()
 	// Leave the SIGCHLD user list only now: a callback that spawned a
 	// replacement keeps the pipe, and the leaving cost is not paid before
 	// the callbacks run.
@@ -292,19 +330,12 @@ func (c *Parent) dispatch(ex []exit) {
 	c.mu.Unlock()
 }
 
-// deliver ends a reaped child's tree and runs its callbacks, outside every
-// lock.
-func (c *Parent) deliver(ch *Child, st Status) {
-	if ch.tree != nil {
-		c.mu.Lock()
-		st.TreeUsage = ch.tree.ended(ch)
-		ch.status.TreeUsage = st.TreeUsage
-		c.reaper.treeEnded(ch)
-		c.mu.Unlock()
-	}
-	ch.onExit(ch, st)
+// deliver runs a forgotten child's callbacks, outside every lock. Its
+// status is final: nothing writes it once the child is gone.
+func (c *Parent) deliver(ch *Child) {
+	ch.onExit(ch, ch.status)
 	if ch.io != nil {
-		c.exitedIO(ch.io, st)
+		c.exitedIO(ch.io, ch.status)
 	}
 }
 
@@ -346,13 +377,12 @@ func (c *Parent) Close() error {
 	}
 	for _, ch := range c.children {
 		if ch.watch {
-			c.forgetLocked(ch, Status{Err: errClosed}) // its owner's: not ours to kill
+			c.dropLocked(ch, Status{Err: errClosed}) // its owner's: not ours to kill
 			continue
 		}
-		c.forgetLocked(ch, killAndReap(ch))
-		if ch.tree != nil {
-			ch.tree.ended(ch)
-		}
+		st := killAndReap(ch)
+		c.reaper.remove(ch)
+		c.exitedLocked(ch, st, false)
 		ch.abandonIO()
 	}
 	for cio := range c.draining {

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"syscall"
 	"unsafe"
 
@@ -52,146 +51,102 @@ func pidfdSignal(pidfd int, sig syscall.Signal) error {
 // names exactly the child that exited, so a wake-up costs O(exits), not
 // O(children), and no SIGCHLD is involved.
 type pidfdReaper struct {
-	c      *Parent
-	ep     int               // private epoll fd, -1 once closed; guarded by ctx.mu
+	ep     int               // private epoll fd, -1 once closed
 	reg    *osevent.FD       // ep's registration in the application's loop; nil with ModeApp
-	events []unix.EpollEvent // epoll_wait buffer, reused; guarded by ctx.mu
-	done   []doneChild       // exited children to reap and release in flush; guarded by ctx.mu
-	// pidless are children for which no pidfd could be had (EMFILE: the
-	// process's fds ran out): they are watched the portable way, through
-	// SIGCHLD and wait4(pid), for as long as they live. Guarded by ctx.mu.
-	pidless map[int]*Child
+	events []unix.EpollEvent // epoll_wait buffer, reused
+	kids   map[int]*Child    // children in the epoll set, by pid (the events' data)
+	// pidless watches the children for which no pidfd could be had
+	// (EMFILE: the process's fds ran out) the portable way, through
+	// SIGCHLD and wait4(pid), for as long as they live.
+	pidless *scanReaper
 }
 
-// doneChild is a child that left the parent: its pidfd (or -1 once
-// closed) and, for a tree child peeked with WNOWAIT, its pid (else 0),
-// still a zombie until treeEnded reaps it.
-type doneChild struct {
-	pid, pidfd int
-}
-
-func newPidfdReaper(c *Parent) (reaper, error) {
+// newPidfdReaper makes the epoll set and registers it in reg with ready as
+// its callback; reg is nil with ModeApp, where the application tells the
+// parent when to look (SigchldOccurred) and a loop watching the set as
+// well would race the application's own reaper for the same exits.
+func newPidfdReaper(reg *osevent.Registry, ready func(int, hooks.Events)) (reaper, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
-	r := &pidfdReaper{c: c, ep: ep, events: make([]unix.EpollEvent, 256)}
-	if c.mode == ModeApp {
-		// The application tells the parent when to look
-		// (SigchldOccurred); a loop watching the set as well would race
-		// the application's own reaper for the same exits.
+	r := &pidfdReaper{ep: ep, events: make([]unix.EpollEvent, 256), kids: make(map[int]*Child), pidless: newScanReaper()}
+	if reg == nil {
 		return r, nil
 	}
-	reg, err := c.reg.RegisterFD(ep, hooks.In, c.pidfdReady)
-	if err != nil {
+	if r.reg, err = reg.RegisterFD(ep, hooks.In, ready); err != nil {
 		unix.Close(ep)
 		return nil, err
 	}
-	r.reg = reg
 	return r, nil
 }
 
-func (r *pidfdReaper) wantsPidfd() bool { return true }
-
-// forksUnlocked: the pidfd is level-triggered, so an exit before the child
-// is recorded stays visible. Not with ModeApp, where the application may
-// reap with wait4(-1) and hand Reaped a pid not yet recorded.
-func (r *pidfdReaper) forksUnlocked() bool { return r.c.mode != ModeApp }
-
-func (r *pidfdReaper) needsSigchld() bool { return len(r.pidless) > 0 }
-
-func (r *pidfdReaper) added(ch *Child) error {
+// add puts ch's pidfd in the set, opening one if the spawn gave none
+// (a Config.Spawn replacement, a spawn without a pidfd, or an adopted
+// child: unreaped, so its pid cannot have been reused yet). Where the
+// process has no fd left, ch is watched pidless; the first such child
+// also demotes two that have pidfds, freeing the fds of the SIGCHLD
+// self-pipe that the parent must now open.
+func (r *pidfdReaper) add(ch *Child) (bool, error) {
 	if ch.pidfd < 0 {
-		// Spawned by a Config.Spawn replacement or without a pidfd (see
-		// Parent.start), or adopted: the child is unreaped, so its pid
-		// cannot have been reused yet.
 		fd, err := unix.PidfdOpen(ch.pid, unix.PIDFD_NONBLOCK)
 		if err == unix.EMFILE || err == unix.ENFILE {
-			return r.addPidless(ch)
+			if len(r.pidless.kids) == 0 {
+				r.demote(2)
+			}
+			return r.pidless.add(ch)
 		}
 		if err != nil {
-			return os.NewSyscallError("pidfd_open", err)
+			return false, os.NewSyscallError("pidfd_open", err)
 		}
 		ch.pidfd = fd
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(ch.pid)}
 	if err := unix.EpollCtl(r.ep, unix.EPOLL_CTL_ADD, ch.pidfd, &ev); err != nil {
-		return os.NewSyscallError("epoll_ctl", err)
+		return false, os.NewSyscallError("epoll_ctl", err)
 	}
-	return nil
+	r.kids[ch.pid] = ch
+	return false, nil
 }
 
-// removed defers releasing the child until flush, after the death
-// callbacks: closing the pidfd (and reaping a zombie kept for a tree or a
-// watch) then no longer stands between the exit and the callback.
-// Meanwhile the pidfd may be reported again; collect ignores pids it no
-// longer knows.
-func (r *pidfdReaper) removed(ch *Child) {
-	if ch.pidfd < 0 {
-		delete(r.pidless, ch.pid)
-		return
+// demote closes the pidfds of up to n live children and watches them
+// pidless instead. A watched process is skipped: it has no pid of ours
+// to wait4.
+func (r *pidfdReaper) demote(n int) {
+	for pid, ch := range r.kids {
+		if n == 0 {
+			return
+		}
+		if ch.watch {
+			continue
+		}
+		r.drop(ch)
+		r.pidless.kids[pid] = ch
+		n--
 	}
-	if ch.borrowed {
-		r.unborrow(ch)
-		return
+}
+
+// drop takes ch's pidfd out of the set and closes it, unless it is
+// borrowed (its owner closes it).
+func (r *pidfdReaper) drop(ch *Child) {
+	delete(r.kids, ch.pid)
+	_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, ch.pidfd, nil)
+	if !ch.borrowed {
+		unix.Close(ch.pidfd)
 	}
-	r.done = append(r.done, doneChild{pid: 0, pidfd: ch.pidfd}) // not peeked: nothing to reap
 	ch.pidfd = -1
 }
 
-// flush closes the pidfds of children that left the context. A tree
-// child's zombie (pid > 0) stays for treeEnded, which runs just before its
-// callback: a flush can come first, from a pass nested in another's
-// callbacks (ModeApp's SigchldOccurred or Adopt) or from the end of a
-// nested dispatch, and reaping then would free the pid before the kill of
-// its group. A child disowned or killed at Close was never peeked: reaping
-// it is its new owner's business, or already done.
-func (r *pidfdReaper) flush() {
-	kept := r.done[:0]
-	for _, d := range r.done {
-		if d.pidfd >= 0 {
-			if r.ep >= 0 {
-				_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, d.pidfd, nil)
-			}
-			unix.Close(d.pidfd)
-			d.pidfd = -1
-		}
-		if d.pid > 0 {
-			kept = append(kept, d)
-		}
+func (r *pidfdReaper) remove(ch *Child) {
+	if r.kids[ch.pid] == ch {
+		r.drop(ch)
+		return
 	}
-	clear(r.done[len(kept):])
-	r.done = kept
-}
-
-func (r *pidfdReaper) treeEnded(ch *Child) {
-	for i, d := range r.done {
-		if d.pid == ch.pid && d.pid > 0 {
-			reapZombie(d.pid)
-			if d.pidfd >= 0 {
-				// Not flushed yet: flush only closes it now.
-				r.done[i].pid = 0
-			} else {
-				r.done = slices.Delete(r.done, i, i+1)
-			}
-			return
-		}
-	}
-}
-
-// reapZombie reaps pid, a zombie whose status was already read.
-func reapZombie(pid int) {
-	var ws unix.WaitStatus
-	for {
-		if _, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil); err != unix.EINTR {
-			return
-		}
-	}
+	r.pidless.remove(ch)
 }
 
 // waitPidfd reads an exited child's status and resource usage through its
-// pidfd and reaps it in the same call; with keep it only peeks (WNOWAIT),
-// so the pid stays reserved until treeEnded reaps it.
+// pidfd and reaps it in the same call; with keep it only peeks (WNOWAIT).
 func waitPidfd(pidfd int, keep bool) (st Status, done bool) {
 	var info unix.Siginfo
 	var ru syscall.Rusage
@@ -218,18 +173,13 @@ func waitPidfd(pidfd int, keep bool) (st Status, done bool) {
 	}
 }
 
-// collectNew is collect: a pass is O(ready pidfds) already.
-func (r *pidfdReaper) collectNew(_ *Child, out []exit) []exit { return r.collect(out) }
-
-// collect makes one epoll_wait pass. More ready pidfds than the buffer
-// holds keep the set readable, so the loop calls again; a second pass here
-// would instead see this pass's reaped pidfds again (they stay in the set,
-// readable, until flush).
-func (r *pidfdReaper) collect(out []exit) []exit {
+// collect makes one epoll_wait pass (only changes nothing: a pass is
+// O(ready pidfds) already). More ready pidfds than the buffer holds keep
+// the set readable, so the loop calls again.
+func (r *pidfdReaper) collect(_ *Child, out []exit) []exit {
 	if r.ep < 0 {
 		return out
 	}
-	r.flush()
 	var n int
 	for {
 		var err error
@@ -242,49 +192,54 @@ func (r *pidfdReaper) collect(out []exit) []exit {
 		}
 		break
 	}
-	out = r.collectPidless(out)
+	if len(r.pidless.kids) > 0 {
+		out = r.pidless.collect(nil, out)
+	}
 	for i := 0; i < n; i++ {
-		ch := r.c.children[int(r.events[i].Fd)]
-		if ch == nil || ch.pidfd < 0 {
-			continue
+		ch := r.kids[int(r.events[i].Fd)]
+		if ch == nil {
+			continue // reaped by this pass's predecessor, its pidfd not closed yet
 		}
 		// One waitid reaps a plain child, as a hand-written loop would.
 		// A peek keeps the zombie: a watched process is its owner's to
 		// reap, and a tree child's pid (its process group's id) must stay
-		// reserved until its leftovers are killed, just before its
-		// callbacks (treeEnded reaps it then).
+		// reserved until its leftovers are killed.
 		keep := ch.watch || ch.tree != nil
-		if st, done := waitPidfd(ch.pidfd, keep); done {
-			if ch.borrowed {
-				// Out of the set before the callback lets the owner
-				// wait, which closes the pidfd.
-				r.unborrow(ch)
-				r.c.forgetLocked(ch, st)
-				out = append(out, exit{ch: ch, pid: ch.pid, st: st})
-				continue
-			}
-			// Take the pidfd over from removed; flush closes it, and
-			// reaps a zombie that was only peeked.
-			d := doneChild{pidfd: ch.pidfd}
-			if keep && st.Err == nil && !ch.watch {
-				d.pid = ch.pid
-			}
-			ch.pidfd = -1
-			r.c.forgetLocked(ch, st)
-			r.done = append(r.done, d)
-			out = append(out, exit{ch: ch, pid: ch.pid, st: st})
+		st, done := waitPidfd(ch.pidfd, keep)
+		if !done {
+			continue
 		}
+		e := exit{ch: ch, pid: ch.pid, st: st, kept: keep && st.Err == nil && !ch.watch, release: -1}
+		if ch.watch {
+			// A duplicate (Watch) or the owner's own pidfd (StartWatched,
+			// which the callback may let the owner close): out of the set
+			// now, since closing a duplicate would leave the description
+			// in the set.
+			r.drop(ch)
+		} else {
+			// Our pidfd's only reference: closing it after the callbacks
+			// also takes it out of the set.
+			delete(r.kids, ch.pid)
+			e.release, ch.pidfd = ch.pidfd, -1
+		}
+		out = append(out, e)
 	}
 	return out
 }
 
-// unborrow takes a borrowed pidfd out of the epoll set and forgets it:
-// its owner closes it.
-func (r *pidfdReaper) unborrow(ch *Child) {
-	if r.ep >= 0 {
-		_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, ch.pidfd, nil)
+func (r *pidfdReaper) close() {
+	for _, ch := range r.kids {
+		r.drop(ch)
 	}
-	ch.pidfd = -1
+	r.pidless.close()
+	if r.ep < 0 {
+		return
+	}
+	if r.reg != nil {
+		r.reg.Deregister()
+	}
+	unix.Close(r.ep)
+	r.ep = -1
 }
 
 // pidfdOpen opens a pidfd for pid, close-on-exec (as every pidfd is).
@@ -294,81 +249,6 @@ func pidfdOpen(pid int) (int, error) {
 		return -1, os.NewSyscallError("pidfd_open", err)
 	}
 	return fd, nil
-}
-
-// addPidless watches ch without a pidfd: through the SIGCHLD self-pipe,
-// which the parent joins now if it had no reason to before, and a wake-up
-// so that an exit before the join is not missed.
-func (r *pidfdReaper) addPidless(ch *Child) error {
-	if r.pidless == nil {
-		r.pidless = make(map[int]*Child)
-	}
-	r.pidless[ch.pid] = ch
-	joined := r.c.pipe != nil
-	err := r.c.joinLocked()
-	for tries := 0; err != nil && errors.Is(err, unix.EMFILE) && tries < 2 && r.demoteOne(); tries++ {
-		// The self-pipe needs two fds: free them from children that
-		// had pidfds, which then join the pidless ones.
-		err = r.c.joinLocked()
-	}
-	if err != nil {
-		delete(r.pidless, ch.pid)
-		return err
-	}
-	if !joined && r.c.pipe != nil {
-		// The child was forked before the parent listened to SIGCHLD:
-		// look once. Later pidless children fork with the pipe joined.
-		r.c.pipe.Wake()
-	}
-	return nil
-}
-
-// demoteOne closes the pidfd of one live child and watches it pidless
-// instead, freeing an fd; false if no child has one.
-func (r *pidfdReaper) demoteOne() bool {
-	for pid, ch := range r.c.children {
-		if ch.pidfd < 0 || ch.watch {
-			continue // a watched process has no pid of ours to wait4
-		}
-		_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, ch.pidfd, nil)
-		unix.Close(ch.pidfd)
-		ch.pidfd = -1
-		r.pidless[pid] = ch
-		return true
-	}
-	return false
-}
-
-// collectPidless reaps the pidless children that exited (wait4 per pid,
-// as the scan reaper does).
-func (r *pidfdReaper) collectPidless(out []exit) []exit {
-	for pid, ch := range r.pidless {
-		if st, done := reapPid(pid); done {
-			r.c.forgetLocked(ch, st) // removed deletes it from pidless
-			out = append(out, exit{ch: ch, pid: pid, st: st})
-		}
-	}
-	return out
-}
-
-func (r *pidfdReaper) close() {
-	r.flush()
-	// Tree zombies whose callbacks will not run now (Close came between
-	// their collect and their dispatch).
-	for _, d := range r.done {
-		reapZombie(d.pid)
-	}
-	clear(r.done)
-	r.done = r.done[:0]
-	clear(r.pidless)
-	if r.ep < 0 {
-		return
-	}
-	if r.reg != nil {
-		r.reg.Deregister()
-	}
-	unix.Close(r.ep)
-	r.ep = -1
 }
 
 // checkChildOfProcess makes sure pid is an unreaped child of this process
@@ -391,4 +271,4 @@ func checkChildOfProcess(pid int) error {
 }
 
 // pidlessLen is for tests. ctx.mu held.
-func (r *pidfdReaper) pidlessLen() int { return len(r.pidless) }
+func (r *pidfdReaper) pidlessLen() int { return len(r.pidless.kids) }

@@ -5,6 +5,9 @@ package childproc
 import (
 	"errors"
 	"syscall"
+
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/osevent"
 )
 
 var errPidfdUnsupported = errors.ErrUnsupported
@@ -19,7 +22,9 @@ func pidfdSignal(int, syscall.Signal) error { return errors.ErrUnsupported }
 
 func pidfdOpen(int) (int, error) { return -1, errors.ErrUnsupported }
 
-func newPidfdReaper(*Parent) (reaper, error) { return nil, errors.ErrUnsupported }
+func newPidfdReaper(*osevent.Registry, func(int, hooks.Events)) (reaper, error) {
+	return nil, errors.ErrUnsupported
+}
 
 // checkChildOfProcess cannot look without reaping here; Adopt trusts the
 // caller.

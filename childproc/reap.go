@@ -8,56 +8,77 @@ import (
 	"github.com/childloop/childloop/internal/knob"
 )
 
-// reaper finds exited children. Every method is called with ctx.mu held.
+// reaper finds exited children, as the runtime's netpoll backends find
+// ready fds: the Parent owns the children map, the SIGCHLD subscription and
+// each child's final Status; a reaper keeps only what it needs to find
+// exits. Every method is called with the parent's mu held.
 type reaper interface {
-	// wantsPidfd asks start to request a pidfd from the kernel at fork.
-	wantsPidfd() bool
-	// forksUnlocked says whether start may fork without ctx.mu: true when
-	// an exit before the child is recorded cannot be lost or claimed by
-	// someone else (see Parent.start).
-	forksUnlocked() bool
-	// needsSigchld says whether the strategy learns of exits through the
-	// SIGCHLD self-pipe (or, with ModeApp, SigchldOccurred).
-	needsSigchld() bool
-	// added is told about a new child (already in ctx.children).
-	added(ch *Child) error
-	// removed is told that ch has left ctx.children.
-	removed(ch *Child)
-	// flush releases what removed deferred until after the callbacks.
-	flush()
-	// treeEnded is told that ch's tree was ended (its leftovers killed),
-	// just before its callbacks: a zombie kept so that its pid stayed
-	// reserved meanwhile is reaped now, so that the callbacks, and
-	// whatever they release, see the child gone as with any other.
-	treeEnded(ch *Child)
-	// collect reaps every child that is ready, calls ctx.forgetLocked for
-	// each, and appends the exits to out.
-	collect(out []exit) []exit
-	// collectNew is collect after ch was just added: where a pass costs
-	// O(children), only ch is looked at (nothing else changed).
-	collectNew(ch *Child, out []exit) []exit
+	// add starts watching ch, a live child the parent has just recorded.
+	// sigchld reports that ch's exit will be heard only through SIGCHLD,
+	// which the parent must then listen to.
+	add(ch *Child) (sigchld bool, err error)
+	// remove stops watching ch, which the parent lets go without collect
+	// having reported it (Close, Disown, Reaped, a failed record).
+	remove(ch *Child)
+	// collect reaps the children that exited — only ch when only is not
+	// nil, just added while nothing else changed — stops watching them,
+	// and appends them to out.
+	collect(only *Child, out []exit) []exit
+	// close stops watching everything and releases the reaper's fds.
 	close()
 }
 
-func newReaper(c *Parent) (reaper, error) {
+// reaperTraits are what a reaper asks of Parent.start, fixed at New.
+type reaperTraits struct {
+	pidfd    bool // ask the kernel for a pidfd at fork
+	unlocked bool // forks may run without mu: an exit before the record is neither lost nor claimed (see Parent.start)
+	sigchld  bool // every exit is heard through SIGCHLD: listen before forking
+}
+
+// exit is one collected death: a child of ours (ch != nil) or, with
+// ModeReapAll, a foreign pid.
+type exit struct {
+	ch  *Child
+	pid int
+	st  Status
+	// kept: the zombie was only peeked (WNOWAIT), so that its pid stays
+	// reserved until the child's tree has ended; the parent reaps it then.
+	kept bool
+	// release is an fd the parent closes after the callbacks (a pidfd:
+	// closing it does not stand between the exit and the callback), or -1.
+	release int
+}
+
+func newReaper(c *Parent) (reaper, reaperTraits, error) {
+	// ModeApp: the application may reap with wait4(-1) and hand Reaped a
+	// pid not yet recorded, so forks hold mu.
+	unlocked := c.mode != ModeApp
 	if c.mode == ModeReapAll {
-		return &anyReaper{c: c}, nil
+		// wait4(-1) would reap an unrecorded child as foreign.
+		return &anyReaper{kids: make(map[int]*Child)}, reaperTraits{sigchld: true}, nil
 	}
+	pidfd := false
 	switch c.strategy {
 	case knob.StrategyAuto:
-		if pidfdSupported() && c.mode != ModeApp {
-			return newPidfdReaper(c)
-		}
-		return &scanReaper{c: c}, nil
-	case knob.StrategyScan:
-		return &scanReaper{c: c}, nil
+		pidfd = pidfdSupported() && c.mode != ModeApp
 	case knob.StrategyPidfd:
 		if !pidfdSupported() {
-			return nil, fmt.Errorf("childproc: pidfd reaping: %w", errPidfdUnsupported)
+			return nil, reaperTraits{}, fmt.Errorf("childproc: pidfd reaping: %w", errPidfdUnsupported)
 		}
-		return newPidfdReaper(c)
+		pidfd = true
+	case knob.StrategyScan:
+	default:
+		return nil, reaperTraits{}, invalid("reap strategy %v", c.strategy)
 	}
-	return nil, invalid("reap strategy %v", c.strategy)
+	if !pidfd {
+		return newScanReaper(), reaperTraits{unlocked: unlocked, sigchld: true}, nil
+	}
+	reg := c.reg
+	if c.mode == ModeApp {
+		reg = nil
+	}
+	r, err := newPidfdReaper(reg, c.pidfdReady)
+	return r, reaperTraits{pidfd: true, unlocked: unlocked}, err
 }
 
 // lostStatus is the status of a child whose exit status a wait call could
@@ -102,71 +123,74 @@ func reapPid(pid int) (st Status, done bool) {
 	return st, true
 }
 
-// scanReaper is the portable strategy: wait4(pid, WNOHANG) for every child.
-type scanReaper struct{ c *Parent }
-
-func (r *scanReaper) wantsPidfd() bool { return false }
-
-// forksUnlocked: a pass that ran while the child was unrecorded is detected
-// and repeated (Parent.start). Not with ModeApp, where the application
-// may reap with wait4(-1) and hand Reaped a pid not yet recorded.
-func (r *scanReaper) forksUnlocked() bool { return r.c.mode != ModeApp }
-
-func (r *scanReaper) needsSigchld() bool { return true }
-func (r *scanReaper) added(*Child) error { return nil }
-func (r *scanReaper) removed(*Child)     {}
-func (r *scanReaper) flush()             {}
-func (r *scanReaper) treeEnded(*Child)   {}
-func (r *scanReaper) close()             {}
-
-func (r *scanReaper) collectNew(ch *Child, out []exit) []exit {
-	if st, done := reapPid(ch.pid); done {
-		r.c.forgetLocked(ch, st)
-		out = append(out, exit{ch: ch, pid: ch.pid, st: st})
-	}
-	return out
-}
-
-func (r *scanReaper) collect(out []exit) []exit {
-	// forgetLocked deletes from the map being ranged over, which Go allows.
-	for _, ch := range r.c.children {
-		if st, done := reapPid(ch.pid); done {
-			r.c.forgetLocked(ch, st)
-			out = append(out, exit{ch: ch, pid: ch.pid, st: st})
+// reapZombie reaps pid, a zombie whose status was already read.
+func reapZombie(pid int) {
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); err != syscall.EINTR {
+			return
 		}
 	}
+}
+
+// scanReaper is the portable strategy: wait4(pid, WNOHANG) for every
+// child on every SIGCHLD.
+type scanReaper struct{ kids map[int]*Child }
+
+func newScanReaper() *scanReaper { return &scanReaper{kids: make(map[int]*Child)} }
+
+func (r *scanReaper) add(ch *Child) (bool, error) {
+	r.kids[ch.pid] = ch
+	return true, nil
+}
+
+func (r *scanReaper) remove(ch *Child) { delete(r.kids, ch.pid) }
+
+func (r *scanReaper) collect(only *Child, out []exit) []exit {
+	if only != nil {
+		if r.kids[only.pid] == only {
+			out = r.look(only, out)
+		}
+		return out
+	}
+	for _, ch := range r.kids {
+		out = r.look(ch, out) // deleting while ranging is allowed
+	}
 	return out
 }
 
+func (r *scanReaper) look(ch *Child, out []exit) []exit {
+	if st, done := reapPid(ch.pid); done {
+		delete(r.kids, ch.pid)
+		out = append(out, exit{ch: ch, pid: ch.pid, st: st, release: -1})
+	}
+	return out
+}
+
+func (r *scanReaper) close() { clear(r.kids) }
+
 // anyReaper is ModeReapAll: wait4(-1, WNOHANG) until nothing is ready;
-// pids that are not ours go to the OnForeignExit callback.
-type anyReaper struct{ c *Parent }
+// pids that are not ours are reported as foreign.
+type anyReaper struct{ kids map[int]*Child }
 
-func (r *anyReaper) wantsPidfd() bool { return false }
+func (r *anyReaper) add(ch *Child) (bool, error) {
+	r.kids[ch.pid] = ch
+	return true, nil
+}
 
-// forksUnlocked: wait4(-1) would reap an unrecorded child as foreign.
-func (r *anyReaper) forksUnlocked() bool { return false }
+func (r *anyReaper) remove(ch *Child) { delete(r.kids, ch.pid) }
 
-func (r *anyReaper) needsSigchld() bool { return true }
-func (r *anyReaper) added(*Child) error { return nil }
-func (r *anyReaper) removed(*Child)     {}
-func (r *anyReaper) flush()             {}
-func (r *anyReaper) treeEnded(*Child)   {}
-func (r *anyReaper) close()             {}
-
-func (r *anyReaper) collectNew(_ *Child, out []exit) []exit { return r.collect(out) }
-
-func (r *anyReaper) collect(out []exit) []exit {
+// collect ignores only: any exit may be waiting, ours or not.
+func (r *anyReaper) collect(_ *Child, out []exit) []exit {
 	for {
 		pid, st, err := wait4(-1, syscall.WNOHANG)
 		if err != nil || pid <= 0 {
 			return out
 		}
-		if ch := r.c.children[pid]; ch != nil {
-			r.c.forgetLocked(ch, st)
-			out = append(out, exit{ch: ch, pid: pid, st: st})
-		} else {
-			out = append(out, exit{pid: pid, st: st})
-		}
+		ch := r.kids[pid]
+		delete(r.kids, pid)
+		out = append(out, exit{ch: ch, pid: pid, st: st, release: -1})
 	}
 }
+
+func (r *anyReaper) close() { clear(r.kids) }

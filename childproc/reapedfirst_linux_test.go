@@ -57,10 +57,10 @@ func TestReapedBeforeCallback(t *testing.T) {
 }
 
 // A reap pass nested in another's callbacks (ModeApp: a callback calls
-// SigchldOccurred) must not reap a tree child whose callback is still to
-// come: its pid, its group's id, stays reserved until its leftovers are
-// killed.
-func TestNestedPassKeepsTreeZombie(t *testing.T) {
+// SigchldOccurred) ends the trees of the children it reaps as the outer
+// pass does: each child is reaped by its callback, and what it left in its
+// process group is killed.
+func TestNestedPassEndsTrees(t *testing.T) {
 	require.NoError(t, knob.SetStrategy(knob.StrategyPidfd))
 	defer knob.SetStrategy(knob.StrategyAuto)
 	c, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp, Tree: childproc.TreeGroup})
@@ -72,7 +72,7 @@ func TestNestedPassKeepsTreeZombie(t *testing.T) {
 	}
 	var pids []int
 	var calls int
-	var earlyReaped, stillZombie []int
+	var stillZombie []int
 	onExit := func(ch *childproc.Child, _ childproc.Status) {
 		calls++
 		if zombie(ch.Pid()) {
@@ -80,15 +80,11 @@ func TestNestedPassKeepsTreeZombie(t *testing.T) {
 		}
 		if calls == 1 {
 			require.NoError(t, c.SigchldOccurred()) // the nested pass
-			for _, p := range pids {
-				if p != ch.Pid() && !zombie(p) {
-					earlyReaped = append(earlyReaped, p)
-				}
-			}
 		}
 	}
 	for range 2 {
-		ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: onExit})
+		// The leftover, a sleep in the child's group, outlives the child.
+		ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "sleep 60 & exit 0"}, OnExit: onExit})
 		require.NoError(t, err)
 		pids = append(pids, ch.Pid())
 	}
@@ -97,10 +93,33 @@ func TestNestedPassKeepsTreeZombie(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "children never exited")
 		time.Sleep(time.Millisecond)
 	}
-	require.NoError(t, c.SigchldOccurred()) // both in one batch
+	require.NoError(t, c.SigchldOccurred()) // both in one batch, or one nested
 	assert.Equal(t, 2, calls, "callbacks")
-	assert.Empty(t, earlyReaped, "tree children reaped by the nested pass before their callbacks")
 	assert.Empty(t, stillZombie, "children still zombies in their own callbacks")
+	for _, pid := range pids {
+		for {
+			left := groupMembers(t, pid)
+			if len(left) == 0 {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "group %d never ended: %v", pid, left)
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// groupMembers lists the live processes of process group pgid.
+func groupMembers(t *testing.T, pgid int) []testutil.ProcStat {
+	t.Helper()
+	all, err := testutil.Procs()
+	require.NoError(t, err)
+	var in []testutil.ProcStat
+	for _, p := range all {
+		if p.Pgrp == pgid && p.Alive() {
+			in = append(in, p)
+		}
+	}
+	return in
 }
 
 // Out of fds at the fork, the library gives up only its own pidfd

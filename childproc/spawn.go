@@ -164,7 +164,7 @@ func (c *Parent) Spawn(cmd *Cmd) (*Child, error) {
 // wait.
 func (c *Parent) start(path string, argv []string, sa *spawnAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
 	attr := &sa.attr
-	unlocked := c.reaper.forksUnlocked()
+	unlocked := c.traits.unlocked
 	c.mu.Lock()
 	held := true
 	defer func() {
@@ -181,10 +181,11 @@ func (c *Parent) start(path string, argv []string, sa *spawnAttr, onExit func(*C
 	if err := c.joinLocked(); err != nil {
 		return nil, err
 	}
-	// While some children are pidless the fds ran out lately: do not ask
-	// the kernel for a pidfd it would fail to give at the end of the
-	// clone; the reaper tries pidfd_open, cheaply, when recording.
-	if c.reaper.wantsPidfd() && !c.reaper.needsSigchld() {
+	// A pidfd parent that listens to SIGCHLD ran out of fds lately (some
+	// children went pidless): do not ask the kernel for a pidfd it would
+	// fail to give at the end of the clone; the reaper tries pidfd_open,
+	// cheaply, when recording.
+	if c.traits.pidfd && c.pipe == nil {
 		requestPidfd(sa)
 	}
 	passes := c.passes
@@ -309,19 +310,19 @@ func (c *Parent) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, S
 		ch.io.mu.Unlock()
 	}
 	c.recordLocked(ch)
-	err := c.reaper.added(ch)
+	err := c.addLocked(ch)
 	if err == nil && x != nil && x.life != nil {
-		err = ch.armLocked(x.life, x.ctx)
+		if err = ch.armLocked(x.life, x.ctx); err != nil {
+			c.reaper.remove(ch)
+		}
 	}
 	if err != nil {
-		st := Status{Err: err}
+		closePidfd(ch) // one the reaper never took
 		if spawned {
-			st = killAndReap(ch)
-			if ch.tree != nil {
-				ch.tree.ended(ch)
-			}
+			c.exitedLocked(ch, killAndReap(ch), false)
+		} else {
+			c.forgetLocked(ch, Status{Err: err})
 		}
-		c.forgetLocked(ch, st)
 		c.maybeLeaveLocked()
 		return nil, err
 	}

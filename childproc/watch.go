@@ -58,7 +58,7 @@ func (c *Parent) watchableLocked(pid int) error {
 	switch {
 	case c.mode == ModeReapAll:
 		return invalid("watch: a ModeReapAll parent would reap the watched process itself")
-	case !c.reaper.wantsPidfd():
+	case !c.traits.pidfd:
 		return fmt.Errorf("childproc: watch: %w", errPidfdUnsupported)
 	}
 	if err := c.hearsLocked(); err != nil {
@@ -74,11 +74,16 @@ func (c *Parent) watchableLocked(pid int) error {
 // on error nothing stays recorded. ctx.mu held.
 func (c *Parent) recordWatchLocked(ch *Child, lt *lifetime) (*Child, error) {
 	c.recordLocked(ch)
-	err := c.reaper.added(ch)
+	err := c.addLocked(ch)
 	if err == nil && lt != nil {
-		err = ch.armLocked(lt, nil)
+		if err = ch.armLocked(lt, nil); err != nil {
+			c.reaper.remove(ch)
+		}
 	}
 	if err != nil {
+		if !ch.borrowed {
+			closePidfd(ch) // a duplicate the reaper never took
+		}
 		c.forgetLocked(ch, Status{Err: err})
 		return nil, err
 	}
