@@ -47,11 +47,9 @@ func burst(t *testing.T, ctxs []*childproc.Parent, n int, before func()) {
 	pw.Close() // every child sees EOF now
 	rec.wait(t, n)
 
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	assert.Equal(t, n, rec.n, "callbacks for %d children", n)
+	assert.Equal(t, n, rec.Count(), "callbacks for %d children", n)
 	for pid, w := range wants {
-		got := rec.got[pid]
+		got := rec.Of(pid)
 		if !assert.Len(t, got, 1, "pid %d: callbacks", pid) {
 			continue
 		}
@@ -62,7 +60,7 @@ func burst(t *testing.T, ctxs []*childproc.Parent, n int, before func()) {
 			assert.Equal(t, w.code, got[0].st.Code, "pid %d: exit code", pid)
 		}
 	}
-	for pid := range rec.got {
+	for pid := range rec.All() {
 		assert.Contains(t, wants, pid, "callback for pid %d that no context spawned", pid)
 	}
 }

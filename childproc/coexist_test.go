@@ -85,14 +85,12 @@ func TestCoexistWithOsExec(t *testing.T) {
 			assert.NoError(t, err)
 		}
 		rec.wait(t, nLib)
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
 		for pid, want := range codes {
-			got := rec.got[pid]
+			got := rec.Of(pid)
 			if assert.Len(t, got, 1, "pid %d: callbacks", pid) && assert.NoError(t, got[0].st.Err, "pid %d", pid) {
 				assert.Equal(t, want, got[0].st.Code, "pid %d: exit code", pid)
 			}
 		}
-		assert.Equal(t, nLib, rec.n, "callbacks")
+		assert.Equal(t, nLib, rec.Count(), "callbacks")
 	})
 }

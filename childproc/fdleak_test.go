@@ -87,10 +87,8 @@ func TestNoFDLeakIntoChildren(t *testing.T) {
 		wg.Wait()
 		rec.wait(t, 8*perG)
 		assert.Empty(t, leaks, "fds leaked into exec'd children")
-		rec.mu.Lock()
-		for pid, got := range rec.got {
+		for pid, got := range rec.All() {
 			assert.True(t, got[0].st.Success(), "helper %d: %v", pid, got[0].st)
 		}
-		rec.mu.Unlock()
 	})
 }

@@ -96,10 +96,8 @@ func TestSpawnReplacement(t *testing.T) {
 		}
 		rec.wait(t, len(want))
 		assert.Equal(t, int32(len(want)), calls.Load(), "replacement calls for %d spawns", len(want))
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
 		for pid, code := range want {
-			if got := rec.got[pid]; assert.Len(t, got, 1, "pid %d: callbacks", pid) {
+			if got := rec.Of(pid); assert.Len(t, got, 1, "pid %d: callbacks", pid) {
 				assert.Equal(t, code, got[0].st.Code, "pid %d: %v", pid, got[0].st)
 			}
 		}

@@ -22,34 +22,15 @@ import (
 	"github.com/childloop/childloop/internal/testutil"
 )
 
-// ended is one child's end as a lifetime test sees it.
-type ended struct {
-	st      childproc.Status
-	elapsed time.Duration // from Spawn's call to OnExit
-}
-
-// spawnTimed spawns cmd on c and returns a channel that receives its end.
-func spawnTimed(t *testing.T, c *childproc.Parent, cmd *childproc.Cmd) (*childproc.Child, <-chan ended) {
+// spawnTimed spawns cmd on c with a recorder of its end (elapsed from
+// just before Spawn).
+func spawnTimed(t *testing.T, c *childproc.Parent, cmd *childproc.Cmd) (*childproc.Child, *recorder) {
 	t.Helper()
-	out := make(chan ended, 1)
-	start := time.Now()
-	cmd.OnExit = func(_ *childproc.Child, st childproc.Status) {
-		out <- ended{st, time.Since(start)}
-	}
+	rec := newRecorder()
+	cmd.OnExit = rec.onExit(c)
 	ch, err := c.Spawn(cmd)
 	require.NoError(t, err)
-	return ch, out
-}
-
-func waitEnded(t *testing.T, e <-chan ended) ended {
-	t.Helper()
-	select {
-	case r := <-e:
-		return r
-	case <-time.After(hangGuard):
-		require.FailNow(t, "the child never ended")
-	}
-	return ended{}
+	return ch, rec
 }
 
 func sleepCmd(secs string) *childproc.Cmd {
@@ -71,7 +52,7 @@ func TestDeadlineStopsChild(t *testing.T) {
 		cmd := sleepCmd("30")
 		cmd.Timeout = 300 * time.Millisecond
 		_, e := spawnTimed(t, c, cmd)
-		r := waitEnded(t, e)
+		r := e.ended(t)
 		assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded, "status %v", r.st)
 		assert.Equal(t, syscall.SIGTERM, r.st.Signal)
 		assert.False(t, r.st.Forced)
@@ -87,7 +68,7 @@ func TestChildWithinDeadlineIsNotStopped(t *testing.T) {
 	cmd := shell("exit 0", nil)
 	cmd.Timeout = time.Minute
 	_, e := spawnTimed(t, c, cmd)
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.NoError(t, r.st.Cause)
 	assert.True(t, r.st.Success(), "status %v", r.st)
 }
@@ -99,7 +80,7 @@ func TestGraceThenSIGKILL(t *testing.T) {
 	c := newTreeCtx(t, l, childproc.TreeGroup)
 	ch, e := spawnIgnoringTERM(t, c, &childproc.Cmd{Timeout: time.Minute, Grace: 300 * time.Millisecond})
 	require.NoError(t, ch.SetDeadline(time.Now().Add(200*time.Millisecond)))
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
 	assert.Equal(t, syscall.SIGKILL, r.st.Signal, "status %v", r.st)
 	assert.True(t, r.st.Forced)
@@ -112,7 +93,7 @@ func TestStopSignalKILLNeedsNoGrace(t *testing.T) {
 	c := newParent(t, l, parentOf{})
 	ch, e := spawnIgnoringTERM(t, c, &childproc.Cmd{Timeout: time.Minute, StopSignal: syscall.SIGKILL})
 	require.NoError(t, ch.SetDeadline(time.Now()))
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.Equal(t, syscall.SIGKILL, r.st.Signal)
 	assert.False(t, r.st.Forced, "SIGKILL was the stop signal itself")
 	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
@@ -121,7 +102,7 @@ func TestStopSignalKILLNeedsNoGrace(t *testing.T) {
 // spawnIgnoringTERM spawns cmd (nil: a plain Cmd) running a shell that
 // ignores SIGTERM and passes that on to its sleep, and returns once the
 // trap is in place.
-func spawnIgnoringTERM(t *testing.T, c *childproc.Parent, cmd *childproc.Cmd) (*childproc.Child, <-chan ended) {
+func spawnIgnoringTERM(t *testing.T, c *childproc.Parent, cmd *childproc.Cmd) (*childproc.Child, *recorder) {
 	t.Helper()
 	dir := t.TempDir()
 	script := shell(`trap "" TERM; echo x > "$DIR/ready.tmp"; mv "$DIR/ready.tmp" "$DIR/ready"; exec sleep 30`, nil)
@@ -149,7 +130,7 @@ func TestStopOnDemand(t *testing.T) {
 	require.NoError(t, ch.Stop(200*time.Millisecond))
 	// A second Stop with a shorter grace brings the SIGKILL forward.
 	require.NoError(t, ch.Stop(0))
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.ErrorIs(t, r.st.Cause, childproc.ErrStopped)
 	assert.Equal(t, syscall.SIGKILL, r.st.Signal)
 	assert.True(t, r.st.Forced)
@@ -163,7 +144,7 @@ func TestStopWithoutDeadline(t *testing.T) {
 	c := newParent(t, l, parentOf{})
 	ch, e := spawnTimed(t, c, sleepCmd("30"))
 	require.NoError(t, ch.Stop(time.Minute))
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.ErrorIs(t, r.st.Cause, childproc.ErrStopped)
 	assert.Equal(t, syscall.SIGTERM, r.st.Signal)
 	assert.False(t, r.st.Forced)
@@ -181,7 +162,7 @@ func TestContextCancelStopsChild(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		cancel(why)
 	}()
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.ErrorIs(t, r.st.Cause, why)
 	assert.Equal(t, syscall.SIGTERM, r.st.Signal)
 }
@@ -194,7 +175,7 @@ func TestContextDeadlineStopsChild(t *testing.T) {
 	cmd := sleepCmd("30")
 	cmd.Context = ctx
 	_, e := spawnTimed(t, c, cmd)
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
 	assert.GreaterOrEqual(t, r.elapsed, 190*time.Millisecond, "the context had its deadline set just before Spawn")
 }
@@ -208,7 +189,7 @@ func TestContextAfterExitIsUnhooked(t *testing.T) {
 	cmd := shell("exit 0", nil)
 	cmd.Context = ctx
 	ch, e := spawnTimed(t, c, cmd)
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	cancel()
 	assert.True(t, r.st.Success())
 	st, gone := ch.Status()
@@ -223,7 +204,7 @@ func TestDeadlineExtended(t *testing.T) {
 	cmd.Timeout = 100 * time.Millisecond
 	ch, e := spawnTimed(t, c, cmd)
 	require.NoError(t, ch.SetDeadline(time.Now().Add(time.Second)))
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
 	assert.GreaterOrEqual(t, r.elapsed, time.Second, "fired at the old deadline")
 }
@@ -235,7 +216,7 @@ func TestDeadlineCancelled(t *testing.T) {
 	cmd.Timeout = 100 * time.Millisecond
 	ch, e := spawnTimed(t, c, cmd)
 	require.NoError(t, ch.SetDeadline(time.Time{}))
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.NoError(t, r.st.Cause)
 	assert.True(t, r.st.Success(), "status %v", r.st)
 	assert.GreaterOrEqual(t, r.elapsed, 600*time.Millisecond)
@@ -260,7 +241,7 @@ func TestDeadlineCancelledWhileFiring(t *testing.T) {
 	// if it ran later it would find the child gone and prove nothing).
 	time.Sleep(50 * time.Millisecond)
 	require.NoError(t, ch.Kill())
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.NoError(t, r.st.Cause, "a cancelled deadline stopped the child")
 	assert.Equal(t, syscall.SIGKILL, r.st.Signal)
 }
@@ -270,7 +251,7 @@ func TestSetDeadlineOnChildWithoutOne(t *testing.T) {
 	c := newParent(t, l, parentOf{})
 	ch, e := spawnTimed(t, c, sleepCmd("30"))
 	require.NoError(t, ch.SetDeadline(time.Now().Add(100*time.Millisecond)))
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
 	assert.GreaterOrEqual(t, r.elapsed, 100*time.Millisecond)
 }
@@ -281,7 +262,7 @@ func TestSetDeadlineDuringStop(t *testing.T) {
 	ch, e := spawnIgnoringTERM(t, c, nil)
 	require.NoError(t, ch.Stop(100*time.Millisecond))
 	assert.ErrorIs(t, ch.SetDeadline(time.Time{}), childproc.ErrStopped)
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.True(t, r.st.Forced)
 }
 
@@ -398,7 +379,7 @@ func TestTreeStopReach(t *testing.T) {
 				}
 			})
 			require.NoError(t, ch.Stop(2*time.Second))
-			r := waitEnded(t, e)
+			r := e.ended(t)
 			assert.ErrorIs(t, r.st.Cause, childproc.ErrStopped)
 			assert.Equal(t, tc.plainLives, aliveAfterKill(pids[0]), "plain grandchild alive after the stop")
 			assert.Equal(t, tc.setsidLives, aliveAfterKill(pids[1]), "setsid'd grandchild alive after the stop")
@@ -418,7 +399,7 @@ func TestTreeGroupEndsWithChild(t *testing.T) {
 	cmd := shell(`sh -c 'echo $$ > "$DIR/p.tmp"; mv "$DIR/p.tmp" "$DIR/p"; exec sleep 30' & wait_for() { while [ ! -e "$DIR/p" ]; do sleep 0.01; done; }; wait_for; exit 0`, nil)
 	cmd.Env = append(os.Environ(), "DIR="+dir)
 	_, e := spawnTimed(t, c, cmd)
-	r := waitEnded(t, e)
+	r := e.ended(t)
 	assert.True(t, r.st.Success())
 	pids := treePids(t, dir, "p")
 	assert.False(t, aliveAfterKill(pids[0]), "a TreeGroup child's leftover outlived it")
@@ -508,8 +489,7 @@ func TestManyDeadlines(t *testing.T) {
 		stopped[ch.Pid()] = i%2 == 0
 	}
 	rec.wait(t, n)
-	rec.mu.Lock()
-	for pid, rs := range rec.got {
+	for pid, rs := range rec.All() {
 		require.Len(t, rs, 1)
 		st := rs[0].st
 		if stopped[pid] {
@@ -520,7 +500,6 @@ func TestManyDeadlines(t *testing.T) {
 			assert.True(t, st.Success(), "pid %d: %v", pid, st)
 		}
 	}
-	rec.mu.Unlock()
 	if c.Tree() == childproc.TreeCgroup {
 		// A cell still holding killed processes is removed from a
 		// timeout: wait for those before counting timeouts.
@@ -537,7 +516,7 @@ func TestStopAppliesDrainDeadline(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newTreeCtx(t, l, childproc.TreeNone)
 	dir := t.TempDir()
-	d := newDone()
+	d := newRecorder()
 	cmd := shellIO(`sh -c 'echo $$ > "$DIR/p.tmp"; mv "$DIR/p.tmp" "$DIR/p"; exec sleep 30' & wait`, d)
 	cmd.Env = append(os.Environ(), "DIR="+dir)
 	cmd.Stdout = &childproc.Output{Limit: 1 << 10}
@@ -548,7 +527,7 @@ func TestStopAppliesDrainDeadline(t *testing.T) {
 	pids := treePids(t, dir, "p")
 	t.Cleanup(func() { _ = syscall.Kill(pids[0], syscall.SIGKILL) })
 	require.NoError(t, ch.Stop(time.Second))
-	r := d.wait(t)
+	r := d.result(t)
 	assert.ErrorIs(t, r.Status.Cause, childproc.ErrStopped)
 	assert.True(t, r.Cut, "the pipe should have been cut at the drain deadline")
 	assert.GreaterOrEqual(t, time.Since(start), childproc.DefaultDrainTimeout)

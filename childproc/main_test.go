@@ -135,57 +135,84 @@ func newParent(t *testing.T, ev hooks.OSEvents, p parentOf) *childproc.Parent {
 	return c
 }
 
-// result is one death callback as the tests record it.
+// result is one callback as the tests record it: OnExit's status (res
+// nil), or OnDone's Result.
 type result struct {
-	ctx *childproc.Parent
-	pid int
-	st  childproc.Status
+	ctx     *childproc.Parent
+	pid     int
+	st      childproc.Status
+	res     *childproc.Result
+	elapsed time.Duration // since the recorder was made
 }
 
-// recorder counts death callbacks and lets a test wait for n of them.
+// recorder is how these tests learn that children ended: it records every
+// OnExit and OnDone by pid and lets a test wait for them.
 type recorder struct {
-	mu   sync.Mutex
-	got  map[int][]result // by pid
-	n    int
-	cond chan struct{} // signalled on each callback
+	*testutil.Recorder[result]
+	start time.Time
+	done  chan struct{} // closed by the first OnDone
+	once  sync.Once
 }
 
 func newRecorder() *recorder {
-	return &recorder{got: make(map[int][]result), cond: make(chan struct{}, 1)}
+	return &recorder{Recorder: testutil.NewRecorder[result](), start: time.Now(), done: make(chan struct{})}
 }
 
+// onExit is an OnExit callback recording c as the parent that reported.
 func (r *recorder) onExit(c *childproc.Parent) func(*childproc.Child, childproc.Status) {
 	return func(ch *childproc.Child, st childproc.Status) { r.add(c, ch.Pid(), st) }
 }
 
 func (r *recorder) add(c *childproc.Parent, pid int, st childproc.Status) {
-	r.mu.Lock()
-	r.got[pid] = append(r.got[pid], result{c, pid, st})
-	r.n++
-	r.mu.Unlock()
-	select {
-	case r.cond <- struct{}{}:
-	default:
-	}
+	r.Add(pid, result{ctx: c, pid: pid, st: st, elapsed: time.Since(r.start)})
 }
 
-func (r *recorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.n
+// onDone is an OnDone callback.
+func (r *recorder) onDone(ch *childproc.Child, res *childproc.Result) {
+	r.Add(ch.Pid(), result{pid: ch.Pid(), res: res, elapsed: time.Since(r.start)})
+	r.once.Do(func() { close(r.done) })
 }
 
 // wait blocks until n callbacks have been recorded.
 func (r *recorder) wait(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.After(hangGuard)
-	for r.count() < n {
-		select {
-		case <-r.cond:
-		case <-deadline:
-			require.Failf(t, "death callbacks missing", "only %d of %d arrived within %v", r.count(), n, hangGuard)
-		}
+	r.Wait(t, n, hangGuard)
+}
+
+// of waits for pid's first callback and returns it.
+func (r *recorder) of(t *testing.T, pid int) result {
+	t.Helper()
+	return r.WaitKey(t, pid, hangGuard)
+}
+
+// ended waits for the first callback and returns it: for a recorder of
+// one child's OnExit.
+func (r *recorder) ended(t *testing.T) result {
+	t.Helper()
+	r.wait(t, 1)
+	for _, rs := range r.All() {
+		return rs[0]
 	}
+	panic("unreachable")
+}
+
+// result waits for the one child's OnDone and returns its Result, checking
+// that OnExit came first and that each ran once.
+func (r *recorder) result(t *testing.T) *childproc.Result {
+	t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(hangGuard):
+		require.FailNow(t, "OnDone never ran")
+	}
+	all := r.All()
+	require.Len(t, all, 1, "children reported")
+	for _, rs := range all {
+		require.Len(t, rs, 2, "callbacks %v", rs)
+		require.Nil(t, rs[0].res, "OnDone ran before OnExit")
+		return rs[1].res
+	}
+	panic("unreachable")
 }
 
 // shell returns a Cmd running sh -c script.

@@ -136,7 +136,7 @@ func TestAppSigchldWithoutHooks(t *testing.T) {
 	st, err := testutil.Reap(ch.Pid())
 	require.NoError(t, err)
 	require.NoError(t, c.Reaped(ch.Pid(), st))
-	if got := rec.got[ch.Pid()]; assert.Len(t, got, 1, "callbacks") {
+	if got := rec.Of(ch.Pid()); assert.Len(t, got, 1, "callbacks") {
 		assert.Equal(t, 4, got[0].st.Code, "exit code: %v", got[0].st)
 	}
 	if pidfdOK() {
@@ -149,7 +149,7 @@ func TestAppSigchldWithoutHooks(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, testutil.WaitExited(ch.Pid()))
 		require.NoError(t, p.SigchldOccurred())
-		if got := rec.got[ch.Pid()]; assert.Len(t, got, 1, "pidfd set without a loop: callbacks") {
+		if got := rec.Of(ch.Pid()); assert.Len(t, got, 1, "pidfd set without a loop: callbacks") {
 			assert.Equal(t, 5, got[0].st.Code, "pidfd set without a loop: exit code: %v", got[0].st)
 		}
 	}

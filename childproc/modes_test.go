@@ -36,16 +36,16 @@ func TestAppSigchldSigchldOccurred(t *testing.T) {
 	}
 	assert.Zero(t, childproc.PipeUsers(), "SIGCHLD self-pipes the ModeApp parent registered")
 	deadline := time.After(hangGuard)
-	for rec.count() < len(want) {
+	for rec.Count() < len(want) {
 		select {
 		case <-sigs:
 			require.NoError(t, c.SigchldOccurred())
 		case <-deadline:
-			require.Failf(t, "exits missing", "%d of %d exits seen within %v", rec.count(), len(want), hangGuard)
+			require.Failf(t, "exits missing", "%d of %d exits seen within %v", rec.Count(), len(want), hangGuard)
 		}
 	}
 	for pid, code := range want {
-		if got := rec.got[pid]; assert.Len(t, got, 1, "pid %d: callbacks", pid) {
+		if got := rec.Of(pid); assert.Len(t, got, 1, "pid %d: callbacks", pid) {
 			assert.Equal(t, code, got[0].st.Code, "pid %d: %v", pid, got[0].st)
 		}
 	}
@@ -84,9 +84,9 @@ func TestAppSigchldReaped(t *testing.T) {
 		}
 	}
 	assert.Equal(t, len(foreign), unknown, "foreign pids refused")
-	require.Equal(t, len(want), rec.count(), "callbacks (Reaped runs them synchronously)")
+	require.Equal(t, len(want), rec.Count(), "callbacks (Reaped runs them synchronously)")
 	for pid, code := range want {
-		if got := rec.got[pid]; assert.Len(t, got, 1, "pid %d: callbacks", pid) {
+		if got := rec.Of(pid); assert.Len(t, got, 1, "pid %d: callbacks", pid) {
 			assert.Equal(t, code, got[0].st.Code, "pid %d: %v", pid, got[0].st)
 		}
 	}
@@ -126,7 +126,7 @@ func TestReapAllForeign(t *testing.T) {
 				require.Fail(t, "foreign exits not reported")
 			}
 		}
-		if got := rec.got[own.Pid()]; assert.Len(t, got, 1, "own child: callbacks") {
+		if got := rec.Of(own.Pid()); assert.Len(t, got, 1, "own child: callbacks") {
 			assert.Equal(t, 9, got[0].st.Code, "own child: %v", got[0].st)
 		}
 		mu.Lock()
@@ -176,7 +176,7 @@ func TestIsolation(t *testing.T) {
 		for pid, c := range owner {
 			// == rather than assert.Same, which would print the parents'
 			// internals, read unlocked while the loop runs.
-			if got := rec.got[pid]; assert.Len(t, got, 1, "pid %d: callbacks", pid) {
+			if got := rec.Of(pid); assert.Len(t, got, 1, "pid %d: callbacks", pid) {
 				assert.True(t, got[0].ctx == c, "pid %d misreported: %v", pid, got)
 			}
 		}

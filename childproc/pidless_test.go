@@ -53,12 +53,10 @@ func pidlessRun(t *testing.T) {
 		rec.wait(t, n)
 		restore()
 		assert.Greater(t, maxPidless, n/2, "most children should have been watched without a pidfd")
-		rec.mu.Lock()
-		for pid, rs := range rec.got {
+		for pid, rs := range rec.All() {
 			require.Len(t, rs, 1, "pid %d", pid)
 			assert.Equal(t, pids[pid], rs[0].st.Code, "pid %d: %v", pid, rs[0].st)
 		}
-		rec.mu.Unlock()
 		assert.Equal(t, 0, c.Len())
 		assert.Equal(t, 0, c.PidlessLen())
 		assert.NoError(t, testutil.NoChildren())

@@ -54,7 +54,7 @@ func TestCallbacksSpawnKillClose(t *testing.T) {
 		if st, ok := sleeper.Status(); assert.True(t, ok, "sleeper: no status") {
 			assert.Equal(t, syscall.SIGKILL, st.Signal, "sleeper: %v", st)
 		}
-		assert.Equal(t, 51, rec.count(), "callbacks (none after Close)")
+		assert.Equal(t, 51, rec.Count(), "callbacks (none after Close)")
 		assert.NoError(t, testutil.NoZombies())
 	})
 }

@@ -126,8 +126,8 @@ type usageRig struct {
 	p       usagePath
 	c       *childproc.Parent
 	run     func()
-	exits   chan childproc.Status // death callbacks
-	foreign chan foreignExit      // OnForeignExit calls (ModeReapAll)
+	rec     *recorder        // death callbacks
+	foreign chan foreignExit // OnForeignExit calls (ModeReapAll)
 }
 
 func newUsageRig(t *testing.T, p usagePath) *usageRig {
@@ -143,7 +143,7 @@ func newUsageRig(t *testing.T, p usagePath) *usageRig {
 	})
 	r := &usageRig{
 		p:       p,
-		exits:   make(chan childproc.Status, 1),
+		rec:     newRecorder(),
 		foreign: make(chan foreignExit, 16),
 	}
 	var onForeign func(int, childproc.Status)
@@ -165,7 +165,7 @@ func newUsageRig(t *testing.T, p usagePath) *usageRig {
 	return r
 }
 
-func (r *usageRig) onExit(_ *childproc.Child, st childproc.Status) { r.exits <- st }
+func (r *usageRig) onExit(ch *childproc.Child, st childproc.Status) { r.rec.add(r.c, ch.Pid(), st) }
 
 // await returns the status of pid's death callback. With ModeApp it
 // plays the application: once pid has exited it calls SigchldOccurred
@@ -173,22 +173,14 @@ func (r *usageRig) onExit(_ *childproc.Child, st childproc.Status) { r.exits <- 
 func (r *usageRig) await(t *testing.T, pid int) childproc.Status {
 	t.Helper()
 	if r.p.mode == childproc.ModeApp {
-		select {
-		case st := <-r.exits:
-			return st
-		default:
+		if got := r.rec.Of(pid); len(got) > 0 {
+			return got[0].st
 		}
 		require.NoError(t, testutil.WaitExited(pid))
 		require.NoError(t, r.c.SigchldOccurred())
 	}
 	r.run()
-	select {
-	case st := <-r.exits:
-		return st
-	case <-time.After(hangGuard):
-		require.FailNow(t, "death callback missing", "pid %d, within %v", pid, hangGuard)
-		return childproc.Status{}
-	}
+	return r.rec.of(t, pid).st
 }
 
 // helperCmd is helper name of the test binary as a Cmd.

@@ -42,11 +42,11 @@ func TestStartWatchedBorrows(t *testing.T) {
 	// The first start brings up what the parent keeps (its pidfd set);
 	// count from after it.
 	first := exec.Command("true")
-	got := make(chan childproc.Status, n+1)
-	onExit := func(_ *childproc.Child, st childproc.Status) { got <- st }
+	rec := newRecorder()
+	onExit := rec.onExit(c)
 	_, err = c.StartWatched(&childproc.WatchSpec{OnExit: onExit}, startCmd(first))
 	require.NoError(t, err)
-	<-got
+	rec.wait(t, 1)
 	require.NoError(t, first.Wait())
 	base := openFDs(t)
 
@@ -60,13 +60,9 @@ func TestStartWatchedBorrows(t *testing.T) {
 	assert.Len(t, openFDs(t), len(base)+n, "one fd per watched process")
 	base = slices.DeleteFunc(base, func(fd int) bool { return fd == int(pw.Fd()) })
 	pw.Close()
-	for range n {
-		select {
-		case st := <-got:
-			assert.Equal(t, 3, st.Code, "%v", st)
-		case <-time.After(hangGuard):
-			require.FailNow(t, "an exit was not reported")
-		}
+	for _, cmd := range cmds {
+		st := rec.of(t, cmd.Process.Pid).st
+		assert.Equal(t, 3, st.Code, "%v", st)
 	}
 	for _, cmd := range cmds {
 		var ee *exec.ExitError
@@ -87,9 +83,9 @@ func TestStartWatchedTreeGroup(t *testing.T) {
 	defer c.Close()
 	mine := &syscall.SysProcAttr{}
 	cmd := exec.Command("sleep", "30")
-	got := make(chan childproc.Status, 1)
+	rec := newRecorder()
 	ch, err := c.StartWatched(&childproc.WatchSpec{SysProcAttr: mine, Timeout: time.Millisecond,
-		OnExit: func(_ *childproc.Child, st childproc.Status) { got <- st }}, startCmd(cmd))
+		OnExit: rec.onExit(c)}, startCmd(cmd))
 	require.NoError(t, err)
 	assert.False(t, mine.Setpgid, "the caller's SysProcAttr was written")
 	assert.True(t, cmd.SysProcAttr.Setpgid)
@@ -97,12 +93,8 @@ func TestStartWatchedTreeGroup(t *testing.T) {
 	if err == nil {
 		assert.Equal(t, ch.Pid(), pgid, "the child leads a group of its own")
 	}
-	select {
-	case st := <-got:
-		assert.Equal(t, syscall.SIGTERM, st.Signal, "the Timeout stopped it: %v", st)
-	case <-time.After(hangGuard):
-		require.FailNow(t, "the Timeout did not stop the child")
-	}
+	st := rec.ended(t).st
+	assert.Equal(t, syscall.SIGTERM, st.Signal, "the Timeout stopped it: %v", st)
 	err = cmd.Wait()
 	assert.Equal(t, syscall.SIGTERM, cmd.ProcessState.Sys().(syscall.WaitStatus).Signal(), "Wait: %v", err)
 }

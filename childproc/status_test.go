@@ -56,10 +56,8 @@ func TestStatuses(t *testing.T) {
 		require.NoError(t, k.Kill())
 		require.NoError(t, term.Signal(syscall.SIGTERM))
 		rec.wait(t, len(want))
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
 		for pid, w := range want {
-			got := rec.got[pid]
+			got := rec.Of(pid)
 			if !assert.Len(t, got, 1, "pid %d: callbacks", pid) {
 				continue
 			}
@@ -88,11 +86,9 @@ func TestStatuses(t *testing.T) {
 		gpr.Close()
 		gpidfd, err := unix.PidfdOpen(gchild, 0)
 		require.NoError(t, err)
-		rec.mu.Unlock()
 		require.NoError(t, leader.SignalGroup(syscall.SIGTERM))
 		rec.wait(t, len(want)+1)
-		rec.mu.Lock()
-		if got := rec.got[leader.Pid()]; assert.Len(t, got, 1, "group leader: callbacks") {
+		if got := rec.Of(leader.Pid()); assert.Len(t, got, 1, "group leader: callbacks") {
 			assert.Equal(t, syscall.SIGTERM, got[0].st.Signal, "group leader: %v", got[0].st)
 		}
 		assert.ErrorIs(t, leader.SignalGroup(syscall.SIGTERM), os.ErrProcessDone, "SignalGroup after exit")

@@ -27,60 +27,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// done is what a test learns from OnExit and OnDone, in order.
-type done struct {
-	mu     sync.Mutex
-	events []string
-	res    *childproc.Result
-	ch     chan struct{}
-}
-
-func newDone() *done { return &done{ch: make(chan struct{})} }
-
-func (d *done) onExit(_ *childproc.Child, st childproc.Status) {
-	d.mu.Lock()
-	d.events = append(d.events, "exit "+st.String())
-	d.mu.Unlock()
-}
-
-func (d *done) onDone(_ *childproc.Child, r *childproc.Result) {
-	d.mu.Lock()
-	d.events = append(d.events, "done")
-	d.res = r
-	d.mu.Unlock()
-	close(d.ch)
-}
-
-// wait returns the Result once OnDone ran, checking that OnExit came first.
-func (d *done) wait(t *testing.T) *childproc.Result {
-	t.Helper()
-	select {
-	case <-d.ch:
-	case <-time.After(hangGuard):
-		require.FailNow(t, "OnDone never ran")
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	require.Len(t, d.events, 2, "events %v", d.events)
-	assert.True(t, strings.HasPrefix(d.events[0], "exit "), "first event %q, want the exit", d.events[0])
-	return d.res
-}
-
-func shellIO(script string, d *done) *childproc.Cmd {
-	return &childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", script}, OnExit: d.onExit, OnDone: d.onDone}
+func shellIO(script string, d *recorder) *childproc.Cmd {
+	return &childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", script}, OnExit: d.onExit(nil), OnDone: d.onDone}
 }
 
 func TestStdioCapture(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newParent(t, l, parentOf{})
 	before := openFDs(t)
-	d := newDone()
+	d := newRecorder()
 	cmd := shellIO("echo out; echo err >&2; exit 3", d)
 	cmd.Stdout = &childproc.Output{Limit: 1 << 20}
 	cmd.Stderr = &childproc.Output{Limit: 1 << 20}
 	_, err := c.Spawn(cmd)
 	require.NoError(t, err)
-	r := d.wait(t)
+	r := d.result(t)
 	assert.Equal(t, 3, r.Status.Code)
 	assert.Equal(t, "out\n", string(r.Stdout))
 	assert.Equal(t, "err\n", string(r.Stderr))
@@ -93,13 +54,13 @@ func TestStdioCapture(t *testing.T) {
 func TestStdioMergeStderr(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newParent(t, l, parentOf{})
-	d := newDone()
+	d := newRecorder()
 	cmd := shellIO("echo a; echo b >&2; echo c", d)
 	out := &childproc.Output{Limit: 100}
 	cmd.Stdout, cmd.Stderr = out, out // one writer: one pipe, the child's order
 	_, err := c.Spawn(cmd)
 	require.NoError(t, err)
-	assert.Equal(t, "a\nb\nc\n", string(d.wait(t).Stdout))
+	assert.Equal(t, "a\nb\nc\n", string(d.result(t).Stdout))
 }
 
 // TestStdioGrandchildHoldsPipe: the exit arrives at once, done only after
@@ -108,10 +69,10 @@ func TestStdioGrandchildHoldsPipe(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newParent(t, l, parentOf{})
 	before := openFDs(t)
-	d := newDone()
+	d := newRecorder()
 	exited := make(chan time.Time, 1)
 	cmd := shellIO("sleep 30 & echo hi", d)
-	cmd.OnExit = func(ch *childproc.Child, st childproc.Status) { d.onExit(ch, st); exited <- time.Now() }
+	cmd.OnExit = func(ch *childproc.Child, st childproc.Status) { d.add(nil, ch.Pid(), st); exited <- time.Now() }
 	cmd.Stdout = &childproc.Output{Limit: 100}
 	cmd.DrainTimeout = 200 * time.Millisecond
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -120,12 +81,12 @@ func TestStdioGrandchildHoldsPipe(t *testing.T) {
 	defer syscall.Kill(-ch.Pid(), syscall.SIGKILL) // the sleep
 	select {
 	case <-exited:
-	case <-d.ch:
+	case <-d.done:
 		require.FailNow(t, "done before the exit")
 	case <-time.After(hangGuard):
 		require.FailNow(t, "no exit")
 	}
-	r := d.wait(t)
+	r := d.result(t)
 	assert.True(t, r.Cut, "output cut by the drain deadline")
 	assert.Equal(t, "hi\n", string(r.Stdout))
 	assert.True(t, r.Status.Success())
@@ -140,11 +101,11 @@ func TestStdioCat(t *testing.T) {
 	for i := range in {
 		in[i] = byte(i*7 + i>>11)
 	}
-	d := newDone()
+	d := newRecorder()
 	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, Stdin: &childproc.Input{Data: in},
-		Stdout: &childproc.Output{Limit: 16 << 20}, OnExit: d.onExit, OnDone: d.onDone})
+		Stdout: &childproc.Output{Limit: 16 << 20}, OnExit: d.onExit(nil), OnDone: d.onDone})
 	require.NoError(t, err)
-	r := d.wait(t)
+	r := d.result(t)
 	require.NoError(t, r.StdinErr)
 	assert.True(t, r.Status.Success())
 	assert.True(t, bytes.Equal(in, r.Stdout), "cat's output differs from its input (%d vs %d bytes)", len(r.Stdout), len(in))
@@ -155,11 +116,11 @@ func TestStdioCat(t *testing.T) {
 func TestStdioChildClosesStdin(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newParent(t, l, parentOf{})
-	d := newDone()
+	d := newRecorder()
 	_, err := c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, Stdin: &childproc.Input{Data: make([]byte, 1<<20)},
-		Stdout: &childproc.Output{Limit: -1}, OnExit: d.onExit, OnDone: d.onDone})
+		Stdout: &childproc.Output{Limit: -1}, OnExit: d.onExit(nil), OnDone: d.onDone})
 	require.NoError(t, err)
-	r := d.wait(t)
+	r := d.result(t)
 	assert.ErrorIs(t, r.StdinErr, childproc.ErrStdinClosed)
 	assert.True(t, r.Status.Success())
 }
@@ -169,12 +130,12 @@ func TestStdioChildClosesStdin(t *testing.T) {
 func TestStdioLimit(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newParent(t, l, parentOf{})
-	d := newDone()
+	d := newRecorder()
 	cmd := shellIO("head -c 10485760 /dev/zero", d)
 	cmd.Stdout = &childproc.Output{Limit: 1 << 20}
 	_, err := c.Spawn(cmd)
 	require.NoError(t, err)
-	r := d.wait(t)
+	r := d.result(t)
 	assert.True(t, r.Status.Success())
 	assert.Len(t, r.Stdout, 1<<20)
 	assert.EqualValues(t, 10<<20, r.StdoutTotal)
@@ -185,7 +146,7 @@ func TestStdioLimit(t *testing.T) {
 func TestStdioBackpressure(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newParent(t, l, parentOf{})
-	d := newDone()
+	d := newRecorder()
 	var mu sync.Mutex
 	streamed := 0
 	cmd := shellIO("exec head -c 4194304 /dev/zero", d)
@@ -208,7 +169,7 @@ func TestStdioBackpressure(t *testing.T) {
 	mu.Unlock()
 	assert.Less(t, held, 4<<20, "bytes delivered while paused")
 	require.NoError(t, ch.SetPaused(1, false))
-	r := d.wait(t)
+	r := d.result(t)
 	assert.True(t, r.Status.Success())
 	assert.EqualValues(t, 4<<20, r.StdoutTotal)
 	mu.Lock()
@@ -394,7 +355,7 @@ func TestStdioQueue(t *testing.T) {
 		want[i] = byte(i ^ i>>9)
 	}
 	const queue = 64 << 10
-	d := newDone()
+	d := newRecorder()
 	sent, drains := 0, 0
 	var fullSeen bool
 	refill := func(ch *childproc.Child) {
@@ -415,9 +376,9 @@ func TestStdioQueue(t *testing.T) {
 		assert.ErrorIs(t, err, childproc.ErrStdinClosed, "WriteStdin after CloseStdin")
 	}
 	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, Stdin: &childproc.Input{Queue: queue, OnDrained: refill},
-		Stdout: &childproc.Output{Limit: 8 << 20}, OnExit: d.onExit, OnDone: d.onDone})
+		Stdout: &childproc.Output{Limit: 8 << 20}, OnExit: d.onExit(nil), OnDone: d.onDone})
 	require.NoError(t, err)
-	r := d.wait(t)
+	r := d.result(t)
 	require.NoError(t, r.StdinErr)
 	assert.True(t, bytes.Equal(want, r.Stdout), "cat returned %d bytes of %d, or other bytes", len(r.Stdout), len(want))
 	assert.True(t, fullSeen, "the queue never filled")
@@ -435,13 +396,13 @@ func TestStdioQueueBadUse(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrInvalid, "OnDrained without Queue")
 	_, err = c.Spawn(&childproc.Cmd{Path: "/bin/true", Args: []string{"true"}, OnExit: nop, Stdin: &childproc.Input{Queue: -1}})
 	assert.ErrorIs(t, err, os.ErrInvalid, "negative Queue")
-	d := newDone()
+	d := newRecorder()
 	ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/cat", Args: []string{"cat"}, Stdin: &childproc.Input{Data: []byte("x")},
-		Stdout: &childproc.Output{Limit: 10}, OnExit: d.onExit, OnDone: d.onDone})
+		Stdout: &childproc.Output{Limit: 10}, OnExit: d.onExit(nil), OnDone: d.onDone})
 	require.NoError(t, err)
 	_, err = ch.WriteStdin([]byte("y"))
 	assert.ErrorIs(t, err, os.ErrInvalid, "WriteStdin without a queue")
-	assert.Equal(t, "x", string(d.wait(t).Stdout))
+	assert.Equal(t, "x", string(d.result(t).Stdout))
 }
 
 // TestStdioStaleOccurrence: child A's stdout pipe is ready in a poll
@@ -482,7 +443,7 @@ func TestStdioStaleOccurrence(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "A's output never became ready")
 	}
 	require.NoError(t, a.Disown()) // closes A's pipe: its fd number is free
-	d := newDone()
+	d := newRecorder()
 	cmdB := shellIO("echo B", d)
 	cmdB.Stdout = stream("B")
 	b, err := c.Spawn(cmdB)
@@ -491,7 +452,7 @@ func TestStdioStaleOccurrence(t *testing.T) {
 	require.NoError(t, pa.AfterPoll(fds, time.Now())) // the stale round
 	for {
 		select {
-		case <-d.ch:
+		case <-d.done:
 			assert.Equal(t, []string{"B:B\n"}, got, "callbacks")
 			return
 		default:
@@ -596,7 +557,7 @@ func TestMergeStderrClosesOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for k := 0; k < 40; k++ {
-				d := newDone()
+				d := newRecorder()
 				cmd := shellIO("echo out; echo err >&2", d)
 				out := &childproc.Output{Limit: 64}
 				cmd.Stdout, cmd.Stderr = out, out
@@ -607,7 +568,7 @@ func TestMergeStderrClosesOnce(t *testing.T) {
 					}
 					return
 				}
-				d.wait(t)
+				d.result(t)
 			}
 		}()
 	}
@@ -634,13 +595,13 @@ func TestStdioValues(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newParent(t, l, parentOf{})
 
-	d := newDone()
+	d := newRecorder()
 	out, none := &childproc.Output{}, &childproc.Output{Limit: -1}
 	cmd := shellIO("cat; echo err >&2", d)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader("from a strings.Reader\n"), out, none
 	_, err := c.Spawn(cmd)
 	require.NoError(t, err)
-	r := d.wait(t)
+	r := d.result(t)
 	assert.Equal(t, "from a strings.Reader\n", string(out.Bytes()))
 	assert.Equal(t, out.Bytes(), r.Stdout)
 	assert.Nil(t, none.Bytes())
@@ -648,23 +609,23 @@ func TestStdioValues(t *testing.T) {
 	assert.EqualValues(t, 4, r.StderrTotal)
 	assert.NoError(t, r.WriteErr)
 
-	d = newDone()
+	d = newRecorder()
 	var buf bytes.Buffer
 	cmd = shellIO("echo to a buffer", d)
 	cmd.Stdout = &buf
 	_, err = c.Spawn(cmd)
 	require.NoError(t, err)
-	r = d.wait(t)
+	r = d.result(t)
 	assert.Equal(t, "to a buffer\n", buf.String())
 	assert.Nil(t, r.Stdout, "only an Output's bytes are in Result")
 
-	d = newDone()
+	d = newRecorder()
 	errRefused := errors.New("refused")
 	cmd = shellIO("head -c 1000000 /dev/zero", d) // past a pipe's 64 KiB
 	cmd.Stdout = errWriter{errRefused}
 	_, err = c.Spawn(cmd)
 	require.NoError(t, err)
-	r = d.wait(t)
+	r = d.result(t)
 	assert.True(t, r.Status.Success(), "the child was drained, not blocked or killed: %v", r.Status)
 	assert.EqualValues(t, 1000000, r.StdoutTotal)
 	assert.ErrorIs(t, r.WriteErr, errRefused)

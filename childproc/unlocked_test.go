@@ -61,7 +61,7 @@ func TestExitBeforeRecorded(t *testing.T) {
 					require.NoError(t, err)
 					rec.wait(t, i+1)
 				}
-				for pid, rs := range rec.got {
+				for pid, rs := range rec.All() {
 					if assert.Len(t, rs, 1, "pid %d: callbacks", pid) {
 						assert.True(t, rs[0].st.Success(), "pid %d: %+v", pid, rs[0].st)
 					}
@@ -157,7 +157,7 @@ func TestAppSigchldPidfdForksLocked(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, <-reaped, "Reaped")
 	rec.wait(t, 1)
-	for _, rs := range rec.got {
+	for _, rs := range rec.All() {
 		assert.True(t, rs[0].st.Success(), "status %+v, want exit 0 (the real status, not ErrStatusLost)", rs[0].st)
 	}
 }

@@ -35,19 +35,14 @@ func TestWatchExecCmd(t *testing.T) {
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	got := make(chan childproc.Status, 1)
-	ch, err := c.Watch(cmd.Process, func(_ *childproc.Child, st childproc.Status) { got <- st })
+	rec := newRecorder()
+	ch, err := c.Watch(cmd.Process, rec.onExit(c))
 	require.NoError(t, err)
 	assert.Equal(t, cmd.Process.Pid, ch.Pid())
 	b := make([]byte, 16)
 	n, _ := out.Read(b)
 	assert.Equal(t, "out\n", string(b[:n]))
-	var st childproc.Status
-	select {
-	case st = <-got:
-	case <-time.After(hangGuard):
-		require.FailNow(t, "no exit reported")
-	}
+	st := rec.ended(t).st
 	assert.Equal(t, 3, st.Code, "status %v", st)
 	// The owner's Wait returns the real status: nothing was stolen.
 	err = cmd.Wait()
@@ -68,13 +63,11 @@ func TestWatchBesideOSExec(t *testing.T) {
 	before := threads(t)
 	const n = 300
 	cmds := make([]*exec.Cmd, n)
-	got := make([]chan childproc.Status, n)
+	rec := newRecorder()
 	for i := range cmds {
 		cmds[i] = exec.Command("sh", "-c", fmt.Sprintf("sleep 0.5; exit %d", i%200))
 		require.NoError(t, cmds[i].Start())
-		got[i] = make(chan childproc.Status, 1)
-		i := i
-		_, err := c.Watch(cmds[i].Process, func(_ *childproc.Child, st childproc.Status) { got[i] <- st })
+		_, err := c.Watch(cmds[i].Process, rec.onExit(c))
 		require.NoError(t, err)
 	}
 	// Meanwhile other code runs os/exec as usual.
@@ -100,12 +93,8 @@ func TestWatchBesideOSExec(t *testing.T) {
 		assert.NoError(t, err)
 	}
 	for i := range cmds {
-		select {
-		case st := <-got[i]:
-			assert.Equal(t, i%200, st.Code, "watched %d: %v", i, st)
-		case <-time.After(hangGuard):
-			require.FailNowf(t, "no exit reported", "watched %d", i)
-		}
+		st := rec.of(t, cmds[i].Process.Pid).st
+		assert.Equal(t, i%200, st.Code, "watched %d: %v", i, st)
 		err := cmds[i].Wait()
 		assert.Equal(t, i%200, cmds[i].ProcessState.ExitCode(), "watched %d: Wait: %v", i, err)
 	}
