@@ -150,7 +150,7 @@ func (c *Parent) Spawn(cmd *Cmd) (*Child, error) {
 	return ch, nil
 }
 
-// start forks the child. Where the reaper allows it (forksUnlocked) the fork
+// start forks the child. Where the reaper allows it (reaperTraits.unlocked) the fork
 // runs without c.mu, so the loop goes on reaping and other goroutines fork
 // in parallel while this one waits for its child to exec; otherwise c.mu is
 // held throughout, so that the loop cannot miss the exit of (or, with
