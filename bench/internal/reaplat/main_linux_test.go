@@ -35,7 +35,7 @@ func TestQuickEndToEnd(t *testing.T) {
 		"-sections", "latency,scale,throughput,output,many"}, &stdout, &stderr)
 	t.Logf("stdout:\n%s", stdout.String())
 	require.Zero(t, code, "Main's exit status; stderr:\n%s", stderr.String())
-	for _, want := range []string{"Latency:", "Scale:", "Throughput, /bin/true:", "Throughput, static true:", "Output:", "pidfd + epoll (floor)", "Verdict for childloop",
+	for _, want := range []string{"Latency:", "Scale:", "Throughput, /bin/true:", "Throughput, static true:", "Output:", "pidfd + epoll (floor)", "Ratios for childloop", "SMOKE TEST", "children alive at once: os/exec held",
 		"output (higher is faster): childloop capture", "Many:", "wall time"} {
 		assert.Contains(t, stdout.String(), want, "stdout")
 	}
@@ -48,20 +48,45 @@ func TestQuickEndToEnd(t *testing.T) {
 	checkResult(t, &res)
 	checkMany(t, &res)
 
-	f, err := os.Open(filepath.Join(dir, reaplat.PNGFile))
+	for _, name := range []string{reaplat.LatencyPNGFile, reaplat.ScalePNGFile, reaplat.ThroughputPNGFile, reaplat.ManyPNGFile} {
+		checkPNG(t, filepath.Join(dir, name))
+	}
+
+	assert.NoError(t, testutil.NoChildren())
+}
+
+// checkPNG checks that path is a PNG of a plausible size.
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
 	cfg, err := png.DecodeConfig(f)
-	assert.NoError(t, err, "PNG")
-	assert.GreaterOrEqual(t, cfg.Width, 200, "PNG width")
-	assert.GreaterOrEqual(t, cfg.Height, 200, "PNG height")
+	if assert.NoError(t, err, "PNG %s", path) {
+		assert.GreaterOrEqual(t, cfg.Width, 200, "PNG width %s", path)
+		assert.GreaterOrEqual(t, cfg.Height, 200, "PNG height %s", path)
+	}
+}
 
-	mf, err := os.Open(filepath.Join(dir, reaplat.ManyPNGFile))
-	require.NoError(t, err)
-	defer mf.Close()
-	_, err = png.DecodeConfig(mf)
-	assert.NoError(t, err, "many PNG")
-
+// A run of some sections writes only their plots: another run's plots of
+// the other sections are left as they were, never drawn over with empty
+// panels.
+func TestSectionSubsetKeepsOtherPlots(t *testing.T) {
+	dir := t.TempDir()
+	others := []string{reaplat.ScalePNGFile, reaplat.ThroughputPNGFile, reaplat.ManyPNGFile}
+	for _, name := range others {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("another run's "+name), 0o644))
+	}
+	var stdout, stderr bytes.Buffer
+	code := reaplat.Main(methods.Rows(), []string{"-quick", "-n", "20", "-warmup", "2", "-out", dir,
+		"-sections", "latency", "-methods", `^(pidfd \+ epoll \(floor\)|childloop default \(pidfd\))$`}, &stdout, &stderr)
+	require.Zero(t, code, "Main's exit status; stderr:\n%s", stderr.String())
+	checkPNG(t, filepath.Join(dir, reaplat.LatencyPNGFile))
+	for _, name := range others {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		assert.Equal(t, "another run's "+name, string(b), "%s was written by a latency-only run", name)
+	}
 	assert.NoError(t, testutil.NoChildren())
 }
 

@@ -84,11 +84,11 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	var sections, manyN string
 	fs.IntVar(&o.N, "n", 1000, "measured exits per method in the latency section")
 	fs.IntVar(&o.Warmup, "warmup", 20, "warm-up exits per method, discarded")
-	fs.StringVar(&sections, "sections", "latency,scale,throughput", "comma-separated sections to run")
+	fs.StringVar(&sections, "sections", "many,latency,scale,throughput", "comma-separated sections to run (also: output)")
 	fs.StringVar(&o.MethodsExpr, "methods", "", "regexp: run only methods whose name matches")
-	fs.StringVar(&o.OutDir, "out", "bench/out", "output directory for reaplat.json and reaplat.png")
+	fs.StringVar(&o.OutDir, "out", "bench/out", "output directory for reaplat.json and the plots (docs/ holds the committed ones: refresh them with -out docs only on purpose)")
 	fs.BoolVar(&o.JSON, "json", false, "write every raw sample and the environment to OUT/reaplat.json")
-	fs.BoolVar(&o.Plot, "plot", true, "write the latency CDF and scale curve to OUT/reaplat.png")
+	fs.BoolVar(&o.Plot, "plot", true, "write one plot per section that ran to OUT/reaplat-SECTION.png")
 	fs.IntVar(&o.ScaleMax, "scale-max", 10000, "largest number of idle children in the scale section")
 	fs.IntVar(&o.ScaleN, "scale-n", 200, "measured exits per method and idle level in the scale section")
 	fs.IntVar(&o.Concurrency, "c", 64, "throughput: children in flight")
@@ -96,7 +96,7 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	fs.IntVar(&o.OutputMiB, "output-mib", 256, "output: MiB the child writes to its stdout, per method and round (after a warm-up child of a sixteenth of it)")
 	fs.IntVar(&o.Rounds, "rounds", 10, "latency and throughput: rounds, each running every method once in rotated order on n/rounds exits (latency; scale-n/rounds per scale level; samples pooled) or total/rounds children (throughput, median round shown)")
 	fs.BoolVar(&o.Markdown, "markdown", false, "print the tables and the verdict as Markdown (the README's measured section) instead of plain text")
-	fs.StringVar(&manyN, "many-n", "1000,3000,10000,30000", "many: comma-separated numbers of live children, one helper process per row and number")
+	fs.StringVar(&manyN, "many-n", "1000,3000", "many: comma-separated numbers of live children, one helper process per row and number (1000,3000,10000,30000 shows os/exec dying; about 4 minutes)")
 	fs.BoolVar(&o.Quick, "quick", false, "smoke test: small sizes (flags given explicitly still win)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

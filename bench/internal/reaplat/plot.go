@@ -14,34 +14,103 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// The page: three bands, top to bottom — the latency CDF with its legend
-// on the right, the scale curves with theirs, and the throughput bars with
-// the CPU bars on the right. Legends sit beside the panels, not over the
-// curves: with 15 rows any corner of the CDF would hide some of them.
+// One PNG per section that ran, so that a run of some sections never
+// draws empty panels over another run's plot of the others. Legends sit
+// beside the panels, not over the curves: with 15 rows any corner of the
+// CDF would hide some of them.
 const (
 	pageW       = 16 * vg.Inch
 	plotShare   = 0.60 // of the width, for the panels; the rest is legends
 	latencyH    = 7.6 * vg.Inch
 	scaleH      = 5.3 * vg.Inch
 	throughputH = 9 * vg.Inch // two bars per row, one per child program
-	pageH       = latencyH + scaleH + throughputH
-	pad         = 10 // points
+	pad         = 10          // points
 )
 
-// writePlot draws the page into dir/PNGFile and returns the path. A section
-// that did not run leaves its panel with a note.
-func writePlot(dir string, r *Result) (string, error) {
+// Files written into Options.OutDir, one per section that ran.
+const (
+	LatencyPNGFile    = "reaplat-latency.png"
+	ScalePNGFile      = "reaplat-scale.png"
+	ThroughputPNGFile = "reaplat-throughput.png"
+)
+
+// writePlots draws the plot of each section that ran and returns the
+// paths written.
+func writePlots(dir string, r *Result) ([]string, error) {
 	st, order := styles(r)
-	latLegend, scaleLegend := newLegend(), newLegend()
-	lat, err := latencyPlot(r, st, order, &latLegend)
+	var paths []string
+	add := func(path string, err error) error {
+		if err == nil {
+			paths = append(paths, path)
+		}
+		return err
+	}
+	if len(r.Latency) > 0 {
+		if err := add(writeLatencyPlot(dir, r, st, order)); err != nil {
+			return paths, err
+		}
+	}
+	if len(r.Scale) > 0 {
+		if err := add(writeScalePlot(dir, r, st, order)); err != nil {
+			return paths, err
+		}
+	}
+	if len(r.Throughput) > 0 {
+		if err := add(writeThroughputPlot(dir, r, st, order)); err != nil {
+			return paths, err
+		}
+	}
+	if len(r.Many) > 0 {
+		if err := add(writeManyPlot(dir, r, st)); err != nil {
+			return paths, err
+		}
+	}
+	return paths, nil
+}
+
+// newPage returns a white canvas of w × h and a function cropping it to
+// a band between x fractions left and right of the width.
+func newPage(w, h vg.Length) (*vgimg.Canvas, func(left, right float64) draw.Canvas) {
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(110))
+	dc := draw.New(img)
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
+	p := vg.Points(pad)
+	return img, func(left, right float64) draw.Canvas {
+		return draw.Crop(dc, w*vg.Length(left)+p, w*vg.Length(right)-w-p, p, -p)
+	}
+}
+
+func writeLatencyPlot(dir string, r *Result, st map[string]rowStyle, order []Row) (string, error) {
+	legend := newLegend()
+	lat, err := latencyPlot(r, st, order, &legend)
 	if err != nil {
 		return "", err
 	}
-	scale, err := scalePlot(r, st, order, &scaleLegend)
+	img, band := newPage(pageW, latencyH)
+	lat.Draw(band(0, plotShare))
+	lc := band(plotShare, 1)
+	below := drawLegend(lc, legend)
+	drawNote(lc, below-vg.Points(24), []string{
+		"The floor row is raw pidfd + epoll in Go, the reference of every ratio.",
+		"Marks on each curve: its p50 and p90, in the row's own shape."})
+	return writePNG(img, filepath.Join(dir, LatencyPNGFile))
+}
+
+func writeScalePlot(dir string, r *Result, st map[string]rowStyle, order []Row) (string, error) {
+	legend := newLegend()
+	scale, err := scalePlot(r, st, order, &legend)
 	if err != nil {
 		return "", err
 	}
-	// One slot per row in what is left of the band after its title (up
+	img, band := newPage(pageW, scaleH)
+	scale.Draw(band(0, plotShare))
+	drawLegend(band(plotShare, 1), legend)
+	return writePNG(img, filepath.Join(dir, ScalePNGFile))
+}
+
+func writeThroughputPlot(dir string, r *Result, st map[string]rowStyle, order []Row) (string, error) {
+	// One slot per row in what is left of the page after its title (up
 	// to four lines) and axis: one bar takes 60% of it, or two 38% each.
 	slot := (throughputH - vg.Points(130)) / vg.Length(max(len(throughputNames(r, order)), 1))
 	width := slot * 0.6
@@ -52,32 +121,10 @@ func writePlot(dir string, r *Result) (string, error) {
 	if err != nil {
 		return "", err
 	}
-
-	img := vgimg.NewWith(vgimg.UseWH(pageW, pageH), vgimg.UseDPI(110))
-	dc := draw.New(img)
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
-	split := pageW * plotShare
-	latTop, scaleTop := pageH, pageH-latencyH
-	thrTop := scaleTop - scaleH
-	band := func(top, bottom, left, right vg.Length) draw.Canvas {
-		p := vg.Points(pad)
-		return draw.Crop(dc, left+p, right-pageW-p, bottom+p, top-pageH-p)
-	}
-	lat.Draw(band(latTop, scaleTop, 0, split))
-	legendBand := band(latTop, scaleTop, split, pageW)
-	below := drawLegend(legendBand, latLegend)
-	if name, lines := verdict(r); len(lines) > 0 {
-		drawNote(legendBand, below-vg.Points(24), append([]string{
-			"The floor row is raw pidfd + epoll in Go, the reference of every ratio.",
-			"Verdict for " + name + ", as ratios to rows of this run:"}, lines...))
-	}
-	scale.Draw(band(scaleTop, thrTop, 0, split))
-	drawLegend(band(scaleTop, thrTop, split, pageW), scaleLegend)
-	rate.Draw(band(thrTop, 0, 0, split))
-	cpu.Draw(band(thrTop, 0, split, pageW))
-
-	return writePNG(img, filepath.Join(dir, PNGFile))
+	img, band := newPage(pageW, throughputH)
+	rate.Draw(band(0, plotShare))
+	cpu.Draw(band(plotShare, 1))
+	return writePNG(img, filepath.Join(dir, ThroughputPNGFile))
 }
 
 // writePNG writes img to path as a PNG and returns path.

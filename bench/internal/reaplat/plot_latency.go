@@ -2,11 +2,14 @@ package reaplat
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/childloop/childloop/bench/internal/stats"
 )
@@ -48,6 +51,7 @@ func latencyPlot(r *Result, st map[string]rowStyle, order []Row, legend *plot.Le
 		return p, nil
 	}
 	lines := map[string]*plotter.Line{}
+	marks := map[string]*plotter.Scatter{}
 	for _, row := range r.Latency {
 		if len(row.Samples) == 0 {
 			continue
@@ -63,11 +67,26 @@ func latencyPlot(r *Result, st map[string]rowStyle, order []Row, legend *plot.Le
 		}
 		l.LineStyle = st[row.Method].line()
 		lines[row.Method] = l
+		// The p50 and p90 marked in the row's own shape: rows whose
+		// colours are near each other still differ there.
+		var at plotter.XYs
+		for _, q := range []float64{0.5, 0.9} {
+			if i := slices.IndexFunc(fs, func(f float64) bool { return f >= q }); i >= 0 {
+				at = append(at, pts[i])
+			}
+		}
+		if m, err := plotter.NewScatter(at); err == nil {
+			m.GlyphStyle = draw.GlyphStyle{Color: st[row.Method].color, Shape: st[row.Method].glyph, Radius: vg.Points(4.5)}
+			marks[row.Method] = m
+		}
 	}
 	// Draw the default row last, on top of the others.
 	for i := len(order) - 1; i >= 0; i-- {
 		if l, ok := lines[order[i].Method]; ok {
 			p.Add(l)
+		}
+		if m, ok := marks[order[i].Method]; ok {
+			p.Add(m)
 		}
 	}
 	// After Add, which widens the axes to all the data.
@@ -78,7 +97,11 @@ func latencyPlot(r *Result, st map[string]rowStyle, order []Row, legend *plot.Le
 			continue
 		}
 		s := latencySummary(r, o.Method)
-		legend.Add(fmt.Sprintf("%s — p50 %s, p99 %s µs", o.Method, us(s.P50), us(s.P99)), l)
+		entry := []plot.Thumbnailer{l}
+		if m, ok := marks[o.Method]; ok {
+			entry = append(entry, m)
+		}
+		legend.Add(fmt.Sprintf("%s — p50 %s, p99 %s µs", o.Method, us(s.P50), us(s.P99)), entry...)
 	}
 	return p, nil
 }

@@ -3,6 +3,7 @@ package reaplat
 import (
 	"image/color"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -19,29 +20,42 @@ const ManyPNGFile = "reaplat-many.png"
 // threads and its RSS with all N children live, against N, one line per
 // row; a point where the helper died is a cross at what it had reached,
 // not joined to the line. Returns the path.
-func writeManyPlot(dir string, r *Result) (string, error) {
+//
+// Rows with equal values (several hold 4 or 5 threads) would hide each
+// other, so each row's points are drawn a few percent above the previous
+// row's in the thread panel (the tables have the exact counts), and the
+// default row is drawn last, on top.
+func writeManyPlot(dir string, r *Result, st map[string]rowStyle) (string, error) {
 	const w, h = 16 * vg.Inch, 6.5 * vg.Inch
 	threads := newPanel("OS threads of the waiting process (most seen while N children lived)",
 		"live children N (log scale)", "OS threads (log scale)")
 	rss := newPanel("RSS of the waiting process with all N children live",
 		"live children N (log scale)", "RSS, MiB (log scale)")
 	legend := newLegend()
-	other := 0
-	for _, row := range r.Many {
+	rows := slices.Clone(r.Many)
+	// The default last: drawn on top.
+	slices.SortStableFunc(rows, func(a, b ManyRow) int {
+		switch {
+		case a.Default == b.Default:
+			return 0
+		case a.Default:
+			return 1
+		}
+		return -1
+	})
+	entries := map[string][]plot.Thumbnailer{}
+	for k, row := range rows {
 		if len(row.Points) == 0 {
 			continue
 		}
-		sty := draw.LineStyle{Width: otherWidth + vg.Points(0.5)}
-		glyph := glyphs[other%len(glyphs)]
-		if row.Default {
-			sty.Color, sty.Width = color.RGBA{0xd6, 0x27, 0x28, 0xff}, defaultWidth
-		} else {
-			sty.Color = otherColors[other%len(otherColors)]
-			other++
-		}
+		rs := st[row.Method]
+		sty := rs.line()
+		sty.Width += vg.Points(0.5)
+		glyph := rs.glyph
+		lift := 1 + 0.05*float64(k) // the thread panel's offset, see above
 		var tOK, rOK, tDied, rDied plotter.XYs
 		for _, p := range row.Points {
-			t := plotter.XY{X: float64(p.N), Y: float64(max(p.MaxThreads, 1))}
+			t := plotter.XY{X: float64(p.N), Y: float64(max(p.MaxThreads, 1)) * lift}
 			m := plotter.XY{X: float64(p.N), Y: max(float64(p.StartedRSSKB), float64(p.PeakRSSKB)) / 1024}
 			if p.Skipped != "" {
 				continue
@@ -79,14 +93,26 @@ func writeManyPlot(dir string, r *Result) (string, error) {
 				pan.p.Add(s)
 			}
 		}
-		if len(entry) > 0 {
-			legend.Add(row.Method, entry...)
+		entries[row.Method] = entry
+	}
+	// The legend in the table's order, the default first.
+	for _, row := range r.Many {
+		if row.Default && len(entries[row.Method]) > 0 {
+			legend.Add(row.Method, entries[row.Method]...)
+		}
+	}
+	for _, row := range r.Many {
+		if !row.Default && len(entries[row.Method]) > 0 {
+			legend.Add(row.Method, entries[row.Method]...)
 		}
 	}
 	legend.Add("")
 	legend.Add("× = the process failed there (Go's 10000-thread")
 	legend.Add("    limit, or no fd left for a pidfd per child):")
 	legend.Add("    what it had reached")
+	legend.Add("")
+	legend.Add("Thread lines are lifted by 5% per row so that")
+	legend.Add("    equal counts stay visible; see the table.")
 	for _, p := range []*plot.Plot{threads, rss} {
 		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 		p.X.Tick.Marker, p.Y.Tick.Marker = ticks125{}, ticks125{}

@@ -17,6 +17,9 @@ type rowStyle struct {
 	dashes []vg.Length // nil: solid
 	width  vg.Length
 	glyph  draw.GlyphDrawer
+	// outline, if not nil, outlines a bar in it with dashes (the second
+	// child program's bars); nil: a thin black outline.
+	outline color.Color
 }
 
 // line returns the style's line.
@@ -25,9 +28,11 @@ func (s rowStyle) line() draw.LineStyle {
 }
 
 // Colours and dash patterns for the rows that are neither the default nor
-// the floor, in table order. Hand-picked so that no two rows look alike:
-// every colour is used once, and rows whose colours are near each other
-// (the two blues, the two greens) get very different dashes.
+// the floor, in table order: one for each of the 17 such rows of a full
+// run, so that no colour stands for two rows. Hand-picked so that no two
+// rows look alike; rows whose colours are nearest (the blues, the greens)
+// get very different dashes, and the CDF marks each row's p50 and p90 in
+// its own glyph.
 var (
 	otherColors = []color.RGBA{
 		{0x1f, 0x77, 0xb4, 0xff}, // blue
@@ -35,18 +40,23 @@ var (
 		{0x2c, 0xa0, 0x2c, 0xff}, // green
 		{0x94, 0x67, 0xbd, 0xff}, // purple
 		{0x8c, 0x56, 0x4b, 0xff}, // brown
-		{0xe3, 0x77, 0xc2, 0xff}, // pink
 		{0x7f, 0x7f, 0x7f, 0xff}, // grey
 		{0xbc, 0xbd, 0x22, 0xff}, // olive
 		{0x17, 0xbe, 0xcf, 0xff}, // cyan
-		{0x39, 0x3b, 0x79, 0xff}, // indigo
-		{0x00, 0x6d, 0x2c, 0xff}, // dark green
-		{0xe6, 0xab, 0x02, 0xff}, // amber
-		{0x80, 0x00, 0x40, 0xff}, // wine
+		{0x00, 0x00, 0x80, 0xff}, // navy
+		{0xe6, 0xab, 0x02, 0xff}, // gold
+		{0xe7, 0x29, 0x8a, 0xff}, // magenta, the only pink
+		{0x00, 0x5f, 0x5f, 0xff}, // dark teal
+		{0x80, 0x00, 0x00, 0xff}, // maroon
+		{0xb3, 0x58, 0x06, 0xff}, // rust
+		{0x54, 0x27, 0x88, 0xff}, // deep violet
+		{0x66, 0x66, 0x00, 0xff}, // dark olive
+		{0x00, 0xa0, 0x80, 0xff}, // sea green
 	}
 	otherDashes = [][]float64{
 		{7, 3}, {2, 2}, {10, 3, 2, 3}, {1, 3}, {14, 4}, {6, 2, 2, 2, 2, 2}, {4, 4},
 		{14, 3, 3, 3}, {8, 2}, {2, 5}, {9, 3, 1, 3, 1, 3}, {5, 5, 1, 5}, {16, 4, 4, 4},
+		{3, 3, 9, 3}, {12, 2, 2, 2}, {1, 2}, {6, 3, 6, 3, 1, 3},
 	}
 	glyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{},
 		draw.RingGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
@@ -60,8 +70,9 @@ var (
 	otherWidth   = vg.Points(1.5)
 )
 
-// styles gives every row of r one style for all panels, and returns the
-// rows in legend order: the default first, then the table's order.
+// styles gives every row of r one style for all panels of all plots (the
+// same row has the same colour, dashes and glyph everywhere), and returns
+// the rows in legend order: the default first, then the table's order.
 func styles(r *Result) (map[string]rowStyle, []Row) {
 	var rows []Row
 	seen := map[string]bool{}
@@ -81,6 +92,9 @@ func styles(r *Result) (map[string]rowStyle, []Row) {
 		for _, row := range t.Rows {
 			add(row.Row)
 		}
+	}
+	for _, row := range r.Many {
+		add(row.Row)
 	}
 	m := map[string]rowStyle{}
 	var order []Row

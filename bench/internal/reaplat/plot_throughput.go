@@ -94,6 +94,10 @@ func throughputPlots(r *Result, st map[string]rowStyle, order []Row, barWidth vg
 			y := float64(n-1-i) + shift // first row on top
 			s := st[row.Method]
 			if c > 0 {
+				// The second child program: the row's colour, lighter,
+				// outlined in the full colour with dashes.
+				s.dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+				s.outline = s.color
 				s.color = tint(s.color)
 			}
 			b, err := bar(row.PerSecond, y, s, row.Default, barWidth)
@@ -186,6 +190,9 @@ func bar(v, y float64, s rowStyle, emphasise bool, width vg.Length) (*plotter.Ba
 	b.XMin = y
 	b.Color = s.color
 	b.LineStyle = draw.LineStyle{Color: color.Black, Width: vg.Points(0.5)}
+	if s.outline != nil {
+		b.LineStyle = draw.LineStyle{Color: s.outline, Width: vg.Points(1.5), Dashes: s.dashes}
+	}
 	if emphasise {
 		b.LineStyle.Width = vg.Points(2.5)
 	}

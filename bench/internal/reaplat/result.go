@@ -118,11 +118,8 @@ type OutputRow struct {
 	OutOfProcess bool  `json:"out_of_process,omitempty"`
 }
 
-// Names of the files written into Options.OutDir.
-const (
-	JSONFile = "reaplat.json"
-	PNGFile  = "reaplat.png"
-)
+// JSONFile is the raw samples' file in Options.OutDir (with -json).
+const JSONFile = "reaplat.json"
 
 // writeJSON writes r to dir/JSONFile and returns the path.
 func writeJSON(dir string, r *Result) (string, error) {

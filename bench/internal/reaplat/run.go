@@ -51,6 +51,9 @@ func Main(rows []harness.Row, args []string, stdout, stderr io.Writer) int {
 			PrintTables(stdout, res)
 		}
 		code = writeOutputs(opts, res, info, stderr)
+		if opts.Quick {
+			fmt.Fprintln(info, quickBanner) // last, where the eye lands
+		}
 	}
 	if runErr != nil {
 		fmt.Fprintln(stderr, "reaplat:", runErr)
@@ -80,20 +83,13 @@ func writeOutputs(opts Options, res *Result, info, stderr io.Writer) int {
 		}
 	}
 	if opts.Plot {
-		path, err := writePlot(opts.OutDir, res)
-		if err != nil {
-			fmt.Fprintln(stderr, "reaplat: writing plot:", err)
-			code = 1
-		} else {
-			fmt.Fprintln(info, "plot:", path)
+		paths, err := writePlots(opts.OutDir, res)
+		for _, p := range paths {
+			fmt.Fprintln(info, "plot:", p)
 		}
-		if len(res.Many) > 0 {
-			if path, err := writeManyPlot(opts.OutDir, res); err != nil {
-				fmt.Fprintln(stderr, "reaplat: writing the many plot:", err)
-				code = 1
-			} else {
-				fmt.Fprintln(info, "plot:", path)
-			}
+		if err != nil {
+			fmt.Fprintln(stderr, "reaplat: writing plots:", err)
+			code = 1
 		}
 	}
 	return code

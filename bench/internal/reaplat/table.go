@@ -13,8 +13,18 @@ import (
 	"github.com/childloop/childloop/bench/internal/stats"
 )
 
-// PrintTables writes the environment and one table per section that ran.
+// quickBanner is printed above and below the output of a -quick run.
+const quickBanner = "SMOKE TEST (-quick): tiny sizes, one round; the numbers below mean nothing."
+
+// PrintTables writes the headline in plain words, then the environment
+// and one table per section that ran, then the ratios.
 func PrintTables(w io.Writer, r *Result) {
+	if r.Options.Quick {
+		fmt.Fprintln(w, quickBanner)
+	}
+	for _, l := range headline(r) {
+		fmt.Fprintln(w, l)
+	}
 	fmt.Fprintf(w, "\nreaplat — %s\n", r.Env)
 	var rts []string
 	for k, v := range r.Env.Runtimes {
@@ -38,7 +48,7 @@ func PrintTables(w io.Writer, r *Result) {
 		printMany(w, r)
 	}
 	if name, lines := verdict(r); len(lines) > 0 {
-		fmt.Fprintf(w, "\nVerdict for %s, as ratios to rows of this run:\n", name)
+		fmt.Fprintf(w, "\nRatios for %s, to rows of this run:\n", name)
 		for _, l := range lines {
 			fmt.Fprintln(w, "  "+l)
 		}
