@@ -59,8 +59,10 @@ func (l *Loop) Run() error {
 // until an fd is ready, the earliest timer is due, or Wake, Stop or a
 // registration change from another goroutine; if false, not at all), then
 // runs the callbacks of the ready watchers followed by those of the due
-// timers. It returns the callbacks' errors, errClosed if the loop is
-// closed, or the wait's system call error.
+// timers. A blocking wait interrupted by a signal (EINTR, as the Go
+// runtime's preemption signals cause) returns nil having run nothing, so
+// callers loop, as Run does. It returns the callbacks' errors, errClosed
+// if the loop is closed, or the wait's system call error.
 func (l *Loop) RunOnce(block bool) error {
 	l.enter()
 	defer l.running.Store(false)
