@@ -3,8 +3,8 @@
 // (through the hooks of package hooks), reaps exactly the children it may
 // reap, and runs each child's death callback on the loop goroutine.
 //
-//	ctx, err := childproc.New(myLoop, childproc.Config{})
-//	ch, err := ctx.Spawn(&childproc.Cmd{
+//	parent, err := childproc.New(myLoop, childproc.Config{})
+//	ch, err := parent.Spawn(&childproc.Cmd{
 //		Args:   []string{"make", "-j4"},
 //		Stdout: os.Stdout, Stderr: os.Stderr,
 //		OnExit: func(ch *childproc.Child, st childproc.Status) { log.Println(ch, st) },

@@ -26,12 +26,12 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer l.Close()
-	ctx, err := childproc.New(l, childproc.Config{}) // reaps only its own children
+	parent, err := childproc.New(l, childproc.Config{}) // reaps only its own children
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ctx.Close()
-	_, err = ctx.Spawn(&childproc.Cmd{
+	defer parent.Close()
+	_, err = parent.Spawn(&childproc.Cmd{
 		Args:   []string{"sh", "-c", "echo hello from $0; exit 3"},
 		Stdout: os.Stdout, // nil would be /dev/null
 		Stderr: os.Stderr,
@@ -59,13 +59,13 @@ func ExampleConfig_appSigchld() {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGCHLD) // the application's own SIGCHLD handling
 	defer signal.Stop(sigs)
-	ctx, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
+	parent, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ctx.Close()
+	defer parent.Close()
 	done := false
-	if _, err := ctx.Spawn(&childproc.Cmd{
+	if _, err := parent.Spawn(&childproc.Cmd{
 		Args:   []string{"sh", "-c", "exit 2"},
 		OnExit: func(_ *childproc.Child, st childproc.Status) { fmt.Println("sh:", st); done = true },
 	}); err != nil {
@@ -73,7 +73,7 @@ func ExampleConfig_appSigchld() {
 	}
 	for !done {
 		<-sigs
-		if err := ctx.SigchldOccurred(); err != nil {
+		if err := parent.SigchldOccurred(); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -96,15 +96,15 @@ func ExampleConfig_reapAll() {
 			l.Stop()
 		}
 	}
-	ctx, err := childproc.New(l, childproc.Config{
+	parent, err := childproc.New(l, childproc.Config{
 		Mode:          childproc.ModeReapAll,
 		OnForeignExit: func(pid int, st childproc.Status) { report("foreign child: " + st.String()) },
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ctx.Close()
-	if _, err := ctx.Spawn(&childproc.Cmd{
+	defer parent.Close()
+	if _, err := parent.Spawn(&childproc.Cmd{
 		Args:   []string{"sh", "-c", "exit 1"},
 		OnExit: func(_ *childproc.Child, st childproc.Status) { report("own child: " + st.String()) },
 	}); err != nil {
@@ -134,17 +134,17 @@ func ExampleConfig_keepSigchld() {
 		log.Fatal(err)
 	}
 	defer l.Close()
-	ctx, err := childproc.New(l, childproc.Config{Mode: childproc.ModeKeep})
+	parent, err := childproc.New(l, childproc.Config{Mode: childproc.ModeKeep})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ctx.Close()
+	defer parent.Close()
 	for _, code := range []string{"0", "4"} {
-		if _, err := ctx.Spawn(&childproc.Cmd{
+		if _, err := parent.Spawn(&childproc.Cmd{
 			Args: []string{"sh", "-c", "exit " + code},
 			OnExit: func(_ *childproc.Child, st childproc.Status) {
 				fmt.Println("sh:", st)
-				if ctx.Len() == 0 {
+				if parent.Len() == 0 {
 					l.Stop()
 				}
 			},
@@ -170,14 +170,14 @@ func ExampleParent_ForkNoexec() {
 		log.Fatal(err)
 	}
 	defer l.Close()
-	ctx, err := childproc.New(l, childproc.Config{})
+	parent, err := childproc.New(l, childproc.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ctx.Close()
+	defer parent.Close()
 	var steps noexec.Steps
 	steps.Setsid().Fork().Exec("/bin/sh", []string{"sh", "-c", "exit 0"}, nil)
-	if _, err := ctx.ForkNoexec(&steps, func(_ *childproc.Child, st childproc.Status) {
+	if _, err := parent.ForkNoexec(&steps, func(_ *childproc.Child, st childproc.Status) {
 		fmt.Println("middle child:", st)
 		l.Stop()
 	}); err != nil {
@@ -198,12 +198,12 @@ func ExampleChild_Signal() {
 		log.Fatal(err)
 	}
 	defer l.Close()
-	ctx, err := childproc.New(l, childproc.Config{})
+	parent, err := childproc.New(l, childproc.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ctx.Close()
-	ch, err := ctx.Spawn(&childproc.Cmd{
+	defer parent.Close()
+	ch, err := parent.Spawn(&childproc.Cmd{
 		Args:   []string{"sleep", "60"},
 		OnExit: func(_ *childproc.Child, st childproc.Status) { fmt.Println("sleep:", st); l.Stop() },
 	})
@@ -230,13 +230,13 @@ func ExampleOutput() {
 		log.Fatal(err)
 	}
 	defer l.Close()
-	ctx, err := childproc.New(l, childproc.Config{})
+	parent, err := childproc.New(l, childproc.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ctx.Close()
+	defer parent.Close()
 	var streamed []byte // stderr as it arrives; p is only valid during the call
-	_, err = ctx.Spawn(&childproc.Cmd{
+	_, err = parent.Spawn(&childproc.Cmd{
 		Args:   []string{"sh", "-c", "tr a-z A-Z; echo warning >&2; exit 1"},
 		Stdin:  &childproc.Input{Data: []byte("hello\n")},
 		Stdout: &childproc.Output{Limit: 1 << 20},
@@ -268,12 +268,12 @@ func ExampleCmd_timeout() {
 	}
 	defer l.Close()
 	// TreeAuto: a cgroup per child where possible, else a process group.
-	ctx, err := childproc.New(l, childproc.Config{Tree: childproc.TreeAuto})
+	parent, err := childproc.New(l, childproc.Config{Tree: childproc.TreeAuto})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ctx.Close()
-	_, err = ctx.Spawn(&childproc.Cmd{
+	defer parent.Close()
+	_, err = parent.Spawn(&childproc.Cmd{
 		Args:    []string{"sh", "-c", "sleep 30 & wait"},
 		Timeout: 200 * time.Millisecond,
 		Grace:   time.Second, // SIGKILL if still alive a second after SIGTERM
@@ -303,16 +303,16 @@ func ExampleParent_Watch() {
 		log.Fatal(err)
 	}
 	defer l.Close()
-	ctx, err := childproc.New(l, childproc.Config{})
+	parent, err := childproc.New(l, childproc.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ctx.Close()
+	defer parent.Close()
 	cmd := exec.Command("sh", "-c", "exit 4")
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
-	if _, err := ctx.Watch(cmd.Process, func(_ *childproc.Child, st childproc.Status) {
+	if _, err := parent.Watch(cmd.Process, func(_ *childproc.Child, st childproc.Status) {
 		fmt.Println("loop:", st)
 		l.Stop()
 	}); err != nil {

@@ -101,7 +101,7 @@ var defaultRunner = &Runner{shared: &sharedLoop{}}
 type sharedLoop struct {
 	mu      sync.Mutex
 	l       *loop.Loop        // nil while idle; guarded by mu
-	ctx     *childproc.Parent // nil while idle; guarded by mu
+	parent  *childproc.Parent // nil while idle; guarded by mu
 	tree    *childproc.Parent // Config.Tree auto, for KillTree; nil until needed; guarded by mu
 	active  int               // children counted in and not yet out; guarded by mu
 	running bool              // a run goroutine exists; guarded by mu
@@ -115,14 +115,14 @@ func (s *sharedLoop) acquire(tree bool) (*childproc.Parent, error) {
 		if err != nil {
 			return nil, err
 		}
-		ctx, err := childproc.New(l, childproc.Config{})
+		p, err := childproc.New(l, childproc.Config{})
 		if err != nil {
 			_ = l.Close()
 			return nil, err
 		}
-		s.l, s.ctx = l, ctx
+		s.l, s.parent = l, p
 	}
-	ctx := s.ctx
+	p := s.parent
 	if tree {
 		if s.tree == nil {
 			t, err := childproc.New(s.l, childproc.Config{Tree: childproc.TreeAuto})
@@ -131,14 +131,14 @@ func (s *sharedLoop) acquire(tree bool) (*childproc.Parent, error) {
 			}
 			s.tree = t
 		}
-		ctx = s.tree
+		p = s.tree
 	}
 	s.active++
 	if !s.running {
 		s.running = true
 		go s.run(s.l)
 	}
-	return ctx, nil
+	return p, nil
 }
 
 func (s *sharedLoop) release() {
@@ -164,12 +164,12 @@ func (s *sharedLoop) run(l *loop.Loop) {
 		}
 		// Close under the mutex, so that a Start meanwhile waits and
 		// builds new ones rather than racing these Closes.
-		_ = s.ctx.Close()
+		_ = s.parent.Close()
 		if s.tree != nil {
 			_ = s.tree.Close()
 		}
 		_ = l.Close()
-		s.l, s.ctx, s.tree, s.running = nil, nil, nil, false
+		s.l, s.parent, s.tree, s.running = nil, nil, nil, false
 		s.mu.Unlock()
 		return
 	}
@@ -180,5 +180,5 @@ func (s *sharedLoop) run(l *loop.Loop) {
 func (s *sharedLoop) idle() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !s.running && s.ctx == nil
+	return !s.running && s.parent == nil
 }
