@@ -29,8 +29,8 @@ type lifetime struct {
 
 // lifetimeOf checks cmd's lifetime fields and turns them into a plan, nil
 // when the child has none (a Stop then makes one). It fails, and nothing is
-// started, for bad durations, a Grace nothing could use, a deadline already
-// past or a Context already done.
+// started, for bad durations, a deadline already past or a Context already
+// done.
 func lifetimeOf(cmd *Cmd) (*lifetime, error) {
 	switch {
 	case cmd.Timeout < 0:
@@ -41,13 +41,10 @@ func lifetimeOf(cmd *Cmd) (*lifetime, error) {
 		return nil, invalid("spawn: Cmd.StopSignal %d", int(cmd.StopSignal))
 	}
 	bounded := cmd.Timeout > 0 || cmd.Context != nil
-	if cmd.Grace > 0 && !bounded {
-		return nil, invalid("spawn: Cmd.Grace without Timeout or Context")
-	}
 	if cmd.Context != nil && cmd.Context.Err() != nil {
 		return nil, fmt.Errorf("childproc: spawn: %w", context.Cause(cmd.Context))
 	}
-	if !bounded && cmd.StopSignal == 0 {
+	if !bounded && cmd.StopSignal == 0 && cmd.Grace == 0 {
 		return nil, nil
 	}
 	lt := &lifetime{sig: cmd.StopSignal, grace: cmd.Grace}

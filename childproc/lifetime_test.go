@@ -123,6 +123,24 @@ func spawnIgnoringTERM(t *testing.T, c *childproc.Parent, cmd *childproc.Cmd) (*
 	}
 }
 
+// A Grace given without Timeout or Context is the grace of a deadline set
+// later: the TERM-ignoring child is killed that long after it, not
+// DefaultGrace after.
+func TestGraceForLaterDeadline(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := newParent(t, l, parentOf{})
+	ch, e := spawnIgnoringTERM(t, c, &childproc.Cmd{Grace: 200 * time.Millisecond})
+	start := time.Now()
+	require.NoError(t, ch.SetDeadline(time.Now()))
+	r := e.ended(t)
+	assert.Equal(t, syscall.SIGKILL, r.st.Signal, "%v", r.st)
+	assert.True(t, r.st.Forced, "SIGKILL after the grace")
+	assert.ErrorIs(t, r.st.Cause, context.DeadlineExceeded)
+	took := time.Since(start)
+	assert.GreaterOrEqual(t, took, 200*time.Millisecond, "grace cut short")
+	assert.Less(t, took, childproc.DefaultGrace, "Cmd.Grace was not used")
+}
+
 func TestStopOnDemand(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := newParent(t, l, parentOf{})
@@ -278,7 +296,6 @@ func TestLifetimeBadInput(t *testing.T) {
 	}{
 		{"negative timeout", func(c *childproc.Cmd) { c.Timeout = -time.Second }, os.ErrInvalid},
 		{"negative grace", func(c *childproc.Cmd) { c.Timeout, c.Grace = time.Second, -time.Second }, os.ErrInvalid},
-		{"grace without deadline", func(c *childproc.Cmd) { c.Grace = time.Second }, os.ErrInvalid},
 		{"bad stop signal", func(c *childproc.Cmd) { c.StopSignal = -3 }, os.ErrInvalid},
 		{"context past its deadline", func(c *childproc.Cmd) {
 			ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))

@@ -63,8 +63,10 @@ type Cmd struct {
 	// StopSignal is what a stop sends first (default SIGTERM). If the
 	// child is still alive Grace later (default DefaultGrace), its tree
 	// gets SIGKILL and the status says Forced. StopSignal SIGKILL ends it
-	// at once. A Grace without Timeout or Context is an error (Child.Stop
-	// takes its own).
+	// at once. Both apply to every stop that does not name its own
+	// grace: Timeout, Context and a deadline set later with
+	// Child.SetDeadline (Child.Stop takes its own), as package exec's
+	// Grace does for its Timeout.
 	StopSignal syscall.Signal
 	Grace      time.Duration
 

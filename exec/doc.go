@@ -45,6 +45,15 @@
 //   - Runner and NewRunner start commands in a childproc.Parent on the
 //     caller's loop.
 //
+// Grace means what childproc.Cmd.Grace means: the time between a stop's
+// SIGTERM and its SIGKILL, childproc.DefaultGrace when zero for a Timeout.
+// The one difference is os/exec's: with Grace zero, CommandContext's
+// default Cancel kills at once. The wait for a child's pipes after its
+// exit is os/exec's WaitDelay here (zero waits as long as they stay open),
+// and childproc.Cmd.DrainTimeout for library pipes (zero means
+// childproc.DefaultDrainTimeout): os/exec's tests judge this package, so
+// its zero keeps os/exec's meaning.
+//
 // One rule os/exec does not have: a started Cmd's Process must not be
 // waited for or released by hand (Process.Wait, Process.Release): that
 // closes the pidfd the loop watches, and Cmd.Wait would then wait forever.
