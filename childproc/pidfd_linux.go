@@ -217,9 +217,12 @@ func (r *pidfdReaper) collect(_ *Child, out []exit) []exit {
 			// in the set.
 			r.drop(ch)
 		} else {
-			// Our pidfd's only reference: closing it after the callbacks
-			// also takes it out of the set.
+			// Out of the set now, closed after the callbacks. Closing
+			// alone would not do: a child still between its clone and
+			// its exec holds a copy of every fd, this one included, and
+			// the set would report the exited pidfd until it let go.
 			delete(r.kids, ch.pid)
+			_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, ch.pidfd, nil)
 			e.release, ch.pidfd = ch.pidfd, -1
 		}
 		out = append(out, e)
