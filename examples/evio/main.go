@@ -9,21 +9,27 @@
 // server runs the -cmd script with the words as its arguments ($1, $2, ...:
 // never parsed as shell code) and answers with what the script wrote to
 // stdout and stderr (together, in the order written), then a last line with
-// its status, and closes:
+// its status, and closes. It is a plain line protocol, not HTTP: curl talks
+// it with its telnet:// scheme (http:// gets "HTTP/0.9 not allowed"), and
+// so does bash's /dev/tcp:
 //
-//	$ echo 3 | nc 127.0.0.1 7000
+//	$ go run ./examples/evio -addr 127.0.0.1:7000
+//	evio: listening on 127.0.0.1:7000; a request is one line of words, the arguments of the -cmd script
+//	...
+//	$ echo 3 | curl -s telnet://127.0.0.1:7000      # in another terminal
 //	args: 3
 //	exiting with 3
 //	-- exit 3
+//	$ (exec 3<>/dev/tcp/127.0.0.1/7000; echo '0 2' >&3; cat <&3)
 //
-// At most -max-output bytes of output are kept (64 KiB; the rest is read and
-// dropped) and a "-- output truncated" line says so; a child killed at its
-// -timeout ends with "-- signal killed (deadline exceeded)"; output still
-// open -drain after the exit (a background process holds it) is cut, with
-// "-- output cut". With the default script, "3" exits 3 and "0 2" sleeps 2 s.
-//
-//	go run ./examples/evio -addr 127.0.0.1:7000 &
-//	echo 3 | nc 127.0.0.1 7000
+// With the default script, "3" exits 3 and "0 2" sleeps 2 s and exits 0.
+// The server logs one line per request: the client, its words, the status
+// and how long the request took. At most -max-output bytes of output are
+// kept (64 KiB; the rest is read and dropped) and a "-- output truncated"
+// line says so; a child killed at its -timeout ends with "-- signal killed
+// (deadline exceeded)"; output still open -drain after the exit (a
+// background process holds it) is cut, with "-- output cut". Ctrl-C (or
+// SIGTERM) stops the server and kills the children still running.
 //
 // # What evio cannot do, and what this does instead
 //
@@ -37,7 +43,7 @@
 //     second listener on an abstract unix socket (Linux only, hence this
 //     file's build tag). A relay goroutine turns each SIGCHLD into a byte on
 //     a socket connected to it, and that connection's Data event calls
-//     ctx.SigchldOccurred().
+//     parent.SigchldOccurred().
 //   - The library's own pipes cannot be used: a Cmd.Stdout, Stderr or Stdin
 //     that is not an *os.File registers the pipe's parent end through the
 //     hooks, and with none Spawn fails with an error wrapping
@@ -78,6 +84,7 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/examples/internal/human"
 	"github.com/tidwall/evio"
 	"golang.org/x/sys/unix"
 )
@@ -99,8 +106,12 @@ const (
 // goroutine, like everything the event callbacks touch (NumLoops is 1).
 type request struct {
 	conn     evio.Conn        // the client's connection
+	client   string           // its address, for the log
 	id       uint64           // names the output socket
 	in       []byte           // request line so far
+	words    string           // the request line, once whole
+	started  time.Time        // when the request line arrived
+	gone     bool             // the client closed its connection before the answer
 	child    *childproc.Child // running child, or nil
 	deadline time.Time        // when the child gets killed
 	killed   bool             // the deadline passed and the child was killed
@@ -127,7 +138,7 @@ type sockConn struct {
 }
 
 type server struct {
-	ctx       *childproc.Parent
+	parent    *childproc.Parent
 	script    string
 	timeout   time.Duration
 	drain     time.Duration
@@ -141,7 +152,22 @@ type server struct {
 	relayAuthed bool                    // the relay has connected and proved itself
 }
 
+const usage = `usage: evio [-addr host:port] [-cmd script] [-timeout d] [-drain d] [-max-output bytes]
+
+Evio is a TCP server on github.com/tidwall/evio's event loop that runs the
+-cmd script once per request, with the words of the request line as its
+arguments, and answers with the child's stdout and stderr and a last line
+with its status ("-- exit 3"). Every child is spawned, reaped, read and
+answered on evio's loop, with no goroutine per child. Send a request with
+echo 3 | curl -s telnet://HOST:PORT; Ctrl-C stops the server.
+
+`
+
 func main() {
+	flag.Usage = func() {
+		fmt.Fprint(flag.CommandLine.Output(), usage)
+		flag.PrintDefaults()
+	}
 	addr := flag.String("addr", "127.0.0.1:0", "TCP `address` to serve (port 0: any free port)")
 	script := flag.String("cmd", `echo "args: $*"; sleep "${2:-0}"; echo "exiting with ${1:-0}" >&2; exit "${1:-0}"`,
 		"sh `script` run per request with the request's words as $1, $2, ...")
@@ -149,6 +175,10 @@ func main() {
 	drain := flag.Duration("drain", childproc.DefaultDrainTimeout, "after the exit, wait this long for the output's end")
 	maxOutput := flag.Int("max-output", 64<<10, "keep at most this many `bytes` of a child's output")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
 	s := &server{script: *script, timeout: *timeout, drain: *drain, maxOutput: max(*maxOutput, 0)}
 	if err := s.run(*addr); err != nil {
 		fmt.Fprintln(os.Stderr, "evio:", err)
@@ -177,11 +207,11 @@ func (s *server) run(addr string) error {
 	// Config.ModeApp with nil hooks: the library reaps only when told to
 	// (SigchldOccurred) and only its own children, by pid.
 	var err error
-	s.ctx, err = childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
+	s.parent, err = childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	if err != nil {
 		return err
 	}
-	defer s.ctx.Close() // kills and reaps children still running at shutdown
+	defer s.parent.Close() // kills and reaps children still running at shutdown
 
 	// Catch the signals before the first child can exit.
 	sigs := make(chan os.Signal, 16)
@@ -192,8 +222,10 @@ func (s *server) run(addr string) error {
 	events.NumLoops = 1 // one loop goroutine: no locks needed in the callbacks
 
 	events.Serving = func(srv evio.Server) evio.Action {
-		fmt.Printf("listening on %v\n", srv.Addrs[0]) // the real port when -addr had port 0
-		fmt.Printf("relay socket %v\n", srv.Addrs[1])
+		// The real port when -addr had port 0.
+		fmt.Printf("evio: listening on %v; a request is one line of words, the arguments of the -cmd script\n", srv.Addrs[0])
+		fmt.Printf("evio: try: echo 3 | curl -s telnet://%v   (Ctrl-C stops the server)\n", srv.Addrs[0])
+		fmt.Printf("evio: SIGCHLD and the children's output come in through %v\n", srv.Addrs[1])
 		// The listeners exist already; the relay's connection waits in
 		// the backlog until the loop starts.
 		go relay(s.sockAddr, s.token, sigs)
@@ -209,7 +241,7 @@ func (s *server) run(addr string) error {
 			// copy what we keep.
 			return nil, evio.Options{ReuseInputBuffer: true}, evio.None
 		}
-		c.SetContext(&request{conn: c})
+		c.SetContext(&request{conn: c, client: c.RemoteAddr().String()})
 		return nil, evio.Options{}, evio.None
 	}
 
@@ -238,6 +270,7 @@ func (s *server) run(addr string) error {
 				// The client went away: nobody wants the answer. The exit is
 				// still reaped and the output drained; the reply's Wake is
 				// ignored.
+				cc.gone = true
 				_ = unix.Kill(-cc.child.Pid(), unix.SIGKILL)
 			}
 		}
@@ -277,7 +310,7 @@ func (s *server) run(addr string) error {
 	}
 
 	err = evio.Serve(events, "tcp://"+addr, "unix://"+s.sockAddr)
-	fmt.Println("server stopped")
+	fmt.Println("evio: server stopped")
 	return err
 }
 
@@ -301,7 +334,11 @@ func (s *server) requestData(req *request, in []byte) ([]byte, evio.Action) {
 		return nil, evio.None
 	}
 	args := strings.Fields(string(req.in[:i]))
-	fail := func(err error) ([]byte, evio.Action) { return []byte("-- error: " + err.Error() + "\n"), evio.Close }
+	req.words, req.started = strings.Join(args, " "), time.Now()
+	fail := func(err error) ([]byte, evio.Action) {
+		fmt.Printf("evio: %s %q: %v\n", req.client, req.words, err)
+		return []byte("-- error: " + err.Error() + "\n"), evio.Close
+	}
 	if err := cloexecAll(); err != nil {
 		return fail(err)
 	}
@@ -311,7 +348,7 @@ func (s *server) requestData(req *request, in []byte) ([]byte, evio.Action) {
 	if err != nil {
 		return fail(err)
 	}
-	ch, err := s.ctx.Spawn(&childproc.Cmd{
+	ch, err := s.parent.Spawn(&childproc.Cmd{
 		Args: append([]string{"sh", "-c", s.script, "sh"}, args...),
 		// One socket for both: the output arrives in the order written.
 		Stdout: out,
@@ -374,7 +411,7 @@ func (s *server) sockData(c evio.Conn, sc *sockConn, in []byte) ([]byte, evio.Ac
 		// However many SIGCHLDs these bytes stand for (they coalesce
 		// anyway), one call reaps every exited child of the parent and
 		// runs their OnExit callbacks here, on the loop goroutine.
-		if err := s.ctx.SigchldOccurred(); err != nil {
+		if err := s.parent.SigchldOccurred(); err != nil {
 			return nil, evio.Shutdown
 		}
 	}
@@ -438,11 +475,16 @@ func (s *server) maybeAnswer(req *request) {
 	if req.cut {
 		b = fmt.Appendf(b, "-- output cut: still open %v after the exit\n", s.drain)
 	}
-	b = fmt.Appendf(b, "-- %v", req.status)
+	status := req.status.String()
 	if req.killed {
-		b = append(b, " (deadline exceeded)"...)
+		status += " (deadline exceeded)"
 	}
-	req.reply = append(b, '\n')
+	req.reply = fmt.Appendf(b, "-- %s\n", status)
+	note := ""
+	if req.gone {
+		note = " (the client had gone)"
+	}
+	fmt.Printf("evio: %s %q: %s after %v%s\n", req.client, req.words, status, human.Duration(time.Since(req.started)), note)
 	// evio writes only from event callbacks: Wake asks for a Data(c, nil)
 	// event, which returns the reply. A Wake for a connection closed
 	// meanwhile is ignored.

@@ -4,10 +4,12 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -38,30 +40,31 @@ func ask(addr, line string) (string, error) {
 
 func start(t *testing.T, bin string, args ...string) (p *extest.Proc, addr, relay string) {
 	p = extest.Start(t, bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
-	m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^listening on (\S+)$`))
-	r, _ := p.WaitLine(t, 0, regexp.MustCompile(`^relay socket (@\S+)$`))
+	m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^evio: listening on ([^;\s]+);`))
+	p.WaitLine(t, 0, regexp.MustCompile(`^evio: try: echo 3 \| curl -s telnet://`+regexp.QuoteMeta(m[1])+` `))
+	r, _ := p.WaitLine(t, 0, regexp.MustCompile(`^evio: SIGCHLD and the children's output come in through (@\S+)$`))
 	return p, m[1], r[1]
 }
 
 func stop(t *testing.T, p *extest.Proc) {
 	p.Signal(t, syscall.SIGTERM)
 	assert.NoError(t, p.Wait(t), "evio after SIGTERM")
-	p.WaitLine(t, 0, regexp.MustCompile(`^server stopped$`))
+	p.WaitLine(t, 0, regexp.MustCompile(`^evio: server stopped$`))
 }
 
 // The reason for this example's output sockets: the library's pipes need
 // fd hooks, and a parent without any refuses them at Spawn.
 func TestLibraryPipesNeedHooks(t *testing.T) {
-	ctx, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
+	parent, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	require.NoError(t, err)
-	defer ctx.Close()
-	_, err = ctx.Spawn(&childproc.Cmd{
+	defer parent.Close()
+	_, err = parent.Spawn(&childproc.Cmd{
 		Args:   []string{"echo", "hi"},
 		Stdout: &childproc.Output{Limit: 1024},
 		OnDone: func(*childproc.Child, *childproc.Result) {},
 	})
 	assert.ErrorIs(t, err, errors.ErrUnsupported, "library pipes without hooks")
-	assert.Zero(t, ctx.Len(), "no child left behind")
+	assert.Zero(t, parent.Len(), "no child left behind")
 }
 
 func TestEvioManyClients(t *testing.T) {
@@ -128,6 +131,38 @@ func TestEvioDeadline(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, "args: 3\nexiting with 3\n-- exit 3\n", got)
 	stop(t, p)
+	// One log line per request: client, words, status, time.
+	for _, want := range []string{
+		`^evio: 127\.0\.0\.1:\d+ "0 60": signal killed \(deadline exceeded\) after (\S+)$`,
+		`^evio: 127\.0\.0\.1:\d+ "3": exit 3 after (\S+)$`,
+	} {
+		m, _ := p.WaitLine(t, 0, regexp.MustCompile(want))
+		_, err := time.ParseDuration(m[1])
+		assert.NoError(t, err, "the time in the log line")
+	}
+}
+
+// TestEvioCurl sends a request as the program's first lines suggest, with
+// curl's telnet:// scheme, when curl is installed.
+func TestEvioCurl(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("no curl")
+	}
+	p := extest.Start(t, extest.Build(t), "-addr", "127.0.0.1:0")
+	m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^evio: try: echo 3 \| curl -s (telnet://\S+) `))
+	ctx, cancel := context.WithTimeout(context.Background(), extest.HangGuard)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, curl, "-s", m[1])
+	cmd.Stdin = strings.NewReader("3\n")
+	out, err := cmd.Output()
+	assert.NoError(t, err, "curl")
+	assert.Equal(t, "args: 3\nexiting with 3\n-- exit 3\n", string(out))
+	stop(t, p)
+}
+
+func TestEvioHelp(t *testing.T) {
+	extest.CheckHelp(t, extest.Build(t))
 }
 
 // TestEvioOutputBounds: output beyond -max-output is counted and dropped,

@@ -5,8 +5,8 @@
 // each notification into one byte on the application's self-pipe, which its
 // loop polls. What to do on wake-up is the choice this example shows:
 //
-//	go run ./examples/mainloop            # ctx.SigchldOccurred()
-//	go run ./examples/mainloop -reaper    # the app reaps: wait4(-1) + ctx.Reaped
+//	go run ./examples/mainloop            # parent.SigchldOccurred()
+//	go run ./examples/mainloop -reaper    # the app reaps: wait4(-1) + parent.Reaped
 //
 // In both variants the program also runs a command with os/exec, as other
 // code in a real program would:
@@ -37,14 +37,36 @@ import (
 	"os/exec"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/examples/internal/human"
 	"golang.org/x/sys/unix"
 )
 
+const usage = `usage: mainloop [-reaper]
+
+Mainloop is an application that owns SIGCHLD and its own poll(2) loop
+(childproc.Config.Mode ModeApp). It runs three children through a
+childproc.Parent and one with os/exec, prints how each ended, and exits
+once all four are done. By default each SIGCHLD wake-up calls
+parent.SigchldOccurred(), and os/exec keeps its child's status; with -reaper
+the application reaps every child with wait4(-1) and hands each status to
+parent.Reaped, so it also takes the os/exec child's status (its Wait fails).
+
+`
+
 func main() {
-	reaper := flag.Bool("reaper", false, "reap with wait4(-1) and feed ctx.Reaped instead of calling ctx.SigchldOccurred")
+	reaper := flag.Bool("reaper", false, "reap with wait4(-1) and feed parent.Reaped instead of calling parent.SigchldOccurred")
+	flag.Usage = func() {
+		fmt.Fprint(flag.CommandLine.Output(), usage)
+		flag.PrintDefaults()
+	}
 	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
 	if err := run(*reaper); err != nil {
 		fmt.Fprintln(os.Stderr, "mainloop:", err)
 		os.Exit(1)
@@ -88,17 +110,23 @@ func run(reaper bool) error {
 	}()
 
 	// Config.ModeApp installs nothing and needs no fd hooks: nil is allowed.
-	ctx, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
+	parent, err := childproc.New(nil, childproc.Config{Mode: childproc.ModeApp})
 	if err != nil {
 		return err
 	}
-	defer ctx.Close()
+	defer parent.Close()
 
+	if reaper {
+		fmt.Println("mainloop -reaper: 3 library children and 1 os/exec child; on SIGCHLD the app reaps every child with wait4(-1) and hands the statuses to parent.Reaped")
+	} else {
+		fmt.Println("mainloop: 3 library children and 1 os/exec child; on SIGCHLD the app calls parent.SigchldOccurred(), which reaps only the parent's children")
+	}
+	start := time.Now()
 	for _, script := range []string{"exit 2", "sleep 0.1", "kill -TERM $$"} {
-		ch, err := ctx.Spawn(&childproc.Cmd{
+		ch, err := parent.Spawn(&childproc.Cmd{
 			Args: []string{"sh", "-c", script},
 			OnExit: func(ch *childproc.Child, st childproc.Status) {
-				fmt.Printf("library child %q (pid %d): %v\n", script, ch.Pid(), st)
+				fmt.Printf("library child %q (pid %d): %v after %v\n", script, ch.Pid(), st, human.Duration(time.Since(start)))
 			},
 		})
 		if err != nil {
@@ -125,7 +153,7 @@ func run(reaper bool) error {
 	reportExec := func(err error) {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			fmt.Printf("os/exec child: Wait returned its status: %v\n", ee.ProcessState)
+			fmt.Printf("os/exec child: Wait returned its status: %v after %v\n", ee.ProcessState, human.Duration(time.Since(start)))
 		} else {
 			fmt.Printf("os/exec child: Wait failed: %v\n", err)
 		}
@@ -135,7 +163,7 @@ func run(reaper bool) error {
 	// The application's own loop. Here it polls only the self-pipe; a real
 	// program has its sockets etc. in the same array.
 	fds := []unix.PollFd{{Fd: int32(p[0]), Events: unix.POLLIN}}
-	for ctx.Len() > 0 || execPending {
+	for parent.Len() > 0 || execPending {
 		select {
 		case err := <-execDone:
 			reportExec(err)
@@ -163,7 +191,7 @@ func run(reaper bool) error {
 		if !reaper {
 			// The library checks its own children (by pid) and runs
 			// their OnExit callbacks on this goroutine, before returning.
-			if err := ctx.SigchldOccurred(); err != nil {
+			if err := parent.SigchldOccurred(); err != nil {
 				return err
 			}
 			continue
@@ -179,7 +207,7 @@ func run(reaper bool) error {
 			if err != nil || pid <= 0 { // ECHILD: no children; 0: none ready
 				break
 			}
-			err = ctx.Reaped(pid, syscall.WaitStatus(ws))
+			err = parent.Reaped(pid, syscall.WaitStatus(ws))
 			if errors.Is(err, childproc.ErrUnknownChild) {
 				fmt.Printf("reaper: pid %d is not the parent's (%v): exit %d\n", pid, err, ws.ExitStatus())
 				if execPending && pid == cmd.Process.Pid {

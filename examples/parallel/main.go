@@ -1,7 +1,7 @@
 // Command parallel runs shell commands, one per line of its input, a few at
 // a time, in the spirit of `xargs -P` and GNU parallel:
 //
-//	parallel [-j N] [-f FILE] [-limit SIZE] [-timeout D [-grace D]] [-tree MODE] [-usage] [-sh] [-v]
+//	parallel [-j N] [-f FILE] [-limit SIZE] [-timeout D] [-grace D] [-tree MODE] [-usage] [-sh] [-v]
 //
 // Each line (blank lines are skipped) is run as `sh -c LINE`, at most -j at
 // once (default: the number of CPUs); a new one starts as soon as one ends,
@@ -38,11 +38,11 @@
 //
 // With -timeout, a job still running that long after its start is stopped
 // (childproc.Cmd.Timeout): SIGTERM to its whole tree, and SIGKILL to what is
-// left after -grace (default 5s, childproc.DefaultGrace; -grace needs
-// -timeout). Its header says "timeout (SIGTERM)", "timeout (SIGKILL after
-// grace)", or "timeout (exit N)" for a job that caught the signal and
-// exited, and it counts as failed ("timed out", "timed out, killed after
-// grace").
+// left after -grace (default 5s, childproc.DefaultGrace; the same grace
+// applies when a signal stops the jobs, below). Its header says "timeout
+// (SIGTERM)", "timeout (SIGKILL after grace)", or "timeout (exit N)" for a
+// job that caught the signal and exited, and it counts as failed ("timed
+// out", "timed out, killed after grace").
 //
 // -tree says what a job's tree is (childproc.Config.Tree): "cgroup", a
 // cgroup v2 of the job's own, which nothing in it escapes; "group", a
@@ -52,8 +52,11 @@
 // With cgroup or group a job's tree ends with the job: whatever it left
 // running in the background is killed when its sh exits, so only escapees
 // of a group (and every background process with -tree none) can hold the
-// pipe open past the exit. -v prints the tree in use, and the other
-// settings, on stderr before the first job.
+// pipe open past the exit.
+//
+// Before the first job a line on stderr says what will run, with the tree
+// in use and the other settings, and how to stop it: when stderr is a
+// terminal (someone is watching), or with -v.
 //
 // -usage adds what each job used to its header, as the kernel accounted it
 // when the job's sh was reaped (childproc.Status.Usage): "cpu", user plus
@@ -73,9 +76,10 @@
 // internal error.
 //
 // Jobs get /dev/null as stdin (the runner's stdin is the list of commands).
-// SIGINT, SIGTERM and SIGHUP stop the runner from starting jobs and stop
-// every running job as a timeout would (childproc.Child.Stop): SIGTERM to
-// its tree, SIGKILL after the grace; a second such signal sends SIGKILL at
+// SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the runner from starting jobs
+// and stop every running job as a timeout would (childproc.Child.Stop):
+// SIGTERM to its tree, SIGKILL after -grace; a line on stderr says so, as
+// the wait can take that long. A second such signal sends SIGKILL at
 // once. Their headers say "interrupted (SIGTERM)" and the like. The summary
 // then counts what was not started and the exit status is 128 + the first
 // signal's number, as a shell's would be. With -tree none a terminal's
@@ -130,6 +134,7 @@ type options struct {
 	tree    childproc.Tree // -tree
 	usage   bool           // -usage
 	verbose bool           // -v
+	typing  bool           // the commands come from a terminal
 	sh      bool           // -sh: every line through sh, plain commands too
 }
 
@@ -140,20 +145,25 @@ func main() {
 	var limit size
 	flag.Var(&limit, "limit", "keep at most `size` bytes of each job's output (suffix k, M or G; 0: no limit)")
 	flag.DurationVar(&o.timeout, "timeout", 0, "stop a job still running after `duration` (0: never)")
-	flag.DurationVar(&o.grace, "grace", 0, "with -timeout: SIGKILL what is left `duration` after the SIGTERM (default 5s)")
+	flag.DurationVar(&o.grace, "grace", 0, "when a job is stopped (-timeout, Ctrl-C), SIGKILL what is left `duration` after the SIGTERM (default 5s)")
 	flag.Var((*treeFlag)(&o.tree), "tree", "a job's tree: `auto`, cgroup, group or none")
 	flag.BoolVar(&o.usage, "usage", false, "show each job's CPU time and memory in its header")
-	flag.BoolVar(&o.verbose, "v", false, "print the settings (the tree in use) on stderr first")
+	flag.BoolVar(&o.verbose, "v", false, "say what will run, with the settings (the tree in use), on stderr first (done anyway when stderr is a terminal)")
 	flag.BoolVar(&o.sh, "sh", false, "run every line through sh, plain commands too")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: parallel [-j N] [-f file] [-limit size] [-timeout d [-grace d]] [-tree mode] [-usage] [-sh] [-v]\n\n"+
-			"Runs each line of the input (stdin, or -f) as `sh -c LINE`, N at a time, and\n"+
-			"prints each job's stdout and stderr as one block when it ends.\n\n")
+		fmt.Fprint(flag.CommandLine.Output(), `usage: parallel [-j N] [-f file] [-limit size] [-timeout d] [-grace d] [-tree mode] [-usage] [-sh] [-v]
+
+Parallel runs each line of its input (stdin, or -f) as sh -c LINE, N at a
+time, starting jobs as lines arrive, and prints each job's stdout and
+stderr as one block headed by its number, status and time when it ends, so
+outputs never interleave. A summary of the failed lines goes to stderr, and
+the exit status is 1 if any job failed. Ctrl-C stops the running jobs
+(SIGTERM, SIGKILL after -grace); a second Ctrl-C kills them at once.
+
+`)
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	given := map[string]bool{}
-	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var bad string
 	switch {
 	case flag.NArg() > 0:
@@ -161,8 +171,6 @@ func main() {
 		bad = "-j must be at least 1"
 	case o.timeout < 0 || o.grace < 0:
 		bad = "-timeout and -grace must not be negative"
-	case given["grace"] && o.timeout == 0:
-		bad = "-grace needs -timeout"
 	}
 	if flag.NArg() > 0 || bad != "" {
 		if bad != "" {
@@ -181,6 +189,8 @@ func main() {
 		}
 		defer f.Close()
 		in = f
+	} else {
+		o.typing = isTerminal(0)
 	}
 	code, err := run(in, o)
 	if err != nil {
@@ -202,9 +212,9 @@ type job struct {
 }
 
 type runner struct {
-	l   *loop.Loop
-	ctx *childproc.Parent
-	opt options
+	l      *loop.Loop
+	parent *childproc.Parent
+	opt    options
 
 	input     *loop.Watcher // nil when the input was read at once, or after EOF
 	paused    bool          // input not watched: the queue is full
@@ -233,15 +243,15 @@ func run(in *os.File, o options) (int, error) {
 	// Children reaped through pidfds where the kernel has them, SIGCHLD
 	// otherwise; only the parent's own children; each job's tree as
 	// -tree says.
-	ctx, err := childproc.New(l, childproc.Config{Tree: o.tree})
+	parent, err := childproc.New(l, childproc.Config{Tree: o.tree})
 	if err != nil {
 		return 2, err
 	}
-	defer ctx.Close() // kills and reaps what is still running on an error
+	defer parent.Close() // kills and reaps what is still running on an error
 
-	r := &runner{l: l, ctx: ctx, opt: o, running: map[*job]bool{}, paths: lookPath{}}
-	if o.verbose {
-		r.settings(os.Stderr)
+	r := &runner{l: l, parent: parent, opt: o, running: map[*job]bool{}, paths: lookPath{}}
+	if o.verbose || isTerminal(2) {
+		r.banner(os.Stderr)
 	}
 	if err := r.watchSignals(); err != nil {
 		return 2, err
@@ -256,24 +266,29 @@ func run(in *os.File, o options) (int, error) {
 	return r.summary(), nil
 }
 
-// settings prints what -v shows: the tree the parent uses (auto resolved)
-// and the limits.
-func (r *runner) settings(w io.Writer) {
-	tree := r.ctx.Tree()
-	s := fmt.Sprintf("parallel: -j %d, tree %v", r.opt.slots, tree)
+// banner says what will run, with the settings (the tree the parent uses,
+// auto resolved), and how to stop it.
+func (r *runner) banner(w io.Writer) {
+	tree := r.parent.Tree()
+	s := fmt.Sprintf("parallel: running each line as sh -c LINE, %d at a time (tree %v", r.opt.slots, tree)
 	switch tree {
 	case childproc.TreeGroup:
-		s += " (setsid'd descendants escape it)"
+		s += ", which setsid'd descendants escape"
 	case childproc.TreeNone:
-		s += " (a stop reaches the sh alone)"
+		s += ": a stop reaches the sh alone"
 	}
 	if r.opt.timeout > 0 {
-		s += fmt.Sprintf(", timeout %v, grace %v", r.opt.timeout, r.grace())
+		s += fmt.Sprintf(", timeout %v", r.opt.timeout)
 	}
+	s += fmt.Sprintf(", grace %v", r.grace())
 	if r.opt.limit > 0 {
-		s += fmt.Sprintf(", limit %d bytes", r.opt.limit)
+		s += fmt.Sprintf(", output limit %d bytes", r.opt.limit)
 	}
-	fmt.Fprintln(w, s)
+	s += "); "
+	if r.opt.typing {
+		s += "type one per line, Ctrl-D to end; "
+	}
+	fmt.Fprintln(w, s+"Ctrl-C stops the jobs")
 }
 
 // grace is the time between a stop's SIGTERM and its SIGKILL.
@@ -395,7 +410,7 @@ func (r *runner) start(j *job) {
 		// both), drained on the loop and kept up to limit; stdin is
 		// /dev/null.
 		out := &childproc.Output{Limit: limit}
-		return r.ctx.Spawn(&childproc.Cmd{
+		return r.parent.Spawn(&childproc.Cmd{
 			Path:   path,
 			Args:   args,
 			Stdout: out,
@@ -582,10 +597,15 @@ func (r *runner) summary() int {
 		code = max(code, 1)
 	}
 	if r.signal != 0 {
-		if r.inputDone {
-			fmt.Fprintf(w, "parallel: %v: %s not started\n", r.signal, jobs(len(r.queue)))
-		} else {
-			fmt.Fprintf(w, "parallel: %v: stopped reading the input; %s read but not started\n", r.signal, jobs(len(r.queue)))
+		switch n := len(r.queue); {
+		case !r.inputDone && n > 0:
+			fmt.Fprintf(w, "parallel: %v: stopped reading the input; %s read but not started\n", r.signal, jobs(n))
+		case !r.inputDone:
+			fmt.Fprintf(w, "parallel: %v: stopped reading the input\n", r.signal)
+		case n > 0:
+			fmt.Fprintf(w, "parallel: %v: %s not started\n", r.signal, jobs(n))
+		default:
+			fmt.Fprintf(w, "parallel: %v: every job had started\n", r.signal)
 		}
 		code = 128 + int(r.signal)
 	}
@@ -652,6 +672,19 @@ func (r *runner) interrupt(sig syscall.Signal) {
 		r.input.Stop()
 		r.input = nil
 	}
+	// Say why nothing may happen for a while: the jobs have the grace to
+	// end.
+	switch n := len(r.running); {
+	case n == 0:
+	case r.killed:
+		fmt.Fprintf(os.Stderr, "parallel: a second signal (%v): killing %s now\n", sig, jobs(n))
+	default:
+		again := "a second signal kills them at once"
+		if sig == syscall.SIGINT {
+			again = "Ctrl-C again kills them at once"
+		}
+		fmt.Fprintf(os.Stderr, "parallel: %v: stopping %s: SIGTERM now, SIGKILL in %v (%s)\n", sig, jobs(n), grace, again)
+	}
 	for j := range r.running {
 		// A job reaped since its OnExit was queued: ErrProcessDone.
 		if err := j.ch.Stop(grace); err != nil && !errors.Is(err, os.ErrProcessDone) {
@@ -659,6 +692,12 @@ func (r *runner) interrupt(sig syscall.Signal) {
 		}
 	}
 	r.startJobs() // stops the loop if nothing runs
+}
+
+// isTerminal reports whether fd is a terminal (one that has a window size).
+func isTerminal(fd int) bool {
+	_, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ)
+	return err == nil
 }
 
 // size is a flag.Value for byte counts with an optional k, M or G suffix.

@@ -219,7 +219,8 @@ func TestParallelInterrupt(t *testing.T) {
 		assert.Equal(t, "interrupted (SIGTERM)", b.status, "job %d", n)
 		assert.Empty(t, b.lines)
 	}
-	assert.Regexp(t, `^parallel: 2 jobs, 2 failed:\n  \[1\] interrupted: .*\n  \[2\] interrupted: .*\nparallel: terminated: 3 jobs not started\n$`, p.Stderr())
+	assert.Regexp(t, `^parallel: terminated: stopping 2 jobs: SIGTERM now, SIGKILL in 5s \(a second signal kills them at once\)\n`+
+		`parallel: 2 jobs, 2 failed:\n  \[1\] interrupted: .*\n  \[2\] interrupted: .*\nparallel: terminated: 3 jobs not started\n$`, p.Stderr())
 }
 
 // TestParallelInterruptTwice: jobs that survive the SIGTERM of the first
@@ -259,7 +260,36 @@ func TestParallelInterruptTwice(t *testing.T) {
 		assert.Equal(t, "interrupted (SIGKILL)", b.status, "job %d", n)
 		assert.Less(t, b.elapsed, extest.HangGuard)
 	}
-	assert.Regexp(t, `^parallel: 2 jobs, 2 failed:\n  \[1\] interrupted, killed: .*\n  \[2\] interrupted, killed: .*\nparallel: terminated: 1 job not started\n$`, p.Stderr())
+	assert.Regexp(t, `^parallel: terminated: stopping 2 jobs: .*\nparallel: a second signal \(interrupt\): killing 2 jobs now\n`+
+		`parallel: 2 jobs, 2 failed:\n  \[1\] interrupted, killed: .*\n  \[2\] interrupted, killed: .*\nparallel: terminated: 1 job not started\n$`, p.Stderr())
+}
+
+// TestParallelInterruptGrace: -grace without -timeout sets the grace of
+// the stop after a signal. A job that ignores SIGTERM is killed that long
+// after it (a lower bound only), and the runner says, before the wait,
+// what it is doing.
+func TestParallelInterruptGrace(t *testing.T) {
+	bin := extest.Build(t)
+	const grace = 300 * time.Millisecond
+	dir := t.TempDir()
+	file := filepath.Join(dir, "cmds")
+	require.NoError(t, os.WriteFile(file, []byte("trap '' TERM; touch "+dir+"/run; sleep 30\n"), 0o600))
+	p := extest.Start(t, bin, "-f", file, "-grace", grace.String(), "-v")
+	t.Cleanup(func() { _ = p.Cmd.Process.Signal(syscall.SIGTERM); _ = p.Wait(t) })
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(filepath.Join(dir, "run"))
+		return err == nil
+	}, extest.HangGuard, 10*time.Millisecond, "the job running")
+	start := time.Now()
+	p.Signal(t, syscall.SIGINT)
+	assert.Equal(t, 128+int(syscall.SIGINT), exitCode(t, p.Wait(t)), "exit status after SIGINT")
+	assert.GreaterOrEqual(t, time.Since(start), grace, "killed before the grace ended")
+	bs := blocks(t, p.Lines())
+	require.Len(t, bs, 1)
+	assert.Equal(t, "interrupted (SIGKILL after grace)", bs[1].status)
+	assert.Regexp(t, `^parallel: running each line as sh -c LINE, \d+ at a time \(tree \w+.*, grace 300ms\); Ctrl-C stops the jobs\n`+
+		`parallel: interrupt: stopping 1 job: SIGTERM now, SIGKILL in 300ms \(Ctrl-C again kills them at once\)\n`+
+		`parallel: 1 job, 1 failed:\n  \[1\] interrupted, killed after grace: .*\nparallel: interrupt: every job had started\n$`, p.Stderr())
 }
 
 // TestParallelTimeout: -timeout stops a job that overruns it with SIGTERM,
@@ -317,8 +347,8 @@ func TestParallelUsage(t *testing.T) {
 // treeOf returns the tree mode that -v printed.
 func treeOf(t *testing.T, stderr string) string {
 	t.Helper()
-	m := regexp.MustCompile(`(?m)^parallel: -j \d+, tree (\w+)`).FindStringSubmatch(stderr)
-	require.NotNil(t, m, "-v's settings line in %q", stderr)
+	m := regexp.MustCompile(`(?m)^parallel: running each line as sh -c LINE, \d+ at a time \(tree (\w+)`).FindStringSubmatch(stderr)
+	require.NotNil(t, m, "-v's first line in %q", stderr)
 	return m[1]
 }
 
@@ -327,7 +357,6 @@ func treeOf(t *testing.T, stderr string) string {
 func TestParallelUsageErrors(t *testing.T) {
 	bin := extest.Build(t)
 	for _, args := range [][]string{
-		{"-grace", "1s"},
 		{"-tree", "forest"},
 		{"-timeout", "-1s"},
 		{"-j", "0"},
@@ -338,4 +367,8 @@ func TestParallelUsageErrors(t *testing.T) {
 		assert.Contains(t, p.Stderr(), "usage: parallel", "%q", args)
 		assert.Empty(t, p.Lines(), "%q", args)
 	}
+}
+
+func TestParallelHelp(t *testing.T) {
+	extest.CheckHelp(t, extest.Build(t))
 }

@@ -22,7 +22,7 @@
 //
 //	[1] $ sleep 0.2; echo slept   (pid 4242)
 //	[1] out| slept
-//	[1] exit 0
+//	[1] exit 0 after 204ms
 //
 // Commands run concurrently, so the lines of different commands interleave;
 // each line is whole (a partial line waits for its end, or for the child's
@@ -31,18 +31,21 @@
 // that leaves a background process holding its pipe is cut after
 // childproc.DefaultDrainTimeout (a second) and says so.
 //
-// Try it:
+// Try it, typing commands (Ctrl-D ends the input), or from a pipe:
 //
+//	go run ./examples/pollarray
 //	printf 'exit 3\nsleep 0.2; echo slept\necho oops >&2; kill -KILL $$\n' | go run ./examples/pollarray
 package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/examples/internal/human"
 	"github.com/childloop/childloop/osevent"
 	"golang.org/x/sys/unix"
 )
@@ -51,7 +54,29 @@ import (
 // in pieces of this size.
 const maxLine = 4096
 
+const usage = `usage: pollarray < commands
+
+Pollarray reads shell commands from stdin, one per line, and runs each as
+sh -c LINE as soon as it is read, several at once. It prints each child's
+stdout and stderr line by line as they come, tagged with the command's
+number ([1] out| ...), then how the command ended. Its own poll(2) loop
+watches stdin next to the library's fds (osevent.PollArray). It exits once
+stdin is closed (Ctrl-D on a terminal) and every command is done.
+
+`
+
 func main() {
+	flag.Usage = func() {
+		fmt.Fprint(flag.CommandLine.Output(), usage)
+	}
+	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if isTerminal(0) {
+		fmt.Fprintln(os.Stderr, "pollarray: type shell commands, one per line; each runs at once and its output shows as it comes. Ctrl-D ends the input.")
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "pollarray:", err)
 		os.Exit(1)
@@ -99,13 +124,13 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer pa.Close() // after ctx.Close (defers run in reverse)
+	defer pa.Close() // after parent.Close (defers run in reverse)
 
-	ctx, err := childproc.New(pa, childproc.Config{})
+	parent, err := childproc.New(pa, childproc.Config{})
 	if err != nil {
 		return err
 	}
-	defer ctx.Close()
+	defer parent.Close()
 
 	var (
 		pending  []byte // stdin bytes not yet forming a whole line
@@ -121,13 +146,16 @@ func run() error {
 		tag := fmt.Sprintf("[%d] ", n)
 		out := &lineWriter{prefix: tag + "out| "}
 		errw := &lineWriter{prefix: tag + "err| "}
-		ch, err := ctx.Spawn(&childproc.Cmd{
+		start := time.Now()
+		var ran time.Duration // set by OnExit
+		ch, err := parent.Spawn(&childproc.Cmd{
 			Args: []string{"sh", "-c", line},
 			// Library pipes, read through the poll array. The library
 			// keeps nothing, each chunk goes to OnData (inside
 			// AfterPoll, on this goroutine) and is printed at once.
 			Stdout: childproc.OnData(func(p []byte) { out.write(p) }),
 			Stderr: childproc.OnData(func(p []byte) { errw.write(p) }),
+			OnExit: func(*childproc.Child, childproc.Status) { ran = time.Since(start) },
 			// After the exit and the pipes' EOF (or the drain deadline):
 			// the command's last word.
 			OnDone: func(_ *childproc.Child, r *childproc.Result) {
@@ -137,7 +165,7 @@ func run() error {
 				if r.Cut {
 					note = fmt.Sprintf(" (output cut: a pipe was still open %v after the exit)", childproc.DefaultDrainTimeout)
 				}
-				fmt.Printf("%s%v%s\n", tag, r.Status, note)
+				fmt.Printf("%s%v after %v%s\n", tag, r.Status, human.Duration(ran), note)
 				running--
 			},
 		})
@@ -201,4 +229,10 @@ func run() error {
 		}
 	}
 	return nil
+}
+
+// isTerminal reports whether fd is a terminal (one that has a window size).
+func isTerminal(fd int) bool {
+	_, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ)
+	return err == nil
 }

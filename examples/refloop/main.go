@@ -20,13 +20,31 @@ import (
 	"time"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/examples/internal/human"
 	"github.com/childloop/childloop/loop"
 	"github.com/childloop/childloop/osevent"
 )
 
+const usage = `usage: refloop [-deadline d]
+
+Refloop runs three children on childloop's reference event loop (package
+loop) and prints how each one ended: echo, sh -c 'exit 3', and sleep 10,
+which overruns its -deadline and is killed. It takes no input and exits
+once the last child is done.
+
+`
+
 func main() {
-	deadline := flag.Duration("deadline", time.Second, "how long `sleep 10` may run before it is killed")
+	deadline := flag.Duration("deadline", time.Second, "how long the sleep 10 child may run before it is killed")
+	flag.Usage = func() {
+		fmt.Fprint(flag.CommandLine.Output(), usage)
+		flag.PrintDefaults()
+	}
 	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
 	if err := run(*deadline); err != nil {
 		fmt.Fprintln(os.Stderr, "refloop:", err)
 		os.Exit(1)
@@ -43,13 +61,13 @@ func run(deadline time.Duration) error {
 	}
 	defer l.Close() // last: after the parent is closed
 
-	ctx, err := childproc.New(l, childproc.Config{}) // the default: reap our own children
+	parent, err := childproc.New(l, childproc.Config{}) // the default: reap our own children
 	if err != nil {
 		return err
 	}
 	// Close kills and reaps any child still running (none, normally: Run
 	// returns only after the last exit).
-	defer ctx.Close()
+	defer parent.Close()
 
 	// Timeouts can be armed on the loop directly (l.AddTimer); here they
 	// go through an osevent.Registry, which works the same on *any*
@@ -63,11 +81,13 @@ func run(deadline time.Duration) error {
 		{"sh", "-c", "exit 3"},
 		{"sleep", "10"}, // overruns its deadline
 	}
+	fmt.Printf("refloop: running echo, sh -c 'exit 3' and sleep 10 on a loop.Loop; sleep 10 is killed after %v\n", deadline)
 	left := len(commands) // owned by the loop goroutine once Run starts
 	for i, argv := range commands {
 		name := strings.Join(argv, " ")
+		start := time.Now()
 		var timeout *osevent.Timeout // set below; read only on the loop goroutine
-		ch, err := ctx.Spawn(&childproc.Cmd{
+		ch, err := parent.Spawn(&childproc.Cmd{
 			Args:   argv,
 			Stdout: os.Stdout, // nil would mean /dev/null
 			OnExit: func(ch *childproc.Child, st childproc.Status) {
@@ -76,7 +96,7 @@ func run(deadline time.Duration) error {
 				if timeout != nil {
 					timeout.Deregister() // no-op if it already fired
 				}
-				fmt.Printf("%s (pid %d): %v\n", name, ch.Pid(), st)
+				fmt.Printf("%s (pid %d): %v after %v\n", name, ch.Pid(), st, human.Duration(time.Since(start)))
 				if left--; left == 0 {
 					l.Stop() // the last child is done: Run returns
 				}

@@ -19,12 +19,20 @@ func TestRefloop(t *testing.T) {
 	// Lower bound only: sleep 10 must not end before its deadline.
 	assert.GreaterOrEqual(t, time.Since(start), deadline, "finished before the %v deadline", deadline)
 	for _, want := range []string{
+		`^refloop: running .*; sleep 10 is killed after 300ms$`,
 		`^hello from a child$`,
-		`^echo hello from a child \(pid \d+\): exit 0$`,
-		`^sh -c exit 3 \(pid \d+\): exit 3$`,
+		`^echo hello from a child \(pid \d+\): exit 0 after \S+$`,
+		`^sh -c exit 3 \(pid \d+\): exit 3 after \S+$`,
 		`^sleep 10: deadline 300ms exceeded, killing it$`,
-		`^sleep 10 \(pid \d+\): signal killed$`,
 	} {
 		p.WaitLine(t, 0, regexp.MustCompile(want))
 	}
+	m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^sleep 10 \(pid \d+\): signal killed after (\S+)$`))
+	ran, err := time.ParseDuration(m[1])
+	require.NoError(t, err, "the time sleep 10 ran")
+	assert.GreaterOrEqual(t, ran, deadline, "sleep 10 ran %v, less than its deadline", ran)
+}
+
+func TestRefloopHelp(t *testing.T) {
+	extest.CheckHelp(t, extest.Build(t))
 }

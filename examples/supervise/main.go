@@ -2,11 +2,14 @@
 
 // Command supervise keeps a few commands running: it restarts each one when
 // it exits, with exponential backoff, reaps orphaned grandchildren, stops
-// every command's whole tree on SIGTERM or SIGINT (the signal, then SIGKILL
+// every command's whole tree on SIGTERM or SIGINT (SIGTERM, then SIGKILL
 // after -grace), and answers status requests on a unix socket.
 //
-//	go run ./examples/supervise -cmd 'sleep 1; exit 1' -cmd 'date; sleep 5'
-//	socat - UNIX-CONNECT:<the printed socket path>   # one line per command
+//	go run ./examples/supervise -cmd '(sleep 1 &); sleep 2' -cmd '(sleep 60 &); sleep 1; exit 1'
+//	go run ./examples/supervise -query <the printed socket path>   # from another terminal
+//
+// Its log (stdout) starts each line with the time since the start; the
+// commands' own output goes to stderr.
 //
 // It runs on the reference loop with a Config.ModeReapAll parent, which is what
 // a supervisor, a container init or a subreaper needs: the library reaps
@@ -19,9 +22,28 @@
 // Each command is a tree (Config.Tree TreeAuto): where the supervisor may
 // create cgroups (root, or a delegated cgroup v2 subtree) each run gets a
 // cgroup of its own, so a stop reaches every process the command started,
-// even one that called setsid, and the run's end kills what it left
-// behind; elsewhere each run leads a process group, which setsid'd
-// descendants escape. The first log line says which one is in use.
+// even one that called setsid; elsewhere each run leads a process group,
+// which setsid'd descendants escape. The log's first lines say which one
+// is in use.
+//
+// # What happens to orphans
+//
+// A process whose parent exits is an orphan: the kernel re-parents it to
+// the nearest child subreaper, this supervisor, and the supervisor must
+// reap it when it ends or it stays a zombie. Both cases show in the demo
+// above, as "orphan pid N reaped" lines, and both are intended:
+//
+//   - An orphan whose command is still running lives on, and is reaped when
+//     it ends by itself: in the first command, the subshell of
+//     `(sleep 1 &)` exits at once, its sleep is re-parented to the
+//     supervisor, and one second later "orphan pid N reaped: exit 0".
+//   - What a command leaves running when it exits is killed with its tree
+//     (the library does it before the command's OnExit runs): in the second
+//     command, `sleep 60` is killed when the sh exits after a second, and
+//     reaped at once: "orphan pid N reaped: signal killed". A supervisor
+//     restarts a command from a clean slate; leftovers of the old run would
+//     hold its ports and files. Only a setsid'd escapee of a process group
+//     outlives its command, and is reaped whenever it ends.
 //
 // Linux only (hence the build tag): PR_SET_CHILD_SUBREAPER is Linux's
 // (FreeBSD's procctl(PROC_REAP_ACQUIRE) would be the equivalent).
@@ -32,6 +54,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -58,7 +82,7 @@ type service struct {
 
 type supervisor struct {
 	l        *loop.Loop
-	ctx      *childproc.Parent
+	parent   *childproc.Parent
 	t0       time.Time
 	initial  time.Duration // first restart delay; immutable
 	max      time.Duration // largest restart delay; immutable
@@ -73,6 +97,19 @@ type cmdList []string
 func (c *cmdList) String() string     { return strings.Join(*c, "; ") }
 func (c *cmdList) Set(s string) error { *c = append(*c, s); return nil }
 
+const usage = `usage: supervise [-cmd script]... [-file file] [flags]
+       supervise -query socket
+
+Supervise keeps a few sh scripts running: it restarts each one when it
+exits, after a delay that doubles from -initial up to -max (reset after a
+run of -stable), kills what a run left behind when it ends, and reaps the
+orphans re-parented to it as a child subreaper (Config.Mode ModeReapAll).
+It logs what it does on stdout, and answers status requests on a unix
+socket (read it with -query). Ctrl-C or SIGTERM stops every command's tree
+(SIGTERM, then SIGKILL after -grace), and it exits once no child is left.
+
+`
+
 func main() {
 	var cmds cmdList
 	flag.Var(&cmds, "cmd", "sh `script` to supervise (repeatable)")
@@ -83,16 +120,33 @@ func main() {
 	flag.DurationVar(&s.max, "max", 10*time.Second, "maximum restart delay")
 	flag.DurationVar(&s.stable, "stable", 10*time.Second, "a run lasting this long resets the delay to -initial")
 	flag.DurationVar(&s.grace, "grace", 5*time.Second, "on SIGTERM or SIGINT, how long commands have before SIGKILL")
+	query := flag.String("query", "", "print the status that the supervisor serving `socket` reports, and exit")
+	flag.Usage = func() {
+		fmt.Fprint(flag.CommandLine.Output(), usage)
+		flag.PrintDefaults()
+	}
 	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if *query != "" {
+		if err := printStatus(*query); err != nil {
+			fmt.Fprintln(os.Stderr, "supervise:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := s.run(cmds, *file, *sock); err != nil {
 		fmt.Fprintln(os.Stderr, "supervise:", err)
 		os.Exit(1)
 	}
 }
 
-// logf prints one line prefixed with the time since start, in microseconds.
+// logf prints one line prefixed with the time since start, to the
+// millisecond: "[1.204s] cmd1 started ...".
 func (s *supervisor) logf(format string, args ...any) {
-	fmt.Printf("t=%dus %s\n", time.Since(s.t0).Microseconds(), fmt.Sprintf(format, args...))
+	fmt.Printf("[%v] %s\n", time.Since(s.t0).Round(time.Millisecond), fmt.Sprintf(format, args...))
 }
 
 func (s *supervisor) run(cmds []string, file, sockPath string) error {
@@ -116,19 +170,26 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 		return err
 	}
 	defer s.l.Close()
-	s.ctx, err = childproc.New(s.l, childproc.Config{
+	s.parent, err = childproc.New(s.l, childproc.Config{
 		Mode: childproc.ModeReapAll,
 		Tree: childproc.TreeAuto,
 		OnForeignExit: func(pid int, st childproc.Status) {
-			s.logf("reaped orphan pid %d: %v", pid, st)
+			s.logf("orphan pid %d reaped: %v", pid, st)
 			s.finishIfDone()
 		},
 	})
 	if err != nil {
 		return err
 	}
-	defer s.ctx.Close()
-	s.logf("trees: %v", s.ctx.Tree())
+	defer s.parent.Close()
+	s.logf("supervising %d commands; Ctrl-C stops them (SIGTERM, SIGKILL after %v) and exits", len(cmds), s.grace)
+	switch tree := s.parent.Tree(); tree {
+	case childproc.TreeCgroup:
+		s.logf("trees: cgroup (what a command leaves running is killed when it exits)")
+	default:
+		s.logf("trees: %v (what a command leaves running is killed when it exits, unless it called setsid)", tree)
+	}
+	s.logf("orphans: re-parented to the supervisor, a child subreaper, and reaped here")
 
 	stopStatus, err := s.serveStatus(sockPath)
 	if err != nil {
@@ -154,16 +215,26 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 		s.logf("%s: %s", svc.name, c)
 		s.start(svc)
 	}
-	return s.l.Run()
+	if err := s.l.Run(); err != nil {
+		return err
+	}
+	// Here rather than in finishIfDone: the exits reaped in the last pass
+	// have all been logged by now.
+	s.logf("all children gone; exiting")
+	return nil
 }
 
 // start runs svc's script. On the loop goroutine.
 func (s *supervisor) start(svc *service) {
 	svc.timer = nil
-	ch, err := s.ctx.Spawn(&childproc.Cmd{
+	ch, err := s.parent.Spawn(&childproc.Cmd{
 		Args:   []string{"sh", "-c", svc.script},
 		Stdout: os.Stderr, // keep stdout for the supervisor's log
 		Stderr: os.Stderr,
+		// A process group of its own, with a cgroup tree too, so that a
+		// terminal's Ctrl-C reaches the supervisor alone: the supervisor
+		// decides how its commands stop, not the keyboard.
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 		OnExit: func(_ *childproc.Child, st childproc.Status) {
 			s.exited(svc, st)
 		},
@@ -205,11 +276,16 @@ func (s *supervisor) exited(svc *service, st childproc.Status) {
 // kills at once. On the loop goroutine.
 func (s *supervisor) stop(sig syscall.Signal) {
 	grace := s.grace
-	if s.stopping {
+	switch {
+	case s.stopping:
 		grace = 0
+		s.logf("got %v again: killing the commands now", sig)
+	case grace > 0:
+		s.logf("got %v: stopping the commands: SIGTERM now, SIGKILL in %v", sig, grace)
+	default:
+		s.logf("got %v: killing the commands", sig)
 	}
 	s.stopping = true
-	s.logf("got %v: stopping", sig)
 	for _, svc := range s.svcs {
 		if svc.timer != nil {
 			svc.timer.Cancel()
@@ -233,8 +309,7 @@ func (s *supervisor) finishIfDone() {
 	if err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil); err != unix.ECHILD {
 		return
 	}
-	s.logf("all children gone; exiting")
-	s.l.Stop()
+	s.l.Stop() // Run returns after the callbacks of this pass (several may call this)
 }
 
 // serveStatus listens on a unix socket, mode 0600 in a private directory,
@@ -285,7 +360,7 @@ func (s *supervisor) serveStatus(path string) (stop func(), err error) {
 	if err != nil {
 		return fail(err)
 	}
-	s.logf("status socket %s", path)
+	s.logf("status socket %s (print it with -query)", path)
 	return func() { w.Stop(); unix.Close(fd); os.Remove(path); cleanupDir() }, nil
 }
 
@@ -304,6 +379,17 @@ func (s *supervisor) status() string {
 		fmt.Fprintf(&b, "%s pid=%s restarts=%d last=%q cmd=%q\n", svc.name, pid, svc.restarts, last, svc.script)
 	}
 	return b.String()
+}
+
+// printStatus copies what the status socket at path says to stdout.
+func printStatus(path string) error {
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = io.Copy(os.Stdout, c)
+	return err
 }
 
 func readScripts(name string) ([]string, error) {

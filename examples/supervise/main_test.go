@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -41,8 +42,8 @@ func scan(t *testing.T, parent int, groups map[int]bool) (zombies, inGroups map[
 }
 
 var (
-	startRe   = regexp.MustCompile(`^t=(\d+)us (cmd\d) started pid (\d+) \(restarts (\d+)\)$`)
-	restartRe = regexp.MustCompile(`^t=\d+us (cmd\d) restart in (\S+)$`)
+	startRe   = regexp.MustCompile(`^\[(\S+)\] (cmd\d) started pid (\d+) \(restarts (\d+)\)$`)
+	restartRe = regexp.MustCompile(`^\[\S+\] (cmd\d) restart in (\S+)$`)
 )
 
 func TestSupervise(t *testing.T) {
@@ -58,9 +59,9 @@ func TestSupervise(t *testing.T) {
 	// their own process groups, beyond extest's group kill.
 	t.Cleanup(func() { _ = p.Cmd.Process.Signal(syscall.SIGTERM); _ = p.Wait(t) })
 
-	tm, _ := p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us trees: (cgroup|group)$`))
+	tm, _ := p.WaitLine(t, 0, regexp.MustCompile(`^\[\S+\] trees: (cgroup|group) \(what a command leaves running is killed when it exits`))
 	t.Logf("trees: %s", tm[1])
-	m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us status socket (\S+)$`))
+	m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^\[\S+\] status socket (\S+) \(print it with -query\)$`))
 	sock := m[1]
 
 	// Five starts of cmd1: the delays chosen must double up to -max, and
@@ -69,11 +70,12 @@ func TestSupervise(t *testing.T) {
 	var delays []string
 	groups := map[int]bool{}
 	for i := 0; len(starts) < 5; {
-		_, i = p.WaitLine(t, i, regexp.MustCompile(`^t=\d+us cmd1 (started|restart in)`))
+		_, i = p.WaitLine(t, i, regexp.MustCompile(`^\[\S+\] cmd1 (started|restart in)`))
 		line := p.Lines()[i-1]
 		if sm := startRe.FindStringSubmatch(line); sm != nil {
-			us, _ := strconv.Atoi(sm[1])
-			starts = append(starts, time.Duration(us)*time.Microsecond)
+			at, err := time.ParseDuration(sm[1])
+			require.NoError(t, err, "the time in %q", line)
+			starts = append(starts, at)
 			pid, _ := strconv.Atoi(sm[3])
 			groups[pid] = true
 		} else if rm := restartRe.FindStringSubmatch(line); rm != nil {
@@ -82,7 +84,8 @@ func TestSupervise(t *testing.T) {
 	}
 	assert.Equal(t, []string{"100ms", "200ms", "400ms", "400ms"}, delays, "cmd1 restart delays")
 	for k, d := range []time.Duration{100, 200, 400, 400} {
-		assert.GreaterOrEqual(t, starts[k+1]-starts[k], d*time.Millisecond, "cmd1 start %d after start %d, before its %vms backoff", k+1, k, int(d))
+		// The log's times are rounded to the millisecond.
+		assert.GreaterOrEqual(t, starts[k+1]-starts[k], (d-1)*time.Millisecond, "cmd1 start %d after start %d, before its %vms backoff", k+1, k, int(d))
 	}
 	// cmd2 runs longer than -stable each time: its delay stays at -initial.
 	for i, n := 0, 0; n < 2; n++ {
@@ -97,7 +100,7 @@ func TestSupervise(t *testing.T) {
 	// Orphans are reaped by the supervisor (it is their subreaper); a
 	// command's tree ends with it, so cmd1's orphan is killed at its exit
 	// ...
-	p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us reaped orphan pid \d+: signal killed$`))
+	p.WaitLine(t, 0, regexp.MustCompile(`^\[\S+\] orphan pid \d+ reaped: signal killed$`))
 	// ... and no zombie child stays: every zombie seen is reaped later.
 	seen, _ := scan(t, sup, nil)
 	for deadline := time.Now().Add(extest.HangGuard); len(seen) > 0; {
@@ -137,8 +140,9 @@ func TestSupervise(t *testing.T) {
 	// SIGTERM: forwarded, no more restarts, exit 0 once the children are gone.
 	p.Signal(t, syscall.SIGTERM)
 	require.NoError(t, p.Wait(t), "supervise after SIGTERM")
-	_, after := p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us got terminated: stopping$`))
-	p.WaitLine(t, after, regexp.MustCompile(`^t=\d+us all children gone; exiting$`))
+	_, after := p.WaitLine(t, 0, regexp.MustCompile(`^\[\S+\] got terminated: stopping the commands: SIGTERM now, SIGKILL in 5s$`))
+	p.WaitLine(t, after, regexp.MustCompile(`^\[\S+\] all children gone; exiting$`))
+	assert.Equal(t, 1, countLines(p.Lines(), "all children gone; exiting"), "the last words, once")
 	for _, l := range p.Lines()[after:] {
 		assert.False(t, strings.Contains(l, "started") || strings.Contains(l, "restart in"), "restart after SIGTERM: %q", l)
 	}
@@ -155,6 +159,51 @@ func TestSupervise(t *testing.T) {
 	assert.Empty(t, withArgs(t, "sleep 0.31", "sleep 1.21"), "processes of the commands left")
 	_, err = os.Stat(sock)
 	assert.ErrorIs(t, err, fs.ErrNotExist, "status socket still there after exit")
+}
+
+// countLines counts the log lines that end with suffix.
+func countLines(lines []string, suffix string) int {
+	n := 0
+	for _, l := range lines {
+		if strings.HasSuffix(l, suffix) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestSuperviseOrphan: an orphan whose command still runs lives on and is
+// reaped by the supervisor when it ends (exit 0, not killed); -query prints
+// the status; a stop with several exits at once (an orphan's too) says it
+// is done once, last.
+func TestSuperviseOrphan(t *testing.T) {
+	bin := extest.Build(t)
+	p := extest.Start(t, bin, "-cmd", "(sleep 0.2 &); (sleep 30 &); sleep 30", "-cmd", "sleep 30", "-cmd", "sleep 30")
+	t.Cleanup(func() { _ = p.Cmd.Process.Signal(syscall.SIGTERM); _ = p.Wait(t) })
+	m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^\[\S+\] status socket (\S+) `))
+	sm, _ := p.WaitLine(t, 0, regexp.MustCompile(`^\[(\S+)\] orphan pid \d+ reaped: exit 0$`))
+	at, err := time.ParseDuration(sm[1])
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, at, 200*time.Millisecond, "the orphan reaped before it ended")
+
+	out, err := exec.Command(bin, "-query", m[1]).Output()
+	require.NoError(t, err, "-query")
+	assert.Regexp(t, `^cmd1 pid=\d+ restarts=0 last="-" cmd="\(sleep 0.2 &\); \(sleep 30 &\); sleep 30"\ncmd2 .*\ncmd3 .*\n$`, string(out))
+
+	p.Signal(t, syscall.SIGTERM)
+	require.NoError(t, p.Wait(t))
+	lines := p.Lines()
+	exited := 0
+	for _, l := range lines {
+		if strings.Contains(l, " exited: ") {
+			exited++
+		}
+	}
+	assert.Equal(t, 3, exited, "three commands stopped")
+	// The background sleep 30, and each sh's sleep 30 once its sh is gone.
+	assert.GreaterOrEqual(t, countLines(lines, "reaped: signal terminated"), 1, "orphans stopped with their trees")
+	assert.Equal(t, 1, countLines(lines, "all children gone; exiting"), "the last words, once")
+	assert.Regexp(t, `all children gone; exiting$`, lines[len(lines)-1], "the last line")
 }
 
 // withArgs returns the pids of processes whose command line is one of
@@ -193,7 +242,7 @@ func TestSuperviseGrace(t *testing.T) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
-	_, i := p.WaitLine(t, 0, regexp.MustCompile(`^t=\d+us cmd1 started pid \d+`))
+	_, i := p.WaitLine(t, 0, regexp.MustCompile(`^\[\S+\] cmd1 started pid \d+`))
 	deadline := time.Now().Add(extest.HangGuard)
 	for len(withArgs(t, "sleep 30.71", "sleep 30.72")) < 2 {
 		require.True(t, time.Now().Before(deadline), "the command's sleeps never started")
@@ -203,6 +252,10 @@ func TestSuperviseGrace(t *testing.T) {
 	p.Signal(t, syscall.SIGTERM)
 	require.NoError(t, p.Wait(t))
 	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "killed before the grace ended")
-	p.WaitLine(t, i, regexp.MustCompile(`^t=\d+us cmd1 exited: signal killed \(stopped: childproc: child stopped, forced\)`))
+	p.WaitLine(t, i, regexp.MustCompile(`^\[\S+\] cmd1 exited: signal killed \(stopped: childproc: child stopped, forced\)`))
 	assert.Empty(t, withArgs(t, "sleep 30.71", "sleep 30.72"), "the command's processes outlived the supervisor")
+}
+
+func TestSuperviseHelp(t *testing.T) {
+	extest.CheckHelp(t, extest.Build(t))
 }

@@ -7,6 +7,7 @@ package extest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -176,4 +177,21 @@ func (p *Proc) Wait(t testing.TB) error {
 func (p *Proc) Signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
 	require.NoError(t, p.Cmd.Process.Signal(sig))
+}
+
+// CheckHelp runs bin -h and checks that it exits 0 and prints its usage:
+// a "usage:" (or flag's "Usage of") line, then a paragraph saying what
+// the program does. It returns what was printed (flag prints to stderr).
+func CheckHelp(t testing.TB, bin string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), HangGuard)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "-h").CombinedOutput()
+	require.NoError(t, err, "%s -h: want exit 0; output:\n%s", filepath.Base(bin), out)
+	s := string(out)
+	require.Regexp(t, `^(usage: |Usage of )`, s, "%s -h: the first line", filepath.Base(bin))
+	paras := strings.Split(strings.TrimSpace(s), "\n\n")
+	require.GreaterOrEqual(t, len(paras), 2, "%s -h: a usage line and a description:\n%s", filepath.Base(bin), s)
+	require.GreaterOrEqual(t, len(paras[1]), 80, "%s -h: a description of a few lines:\n%s", filepath.Base(bin), s)
+	return s
 }
