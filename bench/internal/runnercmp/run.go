@@ -307,7 +307,7 @@ func buildRunner(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-var treeRe = regexp.MustCompile(`(?m)^parallel: -j \d+, tree (\w+)`)
+var treeRe = regexp.MustCompile(`(?m)^parallel: running .*\(tree (\w+)`)
 
 // treeOf asks examples/parallel (-v, no input) which tree -tree auto is.
 func treeOf(ctx context.Context, bin string) (string, error) {
