@@ -16,11 +16,11 @@ type Config struct {
 	// see Mode. The zero value is ModeOwn.
 	Mode Mode
 
-	// OnForeignExit receives, with ModeReapAll, the status of each reaped
-	// child the parent did not spawn or adopt (orphans reparented to a
-	// subreaper, children started by other code). It runs on the loop
-	// goroutine, like OnExit. It is required with ModeReapAll and refused
-	// otherwise.
+	// OnForeignExit receives, with ModeReapAll or ModeOrphans, the status
+	// of each reaped child the parent did not spawn or adopt (orphans
+	// reparented to a subreaper, and with ModeReapAll children started by
+	// other code). It runs on the loop goroutine, like OnExit. It is
+	// required with those two modes and refused otherwise.
 	OnForeignExit func(pid int, st Status)
 
 	// Spawn, when not nil, replaces the default spawn (ForkExec) for every
@@ -83,11 +83,28 @@ const (
 	// itself and reports each status with Reaped. New then accepts a nil
 	// OSEvents, for a loop that cannot watch arbitrary fds.
 	ModeApp
+	// ModeOrphans is for supervisors and container inits that also run
+	// os/exec commands: the parent reaps its own children, as ModeOwn
+	// does, and the process's orphans — children nobody in the process
+	// is waiting for — handing each orphan's status to
+	// Config.OnForeignExit. A child that a pidfd in the process refers
+	// to is never reaped: os/exec holds one for each of its children
+	// from the clone on, and so does os.FindProcess. Children that other
+	// code starts without a pidfd (syscall.ForkExec, cgo) look like
+	// orphans: register them with Parent.LeaveAlone. It needs Linux with
+	// pidfds and /proc, and a process that orphans reach (PID 1, or a
+	// child subreaper: prctl PR_SET_CHILD_SUBREAPER), else New fails.
+	// SIGCHLD is handled for the parent's whole life, and at most one
+	// ModeReapAll or ModeOrphans parent may be open in a process. Without
+	// /proc/self/task/*/children (CONFIG_PROC_CHILDREN), an orphan that
+	// exits after a zombie the process is waiting for is reaped only once
+	// that zombie is.
+	ModeOrphans
 )
 
-var modeNames = [...]string{"own", "reapall", "keep", "app"}
+var modeNames = [...]string{"own", "reapall", "keep", "app", "orphans"}
 
-// String returns "own", "reapall", "keep" or "app".
+// String returns "own", "reapall", "keep", "app" or "orphans".
 func (m Mode) String() string {
 	if int(m) >= len(modeNames) {
 		return "Mode(" + strconv.Itoa(int(m)) + ")"
@@ -98,16 +115,22 @@ func (m Mode) String() string {
 // check validates cfg whole.
 func (cfg *Config) check() error {
 	switch {
-	case cfg.Mode > ModeApp:
+	case cfg.Mode > ModeOrphans:
 		return invalid("Config.Mode %d", int(cfg.Mode))
 	case cfg.Tree < TreeNone || cfg.Tree > TreeGroup:
 		return invalid("Config.Tree %d", int(cfg.Tree))
 	case cfg.CgroupParent != "" && cfg.Tree != TreeAuto && cfg.Tree != TreeCgroup:
 		return invalid("Config.CgroupParent needs Tree TreeAuto or TreeCgroup")
-	case cfg.Mode == ModeReapAll && cfg.OnForeignExit == nil:
-		return invalid("Config.Mode reapall needs an OnForeignExit callback")
-	case cfg.Mode != ModeReapAll && cfg.OnForeignExit != nil:
-		return invalid("Config.OnForeignExit is only called with Mode reapall")
+	case cfg.reapsForeign() && cfg.OnForeignExit == nil:
+		return invalid("Config.Mode %v needs an OnForeignExit callback", cfg.Mode)
+	case !cfg.reapsForeign() && cfg.OnForeignExit != nil:
+		return invalid("Config.OnForeignExit is only called with Mode reapall or orphans")
 	}
 	return nil
+}
+
+// reapsForeign reports whether the mode reaps children the parent did not
+// start: one such parent per process.
+func (cfg *Config) reapsForeign() bool {
+	return cfg.Mode == ModeReapAll || cfg.Mode == ModeOrphans
 }

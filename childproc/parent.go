@@ -39,9 +39,11 @@ type Parent struct {
 	forked   sync.Cond             // broadcast when forking drops to 0; L is &mu
 	passes   uint64                // collect passes so far; guarded by mu
 	draining map[*childIO]struct{} // reaped children whose pipes are still open; guarded by mu
+	pidless  int                   // pidfd parent: children recorded without one since it last had none; guarded by mu
 }
 
-// reapAll is the open ModeReapAll parent, if any: at most one per process.
+// reapAll is the open ModeReapAll or ModeOrphans parent, if any: at most
+// one per process.
 var reapAll struct {
 	mu sync.Mutex
 	p  *Parent // guarded by mu
@@ -86,7 +88,7 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error)
 	if c.spawnFn == nil {
 		c.spawnFn = ForkExec
 	}
-	if c.mode == ModeReapAll {
+	if cfg.reapsForeign() {
 		reapAll.mu.Lock()
 		if reapAll.p != nil {
 			reapAll.mu.Unlock()
@@ -103,7 +105,7 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error)
 		return nil, err
 	}
 	c.reaper, c.traits = r, tr
-	if c.mode == ModeReapAll || c.mode == ModeKeep {
+	if c.mode == ModeReapAll || c.mode == ModeKeep || c.mode == ModeOrphans {
 		c.mu.Lock()
 		err := c.joinLocked()
 		c.mu.Unlock()
@@ -187,6 +189,9 @@ func (c *Parent) addLocked(ch *Child) error {
 	if err != nil || !sig {
 		return err
 	}
+	if c.traits.pidfd {
+		c.pidless++ // the fds ran out
+	}
 	joined, err := c.listenLocked()
 	if err != nil {
 		c.reaper.remove(ch)
@@ -213,6 +218,9 @@ func (c *Parent) leaveLocked() {
 // maybeLeaveLocked drops SIGCHLD handling once no children are left, unless
 // the Config asks to keep it.
 func (c *Parent) maybeLeaveLocked() {
+	if len(c.children) == 0 {
+		c.pidless = 0
+	}
 	if c.mode == ModeOwn && len(c.children) == 0 && c.forking == 0 {
 		c.leaveLocked()
 	}

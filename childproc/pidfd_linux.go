@@ -66,6 +66,15 @@ type pidfdReaper struct {
 // parent when to look (SigchldOccurred) and a loop watching the set as
 // well would race the application's own reaper for the same exits.
 func newPidfdReaper(reg *osevent.Registry, ready func(int, hooks.Events)) (reaper, error) {
+	r, err := newPidfdSet(reg, ready)
+	if err != nil {
+		return nil, err // not a nil *pidfdReaper in an interface
+	}
+	return r, nil
+}
+
+// newPidfdSet is newPidfdReaper's concrete reaper.
+func newPidfdSet(reg *osevent.Registry, ready func(int, hooks.Events)) (*pidfdReaper, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)

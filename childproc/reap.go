@@ -57,6 +57,10 @@ func newReaper(c *Parent) (reaper, reaperTraits, error) {
 		// wait4(-1) would reap an unrecorded child as foreign.
 		return &anyReaper{kids: make(map[int]*Child)}, reaperTraits{sigchld: true}, nil
 	}
+	if c.mode == ModeOrphans {
+		r, err := newOrphanReaper(c.reg, c.pidfdReady)
+		return r, reaperTraits{pidfd: true, unlocked: true, sigchld: true}, err
+	}
 	pidfd := false
 	switch c.strategy {
 	case knob.StrategyAuto:

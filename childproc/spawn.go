@@ -183,11 +183,12 @@ func (c *Parent) start(path string, argv []string, sa *spawnAttr, onExit func(*C
 	if err := c.joinLocked(); err != nil {
 		return nil, err
 	}
-	// A pidfd parent that listens to SIGCHLD ran out of fds lately (some
-	// children went pidless): do not ask the kernel for a pidfd it would
-	// fail to give at the end of the clone; the reaper tries pidfd_open,
-	// cheaply, when recording.
-	if c.traits.pidfd && c.pipe == nil {
+	// While some children are pidless the fds ran out lately: do not ask
+	// the kernel for a pidfd it would fail to give at the end of the
+	// clone; the reaper tries pidfd_open, cheaply, when recording. A
+	// ModeOrphans parent always asks: a child forked without c.mu and
+	// without a pidfd would look like an orphan until recorded.
+	if c.traits.pidfd && (c.pidless == 0 || c.mode == ModeOrphans) {
 		requestPidfd(sa)
 	}
 	passes := c.passes
