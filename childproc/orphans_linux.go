@@ -38,8 +38,8 @@ type orphanReaper struct {
 	alone    map[int]bool // pids left alone (LeaveAlone), until they are no longer children
 	pidfsDev uint64       // the device of pidfs inodes, or 0 where pidfds are anonymous inodes
 	held     map[uint64]bool
-	fdDir    int          // /proc/self/fd, open for scanHeld; -1 without /proc
-	dents    []byte       // getdents buffer, reused
+	fdDir    int    // /proc/self/fd, open for scanHeld; -1 without /proc
+	dents    []byte // getdents buffer, reused
 }
 
 func newOrphanReaper(reg *osevent.Registry, ready func(int, hooks.Events)) (reaper, error) {
