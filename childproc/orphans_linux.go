@@ -113,13 +113,18 @@ func (r *orphanReaper) mine(pid int) bool {
 	return r.kids[pid] != nil || r.pidless.kids[pid] != nil || r.alone[pid]
 }
 
+// burst is how many orphans a pass reaps one peek (and one scan of the
+// fds) at a time before it lists every child instead, so that one scan
+// serves the rest: a scan costs O(fds), 1000 os/exec children hold 1000.
+const burst = 2
+
 func (r *orphanReaper) orphans(out []exit) []exit {
-	for {
+	for n := 0; ; n++ {
 		pid := peekZombie()
 		if pid == 0 {
 			return out
 		}
-		if r.mine(pid) {
+		if r.mine(pid) || n == burst {
 			break
 		}
 		r.scanHeld()
