@@ -1,23 +1,31 @@
 //go:build linux
 
 // Command supervise keeps a few commands running: it restarts each one when
-// it exits, with exponential backoff, reaps orphaned grandchildren, stops
-// every command's whole tree on SIGTERM or SIGINT (SIGTERM, then SIGKILL
-// after -grace), and answers status requests on a unix socket.
+// it exits, with exponential backoff, reaps orphaned grandchildren, runs an
+// optional health check with os/exec, stops every command's whole tree on
+// SIGTERM or SIGINT (SIGTERM, then SIGKILL after -grace), and answers status
+// requests on a unix socket.
 //
-//	go run ./examples/supervise -cmd '(sleep 1 &); sleep 2' -cmd '(sleep 60 &); sleep 1; exit 1'
+//	go run ./examples/supervise -cmd '(sleep 1 &); sleep 2' -cmd '(sleep 60 &); sleep 1; exit 1' -check 'test -d /tmp'
 //	go run ./examples/supervise -query <the printed socket path>   # from another terminal
 //
 // Its log (stdout) starts each line with the time since the start; the
-// commands' own output goes to stderr.
+// commands' own output, and the check's, goes to stderr.
 //
-// It runs on the reference loop with a Config.ModeReapAll parent, which is what
-// a supervisor, a container init or a subreaper needs: the library reaps
-// *every* child of the process, its own ones (each command's sh) go to their
-// OnExit callbacks, and the others (orphans that the kernel re-parents to us
-// because we are a child subreaper) to Config.OnForeignExit. ModeReapAll takes
-// every exit status of the process, so a program using it must not use
-// os/exec (exec.Cmd.Wait would fail with ECHILD); this one doesn't.
+// It runs on the reference loop with a parent in Config.Mode ModeOrphans,
+// which is what a supervisor, a container init or a subreaper that also
+// uses os/exec needs: the library reaps its own children (each command's
+// sh), whose statuses go to their OnExit callbacks, and the orphans that
+// the kernel re-parents to us because we are a child subreaper, whose
+// statuses go to Config.OnForeignExit. It never reaps a child started by
+// os/exec, which holds a pidfd for it, so the -check command that runs
+// every -check-every with exec.Cmd.Run gets its own status.
+//
+// Why not ModeReapAll, which reaps orphans too: its wait4(-1) takes the
+// status of every child of the process, the checks' included, and their
+// exec.Cmd.Wait then fails with ECHILD ("no child processes"). ModeReapAll
+// stays the cheapest choice for a program that owns every child it has:
+// one wait4 per exit, and no look at /proc.
 //
 // Each command is a tree (Config.Tree TreeAuto): where the supervisor may
 // create cgroups (root, or a delegated cgroup v2 subtree) each run gets a
@@ -51,12 +59,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -90,6 +100,13 @@ type supervisor struct {
 	grace    time.Duration // stop signal to SIGKILL; immutable
 	svcs     []*service    // immutable slice; elements owned by the loop goroutine
 	stopping bool          // a stop signal arrived; owned by the loop goroutine
+
+	check      string             // -check script, or ""; immutable
+	checkEvery time.Duration      // delay between checks; immutable
+	checkCtx   context.Context    // done once stopping: kills a running check
+	checkStop  context.CancelFunc // cancels checkCtx
+	checkTimer *loop.Timer        // pending check, or nil; owned by the loop goroutine
+	checking   bool               // a check runs; owned by the loop goroutine
 }
 
 type cmdList []string
@@ -103,10 +120,14 @@ const usage = `usage: supervise [-cmd script]... [-file file] [flags]
 Supervise keeps a few sh scripts running: it restarts each one when it
 exits, after a delay that doubles from -initial up to -max (reset after a
 run of -stable), kills what a run left behind when it ends, and reaps the
-orphans re-parented to it as a child subreaper (Config.Mode ModeReapAll).
-It logs what it does on stdout, and answers status requests on a unix
-socket (read it with -query). Ctrl-C or SIGTERM stops every command's tree
-(SIGTERM, then SIGKILL after -grace), and it exits once no child is left.
+orphans re-parented to it as a child subreaper. With -check it also runs
+a health check with os/exec. Config.Mode ModeOrphans reaps the orphans and
+leaves os/exec's children alone (ModeReapAll's wait4(-1) would take their
+statuses, and exec.Cmd.Wait would fail with ECHILD). It logs what it does
+on stdout, and answers status requests on a unix socket (read it with
+-query). Ctrl-C or SIGTERM stops every command's tree (SIGTERM, then
+SIGKILL after -grace) and kills a running check, and it exits once no
+child is left.
 
 `
 
@@ -120,6 +141,8 @@ func main() {
 	flag.DurationVar(&s.max, "max", 10*time.Second, "maximum restart delay")
 	flag.DurationVar(&s.stable, "stable", 10*time.Second, "a run lasting this long resets the delay to -initial")
 	flag.DurationVar(&s.grace, "grace", 5*time.Second, "on SIGTERM or SIGINT, how long commands have before SIGKILL")
+	flag.StringVar(&s.check, "check", "", "health check: run sh -c `script` with os/exec every -check-every and log how it ended")
+	flag.DurationVar(&s.checkEvery, "check-every", 2*time.Second, "delay between the end of a -check run and the start of the next")
 	query := flag.String("query", "", "print the status that the supervisor serving `socket` reports, and exit")
 	flag.Usage = func() {
 		fmt.Fprint(flag.CommandLine.Output(), usage)
@@ -136,6 +159,10 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	}
+	if s.check != "" && s.checkEvery <= 0 {
+		fmt.Fprintln(os.Stderr, "supervise: -check-every must be positive")
+		os.Exit(2)
 	}
 	if err := s.run(cmds, *file, *sock); err != nil {
 		fmt.Fprintln(os.Stderr, "supervise:", err)
@@ -161,7 +188,8 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 		return errors.New("nothing to supervise: give -cmd or -file")
 	}
 	// Orphans anywhere below us are re-parented to us, not to init: we
-	// reap them (OnForeignExit below), so none stays a zombie.
+	// reap them (OnForeignExit below), so none stays a zombie. Before
+	// childproc.New, which refuses ModeOrphans where no orphan can come.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return os.NewSyscallError("prctl", err)
 	}
@@ -170,8 +198,10 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 		return err
 	}
 	defer s.l.Close()
+	// ModeOrphans, not ModeReapAll: the latter's wait4(-1) would also
+	// take the statuses of the -check commands that os/exec waits for.
 	s.parent, err = childproc.New(s.l, childproc.Config{
-		Mode: childproc.ModeReapAll,
+		Mode: childproc.ModeOrphans,
 		Tree: childproc.TreeAuto,
 		OnForeignExit: func(pid int, st childproc.Status) {
 			s.logf("orphan pid %d reaped: %v", pid, st)
@@ -190,6 +220,11 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 		s.logf("trees: %v (what a command leaves running is killed when it exits, unless it called setsid)", tree)
 	}
 	s.logf("orphans: re-parented to the supervisor, a child subreaper, and reaped here")
+	s.checkCtx, s.checkStop = context.WithCancel(context.Background())
+	defer s.checkStop()
+	if s.check != "" {
+		s.logf("check: sh -c %q with os/exec, every %v", s.check, s.checkEvery)
+	}
 
 	stopStatus, err := s.serveStatus(sockPath)
 	if err != nil {
@@ -214,6 +249,9 @@ func (s *supervisor) run(cmds []string, file, sockPath string) error {
 		s.svcs = append(s.svcs, svc)
 		s.logf("%s: %s", svc.name, c)
 		s.start(svc)
+	}
+	if s.check != "" {
+		s.scheduleCheck()
 	}
 	if err := s.l.Run(); err != nil {
 		return err
@@ -286,6 +324,11 @@ func (s *supervisor) stop(sig syscall.Signal) {
 		s.logf("got %v: killing the commands", sig)
 	}
 	s.stopping = true
+	if s.checkTimer != nil {
+		s.checkTimer.Cancel()
+		s.checkTimer = nil
+	}
+	s.checkStop() // a running check is killed; checked then logs it
 	for _, svc := range s.svcs {
 		if svc.timer != nil {
 			svc.timer.Cancel()
@@ -298,9 +341,10 @@ func (s *supervisor) stop(sig syscall.Signal) {
 	s.finishIfDone()
 }
 
-// finishIfDone stops the loop once stopping and no child at all is left.
+// finishIfDone stops the loop once stopping, no check runs and no child at
+// all is left.
 func (s *supervisor) finishIfDone() {
-	if !s.stopping {
+	if !s.stopping || s.checking {
 		return
 	}
 	// WNOWAIT: only ask whether we still have children; reaping stays
@@ -310,6 +354,51 @@ func (s *supervisor) finishIfDone() {
 		return
 	}
 	s.l.Stop() // Run returns after the callbacks of this pass (several may call this)
+}
+
+// scheduleCheck runs the check -check-every from now. On the loop goroutine.
+func (s *supervisor) scheduleCheck() {
+	s.checkTimer, _ = s.l.AddTimer(time.Now().Add(s.checkEvery), func() error {
+		s.checkTimer, s.checking = nil, true
+		// exec.Cmd.Run blocks until the check ends: a goroutine runs it,
+		// and hands the result back to the loop goroutine.
+		go func() {
+			start := time.Now()
+			cmd := exec.CommandContext(s.checkCtx, "sh", "-c", s.check)
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr // files: no copying goroutine, no pipe to wait for
+			err := cmd.Run()
+			took := time.Since(start)
+			_, _ = s.l.AddTimer(time.Time{}, func() error { s.checked(err, took); return nil })
+		}()
+		return nil
+	})
+}
+
+// checked logs how a check ended and schedules the next one. On the loop
+// goroutine.
+func (s *supervisor) checked(err error, took time.Duration) {
+	s.checking = false
+	took = took.Round(time.Millisecond)
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		s.logf("check: ok after %v", took)
+	case errors.As(err, &ee):
+		if ws := ee.Sys().(syscall.WaitStatus); ws.Signaled() {
+			s.logf("check: signal %v after %v", ws.Signal(), took)
+		} else {
+			s.logf("check: exit %d after %v", ws.ExitStatus(), took)
+		}
+	default:
+		// Not the check's status: it could not start, or, were the parent
+		// ModeReapAll, its status was taken (waitid: no child processes).
+		s.logf("check: error after %v: %v", took, err)
+	}
+	if s.stopping {
+		s.finishIfDone()
+		return
+	}
+	s.scheduleCheck()
 }
 
 // serveStatus listens on a unix socket, mode 0600 in a private directory,

@@ -206,6 +206,33 @@ func TestSuperviseOrphan(t *testing.T) {
 	assert.Regexp(t, `all children gone; exiting$`, lines[len(lines)-1], "the last line")
 }
 
+// TestSuperviseCheck: os/exec's Wait gets the -check command's status
+// while the supervisor reaps orphans (ModeOrphans never takes it). With
+// ModeReapAll a tenth or so of the checks fail with ECHILD at this pace,
+// so a hundred checks all ok is no luck.
+func TestSuperviseCheck(t *testing.T) {
+	bin := extest.Build(t)
+	p := extest.Start(t, bin, "-cmd", "(sleep 0.2 &); sleep 0.5; exit 1", "-check", "exit 0", "-check-every", "1ms")
+	t.Cleanup(func() { _ = p.Cmd.Process.Signal(syscall.SIGTERM); _ = p.Wait(t) })
+	checkRe := regexp.MustCompile(`^\[\S+\] check: ((?:ok|exit|signal|error) .*)$`)
+	for i, n := 0, 0; n < 100; n++ {
+		var m []string
+		m, i = p.WaitLine(t, i, checkRe)
+		require.Regexp(t, `^ok after \S+$`, m[1], "check %d", n+1)
+	}
+	// The orphan that the command's subshell left is reaped when it ends.
+	p.WaitLine(t, 0, regexp.MustCompile(`^\[\S+\] orphan pid \d+ reaped: exit 0$`))
+
+	// SIGTERM kills a running check, logs its result, then exits 0.
+	p.Signal(t, syscall.SIGTERM)
+	require.NoError(t, p.Wait(t))
+	lines := p.Lines()
+	for _, l := range lines {
+		assert.NotContains(t, l, "no child processes")
+	}
+	assert.Regexp(t, `all children gone; exiting$`, lines[len(lines)-1], "the last line")
+}
+
 // withArgs returns the pids of processes whose command line is one of
 // cmdlines (arguments joined by spaces).
 func withArgs(t *testing.T, cmdlines ...string) []int {
