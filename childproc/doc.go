@@ -18,9 +18,11 @@
 // library-owned mode reaps every child of the process. ModeReapAll reaps
 // every child (subreapers, inits) and passes foreign statuses to
 // Config.OnForeignExit; only one such parent may exist, and it must not
-// share the process with os/exec. ModeApp installs nothing: the
-// application calls SigchldOccurred or Reaped. Mode documents how each
-// maps to libxl's SIGCHLD owner modes.
+// share the process with os/exec. ModeOrphans is the supervisor's choice
+// beside os/exec: it reaps its own children and the process's orphans,
+// and never a child that a pidfd in the process refers to (os/exec's).
+// ModeApp installs nothing: the application calls SigchldOccurred or
+// Reaped. Mode documents how each maps to libxl's SIGCHLD owner modes.
 //
 // # Finding the child that exited
 //
