@@ -307,13 +307,13 @@ func (c *Parent) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, S
 	if x != nil {
 		ch.io, ch.tree = x.io, x.tree.ops()
 	}
-	if ch.io != nil {
-		ch.io.mu.Lock()
-		ch.io.ch = ch
-		ch.io.mu.Unlock()
-	}
 	c.recordLocked(ch)
 	err := c.addLocked(ch)
+	if err == nil && ch.io != nil {
+		if err = ch.io.attach(ch); err != nil {
+			c.reaper.remove(ch)
+		}
+	}
 	if err == nil && x != nil && x.life != nil {
 		if err = ch.armLocked(x.life, x.ctx); err != nil {
 			c.reaper.remove(ch)

@@ -340,9 +340,10 @@ func (p *stdioPlan) closeAll() {
 }
 
 // registerIO registers the parent ends of the plan's pipes in the loop,
-// before the fork: the child may write as soon as it runs. Callbacks that
-// come before the child is recorded (cio.ch nil) return without reading;
-// the pipe stays ready and is served on a later round.
+// before the fork, with no events: until the child is recorded nothing
+// may read or write them, and a level-triggered loop would report a ready
+// pipe on every round meanwhile (a writable stdin pipe at once). attach
+// starts polling them.
 func (c *Parent) registerIO(cio *childIO) error {
 	cio.mu.Lock()
 	defer cio.mu.Unlock()
@@ -351,7 +352,7 @@ func (c *Parent) registerIO(cio *childIO) error {
 			continue
 		}
 		stream := i
-		reg, err := c.reg.RegisterFD(o.fd, hooks.In, func(int, hooks.Events) { c.readReady(cio, stream) })
+		reg, err := c.reg.RegisterFD(o.fd, 0, func(int, hooks.Events) { c.readReady(cio, stream) })
 		if err != nil {
 			return err
 		}
@@ -360,11 +361,34 @@ func (c *Parent) registerIO(cio *childIO) error {
 	if in := cio.in; in != nil {
 		// Polled from the start even with nothing queued: the first
 		// writable round tells Input.OnDrained that writing may begin.
-		reg, err := c.reg.RegisterFD(in.fd, hooks.Out, func(int, hooks.Events) { c.writeReady(cio) })
+		reg, err := c.reg.RegisterFD(in.fd, 0, func(int, hooks.Events) { c.writeReady(cio) })
 		if err != nil {
 			return err
 		}
 		in.reg, in.polling = reg, true
+	}
+	return nil
+}
+
+// attach records the child the pipes belong to and starts polling them:
+// the output pipes for input, stdin for output while it has something to
+// write (or OnDrained to call). What the child wrote before is still
+// there: the loop is level-triggered.
+func (cio *childIO) attach(ch *Child) error {
+	cio.mu.Lock()
+	defer cio.mu.Unlock()
+	cio.ch = ch
+	for _, o := range cio.out {
+		if o != nil && o.fd >= 0 && !o.paused {
+			if err := o.reg.Modify(hooks.In); err != nil {
+				return err
+			}
+		}
+	}
+	if in := cio.in; in != nil && in.fd >= 0 && in.polling {
+		if err := in.reg.Modify(hooks.Out); err != nil {
+			return err
+		}
 	}
 	return nil
 }
