@@ -19,6 +19,7 @@ func Rows() []harness.Row {
 		Available: cFloorAvailable, Throughput: cFloorThroughput,
 	}}
 	rows = append(rows, childloopRows()...)
+	rows = append(rows, netpollRow())
 	rows = append(rows,
 		harness.Row{Name: "exec.Cmd.Wait in a goroutine", Ref: harness.RefExec, Scale: true,
 			Latency: execLatency, Throughput: execThroughput, Many: execMany},

@@ -78,8 +78,10 @@ func manyHeadline(r *Result) string {
 	}
 	e, _ := at(osexec)
 	line := fmt.Sprintf("- %d children alive at once: os/exec held %s", n, e)
-	if f, ok := at(front); front != nil && ok {
-		line += "; the same program on childloop/exec " + f
+	if front != nil {
+		if f, ok := at(front); ok {
+			line += "; the same program on childloop/exec " + f
+		}
 	}
 	if d, ok := at(def); ok {
 		line += "; a childloop parent on a loop " + d

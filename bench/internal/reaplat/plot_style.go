@@ -28,7 +28,7 @@ func (s rowStyle) line() draw.LineStyle {
 }
 
 // Colours and dash patterns for the rows that are neither the default nor
-// the floor, in table order: one for each of the 17 such rows of a full
+// the floor, in table order: one for each of the 18 such rows of a full
 // run, so that no colour stands for two rows. Hand-picked so that no two
 // rows look alike; rows whose colours are nearest (the blues, the greens)
 // get very different dashes, and the CDF marks each row's p50 and p90 in
@@ -52,11 +52,12 @@ var (
 		{0x54, 0x27, 0x88, 0xff}, // deep violet
 		{0x66, 0x66, 0x00, 0xff}, // dark olive
 		{0x00, 0xa0, 0x80, 0xff}, // sea green
+		{0x99, 0x33, 0xff, 0xff}, // violet
 	}
 	otherDashes = [][]float64{
 		{7, 3}, {2, 2}, {10, 3, 2, 3}, {1, 3}, {14, 4}, {6, 2, 2, 2, 2, 2}, {4, 4},
 		{14, 3, 3, 3}, {8, 2}, {2, 5}, {9, 3, 1, 3, 1, 3}, {5, 5, 1, 5}, {16, 4, 4, 4},
-		{3, 3, 9, 3}, {12, 2, 2, 2}, {1, 2}, {6, 3, 6, 3, 1, 3},
+		{3, 3, 9, 3}, {12, 2, 2, 2}, {1, 2}, {6, 3, 6, 3, 1, 3}, {10, 2, 1, 2},
 	}
 	glyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{},
 		draw.RingGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}

@@ -68,3 +68,26 @@ func TestVerdict(t *testing.T) {
 	assert.Equal(t, "capture", name, "verdict's row with the output section alone")
 	assert.Len(t, lines, 1, "output alone")
 }
+
+// The headline copes with any subset of rows (-methods), down to none.
+func TestHeadlineSubsets(t *testing.T) {
+	ok := ManyPoint{N: 10, Started: 10, Exited: 10, MaxThreads: 4, StartedRSSKB: 8192}
+	rows := []ManyRow{
+		{Row: Row{Method: "def", Default: true}, Points: []ManyPoint{ok}},
+		{Row: Row{Method: "exec", Ref: "exec.Cmd"}, Points: []ManyPoint{ok}},
+		{Row: Row{Method: execFrontName}, Points: []ManyPoint{ok}},
+	}
+	for mask := range 8 {
+		var sub []ManyRow
+		for i, r := range rows {
+			if mask&(1<<i) != 0 {
+				sub = append(sub, r)
+			}
+		}
+		_ = headline(&Result{Many: sub}) // must not panic
+	}
+	lines := headline(&Result{Many: rows[:2]})
+	if assert.Len(t, lines, 2) {
+		assert.Equal(t, "- 10 children alive at once: os/exec held 4 threads and 8 MB; a childloop parent on a loop 4 threads and 8 MB. (-many-n 1000,3000,10000,30000 shows os/exec dying near 10000.)", lines[1])
+	}
+}
