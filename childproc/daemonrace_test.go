@@ -50,12 +50,11 @@ func TestAdoptAfterForkRaces(t *testing.T) {
 	t.Logf("fork, then Adopt after 0–5 ms: %s", strings.TrimSpace(out))
 }
 
+// runDaemonHelper runs a helper process and returns its stdout, failing
+// the test if it fails.
 func runDaemonHelper(t *testing.T, name string) string {
 	t.Helper()
-	cmd := testutil.HelperCommand(t, name)
-	timer := time.AfterFunc(hangGuard, func() { _ = cmd.Process.Kill() })
-	defer timer.Stop()
-	out, err := cmd.Output()
+	out, err := helperOutput(t, name)
 	if ee, ok := err.(*exec.ExitError); ok {
 		require.NoError(t, err, "helper %s\nstdout:\n%s\nstderr:\n%s", name, out, ee.Stderr)
 	}
@@ -184,4 +183,14 @@ func daemonHelper(adopt bool) int {
 		return 2
 	}
 	return 0
+}
+
+// helperOutput runs helper name, killed after hangGuard, and returns its
+// stdout and exit error.
+func helperOutput(t *testing.T, name string) ([]byte, error) {
+	t.Helper()
+	cmd := testutil.HelperCommand(t, name)
+	timer := time.AfterFunc(hangGuard, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	return cmd.Output()
 }

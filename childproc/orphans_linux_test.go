@@ -55,10 +55,7 @@ func TestOrphansBesideOSExec(t *testing.T) {
 // stdout, whatever its exit status.
 func runHelperAnyway(t *testing.T, name string) string {
 	t.Helper()
-	cmd := testutil.HelperCommand(t, name)
-	timer := time.AfterFunc(hangGuard, func() { _ = cmd.Process.Kill() })
-	defer timer.Stop()
-	out, _ := cmd.Output()
+	out, _ := helperOutput(t, name)
 	return string(out)
 }
 
