@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/childloop/childloop/hooks"
@@ -40,6 +42,12 @@ type orphanReaper struct {
 	held     map[uint64]bool
 	fdDir    int    // /proc/self/fd, open for scanHeld; -1 without /proc
 	dents    []byte // getdents buffer, reused
+
+	again   *osevent.Registry       // for the look-again timeout
+	look    func(int, hooks.Events) // runs a pass (the parent's pidfd callback)
+	recheck *osevent.Timeout        // the last look-again timeout (Close deregisters it)
+	armed   atomic.Bool             // recheck is armed and has not fired
+	backoff time.Duration
 }
 
 func newOrphanReaper(reg *osevent.Registry, ready func(int, hooks.Events)) (reaper, error) {
@@ -58,7 +66,7 @@ func newOrphanReaper(reg *osevent.Registry, ready func(int, hooks.Events)) (reap
 		dir = -1 // every zombie then counts as held: orphans are left
 	}
 	return &orphanReaper{pidfdReaper: pr, alone: map[int]bool{}, pidfsDev: pidfsDev(),
-		held: map[uint64]bool{}, fdDir: dir, dents: make([]byte, 8192)}, nil
+		held: map[uint64]bool{}, fdDir: dir, dents: make([]byte, 8192), again: reg, look: ready}, nil
 }
 
 // checkSubreaper fails unless orphans can reach this process: it must be
@@ -101,6 +109,10 @@ func (r *orphanReaper) collect(only *Child, out []exit) []exit {
 func (r *orphanReaper) leaveAlone(pid int) { r.alone[pid] = true }
 
 func (r *orphanReaper) close() {
+	if r.recheck != nil {
+		r.recheck.Deregister()
+		r.recheck = nil
+	}
 	r.pidfdReaper.close()
 	if r.fdDir >= 0 {
 		unix.Close(r.fdDir)
@@ -119,32 +131,51 @@ func (r *orphanReaper) mine(pid int) bool {
 const burst = 2
 
 func (r *orphanReaper) orphans(out []exit) []exit {
-	for n := 0; ; n++ {
-		pid := peekZombie()
-		if pid == 0 {
+	for {
+		blocked := false // the first zombie is someone else's
+		for n := 0; n < burst; n++ {
+			pid := peekZombie()
+			if pid == 0 {
+				r.settle(false)
+				return out
+			}
+			if r.mine(pid) {
+				blocked = true
+				break
+			}
+			r.scanHeld()
+			if r.isHeld(pid) {
+				blocked = true
+				break
+			}
+			out = reapOrphan(pid, out)
+		}
+		// Someone else's zombie is first, or orphans come in numbers:
+		// look at every child. The list is read while children come and
+		// go, and the kernel may skip some of them then: a pass that
+		// reaped something peeks again, and one that stops behind
+		// someone else's zombie looks again a little later.
+		n := len(out)
+		out = r.listed(out)
+		if blocked && len(out) == n {
+			r.settle(true)
 			return out
 		}
-		if r.mine(pid) || n == burst {
-			break
-		}
-		r.scanHeld()
-		if r.isHeld(pid) {
-			break
-		}
-		out = reapOrphan(pid, out)
 	}
-	// Someone else's zombie is first, or orphans come in numbers: look at
-	// every child.
+}
+
+// listed reaps the orphans among the zombies of the listed children.
+func (r *orphanReaper) listed(out []exit) []exit {
 	kids, err := children()
 	if err != nil {
 		return out // no /proc/…/children: orphans behind the first wait for it
 	}
-	var zombies []int
 	for pid := range r.alone {
-		if !kids[pid] {
+		if !kids[pid] && !isChild(pid) {
 			delete(r.alone, pid) // reaped by its owner: the pid may be reused
 		}
 	}
+	var zombies []int
 	for pid := range kids {
 		if !r.mine(pid) && isZombie(pid) {
 			zombies = append(zombies, pid)
@@ -160,6 +191,42 @@ func (r *orphanReaper) orphans(out []exit) []exit {
 		}
 	}
 	return out
+}
+
+// settle arms (blocked) or disarms the look-again timeout: while the first
+// zombie is someone else's, an orphan the listing skipped would otherwise
+// wait for the next SIGCHLD, and its owner reaping that zombie raises none.
+// The delay doubles from 1 ms to 1 s while it stays so.
+func (r *orphanReaper) settle(blocked bool) {
+	if !blocked {
+		r.backoff = 0
+		return
+	}
+	if r.again == nil || !r.armed.CompareAndSwap(false, true) {
+		return // no loop, or armed already
+	}
+	r.backoff = min(max(2*r.backoff, time.Millisecond), time.Second)
+	t, err := r.again.RegisterTimeout(time.Now().Add(r.backoff), func() {
+		r.armed.Store(false) // before the pass, which may arm it again
+		r.look(-1, 0)
+	})
+	if err != nil {
+		r.armed.Store(false)
+		return
+	}
+	r.recheck = t
+}
+
+// isChild reports whether pid is still a child of the process, in any state.
+func isChild(pid int) bool {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WSTOPPED|unix.WCONTINUED|unix.WNOHANG|unix.WNOWAIT, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		return err != unix.ECHILD
+	}
 }
 
 // reapOrphan reaps pid, a zombie, and appends it as a foreign exit.

@@ -174,7 +174,39 @@ func orphansExec(r *orphanRig) error {
 		}
 		running = append(running, cmd)
 	}
+	// 300 orphans, each printed by the shell that made it (an os/exec
+	// child too), which exits at once: they block reading fd 3 until
+	// released, so that each surely outlives its maker (a shell may reap
+	// a background job that ends before it does).
+	hold, release, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	orphans := map[int]bool{}
+	var makers sync.WaitGroup
+	for g := range 4 {
+		makers.Go(func() {
+			for i := g; i < 300; i += 4 {
+				maker := exec.Command("sh", "-c", fmt.Sprintf("sh -c 'read x <&3; sleep 0.0%02d; exit 7' >/dev/null 2>&1 & echo $!", i%20))
+				maker.ExtraFiles = []*os.File{hold}
+				out, err := maker.Output()
+				pid, perr := strconv.Atoi(strings.TrimSpace(string(out)))
+				mu.Lock()
+				if err != nil || perr != nil {
+					errs = append(errs, fmt.Sprintf("orphan maker: %v %v", err, perr))
+				} else {
+					orphans[pid] = true
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	makers.Wait()
+	hold.Close()
 	for g := range 8 {
+		if g == 4 {
+			release.Close() // the orphans exit among the os/exec children
+		}
 		wg.Go(func() {
 			for i := g; i < 300; i += 8 {
 				code := i % 50
@@ -187,24 +219,6 @@ func orphansExec(r *orphanRig) error {
 				default:
 					execErrs++
 					errs = append(errs, fmt.Sprintf("exit %d: %v", code, err))
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	// 300 orphans, each printed by the shell that made it (an os/exec
-	// child too), exiting 7 within 20 ms.
-	orphans := map[int]bool{}
-	for g := range 4 {
-		wg.Go(func() {
-			for i := g; i < 300; i += 4 {
-				out, err := exec.Command("sh", "-c", fmt.Sprintf("sh -c 'sleep 0.0%02d; exit 7' & echo $!", i%20)).Output()
-				pid, perr := strconv.Atoi(strings.TrimSpace(string(out)))
-				mu.Lock()
-				if err != nil || perr != nil {
-					errs = append(errs, fmt.Sprintf("orphan maker: %v %v", err, perr))
-				} else {
-					orphans[pid] = true
 				}
 				mu.Unlock()
 			}
@@ -228,6 +242,14 @@ func orphansExec(r *orphanRig) error {
 	}
 	if err := r.waitForeign(len(orphans)); err != nil {
 		errs = append(errs, err.Error())
+		r.mu.Lock()
+		for pid := range orphans {
+			if _, ok := r.foreign[pid]; !ok {
+				st, serr := testutil.ReadProcStat(pid)
+				errs = append(errs, fmt.Sprintf("missing orphan %d: %v %v (self %d)", pid, st, serr, os.Getpid()))
+			}
+		}
+		r.mu.Unlock()
 	}
 	own.wait(50)
 	r.mu.Lock()
@@ -251,7 +273,7 @@ func orphansExec(r *orphanRig) error {
 	fmt.Printf("own %d exit5 %d\n", own.n, own.code(5))
 	fmt.Printf("orphans %d exit7 %d twice %d strangers %d\n", len(orphans), exit7, twice, strangers)
 	if len(errs) > 0 {
-		fmt.Fprintln(os.Stderr, strings.Join(errs, "\n"))
+		return errors.New(strings.Join(errs, "\n"))
 	}
 	return nil
 }
