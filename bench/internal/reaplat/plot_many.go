@@ -21,10 +21,10 @@ const ManyPNGFile = "reaplat-many.png"
 // row; a point where the helper died is a cross at what it had reached,
 // not joined to the line. Returns the path.
 //
-// Rows with equal values (several hold 4 or 5 threads) would hide each
-// other, so each row's points are drawn a few percent above the previous
-// row's in the thread panel (the tables have the exact counts), and the
-// default row is drawn last, on top.
+// Rows with equal values (several hold 4 or 5 threads, or 8 MB) would
+// hide each other, so each row's points are drawn a few percent above the
+// previous row's (the tables have the exact numbers), and the default row
+// is drawn last, on top.
 func writeManyPlot(dir string, r *Result, st map[string]rowStyle) (string, error) {
 	const w, h = 16 * vg.Inch, 6.5 * vg.Inch
 	threads := newPanel("OS threads of the waiting process (most seen while N children lived)",
@@ -52,7 +52,8 @@ func writeManyPlot(dir string, r *Result, st map[string]rowStyle) (string, error
 		sty := rs.line()
 		sty.Width += vg.Points(0.5)
 		glyph := rs.glyph
-		lift := 1 + 0.05*float64(k) // the thread panel's offset, see above
+		lift := 1 + 0.05*float64(k)  // the thread panel's offset, see above
+		rlift := 1 + 0.02*float64(k) // the RSS panel's
 		var tOK, rOK, tDied, rDied plotter.XYs
 		for _, p := range row.Points {
 			t := plotter.XY{X: float64(p.N), Y: float64(max(p.MaxThreads, 1)) * lift}
@@ -61,9 +62,9 @@ func writeManyPlot(dir string, r *Result, st map[string]rowStyle) (string, error
 				continue
 			}
 			if p.OK() {
-				tOK, rOK = append(tOK, t), append(rOK, plotter.XY{X: m.X, Y: float64(p.StartedRSSKB) / 1024})
+				tOK, rOK = append(tOK, t), append(rOK, plotter.XY{X: m.X, Y: float64(p.StartedRSSKB) / 1024 * rlift})
 			} else {
-				tDied, rDied = append(tDied, t), append(rDied, m)
+				tDied, rDied = append(tDied, t), append(rDied, plotter.XY{X: m.X, Y: m.Y * rlift})
 			}
 		}
 		var entry []plot.Thumbnailer
@@ -111,8 +112,9 @@ func writeManyPlot(dir string, r *Result, st map[string]rowStyle) (string, error
 	legend.Add("    limit, or no fd left for a pidfd per child):")
 	legend.Add("    what it had reached")
 	legend.Add("")
-	legend.Add("Thread lines are lifted by 5% per row so that")
-	legend.Add("    equal counts stay visible; see the table.")
+	legend.Add("Lines are lifted by 5% (threads) and 2% (RSS)")
+	legend.Add("    per row so that equal values stay visible;")
+	legend.Add("    the table has the exact numbers.")
 	for _, p := range []*plot.Plot{threads, rss} {
 		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 		p.X.Tick.Marker, p.Y.Tick.Marker = ticks125{}, ticks125{}

@@ -83,6 +83,11 @@ func styles(r *Result) (map[string]rowStyle, []Row) {
 			rows = append(rows, row)
 		}
 	}
+	// Every selected row first, whether its section ran or not, so that
+	// a row keeps its colour across runs of different sections.
+	for _, row := range r.Rows {
+		add(row)
+	}
 	for _, row := range r.Latency {
 		add(row.Row)
 	}

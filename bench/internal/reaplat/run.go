@@ -103,6 +103,9 @@ func Run(ctx context.Context, opts Options, rows []harness.Row, log io.Writer) (
 	start := time.Now()
 	res := &Result{Env: gatherEnv(ctx), Options: opts}
 	methods := harness.Select(rows, opts.Methods)
+	for _, m := range methods {
+		res.Rows = append(res.Rows, Row{Method: m.Name, Floor: m.Floor, Default: m.Default, Ref: m.Ref})
+	}
 	pr := newProgress(log, newPlan(opts, methods))
 	var errs []error
 	if opts.Has(SectionLatency) {

@@ -91,3 +91,17 @@ func TestHeadlineSubsets(t *testing.T) {
 		assert.Equal(t, "- 10 children alive at once: os/exec held 4 threads and 8 MB; a childloop parent on a loop 4 threads and 8 MB. (-many-n 1000,3000,10000,30000 shows os/exec dying near 10000.)", lines[1])
 	}
 }
+
+// A row keeps its style whichever sections ran: colours follow the
+// selected rows' order, not the sections' contents.
+func TestStylesStableAcrossSections(t *testing.T) {
+	rows := []Row{{Method: "floor", Floor: true}, {Method: "def", Default: true}, {Method: "a"}, {Method: "b"}, {Method: "c"}}
+	full := &Result{Rows: rows, Latency: []LatencyRow{{Row: rows[0]}, {Row: rows[1]}, {Row: rows[2]}, {Row: rows[4]}}}
+	many := &Result{Rows: rows, Many: []ManyRow{{Row: rows[4]}, {Row: rows[1]}}}
+	sf, _ := styles(full)
+	sm, _ := styles(many)
+	for _, name := range []string{"def", "c"} {
+		assert.Equal(t, sf[name].color, sm[name].color, "row %s", name)
+	}
+	assert.NotEqual(t, sf["a"].color, sf["c"].color)
+}
