@@ -340,7 +340,7 @@ func (c *Parent) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, S
 // pipe: the vfork child reports a failure through memory it shares with
 // the suspended parent. Children get syscall.ForkExec's RLIMIT_NOFILE (the
 // soft limit from before the Go runtime raised it). SysProcAttr fields
-// other than Setsid, Setpgid, Pgid, Credential, Pdeathsig and PidFD, and
+// other than Setsid, Setpgid, Pgid, Credential, Pdeathsig, PidFD, Setctty and Ctty, and
 // other platforms, go to syscall.ForkExec; see the README's Known limits.
 func ForkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error) {
 	return spawn.ForkExec(argv0, argv, attr)

@@ -15,7 +15,7 @@
 // vfork wake-up; there is no pipe and one sleep per spawn.
 //
 // Only what the child needs is implemented: Dir, Env, Files and, of
-// SysProcAttr, Setsid, Setpgid/Pgid, Credential, Pdeathsig and PidFD, and the
+// SysProcAttr, Setsid, Setpgid/Pgid, Credential, Pdeathsig, PidFD and Setctty/Ctty, and the
 // original soft RLIMIT_NOFILE that syscall.ForkExec gives children while
 // Go's raised one is in effect (see ForkExec). For any other SysProcAttr
 // field, and on systems other than linux/amd64 and linux/arm64, ForkExec

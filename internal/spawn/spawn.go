@@ -20,7 +20,7 @@ import (
 // The fast path (linux/amd64, linux/arm64) takes syscall.ForkLock for
 // writing, shared with other forks of this package as syscall.ForkExec shares
 // it among its own. Everything else goes to syscall.ForkExec: SysProcAttr
-// fields other than Setsid, Setpgid, Pgid, Credential, Pdeathsig and PidFD,
+// fields other than Setsid, Setpgid, Pgid, Credential, Pdeathsig, PidFD, Setctty and Ctty,
 // and other platforms.
 //
 // RLIMIT_NOFILE: the Go runtime raises the soft limit to hard−1 at start-up

@@ -3,6 +3,7 @@
 package spawn
 
 import (
+	"errors"
 	"os"
 	"reflect"
 	"sync"
@@ -22,6 +23,8 @@ type program struct {
 	dir     *byte  // NUL-terminated, or nil
 	fds     []int  // fds[i] becomes fd i; -1 closes i (other negatives fail with EBADF, as in syscall.ForkExec); rewritten by the child
 	setsid  bool
+	setctty bool // make fd ctty (a child fd) the controlling terminal
+	ctty    int
 	setpgid bool
 	pgid    int
 	cred    bool // set the ids below
@@ -54,9 +57,10 @@ const (
 	stageFcntl
 	stageDup3
 	stageExecve
+	stageIoctl
 )
 
-var stageNames = [...]string{"", "setsid", "setpgid", "setgroups", "setgid", "setuid", "prctl", "chdir", "fcntl", "dup3", "execve"}
+var stageNames = [...]string{"", "setsid", "setpgid", "setgroups", "setgid", "setuid", "prctl", "chdir", "fcntl", "dup3", "execve", "ioctl"}
 
 func (s stage) String() string { return stageNames[s] }
 
@@ -93,12 +97,16 @@ var handled = func() []bool {
 	h := make([]bool, t.NumField())
 	for i := range h {
 		switch t.Field(i).Name {
-		case "Setsid", "Setpgid", "Pgid", "Credential", "Pdeathsig", "PidFD":
+		case "Setsid", "Setpgid", "Pgid", "Credential", "Pdeathsig", "PidFD", "Setctty", "Ctty":
 			h[i] = true
 		}
 	}
 	return h
 }()
+
+// errCtty is the error for a Ctty that is not an fd of the child, which
+// syscall.ForkExec refuses too.
+var errCtty = errors.New("spawn: SysProcAttr.Setctty set, but Ctty is not an fd of the child")
 
 // probeMark is what a probing child writes into the shared record.
 const probeMark = syscall.Errno(0x5ea1ed)
@@ -160,6 +168,10 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, nofile nofil
 	flags := cloneFlags
 	sys := attr.Sys
 	if sys != nil {
+		if sys.Setctty && sys.Ctty >= len(attr.Files) {
+			return 0, errCtty
+		}
+		p.setctty, p.ctty = sys.Setctty, sys.Ctty
 		p.setsid, p.setpgid, p.pgid = sys.Setsid, sys.Setpgid, sys.Pgid
 		if cr := sys.Credential; cr != nil {
 			p.cred, p.uid, p.gid, p.setgrps = true, cr.Uid, cr.Gid, !cr.NoSetGroups
@@ -336,6 +348,13 @@ func runChild(p *program) {
 	// As syscall.ForkExec does: stdio slots not given are closed.
 	for i := n; i < 3; i++ {
 		syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(i), 0, 0)
+	}
+	if p.setctty {
+		// After the fds are in place, as syscall.ForkExec does: Ctty is
+		// a descriptor number in the child.
+		if _, _, e = syscall.RawSyscall(syscall.SYS_IOCTL, uintptr(p.ctty), syscall.TIOCSCTTY, 1); e != 0 {
+			childFail(p, stageIoctl, e)
+		}
 	}
 	if p.nofile.set {
 		// As syscall.ForkExec: the soft limit from before the Go runtime
