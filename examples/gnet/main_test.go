@@ -4,12 +4,10 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -234,19 +232,8 @@ func TestGnetOutputBounds(t *testing.T) {
 // TestGnetCurl sends a request as the program's first lines suggest, with
 // curl's telnet:// scheme, when curl is installed.
 func TestGnetCurl(t *testing.T) {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("no curl")
-	}
 	p := extest.Start(t, extest.Build(t), "-addr", "127.0.0.1:0")
-	m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^gnet: try: echo 3 \| curl -s (telnet://\S+) `))
-	ctx, cancel := context.WithTimeout(context.Background(), extest.HangGuard)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, curl, "-s", m[1])
-	cmd.Stdin = strings.NewReader("3\n")
-	out, err := cmd.Output()
-	assert.NoError(t, err, "curl")
-	assert.Equal(t, "args: 3\nexiting with 3\n-- exit 3\n", string(out))
+	assert.Equal(t, "args: 3\nexiting with 3\n-- exit 3\n", p.Curl(t, "gnet", "3\n"))
 	stop(t, p)
 }
 

@@ -195,3 +195,25 @@ func CheckHelp(t testing.TB, bin string) string {
 	require.GreaterOrEqual(t, len(paras[1]), 80, "%s -h: a description of a few lines:\n%s", filepath.Base(bin), s)
 	return s
 }
+
+// Curl sends input to the server p runs with curl's telnet:// scheme, at
+// the address p printed on the line its hint matches (a line starting
+// "NAME: try: echo 3 | curl -s telnet://ADDR"), and returns the answer.
+// It skips t where curl is not installed.
+func (p *Proc) Curl(t testing.TB, name, input string) string {
+	t.Helper()
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("no curl")
+	}
+	m, _ := p.WaitLine(t, 0, regexp.MustCompile(`^`+regexp.QuoteMeta(name)+`: try: echo 3 \| curl -s (telnet://\S+) `))
+	ctx, cancel := context.WithTimeout(context.Background(), HangGuard)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, curl, "-s", m[1])
+	cmd.Stdin = strings.NewReader(input)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Errorf("curl: %v", err)
+	}
+	return string(out)
+}
