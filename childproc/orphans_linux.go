@@ -232,7 +232,7 @@ func isChild(pid int) bool {
 // reapOrphan reaps pid, a zombie, and appends it as a foreign exit.
 func reapOrphan(pid int, out []exit) []exit {
 	if st, done := reapPid(pid); done {
-		out = append(out, exit{pid: pid, st: st, release: -1})
+		out = append(out, exit{pid: pid, st: st})
 	}
 	return out
 }

@@ -307,8 +307,8 @@ func (c *Parent) forgetLocked(ch *Child, st Status) {
 	}
 }
 
-// dispatch runs the death callbacks outside every lock, closes the fds
-// the exits released, then hands the buffer back for reuse. A callback may
+// dispatch runs the death callbacks outside every lock, then hands the
+// buffer back for reuse. A callback may
 // spawn, kill or Close; after Close no further callbacks run.
 func (c *Parent) dispatch(ex []exit) {
 	for i := range ex {
@@ -319,9 +319,6 @@ func (c *Parent) dispatch(ex []exit) {
 			c.deliver(e.ch)
 		} else if c.foreign != nil {
 			c.foreign(e.pid, e.st)
-		}
-		if e.release >= 0 {
-			syscall.Close(e.release)
 		}
 	}
 	clear(ex)

@@ -218,22 +218,15 @@ func (r *pidfdReaper) collect(_ *Child, out []exit) []exit {
 		if !done {
 			continue
 		}
-		e := exit{ch: ch, pid: ch.pid, st: st, kept: keep && st.Err == nil && !ch.watch, release: -1}
-		if ch.watch {
-			// A duplicate (Watch) or the owner's own pidfd (StartWatched,
-			// which the callback may let the owner close): out of the set
-			// now, since closing a duplicate would leave the description
-			// in the set.
-			r.drop(ch)
-		} else {
-			// Out of the set now, closed after the callbacks. Closing
-			// alone would not do: a child still between its clone and
-			// its exec holds a copy of every fd, this one included, and
-			// the set would report the exited pidfd until it let go.
-			delete(r.kids, ch.pid)
-			_ = unix.EpollCtl(r.ep, unix.EPOLL_CTL_DEL, ch.pidfd, nil)
-			e.release, ch.pidfd = ch.pidfd, -1
-		}
+		// Out of the set, and closed (unless it is a watched process's
+		// own): before the callback, so that the parent's Close, which
+		// may come from another goroutine while the callback runs,
+		// leaves no pidfd behind. Deleting it from the set first
+		// matters: a child between its clone and its exec holds a copy
+		// of every fd, and the set would report the exited pidfd until
+		// it let go.
+		e := exit{ch: ch, pid: ch.pid, st: st, kept: keep && st.Err == nil && !ch.watch}
+		r.drop(ch)
 		out = append(out, e)
 	}
 	return out

@@ -44,9 +44,6 @@ type exit struct {
 	// kept: the zombie was only peeked (WNOWAIT), so that its pid stays
 	// reserved until the child's tree has ended; the parent reaps it then.
 	kept bool
-	// release is an fd the parent closes after the callbacks (a pidfd:
-	// closing it does not stand between the exit and the callback), or -1.
-	release int
 }
 
 func newReaper(c *Parent) (reaper, reaperTraits, error) {
@@ -166,7 +163,7 @@ func (r *scanReaper) collect(only *Child, out []exit) []exit {
 func (r *scanReaper) look(ch *Child, out []exit) []exit {
 	if st, done := reapPid(ch.pid); done {
 		delete(r.kids, ch.pid)
-		out = append(out, exit{ch: ch, pid: ch.pid, st: st, release: -1})
+		out = append(out, exit{ch: ch, pid: ch.pid, st: st})
 	}
 	return out
 }
@@ -193,7 +190,7 @@ func (r *anyReaper) collect(_ *Child, out []exit) []exit {
 		}
 		ch := r.kids[pid]
 		delete(r.kids, pid)
-		out = append(out, exit{ch: ch, pid: pid, st: st, release: -1})
+		out = append(out, exit{ch: ch, pid: pid, st: st})
 	}
 }
 
