@@ -490,9 +490,9 @@ func TestStdioCloseWhileDraining(t *testing.T) {
 	assert.Equal(t, before, openFDs(t), "fds after Close with a pipe still draining")
 }
 
-// assertFDsBack waits for this process's fds to be those of before. OnDone
-// may run inside the exit dispatch, before the reaper releases the pidfds
-// of that batch, so the last fds close just after the last callback.
+// assertFDsBack waits for this process's fds to be those of before: a
+// pipe's last fds close on the loop goroutine, just after the callback
+// that the test waited for.
 func assertFDsBack(t *testing.T, before []int, msg string) {
 	t.Helper()
 	if !settles(func() bool { return slices.Equal(before, openFDs(t)) }) {

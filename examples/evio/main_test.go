@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -20,21 +19,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// ask sends one request line and returns the server's whole answer.
-func ask(addr, line string) (string, error) {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(extest.HangGuard))
-	if _, err := io.WriteString(c, line+"\n"); err != nil {
-		return "", err
-	}
-	b, err := io.ReadAll(bufio.NewReader(c))
-	return string(b), err
-}
 
 func start(t *testing.T, bin string, args ...string) (p *extest.Proc, addr, relay string) {
 	p = extest.Start(t, bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
@@ -97,7 +81,7 @@ func TestEvioManyClients(t *testing.T) {
 			// Some children sleep a little, so that exits overlap and
 			// SIGCHLDs coalesce.
 			line := fmt.Sprintf("%d 0.%d", n, n%3)
-			got, err := ask(addr, line)
+			got, err := extest.Ask(addr, line)
 			assert.NoError(t, err, "request %q", line)
 			var want strings.Builder
 			for i := 1; i <= 3; i++ {
@@ -110,7 +94,7 @@ func TestEvioManyClients(t *testing.T) {
 	wg.Wait()
 
 	// The server still works after the impostors.
-	got, err := ask(addr, "7 0")
+	got, err := extest.Ask(addr, "7 0")
 	assert.NoError(t, err)
 	assert.Equal(t, "7 out 1\n7 err 1\n7 out 2\n7 err 2\n7 out 3\n7 err 3\n-- exit 7\n", got)
 	stop(t, p)
@@ -120,12 +104,12 @@ func TestEvioDeadline(t *testing.T) {
 	bin := extest.Build(t)
 	p, addr, _ := start(t, bin, "-timeout", "200ms") // the default script
 	begin := time.Now()
-	got, err := ask(addr, "0 60") // sleeps 60 s: killed at its deadline
+	got, err := extest.Ask(addr, "0 60") // sleeps 60 s: killed at its deadline
 	assert.NoError(t, err)
 	assert.Equal(t, "args: 0 60\n-- signal killed (deadline exceeded)\n", got,
 		"the output so far, and the child killed at its deadline")
 	assert.GreaterOrEqual(t, time.Since(begin), 200*time.Millisecond, "answer before the 200ms deadline")
-	got, err = ask(addr, "3")
+	got, err = extest.Ask(addr, "3")
 	assert.NoError(t, err)
 	assert.Equal(t, "args: 3\nexiting with 3\n-- exit 3\n", got)
 	stop(t, p)
@@ -168,7 +152,7 @@ func TestEvioOutputBounds(t *testing.T) {
 		"bg":      "early\n-- output cut: still open 300ms after the exit\n-- exit 0\n",
 		"partial": "no newline\n-- exit 2\n",
 	} {
-		got, err := ask(addr, line)
+		got, err := extest.Ask(addr, line)
 		assert.NoError(t, err, line)
 		assert.Equal(t, want, got, line)
 	}

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -24,21 +23,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// ask sends one request line and returns the server's whole answer.
-func ask(addr, line string) (string, error) {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(extest.HangGuard))
-	if _, err := io.WriteString(c, line+"\n"); err != nil {
-		return "", err
-	}
-	b, err := io.ReadAll(bufio.NewReader(c))
-	return string(b), err
-}
 
 func start(t *testing.T, bin string, args ...string) (p *extest.Proc, addr string) {
 	p = extest.Start(t, bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
@@ -94,7 +78,7 @@ func TestGnetManyClients(t *testing.T) {
 			// 200..299: exits 200..255, then 0..43.
 			word := strconv.Itoa(200 + n)
 			begin := time.Now()
-			got, err := ask(addr, word)
+			got, err := extest.Ask(addr, word)
 			times[n] = time.Since(begin)
 			assert.NoError(t, err, "request %s", word)
 			assert.Equal(t, fmt.Sprintf("out %s\nerr %s\n-- exit %d\n", word, word, (200+n)%256), got, "request %s", word)
@@ -142,7 +126,7 @@ func TestGnetDeadline(t *testing.T) {
 		{"stubborn", "ignoring SIGTERM\n-- signal killed (deadline exceeded, SIGKILL after the grace)\n", timeout + grace},
 	} {
 		begin := time.Now()
-		got, err := ask(addr, c.line)
+		got, err := extest.Ask(addr, c.line)
 		took := time.Since(begin)
 		assert.NoError(t, err, c.line)
 		assert.Equal(t, c.want, got, c.line)
@@ -152,7 +136,7 @@ func TestGnetDeadline(t *testing.T) {
 		assert.Less(t, took, c.after+5*time.Second, "%q: answer long after the deadline", c.line)
 		t.Logf("%q: answered after %v (deadline %v)", c.line, took.Round(time.Millisecond), c.after)
 	}
-	got, err := ask(addr, "3")
+	got, err := extest.Ask(addr, "3")
 	assert.NoError(t, err)
 	assert.Equal(t, "args: 3\n-- exit 3\n", got)
 	stop(t, p)
@@ -198,7 +182,7 @@ func TestGnetHangUp(t *testing.T) {
 		return err == nil && !slices.ContainsFunc(procs, func(s testutil.ProcStat) bool { return s.Pgrp == pgid && s.Alive() })
 	}, extest.HangGuard, 10*time.Millisecond, "processes left in the child's group %d", pgid)
 
-	got, err := ask(addr, "3")
+	got, err := extest.Ask(addr, "3")
 	assert.NoError(t, err)
 	assert.Equal(t, "args: 3\n-- exit 3\n", got, "the server after the hang-up")
 	stop(t, p)
@@ -219,7 +203,7 @@ func TestGnetOutputBounds(t *testing.T) {
 		"partial":                 "no newline\n-- exit 2\n",
 		strings.Repeat("y", 2000): "-- error: request too long\n",
 	} {
-		got, err := ask(addr, line)
+		got, err := extest.Ask(addr, line)
 		assert.NoError(t, err, line[:min(len(line), 10)])
 		if !assert.Equal(t, len(want), len(got), line[:min(len(line), 10)]) {
 			continue

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -216,4 +217,20 @@ func (p *Proc) Curl(t testing.TB, name, input string) string {
 		t.Errorf("curl: %v", err)
 	}
 	return string(out)
+}
+
+// Ask sends one request line to a line server at addr and returns its
+// whole answer, read until it closes the connection.
+func Ask(addr, line string) (string, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(HangGuard))
+	if _, err := io.WriteString(c, line+"\n"); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(bufio.NewReader(c))
+	return string(b), err
 }
