@@ -32,15 +32,17 @@ type Cmd struct {
 	// Stdin is the child's fd 0, as the value's type says: nil is
 	// /dev/null; an *os.File is given to the child as it is; an *Input is
 	// a library pipe the loop feeds; a *bytes.Reader, *bytes.Buffer or
-	// *strings.Reader is read at Spawn and fed as an Input's Data. Other
-	// readers are an error: the library starts no goroutine to copy one.
+	// *strings.Reader is read at Spawn and fed as an Input's Data; a
+	// *Terminal puts fd 0 on a pseudo-terminal. Other readers are an
+	// error: the library starts no goroutine to copy one.
 	Stdin io.Reader
 	// Stdout and Stderr are fds 1 and 2: nil is /dev/null; an *os.File is
-	// given to the child; any other writer gets a library pipe drained
-	// through the loop, each chunk written to it on the loop goroutine, so
-	// its Write must not block (an *Output keeps the output up to a bound).
-	// The same writer in both gets both streams through one pipe, in the
-	// order the child wrote them.
+	// given to the child; a *Terminal puts the fd on the terminal; any
+	// other writer gets a library pipe drained through the loop, each
+	// chunk written to it on the loop goroutine, so its Write must not
+	// block (an *Output keeps the output up to a bound). The same writer
+	// in both gets both streams through one pipe, in the order the child
+	// wrote them.
 	Stdout, Stderr io.Writer
 
 	// ExtraFiles become fds 3, 4, ... in the child.

@@ -58,6 +58,12 @@ func newSpawnAttr(cmd *Cmd, plan *stdioPlan) (*spawnAttr, error) {
 	sa.files = files
 	sa.attr = syscall.ProcAttr{Dir: cmd.Dir, Env: env, Files: files, Sys: cmd.SysProcAttr}
 	sa.pidfd = -1
+	if plan.ctty >= 0 {
+		if err := sa.controllingTerminal(plan.ctty); err != nil {
+			sa.release()
+			return nil, err
+		}
+	}
 	return sa, nil
 }
 

@@ -169,8 +169,10 @@ type Result struct {
 type childIO struct {
 	mu     sync.Mutex            // guards everything below
 	ch     *Child                // set when the child is recorded; nil before
-	out    [2]*outPipe           // stdout, stderr (nil: not a library pipe, or merged)
-	in     *inPipe               // stdin, or nil
+	out    [3]*outPipe           // stdout, stderr (nil: not a library pipe, or merged), terminal
+	in     *inPipe               // stdin (or the terminal's input), or nil
+	slave  int                   // the parent's fd of the terminal's slave until the exit, or -1
+	ttyOn  uint8                 // immutable; bit i: fd i is on the terminal
 	onDone func(*Child, *Result) // immutable
 	drain  time.Duration         // immutable; < 0: no deadline
 	exited bool
@@ -209,6 +211,8 @@ type stdioPlan struct {
 	files [3]int      // child ends of library pipes for fds 0..2 (-1: none)
 	given [3]*os.File // files the Cmd gives the child as they are
 	io    *childIO    // nil when the Cmd asks for no library pipe
+	ctty  int         // with a Terminal, the first fd on it; else -1
+	slave int         // with a Terminal, its slave (the childIO's to close); else -1
 }
 
 // planStdio reads the stdio fields of cmd and creates its pipes. On error
@@ -217,18 +221,26 @@ type stdioPlan struct {
 // The plan is a value: a spawn without library pipes allocates nothing for
 // it.
 func planStdio(cmd *Cmd) (stdioPlan, error) {
-	p := stdioPlan{files: [3]int{-1, -1, -1}}
+	p := stdioPlan{files: [3]int{-1, -1, -1}, ctty: -1, slave: -1}
 	var in *Input
+	var term *Terminal
+	var ttyOn uint8
+	onTerminal := func(fd int, t *Terminal) error {
+		if term != nil && t != term {
+			return invalid("spawn: two Terminals in one Cmd")
+		}
+		term, ttyOn = t, ttyOn|1<<fd
+		return nil
+	}
 	switch r := cmd.Stdin.(type) {
 	case nil:
 	case *os.File:
 		p.given[0] = r
+	case *Terminal:
+		_ = onTerminal(0, r)
 	case *Input:
-		if r.Queue < 0 {
-			return stdioPlan{}, invalid("spawn: negative Input.Queue %d", r.Queue)
-		}
-		if r.OnDrained != nil && r.Queue == 0 {
-			return stdioPlan{}, invalid("spawn: Input.OnDrained without Input.Queue")
+		if err := checkInput(r); err != nil {
+			return stdioPlan{}, err
 		}
 		in = r
 	case *bytes.Reader, *bytes.Buffer, *strings.Reader:
@@ -239,20 +251,39 @@ func planStdio(cmd *Cmd) (stdioPlan, error) {
 	}
 	var out [2]io.Writer
 	for i, w := range []io.Writer{cmd.Stdout, cmd.Stderr} {
-		if f, ok := w.(*os.File); ok {
-			p.given[1+i] = f
-		} else if w != nil {
+		switch w := w.(type) {
+		case *os.File:
+			p.given[1+i] = w
+		case *Terminal:
+			if err := onTerminal(1+i, w); err != nil {
+				return stdioPlan{}, err
+			}
+		case nil:
+		default:
 			out[i] = w
 		}
 	}
+	if term != nil {
+		if err := checkSize("spawn", term.Rows, term.Cols); err != nil {
+			return stdioPlan{}, err
+		}
+		if term.Input != nil {
+			if in != nil {
+				return stdioPlan{}, invalid("spawn: an Input stdin and a Terminal.Input")
+			}
+			if err := checkInput(term.Input); err != nil {
+				return stdioPlan{}, err
+			}
+		}
+	}
 	merged := out[1] != nil && interfaceEqual(out[0], out[1])
-	if in == nil && out[0] == nil && out[1] == nil {
+	if in == nil && out[0] == nil && out[1] == nil && term == nil {
 		if cmd.OnDone != nil {
-			return stdioPlan{}, invalid("spawn: Cmd.OnDone without any library pipe")
+			return stdioPlan{}, invalid("spawn: Cmd.OnDone without any library pipe or terminal")
 		}
 		return p, nil
 	}
-	cio := &childIO{onDone: cmd.OnDone, drain: cmd.DrainTimeout}
+	cio := &childIO{onDone: cmd.OnDone, drain: cmd.DrainTimeout, slave: -1, ttyOn: ttyOn}
 	if cio.drain == 0 {
 		cio.drain = DefaultDrainTimeout
 	}
@@ -285,7 +316,56 @@ func planStdio(cmd *Cmd) (stdioPlan, error) {
 			closing: in.Queue == 0, drained: in.OnDrained}
 		p.files[0] = r
 	}
+	if term != nil {
+		if err := p.openTerminal(term); err != nil {
+			return fail(err)
+		}
+	}
 	return p, nil
+}
+
+// checkInput validates an Input.
+func checkInput(in *Input) error {
+	if in.Queue < 0 {
+		return invalid("spawn: negative Input.Queue %d", in.Queue)
+	}
+	if in.OnDrained != nil && in.Queue == 0 {
+		return invalid("spawn: Input.OnDrained without Input.Queue")
+	}
+	return nil
+}
+
+// openTerminal opens the plan's terminal: its slave becomes the child's
+// fds on it and stays open in the parent until the exit, its master the
+// terminal's output pipe and, with an Input, a duplicate of it the input
+// pipe (each registration needs an fd of its own).
+func (p *stdioPlan) openTerminal(t *Terminal) error {
+	cio := p.io
+	m, s, err := openTerminal(t.Rows, t.Cols)
+	if err != nil {
+		return fmt.Errorf("childproc: spawn: terminal: %w", err)
+	}
+	cio.slave, p.slave = s, s
+	cio.out[2] = &outPipe{fd: m, w: t.Output}
+	for fd := range p.files {
+		if cio.ttyOn&(1<<fd) != 0 {
+			p.files[fd] = s
+			if p.ctty < 0 {
+				p.ctty = fd
+			}
+		}
+	}
+	if in := t.Input; in != nil {
+		w, err := unix.FcntlInt(uintptr(m), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return os.NewSyscallError("fcntl F_DUPFD_CLOEXEC", err)
+		}
+		// Closing this duplicate when the input ends (after Data, or at
+		// CloseStdin) leaves the terminal open: the child sees no EOF.
+		cio.in = &inPipe{fd: w, rest: in.Data, queue: in.Queue,
+			closing: in.Queue == 0, drained: in.OnDrained}
+	}
+	return nil
 }
 
 // interfaceEqual is a == b without panicking on incomparable types.
@@ -315,13 +395,16 @@ func parentEnd(reading bool) (r, w int, err error) {
 }
 
 // closeChildEnds closes the child's ends after the fork (or a failed one).
+// A terminal's slave is not among them: the childIO keeps it (and may
+// have closed it already).
 func (p *stdioPlan) closeChildEnds() {
+	slave := p.slave
 	// Merged, fds 1 and 2 are one write end: close it once. Decide
 	// before the loop clears files[1], or files[2] would be closed again,
 	// by then perhaps another goroutine's new fd of the same number.
 	merged := p.files[1] >= 0 && p.files[2] == p.files[1]
 	for i, fd := range p.files {
-		if fd >= 0 && !(i == 2 && merged) {
+		if fd >= 0 && fd != slave && !(i == 2 && merged) {
 			unix.Close(fd)
 		}
 		p.files[i] = -1
@@ -487,7 +570,8 @@ func (cio *childIO) flushLocked() bool {
 			return false
 		}
 		if err != nil {
-			if err == unix.EPIPE || err == unix.ECONNRESET {
+			if err == unix.EPIPE || err == unix.ECONNRESET || err == unix.EIO {
+				// EIO: a terminal whose slave no process holds.
 				cio.res.StdinErr = ErrStdinClosed
 			} else {
 				cio.res.StdinErr = os.NewSyscallError("write", err)
@@ -621,6 +705,17 @@ func (cio *childIO) closeLocked() {
 	if cio.in != nil {
 		cio.in.close()
 	}
+	cio.closeSlaveLocked()
+}
+
+// closeSlaveLocked closes the parent's fd of the terminal's slave: once
+// the child is gone, so that the master reports end-of-file when the last
+// other holder closes it. childIO.mu held.
+func (cio *childIO) closeSlaveLocked() {
+	if cio.slave >= 0 {
+		unix.Close(cio.slave)
+		cio.slave = -1
+	}
 }
 
 // exitedIO records the exit (called after OnExit) and either finishes at
@@ -635,6 +730,7 @@ func (c *Parent) exitedIO(cio *childIO, st Status) {
 	cio.mu.Lock()
 	cio.exited = true
 	cio.res.Status = st
+	cio.closeSlaveLocked()
 	drain := cio.drain
 	if drain < 0 && st.Cause != nil {
 		// A stopped child's leftovers must not hold OnDone forever.
@@ -697,7 +793,8 @@ func (c *Parent) maybeDone(cio *childIO) {
 		}
 		in.close()
 	}
-	for i, o := range cio.out {
+	for fd := 1; fd <= 2; fd++ {
+		o := cio.outOf(fd)
 		if o == nil {
 			continue
 		}
@@ -705,7 +802,7 @@ func (c *Parent) maybeDone(cio *childIO) {
 		if c, ok := o.w.(*Output); ok {
 			kept = c.Bytes()
 		}
-		if i == 0 {
+		if fd == 1 {
 			cio.res.Stdout, cio.res.StdoutTotal = kept, o.total
 		} else {
 			cio.res.Stderr, cio.res.StderrTotal = kept, o.total
@@ -750,12 +847,12 @@ func (cio *childIO) abandon() {
 // os.ErrProcessDone once that pipe is closed.
 func (ch *Child) SetPaused(fd int, paused bool) error {
 	cio := ch.io
-	if cio == nil || fd < 1 || fd > 2 || cio.out[fd-1] == nil {
-		return invalid("SetPaused: fd %d is not a library output pipe of %v", fd, ch)
+	if cio == nil || cio.outOf(fd) == nil {
+		return invalid("SetPaused: fd %d is not a library output pipe or terminal of %v", fd, ch)
 	}
 	cio.mu.Lock()
 	defer cio.mu.Unlock()
-	o := cio.out[fd-1]
+	o := cio.outOf(fd)
 	if o.fd < 0 {
 		return os.ErrProcessDone
 	}
@@ -768,6 +865,23 @@ func (ch *Child) SetPaused(fd int, paused bool) error {
 	}
 	o.paused = paused
 	return nil
+}
+
+// outOf returns what reads fd 1 or 2 of the child: its library pipe, or
+// the terminal's master when the fd is on the terminal and the first such
+// of the two (fds 1 and 2 both on it read as one stream, like a merged
+// pipe); nil for anything else.
+func (cio *childIO) outOf(fd int) *outPipe {
+	switch {
+	case fd < 1 || fd > 2:
+		return nil
+	case cio.ttyOn&(1<<fd) != 0:
+		if fd == 2 && cio.ttyOn&(1<<1) != 0 {
+			return nil
+		}
+		return cio.out[2]
+	}
+	return cio.out[fd-1]
 }
 
 // OnData is a Stdout or Stderr that hands each chunk the child writes to a
