@@ -53,6 +53,25 @@
 // Result.StdinErr = ErrStdinClosed, never as a signal. Child.SetPaused
 // stops polling an output pipe, so the child blocks once it fills.
 //
+// # Terminals
+//
+// A *Terminal given as Stdin, Stdout and Stderr (or some of them) runs the
+// child on a pseudo-terminal of its own: a new session with the terminal
+// as its controlling terminal, set up in the fast spawn, so that programs
+// which check isatty print colours and progress as they would for a
+// person. The master end is one more fd in the application's loop: its
+// output goes to Terminal.Output as a pipe's goes to a writer, and
+// Terminal.Input is typed into it as an Input feeds stdin; Child.Resize
+// sets the size and the child gets SIGWINCH. Users of a goroutine per
+// terminal reading the master lose output written just before the exit,
+// because the read that would return it races the EIO the master reports
+// once no process holds the slave; here the parent holds the slave until
+// the child is reaped, then reads on to that EIO, which is the terminal's
+// end-of-file. OnExit and OnDone, Cut and the drain deadline are as for
+// pipes; a descendant that keeps the terminal keeps the output open until
+// the deadline. The terminal is in the kernel's default mode: canonical
+// input, echo, and "\n" written as "\r\n".
+//
 // # Bounding a child's life
 //
 // Cmd.Timeout and Cmd.Context stop a child; so does

@@ -258,6 +258,72 @@ func ExampleOutput() {
 	// done: stdout "HELLO\n" (6 bytes), stderr streamed "warning\n", cut false
 }
 
+// A child on a terminal of its own: isatty says yes, stty reports the
+// size given, and escapes come through as the child wrote them, with the
+// terminal's "\r\n" line ends.
+func ExampleTerminal() {
+	l, err := loop.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	parent, err := childproc.New(l, childproc.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer parent.Close()
+	term := &childproc.Terminal{Rows: 24, Cols: 80, Output: &childproc.Output{}}
+	_, err = parent.Spawn(&childproc.Cmd{
+		Args:  []string{"sh", "-c", `[ -t 1 ] && echo "a terminal, $(stty size)"; printf '\033[1mbold\033[0m\n'`},
+		Stdin: term, Stdout: term, Stderr: term, // Spawn fails with errors.ErrUnsupported outside Linux
+		OnDone: func(_ *childproc.Child, r *childproc.Result) {
+			fmt.Printf("%v: %q\n", r.Status, r.Stdout) // the whole output, however late it was written
+			l.Stop()
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := l.Run(); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// exit 0: "a terminal, 24 80\r\n\x1b[1mbold\x1b[0m\r\n"
+}
+
+// Typing into a terminal: the line is echoed as a terminal does, then cat
+// copies it; Ctrl-D at the start of a line is end-of-file for the reader.
+func ExampleTerminal_input() {
+	l, err := loop.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	parent, err := childproc.New(l, childproc.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer parent.Close()
+	term := &childproc.Terminal{Rows: 24, Cols: 80, Output: &childproc.Output{},
+		Input: &childproc.Input{Data: []byte("hi\n\x04")}}
+	_, err = parent.Spawn(&childproc.Cmd{
+		Args:  []string{"cat"},
+		Stdin: term, Stdout: term, Stderr: term,
+		OnDone: func(_ *childproc.Child, r *childproc.Result) {
+			fmt.Printf("%v: %q\n", r.Status, r.Stdout)
+			l.Stop()
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := l.Run(); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// exit 0: "hi\r\nhi\r\n"
+}
+
 // A job with a deadline whose whole tree is stopped: the shell and the
 // sleep it started (in the background, so the shell itself waits in
 // `wait`) get SIGTERM after 200 ms; the status says why.

@@ -54,6 +54,13 @@
 // childproc.DefaultDrainTimeout): os/exec's tests judge this package, so
 // its zero keeps os/exec's meaning.
 //
+// There is no terminal extension: a pseudo-terminal is given to a Cmd as
+// to an os/exec Cmd (its slave as Stdin, Stdout and Stderr, with
+// SysProcAttr Setsid and Setctty, which is what creack/pty's Start sets),
+// and the Cmd behaves as os/exec's does. For a terminal read through the
+// loop, with no goroutine per terminal and no output lost at the exit,
+// use childproc.Terminal.
+//
 // One rule os/exec does not have: a started Cmd's Process must not be
 // waited for or released by hand (Process.Wait, Process.Release): that
 // closes the pidfd the loop watches, and Cmd.Wait would then wait forever.
