@@ -274,3 +274,33 @@ func TestTerminalChildClosesItsFDs(t *testing.T) {
 	assert.Equal(t, 0, r.Status.Code)
 	assert.Equal(t, "early\r\nlate\r\n", string(r.Stdout))
 }
+
+// Close with one terminal child running and another's descendant holding
+// its terminal past the exit: every terminal fd is closed when Close
+// returns, and no OnDone runs.
+func TestTerminalClose(t *testing.T) {
+	l := childproc.StartLoop(t)
+	before := openFDs(t)
+	c, err := childproc.New(l, childproc.Config{Tree: childproc.TreeGroup})
+	require.NoError(t, err)
+	exited := make(chan struct{})
+	spawn := func(script string, onExit func(*childproc.Child, childproc.Status)) *childproc.Child {
+		term := &childproc.Terminal{Rows: 24, Cols: 80, Input: &childproc.Input{Queue: 10}}
+		ch, err := c.Spawn(&childproc.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", script},
+			Stdin: term, Stdout: term, Stderr: term, DrainTimeout: -1, OnExit: onExit,
+			OnDone: func(*childproc.Child, *childproc.Result) { t.Error("OnDone after Close") }})
+		require.NoError(t, err)
+		return ch
+	}
+	spawn(`trap '' HUP; setsid sleep 30 & echo hi`, func(*childproc.Child, childproc.Status) { close(exited) })
+	running := spawn(`sleep 30`, func(*childproc.Child, childproc.Status) {})
+	select {
+	case <-exited:
+	case <-time.After(hangGuard):
+		require.FailNow(t, "no exit")
+	}
+	assert.NoError(t, running.SetPaused(1, false), "fd 1 is on the terminal")
+	assert.ErrorIs(t, running.SetPaused(2, false), os.ErrInvalid, "fd 2 shares fd 1's terminal stream")
+	require.NoError(t, c.Close())
+	assert.Equal(t, before, openFDs(t), "fds after Close")
+}
