@@ -1,7 +1,7 @@
 // Command parallel runs shell commands, one per line of its input, a few at
 // a time, in the spirit of `xargs -P` and GNU parallel:
 //
-//	parallel [-j N] [-f FILE] [-limit SIZE] [-timeout D] [-grace D] [-tree MODE] [-usage] [-sh] [-v]
+//	parallel [-j N] [-f FILE] [-limit SIZE] [-timeout D] [-grace D] [-tree MODE] [-pty] [-usage] [-sh] [-v]
 //
 // Each line (blank lines are skipped) is run as `sh -c LINE`, at most -j at
 // once (default: the number of CPUs); a new one starts as soon as one ends,
@@ -33,6 +33,25 @@
 // background process keeps the pipe open is cut a second
 // (childproc.DefaultDrainTimeout) after its exit, with a note; its slot is
 // free from its exit on, so the next job does not wait for the cut.
+//
+// # Terminals
+//
+// With -pty each job runs with fds 0, 1 and 2 on a pseudo-terminal of its
+// own (childproc.Terminal), the size of the runner's stdout when that is a
+// terminal and 24×80 otherwise, so that programs which check isatty keep
+// their colours and progress output; a job whose environment has no TERM
+// gets TERM=xterm-256color, as some of them also look at it. The block is
+// still printed when the job is done, and stdout and stderr are one stream
+// on the terminal as they are one pipe without -pty. The terminal is in
+// the kernel's default mode, which writes "\n" as "\r\n": the runner turns
+// "\r\n" back into "\n" when it prints the block; -limit counts the
+// terminal's bytes, before that. Nobody types at a job's terminal but the
+// runner, which types one Ctrl-D (end of file for a terminal in canonical
+// mode) as the job starts: a job that reads stdin (cat) sees the end of its
+// input at once instead of waiting for a person, as it would on /dev/null;
+// one that reads again after that end waits until its -timeout. A job leads
+// a session of its own, so a Ctrl-C at the runner's terminal never reaches
+// it directly, whatever -tree says. -pty needs Linux.
 //
 // # Lifetimes
 //
@@ -75,16 +94,17 @@
 // succeeded, 1 when some failed (timed out included), 2 for bad usage or an
 // internal error.
 //
-// Jobs get /dev/null as stdin (the runner's stdin is the list of commands).
+// Jobs get /dev/null as stdin (the runner's stdin is the list of commands),
+// or with -pty their terminal.
 // SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the runner from starting jobs
 // and stop every running job as a timeout would (childproc.Child.Stop):
 // SIGTERM to its tree, SIGKILL after -grace; a line on stderr says so, as
 // the wait can take that long. A second such signal sends SIGKILL at
 // once. Their headers say "interrupted (SIGTERM)" and the like. The summary
 // then counts what was not started and the exit status is 128 + the first
-// signal's number, as a shell's would be. With -tree none a terminal's
-// Ctrl-C reaches the jobs directly too, since they share the runner's
-// process group.
+// signal's number, as a shell's would be. With -tree none (and no -pty) a
+// terminal's Ctrl-C reaches the jobs directly too, since they share the
+// runner's process group.
 //
 // Everything runs on the reference loop (package loop): the jobs' pipes,
 // their exits, their deadlines, the input (when it is a pipe or a terminal;
@@ -136,6 +156,7 @@ type options struct {
 	verbose bool           // -v
 	typing  bool           // the commands come from a terminal
 	sh      bool           // -sh: every line through sh, plain commands too
+	pty     bool           // -pty: each job on a terminal of its own
 }
 
 func main() {
@@ -150,8 +171,9 @@ func main() {
 	flag.BoolVar(&o.usage, "usage", false, "show each job's CPU time and memory in its header")
 	flag.BoolVar(&o.verbose, "v", false, "say what will run, with the settings (the tree in use), on stderr first (done anyway when stderr is a terminal)")
 	flag.BoolVar(&o.sh, "sh", false, "run every line through sh, plain commands too")
+	flag.BoolVar(&o.pty, "pty", false, "run each job on a terminal of its own (Linux), which keeps its colours; its stdin ends at once, \\r\\n is printed as \\n")
 	flag.Usage = func() {
-		fmt.Fprint(flag.CommandLine.Output(), `usage: parallel [-j N] [-f file] [-limit size] [-timeout d] [-grace d] [-tree mode] [-usage] [-sh] [-v]
+		fmt.Fprint(flag.CommandLine.Output(), `usage: parallel [-j N] [-f file] [-limit size] [-timeout d] [-grace d] [-tree mode] [-pty] [-usage] [-sh] [-v]
 
 Parallel runs each line of its input (stdin, or -f) as sh -c LINE, N at a
 time, starting jobs as lines arrive, and prints each job's stdout and
@@ -159,6 +181,8 @@ stderr as one block headed by its number, status and time when it ends, so
 outputs never interleave. A summary of the failed lines goes to stderr, and
 the exit status is 1 if any job failed. Ctrl-C stops the running jobs
 (SIGTERM, SIGKILL after -grace); a second Ctrl-C kills them at once.
+With -pty each job's stdin, stdout and stderr are a terminal of its own,
+as if a person ran it (colours kept), except that its stdin ends at once.
 
 `)
 		flag.PrintDefaults()
@@ -171,6 +195,8 @@ the exit status is 1 if any job failed. Ctrl-C stops the running jobs
 		bad = "-j must be at least 1"
 	case o.timeout < 0 || o.grace < 0:
 		bad = "-timeout and -grace must not be negative"
+	case o.pty && runtime.GOOS != "linux":
+		bad = "-pty needs Linux (childproc.Terminal)"
 	}
 	if flag.NArg() > 0 || bad != "" {
 		if bad != "" {
@@ -230,6 +256,9 @@ type runner struct {
 	failed   []*job
 	paths    lookPath // PATH lookups of plain commands run without sh
 
+	rows, cols int      // -pty: the jobs' terminal size
+	env        []string // -pty: the jobs' environment (nil: the runner's)
+
 	signal syscall.Signal // the first signal received, or 0
 	killed bool           // a second signal came: running jobs were sent SIGKILL
 }
@@ -250,6 +279,15 @@ func run(in *os.File, o options) (int, error) {
 	defer parent.Close() // kills and reaps what is still running on an error
 
 	r := &runner{l: l, parent: parent, opt: o, running: map[*job]bool{}, paths: lookPath{}}
+	if o.pty {
+		r.rows, r.cols = 24, 80
+		if ws, err := unix.IoctlGetWinsize(1, unix.TIOCGWINSZ); err == nil && ws.Row > 0 && ws.Col > 0 {
+			r.rows, r.cols = int(ws.Row), int(ws.Col)
+		}
+		if _, ok := os.LookupEnv("TERM"); !ok {
+			r.env = append(os.Environ(), "TERM=xterm-256color")
+		}
+	}
 	if o.verbose || isTerminal(2) {
 		r.banner(os.Stderr)
 	}
@@ -283,6 +321,9 @@ func (r *runner) banner(w io.Writer) {
 	s += fmt.Sprintf(", grace %v", r.grace())
 	if r.opt.limit > 0 {
 		s += fmt.Sprintf(", output limit %d bytes", r.opt.limit)
+	}
+	if r.opt.pty {
+		s += fmt.Sprintf(", each on a %d×%d terminal", r.rows, r.cols)
 	}
 	s += "); "
 	if r.opt.typing {
@@ -410,11 +451,22 @@ func (r *runner) start(j *job) {
 		// both), drained on the loop and kept up to limit; stdin is
 		// /dev/null.
 		out := &childproc.Output{Limit: limit}
+		var stdin io.Reader
+		var stdout io.Writer = out
+		if r.opt.pty {
+			// fds 0..2 on one terminal, whose output out keeps. The
+			// Ctrl-D waits in the terminal's input queue for the job's
+			// first read, which then returns 0: end of file.
+			t := &childproc.Terminal{Rows: r.rows, Cols: r.cols, Output: out, Input: &childproc.Input{Data: []byte{ctrlD}}}
+			stdin, stdout = t, t
+		}
 		return r.parent.Spawn(&childproc.Cmd{
 			Path:   path,
 			Args:   args,
-			Stdout: out,
-			Stderr: out,
+			Env:    r.env,
+			Stdin:  stdin,
+			Stdout: stdout,
+			Stderr: stdout,
 			// A timeout in the loop: SIGTERM to the job's tree, SIGKILL
 			// after the grace (zero: childproc.DefaultGrace).
 			Timeout: r.opt.timeout,
@@ -474,18 +526,41 @@ func (r *runner) done(j *job, res *childproc.Result) {
 		b.WriteString(usage(res.Status))
 	}
 	fmt.Fprintf(&b, ": %s\n", j.line)
-	b.Write(res.Stdout)
-	if len(res.Stdout) > 0 && res.Stdout[len(res.Stdout)-1] != '\n' {
+	out := res.Stdout
+	truncated := res.StdoutTotal > int64(len(out))
+	if r.opt.pty {
+		out = fromTerminal(out, truncated)
+	}
+	b.Write(out)
+	if len(out) > 0 && out[len(out)-1] != '\n' {
 		b.WriteByte('\n')
 	}
-	if res.StdoutTotal > int64(len(res.Stdout)) {
+	if truncated {
 		fmt.Fprintf(&b, "--- [%d] output truncated: the first %d of %d bytes shown\n", j.n, len(res.Stdout), res.StdoutTotal)
 	}
 	if res.Cut {
-		fmt.Fprintf(&b, "--- [%d] output cut: the pipe was still open %v after the exit (a background process?)\n", j.n, childproc.DefaultDrainTimeout)
+		what := "pipe"
+		if r.opt.pty {
+			what = "terminal"
+		}
+		fmt.Fprintf(&b, "--- [%d] output cut: the %s was still open %v after the exit (a background process?)\n", j.n, what, childproc.DefaultDrainTimeout)
 	}
 	r.print(b.Bytes())
 	r.startJobs()
+}
+
+// ctrlD is the terminal's default end-of-file character (VEOF).
+const ctrlD = 0x04
+
+// fromTerminal turns a terminal's "\r\n" line ends back into "\n", as the
+// output would have been in a pipe. When -limit truncated the output, a
+// last "\r" is the first half of a "\r\n" that was cut off, and goes too.
+func fromTerminal(out []byte, truncated bool) []byte {
+	out = bytes.ReplaceAll(out, []byte("\r\n"), []byte("\n"))
+	if truncated && len(out) > 0 && out[len(out)-1] == '\r' {
+		out = out[:len(out)-1]
+	}
+	return out
 }
 
 // outcome describes how a job ended: head for its block header ("ok",
