@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/childloop/childloop v0.0.0-00010101000000-000000000000
+	github.com/creack/pty v1.1.24
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/sys v0.50.0
 	gonum.org/v1/plot v0.17.0

@@ -1,12 +1,13 @@
 // Command reaplat measures, on this machine, how fast each way of running
 // child processes notices an exit (latency, latency next to many idle
 // children, spawn+reap throughput) and, on request, how fast each reads a
-// child's output, and prints one table per section; it also writes a PNG
-// plot and, with -json, every raw sample.
+// child's output, or children on pseudo-terminals, and prints one table
+// per section; it also writes a PNG plot and, with -json, every raw sample.
 //
 //	go run ./bench/cmd/reaplat            # full run, ≤ ~2 minutes
 //	go run ./bench/cmd/reaplat -quick     # smoke test
 //	go run ./bench/cmd/reaplat -sections output  # output throughput, ~1 minute
+//	go run ./bench/cmd/reaplat -sections pty     # children on terminals
 //	go run ./bench/cmd/reaplat -h         # flags
 //
 // See bench/README.md for the method. Linux only.

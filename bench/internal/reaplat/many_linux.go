@@ -29,11 +29,14 @@ const (
 	envManyChild = "REAPLAT_MANY_CHILD"
 )
 
-// Helper runs the many helper mode if this process was started as one
-// (see runManyPoint), returning its exit code and true; otherwise it
-// returns false at once. Main calls it first; a test binary that runs
-// Main must call it from TestMain.
+// Helper runs the many or the pty helper mode if this process was started
+// as one (see runManyPoint and runPtyHelper), returning its exit code and
+// true; otherwise it returns false at once. Main calls it first; a test
+// binary that runs Main must call it from TestMain.
 func Helper(rows []harness.Row) (int, bool) {
+	if code, ok := ptyHelper(); ok {
+		return code, true
+	}
 	name, ok := os.LookupEnv(envManyRow)
 	if !ok {
 		return 0, false

@@ -44,6 +44,9 @@ func PrintMarkdown(w io.Writer, r *Result) {
 	if len(r.Many) > 0 {
 		markdownMany(w, r)
 	}
+	if len(r.Pty) > 0 {
+		markdownPty(w, r)
+	}
 	if name, lines := verdict(r); len(lines) > 0 {
 		fmt.Fprintf(w, "\nRatios for %s, to rows of this run:\n\n", mdCell(name))
 		for _, l := range lines {

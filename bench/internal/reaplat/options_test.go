@@ -42,6 +42,25 @@ func TestParseOptions(t *testing.T) {
 	}
 }
 
+// The pty section is opt-in, with smaller sizes under -quick.
+func TestPtyOptions(t *testing.T) {
+	o, err := ParseOptions(nil, io.Discard)
+	require.NoError(t, err)
+	assert.False(t, o.Has(SectionPty), "pty is not a default section")
+	assert.Equal(t, []int{64, 4, 500, 5}, []int{o.PtyMiB, o.PtyWarmupMiB(), o.PtyN, o.PtyRounds}, "defaults")
+	o, err = ParseOptions([]string{"-quick", "-sections", "pty"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, []string{SectionPty}, o.Sections)
+	assert.Equal(t, []int{4, 1, 50, 2}, []int{o.PtyMiB, o.PtyWarmupMiB(), o.PtyN, o.PtyRounds}, "-quick")
+	o, err = ParseOptions([]string{"-quick", "-pty-n", "7"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 7, o.PtyN, "an explicit flag wins over -quick")
+	for _, bad := range [][]string{{"-pty-mib", "0"}, {"-pty-n", "0"}, {"-pty-rounds", "0"}} {
+		_, err := ParseOptions(bad, io.Discard)
+		assert.Error(t, err, "ParseOptions(%q)", bad)
+	}
+}
+
 func TestMedian(t *testing.T) {
 	for _, tc := range []struct {
 		in   []float64

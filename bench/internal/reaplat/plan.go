@@ -19,9 +19,9 @@ type plan struct {
 // stepKey identifies a step up to its round: steps with the same key cost
 // about the same per unit.
 type stepKey struct {
-	section string // SectionLatency, SectionScale, SectionThroughput, SectionOutput, or stepGrow/stepRelease
+	section string // a Section name, or stepGrow/stepRelease
 	row     string // row name; empty for the idle pool's steps
-	level   int    // scale: idle children around; throughput: the child program's index
+	level   int    // scale: idle children around; throughput: the child program's index; many: N; pty: the workload
 }
 
 // Steps of the scale section that are not a row's.
@@ -65,6 +65,9 @@ const (
 	priorMiB       = 500 * time.Microsecond  // one MiB of output read
 	priorPeerMiB   = 1500 * time.Microsecond // the same in a peer runtime
 	priorManyChild = 300 * time.Microsecond  // many: one child started, released and reaped
+	priorPtyMiB    = 3 * time.Millisecond    // pty: one MiB through a terminal
+	priorPtyChild  = time.Millisecond        // pty: one interactive child on its terminal
+	priorHelper    = 20 * time.Millisecond   // starting a helper process (reaplat's binary)
 )
 
 // add plans one step.
@@ -230,6 +233,18 @@ func newPlan(opts Options, rows []harness.Row) *plan {
 				}
 				p.add(stepKey{SectionOutput, r.Name, 0}, units, 0, prior)
 			}
+		}
+	}
+	if opts.Has(SectionPty) {
+		heads := ptySelected(opts)
+		units := opts.PtyMiB + opts.PtyWarmupMiB()
+		for range opts.PtyRounds {
+			for _, h := range heads {
+				p.add(stepKey{SectionPty, h.Method, ptyStepOutput}, units, 0, priorHelper+time.Duration(units)*priorPtyMiB)
+			}
+		}
+		for _, h := range heads {
+			p.add(stepKey{SectionPty, h.Method, ptyStepTerminals}, opts.PtyN, 0, priorHelper+time.Duration(opts.PtyN)*priorPtyChild)
 		}
 	}
 	if opts.Has(SectionMany) {

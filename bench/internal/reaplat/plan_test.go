@@ -43,7 +43,7 @@ func TestPlanEstimates(t *testing.T) {
 func TestNewPlanCoversEveryStep(t *testing.T) {
 	opts, err := ParseOptions([]string{"-quick", "-rounds", "2"}, io.Discard)
 	require.NoError(t, err)
-	opts.Sections = append(opts.Sections, SectionOutput)
+	opts.Sections = append(opts.Sections, SectionOutput, SectionPty)
 	lat := func(context.Context, harness.LatencyConfig) ([]harness.Sample, error) { return nil, nil }
 	tp := func(context.Context, harness.ThroughputConfig) (harness.ThroughputRun, error) {
 		return harness.ThroughputRun{}, nil
@@ -63,7 +63,8 @@ func TestNewPlanCoversEveryStep(t *testing.T) {
 	}
 	levels := len(opts.Levels()) // -quick: 1 and 100
 	want := map[string]int{SectionLatency: 2 * 2, stepGrow: levels, SectionScale: levels * 2, stepRelease: 1,
-		SectionThroughput: 2 * throughputChildCount(), SectionOutput: 2 * 2}
+		SectionThroughput: 2 * throughputChildCount(), SectionOutput: 2 * 2,
+		SectionPty: 3*opts.PtyRounds + 3} // its own three rows: the output rounds, then the terminals
 	for k, n := range want {
 		assert.Equal(t, n, count[k], "%s steps (all: %v)", k, count)
 	}

@@ -65,6 +65,11 @@ func writePlots(dir string, r *Result) ([]string, error) {
 			return paths, err
 		}
 	}
+	if len(r.Pty) > 0 {
+		if err := add(writePtyPlot(dir, r, st, order)); err != nil {
+			return paths, err
+		}
+	}
 	return paths, nil
 }
 

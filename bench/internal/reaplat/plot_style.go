@@ -102,6 +102,11 @@ func styles(r *Result) (map[string]rowStyle, []Row) {
 	for _, row := range r.Many {
 		add(row.Row)
 	}
+	// The pty section's rows are its own: after every harness row, so
+	// that they take no colour another row had in an earlier run.
+	for _, row := range r.Pty {
+		add(row.Row)
+	}
 	m := map[string]rowStyle{}
 	var order []Row
 	other := 0

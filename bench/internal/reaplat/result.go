@@ -21,7 +21,9 @@ type Result struct {
 	Many       []ManyRow         `json:"many,omitempty"`
 	ManyChild  string            `json:"many_child,omitempty"`  // the many section's child program
 	ManyLimits string            `json:"many_limits,omitempty"` // the limits that bound N there
-	Rows       []Row             `json:"rows,omitempty"`        // every selected row, in table order: the plots' colours follow it
+	Pty        []PtyRow          `json:"pty,omitempty"`
+	PtyChild   string            `json:"pty_child,omitempty"` // the pty section's interactive child program
+	Rows       []Row             `json:"rows,omitempty"`      // every selected row, in table order: the plots' colours follow it
 	WallNS     int64             `json:"wall_ns"`
 }
 

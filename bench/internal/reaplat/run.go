@@ -123,6 +123,9 @@ func Run(ctx context.Context, opts Options, rows []harness.Row, log io.Writer) (
 	if opts.Has(SectionMany) {
 		errs = append(errs, runMany(ctx, opts, methods, res, pr)...)
 	}
+	if opts.Has(SectionPty) {
+		errs = append(errs, runPty(ctx, opts, res, pr)...)
+	}
 	pr.finish()
 	res.WallNS = int64(time.Since(start))
 	return res, errors.Join(errs...)

@@ -47,6 +47,9 @@ func PrintTables(w io.Writer, r *Result) {
 	if len(r.Many) > 0 {
 		printMany(w, r)
 	}
+	if len(r.Pty) > 0 {
+		printPty(w, r)
+	}
 	if name, lines := verdict(r); len(lines) > 0 {
 		fmt.Fprintf(w, "\nRatios for %s, to rows of this run:\n", name)
 		for _, l := range lines {

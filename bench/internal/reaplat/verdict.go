@@ -11,7 +11,7 @@ import (
 // verdict sums a run up in one line per section (the throughput section:
 // one per child program): childloop's default row
 // as ratios to the reference rows (harness.Row.Ref: the floor, exec.Cmd,
-// Node, asyncio) measured in the same run. It returns the default row's
+// Node, asyncio; the pty section's creack/pty) measured in the same run. It returns the default row's
 // name and the lines; none when the default row did not run (-methods).
 func verdict(r *Result) (name string, lines []string) {
 	if d, ok := defaultLatency(r); ok {
@@ -37,6 +37,12 @@ func verdict(r *Result) (name string, lines []string) {
 		lines = append(lines, ls...)
 	}
 	if line, n, ok := outputVerdict(r); ok {
+		if name == "" {
+			name = n
+		}
+		lines = append(lines, line)
+	}
+	if line, n, ok := ptyVerdict(r); ok {
 		if name == "" {
 			name = n
 		}
