@@ -341,14 +341,21 @@ func orphansBurst(r *orphanRig) error {
 		cpu += selfCPU() - before
 	}
 	own.wait(bursts * per)
+	// Count statuses, not pids: 10000 orphans and their middle
+	// children use 20000 pids, and pid numbers wrap (pid_max is often
+	// 32768), so one pid can be two orphans. A status reported twice
+	// shows as more than 10000.
+	time.Sleep(10 * time.Millisecond) // room for a second report of the last ones
 	r.mu.Lock()
-	exit7 := 0
+	n, exit7 := 0, 0
 	for _, sts := range r.foreign {
-		if len(sts) == 1 && sts[0].Code == 7 {
-			exit7++
+		for _, st := range sts {
+			n++
+			if st.Code == 7 {
+				exit7++
+			}
 		}
 	}
-	n := len(r.foreign)
 	r.mu.Unlock()
 	fmt.Printf("orphans %d exit7 %d\n", n, exit7)
 	fmt.Printf("in %v; this process's CPU per orphan (forking its middle child included) %v\n",
