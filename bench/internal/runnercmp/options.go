@@ -13,7 +13,8 @@ import (
 // Options is the parsed command line; immutable after ParseOptions.
 type Options struct {
 	P        int           `json:"p"`         // jobs at once, for every runner
-	Jobs     int           `json:"jobs"`      // section (a): /bin/true jobs per run
+	Jobs     int           `json:"jobs"`      // section (a): jobs per run
+	Child    string        `json:"child"`     // section (a): the jobs' program, "true" (/bin/true) or "static" (see Child)
 	GNUJobs  int           `json:"gnu_jobs"`  // section (a): GNU parallel's jobs per run (at most Jobs)
 	TreeJobs int           `json:"tree_jobs"` // section (b): timed-out jobs per run
 	TreeRuns int           `json:"tree_runs"` // section (b): runs per runner
@@ -35,13 +36,15 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(errOut, "usage: go run ./bench/cmd/runnercmp [flags]\n\n"+
 			"Compares examples/parallel with xargs -P and GNU parallel: (a) many /bin/true\n"+
-			"jobs, (b) jobs that time out, leaving a plain and a setsid'd grandchild.\n"+
+			"(or -child static) jobs, (b) jobs that time out, leaving a plain and a\n"+
+			"setsid'd grandchild.\n"+
 			"See bench/README.md.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	o := Options{Args: append([]string(nil), args...)}
 	fs.IntVar(&o.P, "P", 64, "jobs at once, for every runner")
-	fs.IntVar(&o.Jobs, "jobs", 10000, "(a): /bin/true jobs per run")
+	fs.IntVar(&o.Jobs, "jobs", 10000, "(a): jobs per run")
+	fs.StringVar(&o.Child, "child", childTrue, "(a): the jobs' program: true (/bin/true) or static (bench/internal/child's static ELF that only calls exit_group(0); Linux on amd64 and arm64)")
 	fs.IntVar(&o.GNUJobs, "gnu-jobs", 2000, "(a): GNU parallel's jobs per run, at most -jobs (it is several times slower, and its jobs/s hardly depends on the count)")
 	fs.IntVar(&o.TreeJobs, "tree-jobs", 200, "(b): timed-out jobs per run")
 	fs.IntVar(&o.TreeRuns, "tree-runs", 1, "(b): runs of each runner (GNU parallel takes over a minute for 200 jobs here)")
@@ -67,6 +70,9 @@ func ParseOptions(args []string, errOut io.Writer) (Options, error) {
 		return o, errors.New("-P, -jobs, -gnu-jobs, -tree-jobs, -runs and -tree-runs must be positive")
 	}
 	o.GNUJobs = min(o.GNUJobs, o.Jobs)
+	if err := checkChild(o.Child); err != nil {
+		return o, err
+	}
 	if o.Timeout <= 0 || o.Grace <= 0 {
 		return o, errors.New("-timeout and -grace must be positive")
 	}

@@ -9,7 +9,8 @@ import (
 type Result struct {
 	Options Options `json:"options"`
 	Env     Env     `json:"env"`
-	Short   []Row   `json:"short"`   // section (a): many /bin/true jobs
+	Child   Child   `json:"child"`   // section (a)'s program (Options.Child)
+	Short   []Row   `json:"short"`   // section (a): many short jobs of Child
 	Tree    []Row   `json:"tree"`    // section (b): jobs that time out
 	WallNS  int64   `json:"wall_ns"` // the whole invocation
 }

@@ -78,6 +78,9 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	if res.Child, err = prepareChild(o.Child, dir); err != nil {
+		return nil, err
+	}
 	bin := o.Runner
 	if bin == "" {
 		fmt.Fprintln(progress, "runnercmp: building examples/parallel")
@@ -108,7 +111,7 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 		}
 		return o.Jobs
 	}
-	res.Short = rows(runners, shortJobs, func(r runner, n int) job { return r.short(o, n) })
+	res.Short = rows(runners, shortJobs, func(r runner, n int) job { return r.short(o, n, res.Child) })
 	var treeRunners []runner
 	for _, r := range runners {
 		if r.tree != nil {
@@ -118,7 +121,7 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 	res.Tree = rows(treeRunners, func(runner) int { return o.TreeJobs }, func(r runner, n int) job {
 		return r.tree(o, n, treeScript("30.PLAIN", "30.SETSID"))
 	})
-	// (a): many /bin/true jobs, runners in rotated order each run.
+	// (a): many jobs of res.Child, runners in rotated order each run.
 	for run := range o.Runs {
 		for k := range runners {
 			i := (k + run) % len(runners)
@@ -127,7 +130,7 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Result, error) {
 				continue
 			}
 			fmt.Fprintf(progress, "runnercmp: (a) run %d/%d: %s, %d jobs ... ", run+1, o.Runs, r.name, row.Jobs)
-			m, stderr, err := runOnce(ctx, dir, r.short(o, row.Jobs))
+			m, stderr, err := runOnce(ctx, dir, r.short(o, row.Jobs, res.Child))
 			if err == nil {
 				err = r.check("a", row.Jobs, m.Exit, stderr)
 			}

@@ -2,9 +2,13 @@ package runnercmp
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +70,7 @@ func TestParseOptions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{64, 10000, 2000, 200, 3, 1}, []int{o.P, o.Jobs, o.GNUJobs, o.TreeJobs, o.Runs, o.TreeRuns})
 	assert.Equal(t, 300*time.Millisecond, o.Timeout)
+	assert.Equal(t, "true", o.Child)
 
 	o, err = ParseOptions([]string{"-quick", "-runs", "2"}, io.Discard)
 	require.NoError(t, err)
@@ -76,9 +81,110 @@ func TestParseOptions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 100, o.GNUJobs, "at most -jobs")
 
-	for _, args := range [][]string{{"-P", "0"}, {"-timeout", "0s"}, {"extra"}, {"-runs", "-1"}} {
+	for _, args := range [][]string{{"-P", "0"}, {"-timeout", "0s"}, {"extra"}, {"-runs", "-1"}, {"-child", "false"}, {"-child", ""}} {
 		_, err := ParseOptions(args, io.Discard)
 		assert.Error(t, err, "%q", args)
+	}
+}
+
+// withoutStaticTrue makes the test's machine one with no static true.
+func withoutStaticTrue(t *testing.T) {
+	has := hasStaticTrue
+	hasStaticTrue = func() bool { return false }
+	t.Cleanup(func() { hasStaticTrue = has })
+}
+
+func TestParseOptionsChild(t *testing.T) {
+	if hasStaticTrue() {
+		o, err := ParseOptions([]string{"-quick", "-child", "static"}, io.Discard)
+		require.NoError(t, err)
+		assert.Equal(t, "static", o.Child)
+		assert.Equal(t, []int{200, 200, 20, 1, 1}, []int{o.Jobs, o.GNUJobs, o.TreeJobs, o.Runs, o.TreeRuns}, "-quick sizes")
+	}
+	withoutStaticTrue(t)
+	_, err := ParseOptions([]string{"-quick", "-child", "static"}, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no static true for "+runtime.GOOS+"/"+runtime.GOARCH)
+	assert.Contains(t, err.Error(), "use -child true")
+	_, err = ParseOptions([]string{"-child", "true"}, io.Discard)
+	assert.NoError(t, err, "/bin/true needs no static true")
+}
+
+func TestPrepareChild(t *testing.T) {
+	dir := t.TempDir()
+	c, err := prepareChild("true", dir)
+	require.NoError(t, err)
+	assert.Equal(t, Child{Path: "/bin/true", Shown: "/bin/true", Desc: "dynamically linked"}, c)
+
+	if hasStaticTrue() {
+		c, err = prepareChild("static", dir)
+		require.NoError(t, err)
+		assert.Equal(t, filepath.Join(dir, "true"), c.Path)
+		assert.Equal(t, "$DIR/true", c.Shown)
+		assert.Regexp(t, `^a \d+-byte static ELF .*; \$DIR is runnercmp's temporary directory$`, c.Desc)
+		fi, err := os.Stat(c.Path)
+		require.NoError(t, err)
+		assert.NotZero(t, fi.Mode()&0o111, "executable")
+
+		// -json says which child ran, in the options and in the result.
+		js, err := json.Marshal(&Result{Options: Options{Child: "static"}, Child: c})
+		require.NoError(t, err)
+		assert.Contains(t, string(js), `"child":"static"`)
+		assert.Contains(t, string(js), `"child":{"path":`+strconv.Quote(c.Path)+`,"shown":"$DIR/true","desc":`)
+	}
+
+	withoutStaticTrue(t)
+	empty := t.TempDir()
+	_, err = prepareChild("static", empty)
+	assert.Error(t, err)
+	ents, err := os.ReadDir(empty)
+	require.NoError(t, err)
+	assert.Empty(t, ents, "nothing written")
+}
+
+// TestShortJobs builds section (a)'s jobs with each child, checks what
+// the table shows, and runs xargs's and GNU parallel's (where installed)
+// with a few jobs.
+func TestShortJobs(t *testing.T) {
+	children := []string{"true"}
+	if hasStaticTrue() {
+		children = append(children, "static")
+	} else {
+		t.Log("no static true here: -child static is not covered")
+	}
+	o := Options{P: 4}
+	for _, name := range children {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			c, err := prepareChild(name, dir)
+			require.NoError(t, err)
+			const n = 5
+
+			x := xargsRunner().short(o, n, c)
+			assert.Equal(t, []string{"xargs", "-P", "4", "-n", "1", c.Path}, x.argv)
+			assert.Equal(t, "xargs -P 4 -n 1 "+c.Shown, x.command())
+			g := gnuParallel().short(o, n, c)
+			assert.Equal(t, []string{"parallel", "--will-cite", "-j", "4", c.Path}, g.argv)
+			assert.Equal(t, "parallel --will-cite -j 4 "+c.Shown, g.command())
+			for _, j := range []job{x, g} {
+				assert.Equal(t, "1\n2\n3\n4\n5\n", string(j.input))
+				assert.Equal(t, "lines 1…5", j.desc)
+			}
+			ours := ours("/x/parallel", "-sh").short(o, n, c)
+			assert.Equal(t, "examples/parallel -j 4 -sh", ours.command())
+			assert.Equal(t, c.Path+" 1\n", strings.SplitAfter(string(ours.input), "\n")[0])
+			assert.Equal(t, "lines `"+c.Shown+" 1`…`"+c.Shown+" 5`", ours.desc)
+
+			for _, r := range []runner{xargsRunner(), gnuParallel()} {
+				if r.skipped != "" {
+					t.Logf("%s: %s", r.name, r.skipped)
+					continue
+				}
+				m, stderr, err := runOnce(context.Background(), dir, r.short(o, n, c))
+				require.NoError(t, err, r.name)
+				assert.NoError(t, r.check("a", n, m.Exit, stderr), r.name)
+			}
+		})
 	}
 }
 
@@ -121,6 +227,11 @@ func TestMarkdown(t *testing.T) {
 		assert.Contains(t, out, want)
 	}
 	assert.NotContains(t, out, "busy")
+	assert.Contains(t, out, "\n(a) jobs of `/bin/true`, 64 at once; median of 3 runs;", "no Child: /bin/true")
+	res.Child = Child{Path: "/tmp/r/true", Shown: "$DIR/true", Desc: "a 129-byte static ELF; $DIR is runnercmp's temporary directory"}
+	b.Reset()
+	PrintMarkdown(&b, res)
+	assert.Contains(t, b.String(), "\n(a) jobs of `$DIR/true` (a 129-byte static ELF; $DIR is runnercmp's temporary directory), 64 at once;")
 	res.Env.LoadAvg = "5.1 1 1"
 	b.Reset()
 	PrintMarkdown(&b, res)

@@ -19,10 +19,10 @@ type runner struct {
 	// unless it says otherwise.
 	shortJobs func(o Options) int
 	// short and tree give the argv and stdin of a section (a) run of n
-	// /bin/true jobs and of a section (b) run of n jobs that each start
-	// `sh -c script` under a timeout; tree is nil for a runner that only
-	// takes part in section (a).
-	short func(o Options, n int) job
+	// jobs of the program c and of a section (b) run of n jobs that each
+	// start `sh -c script` under a timeout; tree is nil for a runner that
+	// only takes part in section (a).
+	short func(o Options, n int, c Child) job
 	tree  func(o Options, n int, script string) job
 	// check reads a finished run: nil when it did what was asked.
 	check func(section string, n int, exit int, stderr []byte) error
@@ -34,6 +34,7 @@ type job struct {
 	input []byte
 	name  string // argv[0] as the table shows it; "" for argv[0] itself
 	desc  string // what input holds, for the table
+	child Child  // section (a)'s program: an argument equal to its Path is shown as its Shown
 }
 
 // command is how the table shows j's argv, shell-quoted.
@@ -43,6 +44,10 @@ func (j job) command() string {
 		s[0] = shellQuote(j.argv[0])
 	}
 	for _, a := range j.argv[1:] {
+		if j.child.Path != "" && a == j.child.Path {
+			s = append(s, j.child.Shown)
+			continue
+		}
 		s = append(s, shellQuote(a))
 	}
 	return strings.Join(s, " ")
@@ -80,8 +85,8 @@ func xargsRunner() runner {
 	} else if _, err := exec.LookPath("timeout"); err != nil {
 		r.skipped = "timeout not installed (apt-get install coreutils)"
 	}
-	r.short = func(o Options, n int) job {
-		return job{argv: []string{"xargs", "-P", strconv.Itoa(o.P), "-n", "1", "/bin/true"}, input: numbers(n), desc: fmt.Sprintf("lines 1…%d", n)}
+	r.short = func(o Options, n int, c Child) job {
+		return job{argv: []string{"xargs", "-P", strconv.Itoa(o.P), "-n", "1", c.Path}, input: numbers(n), desc: fmt.Sprintf("lines 1…%d", n), child: c}
 	}
 	r.tree = func(o Options, n int, script string) job {
 		return job{argv: []string{"xargs", "-P", strconv.Itoa(o.P), "-n", "1", "timeout", secs(o.Timeout), "sh", "-c", script},
@@ -107,8 +112,8 @@ func gnuParallel() runner {
 	} else if !strings.Contains(version("parallel"), "GNU parallel") {
 		r.skipped = "parallel is not GNU parallel (moreutils'?): apt-get install parallel"
 	}
-	r.short = func(o Options, n int) job {
-		return job{argv: []string{"parallel", "--will-cite", "-j", strconv.Itoa(o.P), "/bin/true"}, input: numbers(n), desc: fmt.Sprintf("lines 1…%d", n)}
+	r.short = func(o Options, n int, c Child) job {
+		return job{argv: []string{"parallel", "--will-cite", "-j", strconv.Itoa(o.P), c.Path}, input: numbers(n), desc: fmt.Sprintf("lines 1…%d", n), child: c}
 	}
 	r.tree = func(o Options, n int, script string) job {
 		return job{argv: []string{"parallel", "--will-cite", "-j", strconv.Itoa(o.P), "-N0", "--timeout", secs(o.Timeout), script},
@@ -142,9 +147,9 @@ func ours(bin string, extra ...string) runner {
 		}
 		return b.Bytes()
 	}
-	r.short = func(o Options, n int) job {
+	r.short = func(o Options, n int, c Child) job {
 		return job{argv: append([]string{bin, "-j", strconv.Itoa(o.P)}, extra...), name: "examples/parallel",
-			input: lines(n, "/bin/true {}"), desc: fmt.Sprintf("lines `/bin/true 1`…`/bin/true %d`", n)}
+			input: lines(n, c.Path+" {}"), desc: fmt.Sprintf("lines `%s 1`…`%s %d`", c.Shown, c.Shown, n)}
 	}
 	if !sh {
 		r.tree = func(o Options, n int, script string) job {

@@ -28,8 +28,8 @@ func PrintMarkdown(w io.Writer, r *Result) {
 	}
 
 	if len(r.Short) > 0 {
-		fmt.Fprintf(w, "\n(a) jobs of `/bin/true`, %d at once; median of %s; every runner's stdout to /dev/null, its stdin a file\n\n",
-			o.P, runs(o.Runs))
+		fmt.Fprintf(w, "\n(a) jobs of `%s`%s, %d at once; median of %s; every runner's stdout to /dev/null, its stdin a file\n\n",
+			shortChild(r.Child), childDesc(r.Child), o.P, runs(o.Runs))
 		ref := refRate(r.Short)
 		fmt.Fprintln(w, "| runner | command < stdin | jobs | wall | jobs/s | vs xargs | runs' wall | CPU |")
 		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|")
@@ -68,6 +68,23 @@ func PrintMarkdown(w io.Writer, r *Result) {
 		printErrors(w, r.Tree)
 	}
 	fmt.Fprintf(w, "\nwall time %.1fs\n", time.Duration(r.WallNS).Seconds())
+}
+
+// shortChild is section (a)'s program as the tables show it; a result
+// without one (written before -child) ran /bin/true.
+func shortChild(c Child) string {
+	if c.Shown == "" {
+		return truePath
+	}
+	return c.Shown
+}
+
+// childDesc is the header's note on section (a)'s program, " (...)".
+func childDesc(c Child) string {
+	if c.Desc == "" {
+		return ""
+	}
+	return " (" + c.Desc + ")"
 }
 
 // busy warns when the machine was loaded beyond its CPUs at the start.
