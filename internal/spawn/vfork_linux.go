@@ -38,6 +38,8 @@ type program struct {
 	probe   bool           // only report probeMark and exit (see sharesMemory)
 	nofile  nofilePlan     // the RLIMIT_NOFILE to set, as syscall.ForkExec would
 	pidfd   int32          // CLONE_PIDFD stores the pidfd here
+	unshare int            // with CLONE_FILES: keep a private copy of the fds below this
+	noRange bool           // written by a child that found no close_range unshare
 	errno   uintptr        // written by a failing child
 	stage   stage          // written by a failing child
 }
@@ -58,9 +60,10 @@ const (
 	stageDup3
 	stageExecve
 	stageIoctl
+	stageUnshare
 )
 
-var stageNames = [...]string{"", "setsid", "setpgid", "setgroups", "setgid", "setuid", "prctl", "chdir", "fcntl", "dup3", "execve", "ioctl"}
+var stageNames = [...]string{"", "setsid", "setpgid", "setgroups", "setgid", "setuid", "prctl", "chdir", "fcntl", "dup3", "execve", "ioctl", "unshare"}
 
 func (s stage) String() string { return stageNames[s] }
 
@@ -186,10 +189,17 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, nofile nofil
 			flags |= syscall.CLONE_PIDFD
 		}
 	}
+	if filesShared.Load() {
+		flags |= syscall.CLONE_FILES
+		p.unshare = unshareFrom(attr.Files)
+	}
 
 	gate.acquire()
 	pid, errno := vforkRun(p, flags)
 	gate.release()
+	if p.noRange {
+		filesShared.Store(false)
+	}
 	// The child read sc until it exec'd or exited; the parent was
 	// suspended until then, so it only needs to live this long (the
 	// deferred release).
@@ -207,7 +217,7 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, nofile nofil
 		return 0, os.NewSyscallError(p.stage.String(), syscall.Errno(p.errno))
 	}
 	if sys != nil && sys.PidFD != nil {
-		*sys.PidFD = int(p.pidfd)
+		*sys.PidFD = highFD(int(p.pidfd))
 	}
 	return int(pid), nil
 }
@@ -274,6 +284,16 @@ func runChild(p *program) {
 		childFail(p, stageNone, probeMark)
 	}
 	var e syscall.Errno
+	if p.unshare > 0 {
+		// The fd table is the parent's until this returns: nothing
+		// before it may open, close or move an fd.
+		if _, _, e = syscall.RawSyscall(sysCloseRange, uintptr(p.unshare), ^uintptr(0), closeRangeFlags); e != 0 {
+			p.noRange = true
+			if _, _, e = syscall.RawSyscall(syscall.SYS_UNSHARE, syscall.CLONE_FILES, 0, 0); e != 0 {
+				childFail(p, stageUnshare, e)
+			}
+		}
+	}
 	if p.setsid {
 		if _, _, e = syscall.RawSyscall(syscall.SYS_SETSID, 0, 0, 0); e != 0 {
 			childFail(p, stageSetsid, e)
