@@ -27,6 +27,8 @@ type Parent struct {
 	cg       *cgroup.Group                                          // the children's cgroups with TreeCgroup, else nil; guarded by mu
 	gen      uint32                                                 // forkGen at New; immutable
 	closed   atomic.Bool                                            // set once, under mu; read lock-free by dispatch
+	noLoop   bool                                                   // ModeApp without hooks; immutable after New
+	spawn    spawners                                               // Start's; synchronised on its own
 
 	mu       sync.Mutex
 	pipe     *sysfd.Waker          // SIGCHLD self-pipe while a user; guarded by mu
@@ -75,6 +77,7 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error)
 		}
 		ev = noHooks{}
 	}
+	_, noLoop := ev.(noHooks)
 	c := &Parent{
 		mode:     m,
 		spawnFn:  cfg.Spawn,
@@ -83,6 +86,7 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error)
 		tree:     cfg.Tree,
 		gen:      sigchld.Gen(),
 		children: make(map[int]*Child),
+		noLoop:   noLoop,
 	}
 	c.forked.L = &c.mu
 	if c.spawnFn == nil {
@@ -365,6 +369,12 @@ func (c *Parent) deliver(ch *Child) {
 // to die (for example in uninterruptible sleep). After noexec.PostforkChild
 // it returns ErrForked and touches nothing.
 func (c *Parent) Close() error {
+	if c.gen == sigchld.Gen() {
+		c.stopSpawners()
+		// After the rest of Close: a spawner in Spawn returns once Close
+		// releases mu.
+		defer c.waitSpawners()
+	}
 	c.mu.Lock()
 	if c.gen != sigchld.Gen() {
 		c.mu.Unlock()

@@ -344,6 +344,10 @@ func (c *Parent) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, S
 // soft limit from before the Go runtime raised it). SysProcAttr fields
 // other than Setsid, Setpgid, Pgid, Credential, Pdeathsig, PidFD, Setctty and Ctty, and
 // other platforms, go to syscall.ForkExec; see the README's Known limits.
+// Its children copy only the fds below 1024 (or up to the highest fd they
+// are given), so that a start costs the same next to 10000 children's
+// pidfds, which it places above; an inheritable fd above that cut that is
+// not given is not inherited, unlike with syscall.ForkExec.
 func ForkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error) {
 	return spawn.ForkExec(argv0, argv, attr)
 }

@@ -23,6 +23,13 @@ import (
 // fields other than Setsid, Setpgid, Pgid, Credential, Pdeathsig, PidFD, Setctty and Ctty,
 // and other platforms.
 //
+// The fd table: the fast-path child shares the parent's (CLONE_FILES)
+// and first unshares a copy of the fds below 1024 only (or below the
+// highest fd in Files, if higher), so that a start does not cost O(open
+// fds); a PidFD it returns is placed at 1024 or above. The difference from
+// syscall.ForkExec: an inheritable fd (one without close-on-exec) numbered
+// above that cut and not in Files is not inherited.
+//
 // RLIMIT_NOFILE: the Go runtime raises the soft limit to hard−1 at start-up
 // and syscall.ForkExec gives children the original, which only package
 // syscall knows. The fast path gives them the same: the first time it sees

@@ -40,6 +40,11 @@ func childloopRows() []harness.Row {
 		// GOMAXPROCS goroutines instead of its loop's callbacks.
 		childloopRow{name: "childloop default (pidfd), Spawn from GOMAXPROCS goroutines", spawners: true,
 			mode: childproc.ModeOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.throughputRow(),
+		// Throughput only: the default row's callbacks calling Start
+		// rather than Spawn, so that the parent's spawner goroutines
+		// fork while the loop reaps.
+		childloopRow{name: "childloop default (pidfd), Start from the callbacks", start: true,
+			mode: childproc.ModeOwn, strategy: knob.StrategyPidfd, source: knob.SourceAuto}.throughputRow(),
 		childloopRow{name: "childloop default, scan + raw handler",
 			mode: childproc.ModeOwn, strategy: knob.StrategyScan, source: knob.SourceRaw}.row(scale, throughput),
 		// Loop-thread delivery: the kernel offers SIGCHLD first to the
@@ -83,6 +88,7 @@ type childloopRow struct {
 	source     knob.Source
 	lockThread bool // keep the spawning and polling goroutine on one OS thread
 	spawners   bool // throughput: spawn from GOMAXPROCS goroutines, not from the callbacks
+	start      bool // throughput: the callbacks call Start, not Spawn
 }
 
 // row is r as a table row, in the scale and throughput sections or not.
@@ -308,12 +314,20 @@ func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConf
 	var firstErr error
 	finished := make(chan struct{})
 	var onExit func(*childproc.Child, childproc.Status)
+	var started func(*childproc.Child, error)
 	spawn := func() {
 		for firstErr == nil && spawned-done < cfg.Concurrency && spawned < cfg.Total {
 			if firstErr = ctx.Err(); firstErr != nil {
 				break
 			}
-			if _, err := s.c.Spawn(&childproc.Cmd{Path: cfg.Child.Path, Args: cfg.Child.Args, Env: []string{}, OnExit: onExit}); err != nil {
+			cmd := &childproc.Cmd{Path: cfg.Child.Path, Args: cfg.Child.Args, Env: []string{}, OnExit: onExit}
+			var err error
+			if r.start {
+				err = s.c.Start(cmd, started)
+			} else {
+				_, err = s.c.Spawn(cmd)
+			}
+			if err != nil {
 				firstErr = err
 				break
 			}
@@ -330,6 +344,18 @@ func (r childloopRow) throughput(ctx context.Context, cfg harness.ThroughputConf
 			firstErr = fmt.Errorf("%s: %v", cfg.Child.Path, st)
 		}
 		done++
+		spawn()
+	}
+	started = func(_ *childproc.Child, err error) {
+		if err == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		done++ // it will not exit
 		spawn()
 	}
 	start := time.Now()

@@ -1,0 +1,189 @@
+package childproc
+
+// Start: spawning off the caller's goroutine.
+//
+// Spawn returns once the child has exec'd; the vfork clone suspends the
+// calling thread until then. A loop that spawns from its callbacks thus
+// spends that wait on its own goroutine, one child at a time, while it
+// could be reaping. Start hands the Cmd to the parent's spawner
+// goroutines instead, which call Spawn; the caller goes on at once. The
+// hand-off is a queue: a spawner that finds more work takes it without
+// being woken, and the started callbacks go back to the loop in batches
+// through one registered timeout, so under load neither direction costs
+// a wake-up per child.
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// startReq is one Start on its way: queued for a spawner, then spawned
+// and queued for the loop.
+type startReq struct {
+	cmd     Cmd // the caller's, with OnExit wrapped
+	started func(*Child, error)
+	told    atomic.Bool // started has run (on the loop, or first thing in OnExit)
+	ch      *Child
+	err     error
+}
+
+// spawners is a parent's Start machinery.
+type spawners struct {
+	mu      sync.Mutex
+	work    sync.Cond   // signalled when queue gains work or stop is set; L is &mu
+	queue   []*startReq // to spawn
+	idle    int         // spawners waiting for work
+	running int         // spawner goroutines
+	stop    bool
+	done    sync.WaitGroup
+
+	tellMu  sync.Mutex
+	tell    []*startReq // spawned, started not yet called
+	telling bool        // a timeout to call them is registered
+}
+
+// maxSpawners bounds the spawner goroutines: more than the CPUs would
+// only queue in the kernel.
+func maxSpawners() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// Start is Spawn without the wait: the parent's spawner goroutines spawn
+// cmd while the caller goes on, so that a loop which starts children from
+// its callbacks keeps reaping while they fork and exec, on another CPU.
+// started runs once, on the loop goroutine, with the Child, or with the
+// error Spawn would have returned, in which case no other callback of cmd
+// runs. For a started child it runs before OnExit: when the exit is
+// collected first, OnExit calls it (with ModeApp, on the goroutine that
+// told the parent of SIGCHLD).
+//
+// Children are started in the order of the Start calls, by up to
+// GOMAXPROCS spawners at once. Start returns an error only for a closed
+// parent, or one without hooks (ModeApp without a loop), which has no
+// loop to run started on. Starts still queued when the parent is closed
+// are dropped without a callback, like the OnExit of a child the parent
+// kills at Close. Start panics if cmd or started is nil, or cmd has
+// neither OnExit nor OnDone.
+func (c *Parent) Start(cmd *Cmd, started func(ch *Child, err error)) error {
+	if cmd == nil || started == nil || (cmd.OnExit == nil && cmd.OnDone == nil) {
+		panic("childproc: Start with nil Cmd or started, or a Cmd without OnExit and OnDone")
+	}
+	if c.noLoop {
+		return fmt.Errorf("childproc: start: %w", errNoHooks)
+	}
+	r := &startReq{cmd: *cmd, started: started}
+	onExit := cmd.OnExit
+	r.cmd.OnExit = func(ch *Child, st Status) {
+		if r.told.CompareAndSwap(false, true) {
+			r.started(ch, nil)
+		}
+		if onExit != nil {
+			onExit(ch, st)
+		}
+	}
+	s := &c.spawn
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stop || c.closed.Load() {
+		return errClosed
+	}
+	if s.work.L == nil {
+		s.work.L = &s.mu
+	}
+	s.queue = append(s.queue, r)
+	switch {
+	case s.idle > 0:
+		s.work.Signal()
+	case s.running < maxSpawners():
+		s.running++
+		s.done.Add(1)
+		go c.spawner()
+	}
+	return nil
+}
+
+// spawner spawns queued Cmds until the parent closes.
+func (c *Parent) spawner() {
+	s := &c.spawn
+	defer s.done.Done()
+	s.mu.Lock()
+	for {
+		for len(s.queue) == 0 && !s.stop {
+			s.idle++
+			s.work.Wait()
+			s.idle--
+		}
+		if s.stop {
+			s.running--
+			s.mu.Unlock()
+			return
+		}
+		r := s.queue[0]
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		r.ch, r.err = c.Spawn(&r.cmd)
+		c.tellLater(r)
+		s.mu.Lock()
+	}
+}
+
+// tellLater queues r's started callback for the loop, arming the timeout
+// that runs the queue unless one is armed already.
+func (c *Parent) tellLater(r *startReq) {
+	s := &c.spawn
+	s.tellMu.Lock()
+	s.tell = append(s.tell, r)
+	if s.telling {
+		s.tellMu.Unlock()
+		return
+	}
+	s.telling = true
+	s.tellMu.Unlock()
+	if _, err := c.reg.RegisterTimeout(time.Time{}, c.tellStarted); err != nil {
+		// Closed: nothing more is reported.
+		s.tellMu.Lock()
+		s.tell, s.telling = nil, false
+		s.tellMu.Unlock()
+	}
+}
+
+// tellStarted runs, on the loop goroutine, the started callbacks queued
+// so far.
+func (c *Parent) tellStarted() {
+	s := &c.spawn
+	s.tellMu.Lock()
+	batch := s.tell
+	s.tell, s.telling = nil, false
+	s.tellMu.Unlock()
+	for i, r := range batch {
+		batch[i] = nil
+		if c.closed.Load() {
+			continue
+		}
+		if r.err != nil {
+			r.started(nil, r.err)
+		} else if r.told.CompareAndSwap(false, true) {
+			r.started(r.ch, nil)
+		}
+	}
+}
+
+// stopSpawners ends the spawner goroutines and drops what is queued;
+// wait waits for them to be gone.
+func (c *Parent) stopSpawners() {
+	s := &c.spawn
+	s.mu.Lock()
+	s.stop = true
+	clear(s.queue)
+	s.queue = nil
+	if s.work.L != nil {
+		s.work.Broadcast()
+	}
+	s.mu.Unlock()
+}
+
+// waitSpawners waits for the spawner goroutines to end (after
+// stopSpawners).
+func (c *Parent) waitSpawners() { c.spawn.done.Wait() }
