@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"sort"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -256,6 +257,57 @@ func ExampleOutput() {
 	// Output:
 	// exited: exit 1
 	// done: stdout "HELLO\n" (6 bytes), stderr streamed "warning\n", cut false
+}
+
+// Start from a callback: the next child is spawned by the parent's
+// spawner goroutines while the loop goes on; started runs on the loop
+// goroutine before the child's OnExit.
+func ExampleParent_Start() {
+	l, err := loop.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	parent, err := childproc.New(l, childproc.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer parent.Close()
+	left := 3
+	var next func()
+	next = func() {
+		n := left
+		err := parent.Start(&childproc.Cmd{
+			Args: []string{"sh", "-c", "exit $0", strconv.Itoa(n)},
+			OnExit: func(_ *childproc.Child, st childproc.Status) {
+				fmt.Println("child", n, st)
+				if left--; left == 0 {
+					l.Stop()
+					return
+				}
+				next() // on the loop goroutine: Start returns at once
+			},
+		}, func(ch *childproc.Child, err error) {
+			if err != nil {
+				log.Fatal(err) // what Spawn would have returned
+			}
+			fmt.Println("started child", n)
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	next()
+	if err := l.Run(); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// started child 3
+	// child 3 exit 3
+	// started child 2
+	// child 2 exit 2
+	// started child 1
+	// child 1 exit 1
 }
 
 // A child on a terminal of its own: isatty says yes, stty reports the

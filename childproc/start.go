@@ -9,15 +9,18 @@ package childproc
 // goroutines instead, which call Spawn; the caller goes on at once. The
 // hand-off is a queue: a spawner that finds more work takes it without
 // being woken, and the started callbacks go back to the loop in batches
-// through one registered timeout, so under load neither direction costs
-// a wake-up per child.
+// through one eventfd whose wakes collapse, so under load neither
+// direction costs a wake-up per child.
 
 import (
 	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"github.com/childloop/childloop/hooks"
+	"github.com/childloop/childloop/internal/sysfd"
+	"github.com/childloop/childloop/osevent"
 )
 
 // startReq is one Start on its way: queued for a spawner, then spawned
@@ -40,9 +43,11 @@ type spawners struct {
 	stop    bool
 	done    sync.WaitGroup
 
-	tellMu  sync.Mutex
-	tell    []*startReq // spawned, started not yet called
-	telling bool        // a timeout to call them is registered
+	tellMu sync.Mutex
+	tell   []*startReq // spawned, started not yet called
+
+	waker *sysfd.Collapsing // wakes the loop to call them; made by the first Start, guarded by mu
+	reg   *osevent.FD       // waker's registration; guarded by mu
 }
 
 // maxSpawners bounds the spawner goroutines: more than the CPUs would
@@ -88,7 +93,10 @@ func (c *Parent) Start(cmd *Cmd, started func(ch *Child, err error)) error {
 	if s.stop || c.closed.Load() {
 		return errClosed
 	}
-	if s.work.L == nil {
+	if s.waker == nil {
+		if err := c.openWaker(); err != nil {
+			return err
+		}
 		s.work.L = &s.mu
 	}
 	s.queue = append(s.queue, r)
@@ -119,43 +127,58 @@ func (c *Parent) spawner() {
 			s.mu.Unlock()
 			return
 		}
-		r := s.queue[0]
+		r, waker := s.queue[0], s.waker
 		s.queue[0] = nil
 		s.queue = s.queue[1:]
 		s.mu.Unlock()
 		r.ch, r.err = c.Spawn(&r.cmd)
-		c.tellLater(r)
+		c.tellLater(r, waker)
 		s.mu.Lock()
 	}
 }
 
-// tellLater queues r's started callback for the loop, arming the timeout
-// that runs the queue unless one is armed already.
-func (c *Parent) tellLater(r *startReq) {
+// openWaker makes the waker that calls started on the loop goroutine.
+// spawn.mu held.
+func (c *Parent) openWaker() error {
+	s := &c.spawn
+	w, err := sysfd.NewWaker()
+	if err != nil {
+		return err
+	}
+	waker := &sysfd.Collapsing{Waker: w}
+	reg, err := c.reg.RegisterFD(waker.R, hooks.In, func(int, hooks.Events) { c.tellStarted(waker) })
+	if err != nil {
+		waker.Close()
+		return err
+	}
+	s.waker, s.reg = waker, reg
+	return nil
+}
+
+// tellLater queues r's started callback for the loop and wakes it (a
+// wake already pending covers this one).
+func (c *Parent) tellLater(r *startReq, waker *sysfd.Collapsing) {
 	s := &c.spawn
 	s.tellMu.Lock()
 	s.tell = append(s.tell, r)
-	if s.telling {
-		s.tellMu.Unlock()
-		return
-	}
-	s.telling = true
 	s.tellMu.Unlock()
-	if _, err := c.reg.RegisterTimeout(time.Time{}, c.tellStarted); err != nil {
-		// Closed: nothing more is reported.
-		s.tellMu.Lock()
-		s.tell, s.telling = nil, false
-		s.tellMu.Unlock()
-	}
+	_ = waker.Wake() // fails only once closed, when nothing is told any more
 }
 
 // tellStarted runs, on the loop goroutine, the started callbacks queued
 // so far.
-func (c *Parent) tellStarted() {
+func (c *Parent) tellStarted(waker *sysfd.Collapsing) {
 	s := &c.spawn
+	s.mu.Lock()
+	if s.waker != waker { // closed, and its fd perhaps reused
+		s.mu.Unlock()
+		return
+	}
+	waker.Drain()
+	s.mu.Unlock()
 	s.tellMu.Lock()
 	batch := s.tell
-	s.tell, s.telling = nil, false
+	s.tell = nil
 	s.tellMu.Unlock()
 	for i, r := range batch {
 		batch[i] = nil
@@ -178,12 +201,22 @@ func (c *Parent) stopSpawners() {
 	s.stop = true
 	clear(s.queue)
 	s.queue = nil
-	if s.work.L != nil {
+	if s.waker != nil {
 		s.work.Broadcast()
 	}
 	s.mu.Unlock()
 }
 
 // waitSpawners waits for the spawner goroutines to end (after
-// stopSpawners).
-func (c *Parent) waitSpawners() { c.spawn.done.Wait() }
+// stopSpawners) and closes the waker.
+func (c *Parent) waitSpawners() {
+	s := &c.spawn
+	s.done.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waker != nil {
+		s.reg.Deregister()
+		s.waker.Close()
+		s.waker, s.reg = nil, nil
+	}
+}

@@ -446,7 +446,7 @@ func (r *runner) start(j *job) {
 	if limit == 0 {
 		limit = math.MaxInt // keep everything
 	}
-	spawn := func(path string, args []string) (*childproc.Child, error) {
+	cmd := func(path string, args []string) *childproc.Cmd {
 		// stdout and stderr into one library pipe (one writer for
 		// both), drained on the loop and kept up to limit; stdin is
 		// /dev/null.
@@ -460,7 +460,7 @@ func (r *runner) start(j *job) {
 			t := &childproc.Terminal{Rows: r.rows, Cols: r.cols, Output: out, Input: &childproc.Input{Data: []byte{ctrlD}}}
 			stdin, stdout = t, t
 		}
-		return r.parent.Spawn(&childproc.Cmd{
+		return &childproc.Cmd{
 			Path:   path,
 			Args:   args,
 			Env:    r.env,
@@ -474,31 +474,66 @@ func (r *runner) start(j *job) {
 			OnExit:  func(*childproc.Child, childproc.Status) { r.exited(j) },
 			// After the exit and the pipe's EOF: the complete output.
 			OnDone: func(_ *childproc.Child, res *childproc.Result) { r.done(j, res) },
-		})
+		}
 	}
-	j.start = time.Now()
-	var ch *childproc.Child
-	err := errors.ErrUnsupported
+	viaSh := func() *childproc.Cmd { return cmd("/bin/sh", []string{"/bin/sh", "-c", j.line}) }
+	first, fallback := viaSh(), false
 	if argv := directArgs(j.line); argv != nil && !r.opt.sh {
 		if path := r.paths.find(argv[0]); path != "" {
 			// Without sh (direct.go). Should exec refuse the program
 			// (a script without #!, no permission), sh runs the line
-			// below, or says what is wrong, as without the shortcut.
-			ch, err = spawn(path, argv)
+			// instead, or says what is wrong, as without the shortcut.
+			first, fallback = cmd(path, argv), true
 		}
 	}
-	if err != nil {
-		ch, err = spawn("/bin/sh", []string{"/bin/sh", "-c", j.line})
-	}
+	j.start = time.Now()
 	r.ran++
-	if err != nil { // fork failed (EAGAIN: too many processes, say)
-		j.status = "not started: " + err.Error()
-		r.failed = append(r.failed, j)
-		r.print(fmt.Appendf(nil, "--- [%d] %s: %s\n", j.n, j.status, j.line))
-		return
+	r.running[j] = true // its slot, from now on; j.ch comes with started
+	// Start, not Spawn: the parent's spawner goroutines fork and exec
+	// the job while this loop goes on reaping and printing.
+	var started func(*childproc.Child, error)
+	started = func(ch *childproc.Child, err error) {
+		if err != nil && fallback {
+			fallback = false
+			err = r.parent.Start(viaSh(), started)
+		}
+		if err != nil { // fork failed (EAGAIN: too many processes, say)
+			r.notStarted(j, err)
+			r.startJobs()
+			return
+		}
+		if ch == nil {
+			return // the fallback's started is still to come
+		}
+		j.ch = ch
+		if r.signal != 0 { // interrupted while it was starting
+			grace := r.grace()
+			if r.killed {
+				grace = 0
+			}
+			r.stop(j, grace)
+		}
 	}
-	j.ch = ch
-	r.running[j] = true
+	if err := r.parent.Start(first, started); err != nil {
+		r.notStarted(j, err)
+	}
+}
+
+// notStarted reports a job that could not be started, and frees its
+// slot.
+func (r *runner) notStarted(j *job, err error) {
+	delete(r.running, j)
+	j.status = "not started: " + err.Error()
+	r.failed = append(r.failed, j)
+	r.print(fmt.Appendf(nil, "--- [%d] %s: %s\n", j.n, j.status, j.line))
+}
+
+// stop stops a running job's tree.
+func (r *runner) stop(j *job, grace time.Duration) {
+	// A job reaped since its OnExit was queued: ErrProcessDone.
+	if err := j.ch.Stop(grace); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		fmt.Fprintf(os.Stderr, "parallel: stopping [%d]: %v\n", j.n, err)
+	}
 }
 
 // exited frees the job's slot for the next one: its pipe may stay open a
@@ -761,9 +796,8 @@ func (r *runner) interrupt(sig syscall.Signal) {
 		fmt.Fprintf(os.Stderr, "parallel: %v: stopping %s: SIGTERM now, SIGKILL in %v (%s)\n", sig, jobs(n), grace, again)
 	}
 	for j := range r.running {
-		// A job reaped since its OnExit was queued: ErrProcessDone.
-		if err := j.ch.Stop(grace); err != nil && !errors.Is(err, os.ErrProcessDone) {
-			fmt.Fprintf(os.Stderr, "parallel: stopping [%d]: %v\n", j.n, err)
+		if j.ch != nil { // else stopped when started
+			r.stop(j, grace)
 		}
 	}
 	r.startJobs() // stops the loop if nothing runs
