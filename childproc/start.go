@@ -63,8 +63,8 @@ func maxSpawners() int { return max(1, runtime.GOMAXPROCS(0)) }
 // collected first, OnExit calls it (with ModeApp, on the goroutine that
 // told the parent of SIGCHLD).
 //
-// Children are started in the order of the Start calls, by up to
-// GOMAXPROCS spawners at once. Start returns an error only for a closed
+// Spawners take Cmds in the order of the Start calls, up to GOMAXPROCS
+// at once, so children may finish starting in another order. Start returns an error only for a closed
 // parent, or one without hooks (ModeApp without a loop), which has no
 // loop to run started on. Starts still queued when the parent is closed
 // are dropped without a callback, like the OnExit of a child the parent
