@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/childloop/childloop/childproc"
+	"github.com/childloop/childloop/internal/testutil"
 )
 
 // startTally checks Start's promises per Cmd: started once, before
@@ -191,4 +192,40 @@ func TestStartClose(t *testing.T) {
 	err = app.Start(shell("exit 0", func(*childproc.Child, childproc.Status) {}), func(*childproc.Child, error) {})
 	assert.ErrorIs(t, err, errors.ErrUnsupported)
 	time.Sleep(10 * time.Millisecond) // a callback that would come late
+}
+
+// Close from a started callback, on the loop goroutine, while spawners
+// are still forking: it returns (no spawner waits for the loop), and
+// nothing is reported afterwards.
+func TestStartCloseFromCallback(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c, err := childproc.New(l, childproc.Config{})
+	require.NoError(t, err)
+	closed := make(chan error, 1)
+	var once sync.Once
+	var after atomic.Bool
+	for range 100 {
+		err := c.Start(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "30"},
+			OnExit: func(*childproc.Child, childproc.Status) {
+				if after.Load() {
+					t.Error("OnExit after Close")
+				}
+			}}, func(*childproc.Child, error) {
+			if after.Load() {
+				t.Error("started after Close")
+			}
+			once.Do(func() {
+				closed <- c.Close()
+				after.Store(true)
+			})
+		})
+		require.NoError(t, err)
+	}
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(hangGuard):
+		require.FailNow(t, "Close from a started callback never returned")
+	}
+	require.NoError(t, testutil.NoChildren())
 }
