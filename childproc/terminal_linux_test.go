@@ -131,7 +131,9 @@ func TestTerminalCut(t *testing.T) {
 	}
 	assert.Equal(t, 0, r.Status.Code)
 	assert.True(t, r.Cut, "Cut")
-	assert.Less(t, exit, drain, "the exit is reported before the drain deadline")
+	// OnExit came first (result checks the order) and OnDone a drain
+	// deadline after it: the exit did not wait for the terminal. Only
+	// lower bounds, which a slow machine cannot break.
 	assert.GreaterOrEqual(t, done-exit, drain-10*time.Millisecond, "OnDone waits for the deadline")
 }
 
