@@ -353,7 +353,9 @@ func (c *Parent) deliver(ch *Child) {
 // are not run. Watched processes (Watch) are only let go: their owners
 // reap them. A Spawn still forking when Close starts is waited for; it
 // returns an error wrapping fs.ErrClosed, and its child is killed and reaped
-// before Close returns. The SIGCHLD self-pipe is deregistered and closed,
+// before Close returns. Starts still queued are dropped, without their
+// started callbacks, and the spawner goroutines have ended when Close
+// returns. The SIGCHLD self-pipe is deregistered and closed,
 // every fd and timeout registration is withdrawn from the loop, and with
 // ModeReapAll the process may open another ModeReapAll parent afterwards. With
 // TreeCgroup, whatever is still in the parent's cgroups (descendants of
