@@ -168,19 +168,7 @@ func TestStartClose(t *testing.T) {
 	c, err := childproc.New(l, childproc.Config{})
 	require.NoError(t, err)
 	var after atomic.Bool
-	for range 200 {
-		err := c.Start(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "30"},
-			OnExit: func(*childproc.Child, childproc.Status) {
-				if after.Load() {
-					t.Error("OnExit after Close")
-				}
-			}}, func(*childproc.Child, error) {
-			if after.Load() {
-				t.Error("started after Close")
-			}
-		})
-		require.NoError(t, err)
-	}
+	startSleepers(t, c, 200, &after, func() {})
 	require.NoError(t, c.Close())
 	after.Store(true)
 	assert.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines after Close")
@@ -204,7 +192,26 @@ func TestStartCloseFromCallback(t *testing.T) {
 	closed := make(chan error, 1)
 	var once sync.Once
 	var after atomic.Bool
-	for range 100 {
+	startSleepers(t, c, 100, &after, func() {
+		once.Do(func() {
+			closed <- c.Close()
+			after.Store(true)
+		})
+	})
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(hangGuard):
+		require.FailNow(t, "Close from a started callback never returned")
+	}
+	require.NoError(t, testutil.NoChildren())
+}
+
+// startSleepers starts n children that sleep 30 s; each callback fails
+// the test once after is set, and started also calls onStarted.
+func startSleepers(t *testing.T, c *childproc.Parent, n int, after *atomic.Bool, onStarted func()) {
+	t.Helper()
+	for range n {
 		err := c.Start(&childproc.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "30"},
 			OnExit: func(*childproc.Child, childproc.Status) {
 				if after.Load() {
@@ -214,18 +221,8 @@ func TestStartCloseFromCallback(t *testing.T) {
 			if after.Load() {
 				t.Error("started after Close")
 			}
-			once.Do(func() {
-				closed <- c.Close()
-				after.Store(true)
-			})
+			onStarted()
 		})
 		require.NoError(t, err)
 	}
-	select {
-	case err := <-closed:
-		require.NoError(t, err)
-	case <-time.After(hangGuard):
-		require.FailNow(t, "Close from a started callback never returned")
-	}
-	require.NoError(t, testutil.NoChildren())
 }

@@ -49,8 +49,9 @@ func init() { filesShared.Store(true) }
 func unshareFrom(files []uintptr) int {
 	from := highBase
 	for _, f := range files {
-		if int(f) >= from && f != ^uintptr(0) {
-			from = int(f) + 1
+		// A slot given as closed (^uintptr(0)) is -1 here.
+		if fd := int(f); fd >= from {
+			from = fd + 1
 		}
 	}
 	return from
