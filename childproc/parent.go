@@ -2,15 +2,15 @@ package childproc
 
 import (
 	"fmt"
-	"github.com/childloop/childloop/internal/sigchld"
-	"github.com/childloop/childloop/internal/sysfd"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/childloop/childloop/hooks"
 	"github.com/childloop/childloop/internal/cgroup"
 	"github.com/childloop/childloop/internal/knob"
+	"github.com/childloop/childloop/internal/sigchld"
+	"github.com/childloop/childloop/internal/spawn"
+	"github.com/childloop/childloop/internal/sysfd"
 	"github.com/childloop/childloop/osevent"
 )
 
@@ -18,17 +18,19 @@ import (
 // all its methods are safe for concurrent use from any goroutine; death
 // callbacks run on the goroutine that delivers the loop's occurrences.
 type Parent struct {
-	mode     Mode                                                   // immutable after New
-	spawnFn  func(string, []string, *syscall.ProcAttr) (int, error) // immutable after New
-	foreign  func(pid int, st Status)                               // immutable after New
-	reg      *osevent.Registry                                      // immutable after New; internally synchronised
-	strategy knob.Strategy                                          // immutable after New
-	tree     Tree                                                   // TreeNone, TreeGroup or TreeCgroup; immutable after New
-	cg       *cgroup.Group                                          // the children's cgroups with TreeCgroup, else nil; guarded by mu
-	gen      uint32                                                 // forkGen at New; immutable
-	closed   atomic.Bool                                            // set once, under mu; read lock-free by dispatch
-	noLoop   bool                                                   // ModeApp without hooks; immutable after New
-	spawn    spawners                                               // Start's; synchronised on its own
+	mode     Mode                     // immutable after New
+	spawnFn  forkFunc                 // immutable after New
+	startFn  forkFunc                 // the spawners' (Start): spawnFn, or ForkExec yielding the P; immutable after New
+	yields   bool                     // startFn yields the P; immutable after New
+	foreign  func(pid int, st Status) // immutable after New
+	reg      *osevent.Registry        // immutable after New; internally synchronised
+	strategy knob.Strategy            // immutable after New
+	tree     Tree                     // TreeNone, TreeGroup or TreeCgroup; immutable after New
+	cg       *cgroup.Group            // the children's cgroups with TreeCgroup, else nil; guarded by mu
+	gen      uint32                   // forkGen at New; immutable
+	closed   atomic.Bool              // set once, under mu; read lock-free by dispatch
+	noLoop   bool                     // ModeApp without hooks; immutable after New
+	spawn    spawners                 // Start's; synchronised on its own
 
 	mu       sync.Mutex
 	pipe     *sysfd.Waker          // SIGCHLD self-pipe while a user; guarded by mu
@@ -89,8 +91,9 @@ func newContext(ev hooks.OSEvents, cfg Config, s knob.Strategy) (*Parent, error)
 		noLoop:   noLoop,
 	}
 	c.forked.L = &c.mu
+	c.startFn = c.spawnFn
 	if c.spawnFn == nil {
-		c.spawnFn = ForkExec
+		c.spawnFn, c.startFn, c.yields = ForkExec, spawn.ForkExecYielding, true
 	}
 	if cfg.reapsForeign() {
 		reapAll.mu.Lock()

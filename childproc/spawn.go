@@ -96,6 +96,14 @@ type Cmd struct {
 //
 // Spawn panics if cmd is nil or has neither OnExit nor OnDone.
 func (c *Parent) Spawn(cmd *Cmd) (*Child, error) {
+	return c.spawnWith(cmd, c.spawnFn)
+}
+
+// forkFunc is syscall.ForkExec's signature: Config.Spawn's.
+type forkFunc = func(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error)
+
+// spawnWith is Spawn forking with fork.
+func (c *Parent) spawnWith(cmd *Cmd, fork forkFunc) (*Child, error) {
 	if cmd == nil || (cmd.OnExit == nil && cmd.OnDone == nil) {
 		panic("childproc: Spawn with nil Cmd or without OnExit and OnDone")
 	}
@@ -144,7 +152,7 @@ func (c *Parent) Spawn(cmd *Cmd) (*Child, error) {
 		onExit = func(*Child, Status) {}
 	}
 	sa.extra = spawnExtra{io: plan.io, tree: tree, life: lt, ctx: cmd.Context}
-	ch, err := c.start(path, cmd.Args, sa, onExit, cmd)
+	ch, err := c.start(path, cmd.Args, sa, onExit, cmd, fork)
 	tree.spawned(err)
 	plan.closeChildEnds()
 	if err != nil {
@@ -166,7 +174,7 @@ func (c *Parent) Spawn(cmd *Cmd) (*Child, error) {
 // c.passes reveals and a self-pipe wake-up repairs. c.forking keeps the
 // SIGCHLD subscription alive meanwhile (maybeLeaveLocked) and makes Close
 // wait.
-func (c *Parent) start(path string, argv []string, sa *spawnAttr, onExit func(*Child, Status), keep *Cmd) (*Child, error) {
+func (c *Parent) start(path string, argv []string, sa *spawnAttr, onExit func(*Child, Status), keep *Cmd, fork forkFunc) (*Child, error) {
 	attr := &sa.attr
 	unlocked := c.traits.unlocked
 	c.mu.Lock()
@@ -199,7 +207,7 @@ func (c *Parent) start(path string, argv []string, sa *spawnAttr, onExit func(*C
 		c.mu.Unlock()
 		held = false
 	}
-	pid, err := c.spawnFn(path, argv, attr)
+	pid, err := fork(path, argv, attr)
 	runtime.KeepAlive(keep)
 	if unlocked {
 		c.mu.Lock()
@@ -212,7 +220,7 @@ func (c *Parent) start(path string, argv []string, sa *spawnAttr, onExit func(*C
 		// No fd left for the pidfd: spawn without one, holding c.mu, and
 		// let the reaper watch the child through SIGCHLD (pidless).
 		if err = c.usableLocked(); err == nil {
-			pid, err = c.spawnFn(path, argv, attr)
+			pid, err = fork(path, argv, attr)
 			runtime.KeepAlive(keep)
 		}
 	}

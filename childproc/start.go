@@ -11,6 +11,13 @@ package childproc
 // being woken, and the started callbacks go back to the loop in batches
 // through one eventfd whose wakes collapse, so under load neither
 // direction costs a wake-up per child.
+//
+// Go keeps a goroutine's P through a vfork clone (syscall.ForkExec does
+// too), so with GOMAXPROCS spawners in the clone nothing else runs, the
+// loop included, while the CPUs wait for the children's exec. The
+// spawners therefore fork with spawn.ForkExecYielding, which gives the P
+// up for the wait as a blocking system call does, and there are more of
+// them than Ps.
 
 import (
 	"fmt"
@@ -50,9 +57,24 @@ type spawners struct {
 	reg   *osevent.FD       // waker's registration; guarded by mu
 }
 
-// maxSpawners bounds the spawner goroutines: more than the CPUs would
-// only queue in the kernel.
-func maxSpawners() int { return max(1, runtime.GOMAXPROCS(0)) }
+// maxSpawners bounds the spawner goroutines. A spawner that yields its P
+// (the default fork) waits in the vfork clone on a thread of its own and
+// uses no CPU meanwhile, so there may be many: the more children are
+// starting at once, the more exits each loop pass reaps. On 2 CPUs, 64
+// children in flight, 32 spawners started 1.3× as many static children a
+// second as 2 did, at 0.8× the parent CPU each (docs/design.md). A
+// Config.Spawn function keeps its P, and more spawners than Ps would only
+// wait for one.
+func (c *Parent) maxSpawners() int {
+	n := max(1, runtime.GOMAXPROCS(0))
+	if c.yields {
+		return min(maxYieldingSpawners, 16*n)
+	}
+	return n
+}
+
+// maxYieldingSpawners caps the threads that Start's vfork waits may hold.
+const maxYieldingSpawners = 64
 
 // Start is Spawn without the wait: the parent's spawner goroutines spawn
 // cmd while the caller goes on, so that a loop which starts children from
@@ -63,10 +85,13 @@ func maxSpawners() int { return max(1, runtime.GOMAXPROCS(0)) }
 // collected first, OnExit calls it (with ModeApp, on the goroutine that
 // told the parent of SIGCHLD).
 //
-// Spawners take Cmds in the order of the Start calls, up to GOMAXPROCS
-// at once, so children may finish starting in another order. Start returns an error only for a closed
-// parent, or one without hooks (ModeApp without a loop), which has no
-// loop to run started on. Starts still queued when the parent is closed
+// Spawners take Cmds in the order of the Start calls, several at once, so
+// children may finish starting in another order. With the default fork a
+// spawner gives up its P while its thread waits for the child's exec, so
+// there are up to 16 per GOMAXPROCS (at most 64), each holding a thread
+// while it forks; with a Config.Spawn function, up to GOMAXPROCS. Start
+// returns an error only for a closed parent, or one without hooks (ModeApp
+// without a loop), which has no loop to run started on. Starts still queued when the parent is closed
 // are dropped without a callback, like the OnExit of a child the parent
 // kills at Close. Start panics if cmd or started is nil, or cmd has
 // neither OnExit nor OnDone.
@@ -103,7 +128,7 @@ func (c *Parent) Start(cmd *Cmd, started func(ch *Child, err error)) error {
 	switch {
 	case s.idle > 0:
 		s.work.Signal()
-	case s.running < maxSpawners():
+	case s.running < c.maxSpawners():
 		s.running++
 		s.done.Add(1)
 		go c.spawner()
@@ -131,7 +156,7 @@ func (c *Parent) spawner() {
 		s.queue[0] = nil
 		s.queue = s.queue[1:]
 		s.mu.Unlock()
-		r.ch, r.err = c.Spawn(&r.cmd)
+		r.ch, r.err = c.spawnWith(&r.cmd, c.startFn)
 		c.tellLater(r, waker)
 		s.mu.Lock()
 	}

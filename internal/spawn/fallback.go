@@ -10,6 +10,6 @@ func fastEligible(*syscall.ProcAttr) (nofilePlan, bool) { return nofilePlan{}, f
 // nofilePlan has nothing to say without the fast path.
 type nofilePlan struct{}
 
-func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, _ nofilePlan) (int, error) {
+func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, _ nofilePlan, _ bool) (int, error) {
 	return syscall.ForkExec(argv0, argv, attr)
 }

@@ -65,7 +65,7 @@ func TestFastSpawnAllocs(t *testing.T) {
 	argv := []string{"true", "x", "y"}
 	var spawnErr error
 	allocs := testing.AllocsPerRun(50, func() {
-		pid, err := vforkExec("/bin/true", argv, attr, nofilePlan{})
+		pid, err := vforkExec("/bin/true", argv, attr, nofilePlan{}, false)
 		if err != nil {
 			spawnErr = err
 			return
@@ -92,7 +92,7 @@ func TestScratchNUL(t *testing.T) {
 		{"env", "/bin/true", []string{"true"}, syscall.ProcAttr{Env: []string{"A=\x00"}}},
 		{"dir", "/bin/true", []string{"true"}, syscall.ProcAttr{Dir: "/\x00"}},
 	} {
-		_, err := vforkExec(c.path, c.argv, &c.attr, nofilePlan{})
+		_, err := vforkExec(c.path, c.argv, &c.attr, nofilePlan{}, false)
 		assert.ErrorIs(t, err, syscall.EINVAL, c.name)
 		_, ref := syscall.ForkExec(c.path, c.argv, &c.attr)
 		assert.ErrorIs(t, ref, syscall.EINVAL, "%s: syscall.ForkExec", c.name)

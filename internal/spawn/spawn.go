@@ -42,6 +42,24 @@ import (
 // ran tells syscall.ForkExec to leave children alone, which the fast path
 // cannot see.
 func ForkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error) {
+	return forkExec(argv0, argv, attr, false)
+}
+
+// ForkExecYielding is ForkExec that lets other goroutines run while the
+// calling thread is suspended in the vfork clone. ForkExec, like
+// syscall.ForkExec, keeps the goroutine's P (its share of GOMAXPROCS)
+// through the child's exec, so on a machine with few CPUs a goroutine that
+// spawns in a loop stalls the goroutines waiting for a P, among them
+// whoever reaps. ForkExecYielding hands the P off for the wait, as a
+// blocking system call does, and takes one again after it: a hand-off that
+// costs more CPU than it saves for a lone spawner, and pays where several
+// goroutines spawn while others have work (childproc's Start spawners).
+// The fallback to syscall.ForkExec keeps the P.
+func ForkExecYielding(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err error) {
+	return forkExec(argv0, argv, attr, true)
+}
+
+func forkExec(argv0 string, argv []string, attr *syscall.ProcAttr, yield bool) (pid int, err error) {
 	if attr == nil {
 		attr = new(syscall.ProcAttr)
 	}
@@ -51,7 +69,7 @@ func ForkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (pid int, err
 		return syscall.ForkExec(argv0, argv, attr)
 	}
 	fastSpawns.Add(1)
-	return vforkExec(argv0, argv, attr, nofile)
+	return vforkExec(argv0, argv, attr, nofile, yield)
 }
 
 // Which path spawns took, for tests.

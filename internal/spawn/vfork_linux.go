@@ -36,6 +36,8 @@ type program struct {
 	pdeath  syscall.Signal // parent-death signal, or 0
 	ppid    int            // the parent's pid, to notice it already died
 	probe   bool           // only report probeMark and exit (see sharesMemory)
+	yield   bool           // give up the P for the clone (ForkExecYielding)
+	hold    *[2]uint32     // tests only: testHold
 	nofile  nofilePlan     // the RLIMIT_NOFILE to set, as syscall.ForkExec would
 	pidfd   int32          // CLONE_PIDFD stores the pidfd here
 	unshare int            // with CLONE_FILES: keep a private copy of the fds below this
@@ -61,9 +63,10 @@ const (
 	stageExecve
 	stageIoctl
 	stageUnshare
+	stageHold // tests only (testHold)
 )
 
-var stageNames = [...]string{"", "setsid", "setpgid", "setgroups", "setgid", "setuid", "prctl", "chdir", "fcntl", "dup3", "execve", "ioctl", "unshare"}
+var stageNames = [...]string{"", "setsid", "setpgid", "setgroups", "setgid", "setuid", "prctl", "chdir", "fcntl", "dup3", "execve", "ioctl", "unshare", "hold"}
 
 func (s stage) String() string { return stageNames[s] }
 
@@ -159,7 +162,7 @@ var (
 	probed  atomic.Int32
 )
 
-func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, nofile nofilePlan) (int, error) {
+func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, nofile nofilePlan, yield bool) (int, error) {
 	sc := scratches.Get().(*scratch)
 	defer sc.release()
 	if err := sc.prepare(argv0, argv, attr); err != nil {
@@ -168,6 +171,8 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, nofile nofil
 	p := &sc.p
 	p.pidfd = -1
 	p.nofile = nofile
+	p.yield = yield
+	p.hold = testHold
 	flags := cloneFlags
 	sys := attr.Sys
 	if sys != nil {
@@ -254,9 +259,22 @@ func vforkClone(flags, ptid uintptr) (pid, errno uintptr)
 // taken only here, after BeforeFork: from then on the stack cannot grow or
 // be moved until the kernel has written it.
 //
+// With p.yield the goroutine enters a blocking system call first, giving
+// up its P, and exits it last. The order matters: BeforeFork and AfterFork
+// both run on this thread inside the system call (no scheduling happens in
+// between), so the signal mask is restored before exitsyscall may move the
+// goroutine to another thread. The garbage collector may scan this stack
+// meanwhile, from this frame up; the child writes only non-pointer results
+// into this frame and runs its calls below it, where nothing is scanned.
+// entersyscallblock also makes any stack growth fatal until exitsyscall.
+//
 //go:norace
 //go:noinline
 func vforkRun(p *program, flags uintptr) (pid, errno uintptr) {
+	yield := p.yield
+	if yield {
+		entersyscallblock()
+	}
 	BeforeFork()
 	var ptid uintptr
 	if flags&syscall.CLONE_PIDFD != 0 {
@@ -267,6 +285,9 @@ func vforkRun(p *program, flags uintptr) (pid, errno uintptr) {
 		runChild(p)
 	}
 	AfterFork()
+	if yield {
+		exitsyscall()
+	}
 	return pid, errno
 }
 
@@ -284,6 +305,9 @@ func runChild(p *program) {
 		childFail(p, stageNone, probeMark)
 	}
 	var e syscall.Errno
+	if p.hold != nil {
+		holdChild(p)
+	}
 	if p.unshare > 0 {
 		// The fd table is the parent's until this returns: nothing
 		// before it may open, close or move an fd.
@@ -385,6 +409,36 @@ func runChild(p *program) {
 		uintptr(unsafe.Pointer(p.argv)), uintptr(unsafe.Pointer(p.envv)))
 	childFail(p, stageExecve, e)
 }
+
+// testHold, when set by a test, makes every vfork child store 1 in
+// testHold[0] and then wait, at most about 2 s, for the parent to store 1
+// in testHold[1] and wake it; one that waits in vain fails with
+// ETIMEDOUT at stageHold. The parent's forking thread is suspended
+// meanwhile, so only another goroutine of the parent can let the child go.
+var testHold *[2]uint32
+
+// holdChild is the child's side of testHold. Plain stores: the child is not
+// race-instrumented, and the futex call orders them.
+//
+//go:nosplit
+//go:norace
+func holdChild(p *program) {
+	p.hold[0] = 1
+	ts := syscall.Timespec{Nsec: 100e6}
+	for range 20 {
+		if p.hold[1] != 0 {
+			return
+		}
+		syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&p.hold[1])), futexWaitPrivate, 0, uintptr(unsafe.Pointer(&ts)), 0, 0)
+	}
+	if p.hold[1] == 0 {
+		childFail(p, stageHold, syscall.ETIMEDOUT)
+	}
+}
+
+// futexWaitPrivate is FUTEX_WAIT|FUTEX_PRIVATE_FLAG: the child shares the
+// parent's memory, so a private futex is the same word for both.
+const futexWaitPrivate = 0 | 128
 
 // childFail records why the child stops and ends it. The parent reads the
 // record after the vfork wake-up, which exit triggers.
