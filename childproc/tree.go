@@ -27,7 +27,12 @@ const (
 	// cgroup also measures the whole tree (Status.TreeUsage). New fails where
 	// no such hierarchy is usable. The cgroups live under
 	// Config.CgroupParent, in a directory of the parent's own that Close
-	// removes. A Config.Spawn replacement must honour
+	// removes. A child's cgroup is its own while it lives; once it has
+	// ended, a cgroup its tree left empty and unchanged (nothing frozen,
+	// no cgroup made inside, nothing left to kill) may be given to a later
+	// child instead of being removed, which saves about 30 µs of CPU per
+	// spawn; without the memory controller only, so that no limit carries
+	// over. A Config.Spawn replacement must honour
 	// SysProcAttr.UseCgroupFD and CgroupFD (ForkExec and syscall.ForkExec
 	// do).
 	TreeCgroup

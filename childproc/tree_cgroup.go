@@ -79,7 +79,12 @@ func (t *cellTree) signal(_ *Child, sig syscall.Signal) error {
 }
 
 func (t *cellTree) ended(*Child) *TreeUsage {
-	_ = t.cell.Kill() // the tree ends with the child
+	// The tree ends with the child. An empty cell is not killed, so that
+	// it can be recycled (a killed one cannot: see cgroup.Cell.Kill).
+	// Nothing can enter it meanwhile: no process is left to fork.
+	if populated, err := t.cell.Populated(); err != nil || populated {
+		_ = t.cell.Kill()
+	}
 	var tu *TreeUsage
 	if u, err := t.cell.Usage(); err == nil {
 		tu = &TreeUsage{CPU: u.CPU, User: u.User, System: u.System, MemoryPeak: u.MemoryPeak}
@@ -88,10 +93,14 @@ func (t *cellTree) ended(*Child) *TreeUsage {
 	return tu
 }
 
-// remove removes the cell, or, while the killed processes are still
-// leaving it, tries again from a loop timeout, backing off from 1 ms to
-// 1 s. Close removes what is left. ctx.mu held.
+// remove gives the cell back to the group for a later child (see
+// cgroup.Cell.Recycle) or removes it, or, while the killed processes are
+// still leaving it, tries again from a loop timeout, backing off from 1 ms
+// to 1 s. Close removes what is left. ctx.mu held.
 func (t *cellTree) remove() {
+	if t.cell.Recycle() {
+		return
+	}
 	err := t.cell.Remove()
 	if !errors.Is(err, syscall.EBUSY) {
 		return

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -46,15 +47,94 @@ func cells(t *testing.T, dir string) []string {
 	return out
 }
 
-// eventuallyNoCells waits (bounded) for a group's cells to be removed:
-// a cell still holding killed processes is removed from a loop timeout.
+// busyCells lists the cgroups of a parent's group that still hold a
+// process or a cgroup below them: what an ended child must not leave
+// behind. Emptied cells stay for later children (cgroup.Cell.Recycle).
+func busyCells(t *testing.T, dir string) []string {
+	t.Helper()
+	var busy []string
+	for _, name := range cells(t, dir) {
+		b, err := os.ReadFile(filepath.Join(dir, name, "cgroup.events"))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // removed meanwhile
+		}
+		require.NoError(t, err)
+		if !strings.Contains(string(b), "populated 0") || len(cells(t, filepath.Join(dir, name))) > 0 {
+			busy = append(busy, name)
+		}
+	}
+	return busy
+}
+
+// eventuallyNoCells waits (bounded) until the group's cells are removed
+// or empty, ready for later children: a cell still holding killed
+// processes is dealt with from a loop timeout.
 func eventuallyNoCells(t *testing.T, dir string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(cells(t, dir)) > 0 {
-		require.True(t, time.Now().Before(deadline), "cgroups left behind in %s: %v", dir, cells(t, dir))
+	for len(busyCells(t, dir)) > 0 {
+		require.True(t, time.Now().Before(deadline), "cgroups left busy in %s: %v", dir, busyCells(t, dir))
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Ended children's cells are given to later children when nothing in them
+// was changed: one after the other, children run in the same cgroup, and
+// each one's TreeUsage counts its own tree only. A cell that a child froze
+// or made a cgroup in is removed instead.
+func TestTreeCgroupRecycles(t *testing.T) {
+	l := childproc.StartLoop(t)
+	c := cgroupCtx(t, l)
+	if _, err := os.Stat(filepath.Join(c.CgroupDir(), "cgroup.subtree_control")); err == nil {
+		if b, _ := os.ReadFile(filepath.Join(c.CgroupDir(), "cgroup.subtree_control")); strings.Contains(string(b), "memory") {
+			t.Skip("the group enables memory for its cells, which are then never recycled")
+		}
+	}
+	type result struct {
+		cgroup string // the child's cgroup2 path, as it read it
+		tree   childproc.TreeUsage
+	}
+	dir := t.TempDir()
+	run := func(script string) result {
+		t.Helper()
+		cmd := shell(script, nil)
+		cmd.Env = append(os.Environ(), "OUT="+filepath.Join(dir, "cg"))
+		_, e := spawnTimed(t, c, cmd)
+		r := e.ended(t)
+		require.True(t, r.st.Success(), "status %v", r.st)
+		require.NotNil(t, r.st.TreeUsage)
+		b, err := os.ReadFile(filepath.Join(dir, "cg"))
+		require.NoError(t, err)
+		return result{strings.TrimSpace(string(b)), *r.st.TreeUsage}
+	}
+	const cg = `sed -n 's/^0:://p' /proc/self/cgroup > "$OUT"`
+	first := run(`while :; do :; done & sleep 0.3; kill $!; wait; ` + cg)
+	require.GreaterOrEqual(t, first.tree.CPU, 100*time.Millisecond)
+	require.NotEmpty(t, first.cgroup)
+	second := run(cg)
+	assert.Equal(t, first.cgroup, second.cgroup, "the second child runs in the first one's cell")
+	assert.Less(t, second.tree.CPU, 100*time.Millisecond, "the first child's CPU is not counted again: %+v", second.tree)
+	assert.Len(t, cells(t, c.CgroupDir()), 1)
+
+	// A cell with a cgroup made below it is removed, not kept.
+	changed := run(`mkdir /sys/fs/cgroup/unified$(sed -n 's/^0:://p' /proc/self/cgroup)/inner && ` + cg)
+	assert.Equal(t, first.cgroup, changed.cgroup, "still the recycled cell")
+	eventuallyNoCells(t, c.CgroupDir())
+	assert.Empty(t, cells(t, c.CgroupDir()))
+	fresh := run(cg)
+	assert.NotEqual(t, first.cgroup, fresh.cgroup, "a new cell")
+
+	// So is a cell whose leftovers had to be killed; the next child,
+	// in a new cell, is not killed with them.
+	leftover := run(`sleep 30 & ` + cg)
+	assert.Equal(t, fresh.cgroup, leftover.cgroup)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(cells(t, c.CgroupDir())) > 0 { // removed from a loop timeout once the sleep is gone
+		require.True(t, time.Now().Before(deadline), "killed cell not removed: %v", cells(t, c.CgroupDir()))
+		time.Sleep(5 * time.Millisecond)
+	}
+	after := run(cg)
+	assert.NotEqual(t, leftover.cgroup, after.cgroup)
 }
 
 // The whole tree's CPU is measured, also what the child never waited for

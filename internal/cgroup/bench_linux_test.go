@@ -148,6 +148,37 @@ func BenchmarkSpawn(b *testing.B) {
 	}
 }
 
+// BenchmarkSpawnRecycled is BenchmarkSpawn's cell case with the cell
+// recycled instead of removed, as childproc does at each end: /bin/true
+// spawned into the group's cell, reaped, the cell found empty, its usage
+// read and the cell recycled for the next round.
+func BenchmarkSpawnRecycled(b *testing.B) {
+	g := benchGroup(b)
+	if g.memory {
+		b.Skip("the group enables memory for its cells, which are then never recycled")
+	}
+	files := devNull(b)
+	argv := []string{"true"}
+	b.ReportAllocs()
+	reportCPU(b)
+	for b.Loop() {
+		c, err := g.NewCell()
+		require.NoError(b, err)
+		pid, err := syscall.ForkExec("/bin/true", argv, &syscall.ProcAttr{
+			Files: files,
+			Sys:   &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: c.FD()},
+		})
+		require.NoError(b, err)
+		wait4(b, pid)
+		populated, err := c.Populated()
+		require.NoError(b, err)
+		require.False(b, populated)
+		_, err = c.Usage()
+		require.NoError(b, err)
+		require.True(b, c.Recycle())
+	}
+}
+
 // BenchmarkCell is a cell made and removed with no process in it.
 func BenchmarkCell(b *testing.B) {
 	g := benchGroup(b)

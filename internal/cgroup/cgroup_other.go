@@ -64,3 +64,6 @@ func (*Cell) Usage() (Usage, error) { return Usage{}, errUnsupported }
 
 // Remove does nothing.
 func (*Cell) Remove() error { return nil }
+
+// Recycle reports false: there are no cells here.
+func (*Cell) Recycle() bool { return false }

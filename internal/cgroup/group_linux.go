@@ -26,13 +26,18 @@ import (
 // than the immutable ones change only in the group's methods and in
 // Cell.Remove, one call at a time.
 type Group struct {
-	dir    string // immutable after NewGroup
-	memory bool   // immutable after NewGroup: memory is enabled for the cells
-	fd     int    // the group's directory; -1 once Close removed it
-	closed bool   // Close was called: no more cells
-	seq    int    // the number of the last cell made
-	cells  *Cell  // the cells not yet removed, newest first (list through Cell.prev, Cell.next)
+	dir    string  // immutable after NewGroup
+	memory bool    // immutable after NewGroup: memory is enabled for the cells
+	fd     int     // the group's directory; -1 once Close removed it
+	closed bool    // Close was called: no more cells
+	seq    int     // the number of the last cell made
+	cells  *Cell   // the cells not yet removed, newest first (list through Cell.prev, Cell.next)
+	free   []*Cell // recycled cells for NewCell to hand out again, also in cells
 }
+
+// maxFree bounds the recycled cells a group keeps, each with its open
+// directory: enough for a runner's jobs in flight to take turns.
+const maxFree = 64
 
 // groupSeq numbers the groups of this process: with the pid, it makes a
 // name no other group has, in this process or another one sharing the
@@ -104,11 +109,18 @@ func (g *Group) Dir() string { return g.dir }
 
 // NewCell makes a cgroup for one child in the group, named by a number,
 // and opens its directory for the child to be spawned into it (the fd for
-// SysProcAttr.CgroupFD). After Close it returns an error wrapping
+// SysProcAttr.CgroupFD); or it hands out a cell given back with Recycle,
+// the most recent first. After Close it returns an error wrapping
 // fs.ErrClosed.
 func (g *Group) NewCell() (*Cell, error) {
 	if g.closed {
 		return nil, &fs.PathError{Op: "mkdir", Path: g.dir, Err: fs.ErrClosed}
+	}
+	if n := len(g.free); n > 0 {
+		c := g.free[n-1]
+		g.free[n-1] = nil
+		g.free = g.free[:n-1]
+		return c, nil
 	}
 	g.seq++
 	name := strconv.Itoa(g.seq)
@@ -160,6 +172,8 @@ func (g *Group) unlink(c *Cell) {
 // be made after Close.
 func (g *Group) Close() error {
 	g.closed = true
+	clear(g.free) // still in g.cells, removed below
+	g.free = nil
 	if g.fd < 0 {
 		return nil
 	}
