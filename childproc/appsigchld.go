@@ -40,6 +40,7 @@ func (c *Parent) Reaped(pid int, ws syscall.WaitStatus) error {
 	}
 	c.reaper.remove(ch)
 	c.exitedLocked(ch, statusFromWait(ws), false)
+	c.retireCellsLocked()
 	c.mu.Unlock()
 	if !c.closed.Load() {
 		c.deliver(ch)

@@ -39,6 +39,7 @@ type Parent struct {
 	reaper   reaper                // finds exited children; guarded by mu
 	traits   reaperTraits          // what the reaper asks of start; immutable after New
 	spare    []exit                // dispatch buffer reused across wake-ups; guarded by mu
+	retire   []*cellTree           // ended children's cells, recycled or removed after their callbacks; guarded by mu
 	forking  int                   // spawns forking without mu (see start); guarded by mu
 	forked   sync.Cond             // broadcast when forking drops to 0; L is &mu
 	passes   uint64                // collect passes so far; guarded by mu
@@ -333,6 +334,7 @@ func (c *Parent) dispatch(ex []exit) {
 	if c.spare == nil {
 		c.spare = ex[:0]
 	}
+	c.retireCellsLocked()
 	// Leave the SIGCHLD user list only now: a callback that spawned a
 	// replacement keeps the pipe, and the leaving cost is not paid before
 	// the callbacks run.

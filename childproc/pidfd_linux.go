@@ -211,9 +211,10 @@ func (r *pidfdReaper) collect(_ *Child, out []exit) []exit {
 		}
 		// One waitid reaps a plain child, as a hand-written loop would.
 		// A peek keeps the zombie: a watched process is its owner's to
-		// reap, and a tree child's pid (its process group's id) must stay
-		// reserved until its leftovers are killed.
-		keep := ch.watch || ch.tree != nil
+		// reap, and a process-group child's pid (its group's id) must
+		// stay reserved until its leftovers are killed. A cgroup child's
+		// leftovers are killed through its cgroup.
+		keep := ch.watch || (ch.tree != nil && ch.tree.byPid())
 		st, done := waitPidfd(ch.pidfd, keep)
 		if !done {
 			continue

@@ -333,6 +333,7 @@ func (c *Parent) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, S
 		closePidfd(ch) // one the reaper never took
 		if spawned {
 			c.exitedLocked(ch, killAndReap(ch), false)
+			c.retireCellsLocked()
 		} else {
 			c.forgetLocked(ch, Status{Err: err})
 		}

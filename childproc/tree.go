@@ -72,6 +72,9 @@ type treeOps interface {
 	// ctx.mu held: it kills what is left and returns the tree's usage
 	// (nil when unknown).
 	ended(ch *Child) *TreeUsage
+	// byPid reports whether ended reaches the tree through the child's
+	// pid, which its unreaped zombie must then keep reserved.
+	byPid() bool
 }
 
 // groupTree is TreeGroup: the child leads a process group of its own.
@@ -96,6 +99,9 @@ func (groupTree) ended(ch *Child) *TreeUsage {
 	_ = unix.Kill(-ch.pid, unix.SIGKILL)
 	return nil
 }
+
+// byPid: the group's id is the child's pid.
+func (groupTree) byPid() bool { return true }
 
 // spawnExtra is what Spawn hands start beyond the ProcAttr.
 type spawnExtra struct {

@@ -55,6 +55,8 @@ func (c *Parent) closeTreeLocked() error {
 	if c.cg == nil {
 		return nil
 	}
+	clear(c.retire) // their cells go with the group
+	c.retire = nil
 	err := c.cg.Close()
 	if err != nil {
 		return fmt.Errorf("childproc: close: %w", err)
@@ -89,8 +91,25 @@ func (t *cellTree) ended(*Child) *TreeUsage {
 	if u, err := t.cell.Usage(); err == nil {
 		tu = &TreeUsage{CPU: u.CPU, User: u.User, System: u.System, MemoryPeak: u.MemoryPeak}
 	}
-	t.remove()
+	// Recycling or removing the cell can wait for the callbacks: it is
+	// not part of the child's end they are told of.
+	t.c.retire = append(t.c.retire, t)
 	return tu
+}
+
+// byPid: a cell is reached through its directory, not the child's pid.
+func (*cellTree) byPid() bool { return false }
+
+// retireCellsLocked recycles or removes the cells of children that have
+// ended. ctx.mu held.
+func (c *Parent) retireCellsLocked() {
+	for i, t := range c.retire {
+		c.retire[i] = nil
+		if !c.closed.Load() {
+			t.remove()
+		}
+	}
+	c.retire = c.retire[:0]
 }
 
 // remove gives the cell back to the group for a later child (see
