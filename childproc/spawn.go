@@ -351,8 +351,9 @@ func (c *Parent) adoptLocked(pid, pidfd int, spawned bool, onExit func(*Child, S
 // pipe: the vfork child reports a failure through memory it shares with
 // the suspended parent. Children get syscall.ForkExec's RLIMIT_NOFILE (the
 // soft limit from before the Go runtime raised it). SysProcAttr fields
-// other than Setsid, Setpgid, Pgid, Credential, Pdeathsig, PidFD, Setctty and Ctty, and
-// other platforms, go to syscall.ForkExec; see the README's Known limits.
+// other than Setsid, Setpgid, Pgid, Credential, Pdeathsig, PidFD, Setctty,
+// Ctty, UseCgroupFD and CgroupFD, and other platforms, go to
+// syscall.ForkExec; see the README's Known limits.
 // Its children copy only the fds below 1024 (or up to the highest fd they
 // are given), so that a start costs the same next to 10000 children's
 // pidfds, which it places above; an inheritable fd above that cut that is

@@ -151,31 +151,41 @@ func BenchmarkSpawn(b *testing.B) {
 // BenchmarkSpawnRecycled is BenchmarkSpawn's cell case with the cell
 // recycled instead of removed, as childproc does at each end: /bin/true
 // spawned into the group's cell, reaped, the cell found empty, its usage
-// read and the cell recycled for the next round.
+// read and the cell recycled for the next round; forked by
+// syscall.ForkExec, and by internal/spawn's fast path (childproc's), which
+// clones into the cell with clone3.
 func BenchmarkSpawnRecycled(b *testing.B) {
-	g := benchGroup(b)
-	if g.memory {
-		b.Skip("the group enables memory for its cells, which are then never recycled")
-	}
-	files := devNull(b)
-	argv := []string{"true"}
-	b.ReportAllocs()
-	reportCPU(b)
-	for b.Loop() {
-		c, err := g.NewCell()
-		require.NoError(b, err)
-		pid, err := syscall.ForkExec("/bin/true", argv, &syscall.ProcAttr{
-			Files: files,
-			Sys:   &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: c.FD()},
+	for _, fork := range []struct {
+		name string
+		fn   func(string, []string, *syscall.ProcAttr) (int, error)
+	}{{"syscall", syscall.ForkExec}, {"spawn-fast", spawn.ForkExec}} {
+		b.Run(fork.name, func(b *testing.B) {
+			require.NoError(b, spawn.NofileToHard())
+			g := benchGroup(b)
+			if g.memory {
+				b.Skip("the group enables memory for its cells, which are then never recycled")
+			}
+			files := devNull(b)
+			argv := []string{"true"}
+			b.ReportAllocs()
+			reportCPU(b)
+			for b.Loop() {
+				c, err := g.NewCell()
+				require.NoError(b, err)
+				pid, err := fork.fn("/bin/true", argv, &syscall.ProcAttr{
+					Files: files,
+					Sys:   &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: c.FD()},
+				})
+				require.NoError(b, err)
+				wait4(b, pid)
+				populated, err := c.Populated()
+				require.NoError(b, err)
+				require.False(b, populated)
+				_, err = c.Usage()
+				require.NoError(b, err)
+				require.True(b, c.Recycle())
+			}
 		})
-		require.NoError(b, err)
-		wait4(b, pid)
-		populated, err := c.Populated()
-		require.NoError(b, err)
-		require.False(b, populated)
-		_, err = c.Usage()
-		require.NoError(b, err)
-		require.True(b, c.Recycle())
 	}
 }
 

@@ -19,7 +19,7 @@ func TestFastEligibleFields(t *testing.T) {
 	if !sharesMemory() {
 		t.Skip("vfork does not share memory here")
 	}
-	want := map[string]bool{"Setsid": true, "Setpgid": true, "Pgid": true, "Credential": true, "Pdeathsig": true, "PidFD": true, "Setctty": true, "Ctty": true}
+	want := map[string]bool{"Setsid": true, "Setpgid": true, "Pgid": true, "Credential": true, "Pdeathsig": true, "PidFD": true, "Setctty": true, "Ctty": true, "UseCgroupFD": true, "CgroupFD": true}
 	typ := reflect.TypeFor[syscall.SysProcAttr]()
 	for i := range typ.NumField() {
 		f := typ.Field(i)

@@ -20,8 +20,9 @@ import (
 // The fast path (linux/amd64, linux/arm64) takes syscall.ForkLock for
 // writing, shared with other forks of this package as syscall.ForkExec shares
 // it among its own. Everything else goes to syscall.ForkExec: SysProcAttr
-// fields other than Setsid, Setpgid, Pgid, Credential, Pdeathsig, PidFD, Setctty and Ctty,
-// and other platforms.
+// fields other than Setsid, Setpgid, Pgid, Credential, Pdeathsig, PidFD,
+// Setctty, Ctty, UseCgroupFD and CgroupFD (clone3 with CLONE_INTO_CGROUP,
+// Linux 5.7), and other platforms.
 //
 // The fd table: the fast-path child shares the parent's (CLONE_FILES)
 // and first unshares a copy of the fds below 1024 only (or below the

@@ -127,6 +127,7 @@ func TestExecFailures(t *testing.T) {
 		{"bad dir", "/bin/true", syscall.ProcAttr{Files: std, Dir: filepath.Join(dir, "none")}, "chdir", syscall.ENOENT},
 		{"bad fd", "/bin/true", syscall.ProcAttr{Files: []uintptr{0, 1, 2, badFD}}, "dup3", syscall.EBADF},
 		{"setpgid", "/bin/true", syscall.ProcAttr{Files: std, Sys: &syscall.SysProcAttr{Setpgid: true, Pgid: 1}}, "setpgid", syscall.EPERM},
+		{"bad cgroup fd", "/bin/true", syscall.ProcAttr{Files: std, Sys: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: badFD}}, "clone3", syscall.EBADF},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var pid int

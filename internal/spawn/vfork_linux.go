@@ -40,6 +40,8 @@ type program struct {
 	hold    *[2]uint32     // tests only: testHold
 	nofile  nofilePlan     // the RLIMIT_NOFILE to set, as syscall.ForkExec would
 	pidfd   int32          // CLONE_PIDFD stores the pidfd here
+	cgroup  int            // with clone3: the cgroup to start in (CLONE_INTO_CGROUP), or -1
+	cargs   cloneArgs      // clone3's arguments, filled in by vforkRun
 	unshare int            // with CLONE_FILES: keep a private copy of the fds below this
 	noRange bool           // written by a child that found no close_range unshare
 	errno   uintptr        // written by a failing child
@@ -103,7 +105,7 @@ var handled = func() []bool {
 	h := make([]bool, t.NumField())
 	for i := range h {
 		switch t.Field(i).Name {
-		case "Setsid", "Setpgid", "Pgid", "Credential", "Pdeathsig", "PidFD", "Setctty", "Ctty":
+		case "Setsid", "Setpgid", "Pgid", "Credential", "Pdeathsig", "PidFD", "Setctty", "Ctty", "UseCgroupFD", "CgroupFD":
 			h[i] = true
 		}
 	}
@@ -170,6 +172,7 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, nofile nofil
 	}
 	p := &sc.p
 	p.pidfd = -1
+	p.cgroup = -1
 	p.nofile = nofile
 	p.yield = yield
 	p.hold = testHold
@@ -193,6 +196,10 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, nofile nofil
 		if sys.PidFD != nil {
 			flags |= syscall.CLONE_PIDFD
 		}
+		if sys.UseCgroupFD {
+			flags |= cloneIntoCgroup
+			p.cgroup = sys.CgroupFD
+		}
 	}
 	if filesShared.Load() {
 		flags |= syscall.CLONE_FILES
@@ -211,7 +218,11 @@ func vforkExec(argv0 string, argv []string, attr *syscall.ProcAttr, nofile nofil
 
 	if errno != 0 {
 		clearPidfd(sys)
-		return 0, os.NewSyscallError("clone", syscall.Errno(errno))
+		call := "clone"
+		if flags&cloneIntoCgroup != 0 {
+			call = "clone3"
+		}
+		return 0, os.NewSyscallError(call, syscall.Errno(errno))
 	}
 	if p.errno != 0 {
 		reap(int(pid), 0)
@@ -250,6 +261,30 @@ func reap(pid, options int) syscall.WaitStatus {
 // from in both the child and, later, the parent (see the .s files).
 func vforkClone(flags, ptid uintptr) (pid, errno uintptr)
 
+// vforkClone3 is clone3(args, size), likewise.
+func vforkClone3(args, size uintptr) (pid, errno uintptr)
+
+// cloneArgs is the kernel's struct clone_args up to cgroup (Linux 5.7).
+type cloneArgs struct {
+	flags      uint64
+	pidfd      uint64 // where CLONE_PIDFD stores the pidfd
+	childTID   uint64
+	parentTID  uint64
+	exitSignal uint64
+	stack      uint64
+	stackSize  uint64
+	tls        uint64
+	setTID     uint64
+	setTIDSize uint64
+	cgroup     uint64
+}
+
+// cloneIntoCgroup is CLONE_INTO_CGROUP, a clone3-only flag: the child
+// starts in the cgroup of the directory fd cloneArgs.cgroup, as
+// SysProcAttr.UseCgroupFD asks. Only clone3 takes it, which is why such a
+// spawn clones with clone3.
+const cloneIntoCgroup = 0x200000000
+
 // vforkRun clones; the child runs p and never returns. The child writes to
 // this frame (its copy of the results) before the parent resumes and
 // overwrites them with its own, so nothing else is kept here across the
@@ -280,7 +315,13 @@ func vforkRun(p *program, flags uintptr) (pid, errno uintptr) {
 	if flags&syscall.CLONE_PIDFD != 0 {
 		ptid = uintptr(unsafe.Pointer(&p.pidfd))
 	}
-	pid, errno = vforkClone(flags, ptid)
+	if flags&cloneIntoCgroup != 0 {
+		// clone3 takes the exit signal apart from the flags.
+		p.cargs = cloneArgs{flags: uint64(flags &^ 0xff), pidfd: uint64(ptid), exitSignal: uint64(flags & 0xff), cgroup: uint64(p.cgroup)}
+		pid, errno = vforkClone3(uintptr(unsafe.Pointer(&p.cargs)), unsafe.Sizeof(p.cargs))
+	} else {
+		pid, errno = vforkClone(flags, ptid)
+	}
 	if errno == 0 && pid == 0 {
 		runChild(p)
 	}

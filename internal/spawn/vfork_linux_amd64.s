@@ -3,6 +3,7 @@
 #include "textflag.h"
 
 #define SYS_clone	56
+#define SYS_clone3	435
 
 // func vforkClone(flags, ptid uintptr) (pid, errno uintptr)
 //
@@ -29,6 +30,28 @@ TEXT ·vforkClone(SB),NOSPLIT|NOFRAME,$0-32
 	MOVQ	AX, errno+24(FP)
 	RET
 ok:
+	MOVQ	AX, pid+16(FP)
+	MOVQ	$0, errno+24(FP)
+	RET
+
+// func vforkClone3(args, size uintptr) (pid, errno uintptr)
+//
+// clone3(args, size), returning in both tasks as vforkClone does; args
+// has no stack, so the child runs on ours.
+TEXT ·vforkClone3(SB),NOSPLIT|NOFRAME,$0-32
+	MOVQ	args+0(FP), DI
+	MOVQ	size+8(FP), SI
+	MOVQ	$SYS_clone3, AX
+	POPQ	R12
+	SYSCALL
+	PUSHQ	R12
+	CMPQ	AX, $0xfffffffffffff001
+	JLS	ok3
+	NEGQ	AX
+	MOVQ	$0, pid+16(FP)
+	MOVQ	AX, errno+24(FP)
+	RET
+ok3:
 	MOVQ	AX, pid+16(FP)
 	MOVQ	$0, errno+24(FP)
 	RET

@@ -3,6 +3,7 @@
 #include "textflag.h"
 
 #define SYS_clone	220
+#define SYS_clone3	435
 
 // func vforkClone(flags, ptid uintptr) (pid, errno uintptr)
 //
@@ -25,6 +26,26 @@ TEXT ·vforkClone(SB),NOSPLIT|NOFRAME,$0-32
 	MOVD	R0, errno+24(FP)
 	RET
 ok:
+	MOVD	R0, pid+16(FP)
+	MOVD	ZR, errno+24(FP)
+	RET
+
+// func vforkClone3(args, size uintptr) (pid, errno uintptr)
+//
+// clone3(args, size), a leaf like vforkClone; args has no stack, so the
+// child runs on ours.
+TEXT ·vforkClone3(SB),NOSPLIT|NOFRAME,$0-32
+	MOVD	args+0(FP), R0
+	MOVD	size+8(FP), R1
+	MOVD	$SYS_clone3, R8
+	SVC
+	CMN	$4095, R0
+	BCC	ok3
+	NEG	R0, R0
+	MOVD	ZR, pid+16(FP)
+	MOVD	R0, errno+24(FP)
+	RET
+ok3:
 	MOVD	R0, pid+16(FP)
 	MOVD	ZR, errno+24(FP)
 	RET
