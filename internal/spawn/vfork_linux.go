@@ -257,12 +257,13 @@ func reap(pid, options int) syscall.WaitStatus {
 	}
 }
 
-// vforkClone is clone(flags, 0, ptid, 0, 0) in assembly, safe to return
-// from in both the child and, later, the parent (see the .s files).
-func vforkClone(flags, ptid uintptr) (pid, errno uintptr)
+// vforkSyscall is the system call trap(a1, a2, a3, 0, 0) in assembly,
+// safe to return from in both the child of a vfork clone and, later, the
+// parent (see the .s files).
+func vforkSyscall(trap, a1, a2, a3 uintptr) (r1, errno uintptr)
 
-// vforkClone3 is clone3(args, size), likewise.
-func vforkClone3(args, size uintptr) (pid, errno uintptr)
+// sysClone3 is clone3's number, the same on amd64 and arm64.
+const sysClone3 = 435
 
 // cloneArgs is the kernel's struct clone_args up to cgroup (Linux 5.7).
 type cloneArgs struct {
@@ -318,9 +319,9 @@ func vforkRun(p *program, flags uintptr) (pid, errno uintptr) {
 	if flags&cloneIntoCgroup != 0 {
 		// clone3 takes the exit signal apart from the flags.
 		p.cargs = cloneArgs{flags: uint64(flags &^ 0xff), pidfd: uint64(ptid), exitSignal: uint64(flags & 0xff), cgroup: uint64(p.cgroup)}
-		pid, errno = vforkClone3(uintptr(unsafe.Pointer(&p.cargs)), unsafe.Sizeof(p.cargs))
+		pid, errno = vforkSyscall(sysClone3, uintptr(unsafe.Pointer(&p.cargs)), unsafe.Sizeof(p.cargs), 0)
 	} else {
-		pid, errno = vforkClone(flags, ptid)
+		pid, errno = vforkSyscall(syscall.SYS_CLONE, flags, 0, ptid)
 	}
 	if errno == 0 && pid == 0 {
 		runChild(p)
