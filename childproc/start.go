@@ -91,10 +91,10 @@ const maxYieldingSpawners = 64
 // there are up to 16 per GOMAXPROCS (at most 64), each holding a thread
 // while it forks; with a Config.Spawn function, up to GOMAXPROCS. Start
 // returns an error only for a closed parent, or one without hooks (ModeApp
-// without a loop), which has no loop to run started on. Starts still queued when the parent is closed
-// are dropped without a callback, like the OnExit of a child the parent
-// kills at Close. Start panics if cmd or started is nil, or cmd has
-// neither OnExit nor OnDone.
+// without a loop), which has no loop to run started on. Starts still queued
+// when the parent is closed are dropped without a callback, like the OnExit
+// of a child the parent kills at Close. Start panics if cmd or started is
+// nil, or cmd has neither OnExit nor OnDone.
 func (c *Parent) Start(cmd *Cmd, started func(ch *Child, err error)) error {
 	if cmd == nil || started == nil || (cmd.OnExit == nil && cmd.OnDone == nil) {
 		panic("childproc: Start with nil Cmd or started, or a Cmd without OnExit and OnDone")

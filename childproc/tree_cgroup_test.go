@@ -80,8 +80,8 @@ func eventuallyNoCells(t *testing.T, dir string) {
 
 // Ended children's cells are given to later children when nothing in them
 // was changed: one after the other, children run in the same cgroup, and
-// each one's TreeUsage counts its own tree only. A cell that a child froze
-// or made a cgroup in is removed instead.
+// each one's TreeUsage counts its own tree only. A cell that a child made
+// a cgroup in, or whose leftovers had to be killed, is removed instead.
 func TestTreeCgroupRecycles(t *testing.T) {
 	l := childproc.StartLoop(t)
 	c := cgroupCtx(t, l)
@@ -117,7 +117,8 @@ func TestTreeCgroupRecycles(t *testing.T) {
 	assert.Len(t, cells(t, c.CgroupDir()), 1)
 
 	// A cell with a cgroup made below it is removed, not kept.
-	changed := run(`mkdir /sys/fs/cgroup/unified$(sed -n 's/^0:://p' /proc/self/cgroup)/inner && ` + cg)
+	t.Setenv("CELL", filepath.Join(c.CgroupDir(), filepath.Base(first.cgroup)))
+	changed := run(`mkdir "$CELL/inner" && ` + cg)
 	assert.Equal(t, first.cgroup, changed.cgroup, "still the recycled cell")
 	eventuallyNoCells(t, c.CgroupDir())
 	assert.Empty(t, cells(t, c.CgroupDir()))

@@ -234,11 +234,10 @@ func (c *Cell) cpuStat(buf []byte) (Usage, error) {
 //
 // It reports false, and leaves the cell as it was (for Remove), unless the
 // cell can pass for a new one: it was never killed (see Kill), no process
-// is left in it, it is not frozen
-// (cgroup.freeze), no cgroup was made below it (the directory has no
-// subdirectory), and the group does not enable the memory controller for
-// its cells, so that they have no limits to inherit and no memory.peak,
-// which not every kernel can reset. It also reports false once the group
+// is left in it, it is not frozen (cgroup.freeze), no cgroup was made
+// below it (the directory has no subdirectory), and the group does not
+// enable the memory controller for its cells, so that they have no limits
+// to inherit and no memory.peak, which not every kernel can reset. It also reports false once the group
 // keeps 64 recycled cells, or after Close. Usage counts from the recycling
 // on. Two settings a process with write access to the cell's own files
 // (root, say) could change do carry over: cgroup.max.depth and
