@@ -100,6 +100,7 @@ func eventuallyNoCells(t *testing.T, dir string) {
 // a cgroup in, or whose leftovers had to be killed, is removed instead.
 func TestTreeCgroupRecycles(t *testing.T) {
 	l := childproc.StartLoop(t)
+	before := openFDs(t)
 	c := cgroupCtx(t, l)
 	if _, err := os.Stat(filepath.Join(c.CgroupDir(), "cgroup.subtree_control")); err == nil {
 		if b, _ := os.ReadFile(filepath.Join(c.CgroupDir(), "cgroup.subtree_control")); strings.Contains(string(b), "memory") {
@@ -107,14 +108,12 @@ func TestTreeCgroupRecycles(t *testing.T) {
 		}
 	}
 	type result struct {
-		cgroup string // the child's cgroup2 path, as it read it
+		cgroup string // the child's cgroup, as GROUP/CELL
 		tree   childproc.TreeUsage
 	}
 	dir := t.TempDir()
-	run := func(script string) result {
+	spawn := func(cmd *childproc.Cmd) childproc.TreeUsage {
 		t.Helper()
-		cmd := shell(script, nil)
-		cmd.Env = append(os.Environ(), "OUT="+filepath.Join(dir, "cg"))
 		_, e := spawnTimed(t, c, cmd)
 		r := e.ended(t)
 		// The cell is recycled after the callbacks of the loop's pass:
@@ -122,21 +121,31 @@ func TestTreeCgroupRecycles(t *testing.T) {
 		loopPass(t, l)
 		require.True(t, r.st.Success(), "status %v", r.st)
 		require.NotNil(t, r.st.TreeUsage)
+		return *r.st.TreeUsage
+	}
+	run := func(script string) result {
+		t.Helper()
+		cmd := shell(script, nil)
+		cmd.Env = append(os.Environ(), "OUT="+filepath.Join(dir, "cg"))
+		tree := spawn(cmd)
 		b, err := os.ReadFile(filepath.Join(dir, "cg"))
 		require.NoError(t, err)
-		return result{strings.TrimSpace(string(b)), *r.st.TreeUsage}
+		p := strings.TrimSpace(string(b)) // the path in the cgroup2 hierarchy
+		return result{filepath.Join(filepath.Base(filepath.Dir(p)), filepath.Base(p)), tree}
 	}
 	const cg = `sed -n 's/^0:://p' /proc/self/cgroup > "$OUT"`
-	first := run(`while :; do :; done & sleep 0.3; kill $!; wait; ` + cg)
-	require.GreaterOrEqual(t, first.tree.CPU, 100*time.Millisecond)
-	require.NotEmpty(t, first.cgroup)
+	// The first child uses burnUser of CPU, however loaded the machine.
+	burnt := spawn(helperCmd(t, "burn", nil))
+	require.GreaterOrEqual(t, burnt.CPU, burnUser*9/10) // the cgroup samples user and system apart
+	require.Len(t, cells(t, c.CgroupDir()), 1)
+	first := result{cgroup: filepath.Join(filepath.Base(c.CgroupDir()), cells(t, c.CgroupDir())[0]), tree: burnt}
 	second := run(cg)
 	assert.Equal(t, first.cgroup, second.cgroup, "the second child runs in the first one's cell")
-	assert.Less(t, second.tree.CPU, 100*time.Millisecond, "the first child's CPU is not counted again: %+v", second.tree)
+	assert.Less(t, second.tree.CPU, burnUser/2, "the first child's CPU is not counted again: %+v", second.tree)
 	assert.Len(t, cells(t, c.CgroupDir()), 1)
 
 	// A cell with a cgroup made below it is removed, not kept.
-	t.Setenv("CELL", filepath.Join(c.CgroupDir(), filepath.Base(first.cgroup)))
+	t.Setenv("CELL", filepath.Join(filepath.Dir(c.CgroupDir()), first.cgroup))
 	changed := run(`mkdir "$CELL/inner" && ` + cg)
 	assert.Equal(t, first.cgroup, changed.cgroup, "still the recycled cell")
 	eventuallyNoCells(t, c.CgroupDir())
@@ -155,6 +164,13 @@ func TestTreeCgroupRecycles(t *testing.T) {
 	}
 	after := run(cg)
 	assert.NotEqual(t, leftover.cgroup, after.cgroup)
+
+	// Close removes the recycled cell with the group, and its fd.
+	group := c.CgroupDir()
+	require.Len(t, cells(t, group), 1)
+	require.NoError(t, c.Close())
+	assert.NoDirExists(t, group)
+	assertFDsBack(t, before, "fds left by a closed parent with a recycled cell")
 }
 
 // The whole tree's CPU is measured, also what the child never waited for

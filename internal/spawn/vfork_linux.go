@@ -37,7 +37,7 @@ type program struct {
 	ppid    int            // the parent's pid, to notice it already died
 	probe   bool           // only report probeMark and exit (see sharesMemory)
 	yield   bool           // give up the P for the clone (ForkExecYielding)
-	hold    *[2]uint32     // tests only: testHold
+	hold    *[3]uint32     // tests only: testHold
 	nofile  nofilePlan     // the RLIMIT_NOFILE to set, as syscall.ForkExec would
 	pidfd   int32          // CLONE_PIDFD stores the pidfd here
 	cgroup  int            // with clone3: the cgroup to start in (CLONE_INTO_CGROUP), or -1
@@ -453,11 +453,12 @@ func runChild(p *program) {
 }
 
 // testHold, when set by a test, makes every vfork child store 1 in
-// testHold[0] and then wait, at most about 2 s, for the parent to store 1
-// in testHold[1] and wake it; one that waits in vain fails with
-// ETIMEDOUT at stageHold. The parent's forking thread is suspended
-// meanwhile, so only another goroutine of the parent can let the child go.
-var testHold *[2]uint32
+// testHold[0] and then wait, for at most testHold[2] tenths of a second,
+// for the parent to store 1 in testHold[1] and wake it; one that waits in
+// vain fails with ETIMEDOUT at stageHold. The parent's forking thread is
+// suspended meanwhile, so only another goroutine of the parent can let
+// the child go.
+var testHold *[3]uint32
 
 // holdChild is the child's side of testHold. Plain stores: the child is not
 // race-instrumented, and the futex call orders them.
@@ -467,7 +468,7 @@ var testHold *[2]uint32
 func holdChild(p *program) {
 	p.hold[0] = 1
 	ts := syscall.Timespec{Nsec: 100e6}
-	for range 20 {
+	for range p.hold[2] {
 		if p.hold[1] != 0 {
 			return
 		}
