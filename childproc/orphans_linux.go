@@ -42,6 +42,7 @@ type orphanReaper struct {
 	held     map[uint64]bool
 	fdDir    int    // /proc/self/fd, open for scanHeld; -1 without /proc
 	dents    []byte // getdents buffer, reused
+	one      [1]int // unheld's argument for a single zombie, without an allocation
 
 	again   *osevent.Registry       // for the look-again timeout
 	look    func(int, hooks.Events) // runs a pass (the parent's pidfd callback)
@@ -139,12 +140,8 @@ func (r *orphanReaper) orphans(out []exit) []exit {
 				r.settle(false)
 				return out
 			}
-			if r.mine(pid) {
-				blocked = true
-				break
-			}
-			r.scanHeld()
-			if r.isHeld(pid) {
+			r.one[0] = pid
+			if r.mine(pid) || len(r.unheld(r.one[:])) == 0 {
 				blocked = true
 				break
 			}
@@ -181,14 +178,8 @@ func (r *orphanReaper) listed(out []exit) []exit {
 			zombies = append(zombies, pid)
 		}
 	}
-	if len(zombies) == 0 {
-		return out
-	}
-	r.scanHeld()
-	for _, pid := range zombies {
-		if !r.isHeld(pid) {
-			out = reapOrphan(pid, out)
-		}
+	for _, pid := range r.unheld(zombies) {
+		out = reapOrphan(pid, out)
 	}
 	return out
 }
@@ -270,12 +261,41 @@ func isZombie(pid int) bool {
 	}
 }
 
-// scanHeld rebuilds the set of processes this process holds a pidfd to:
+// unheld returns the zombies among pids that no pidfd in the process
+// refers to, reusing pids.
+//
+// One scan of the fd table is not enough to tell. internal/spawn moves
+// each pidfd it hands out above its other fds: a dup up, then a close of
+// the old fd. A scan can list the old fd, find it closed when it looks at
+// it, and pass the new fd's place before the dup: the pidfd is seen
+// nowhere. Its move then ended before that scan did, so a second scan,
+// begun after the first ended, sees it at the new place. Only the zombies
+// the first scan found unheld pay for it.
+func (r *orphanReaper) unheld(pids []int) []int {
+	if len(pids) == 0 {
+		return pids
+	}
+	clear(r.held)
+	for range 2 {
+		r.scanHeld()
+		kept := pids[:0]
+		for _, pid := range pids {
+			if !r.isHeld(pid) {
+				kept = append(kept, pid)
+			}
+		}
+		if pids = kept; len(pids) == 0 {
+			break
+		}
+	}
+	return pids
+}
+
+// scanHeld adds to r.held the processes this process holds a pidfd to:
 // their pidfs inodes, or, without pidfs, their pids (read from fdinfo).
 // It lists /proc/self/fd through a directory fd kept open for it, with
 // getdents into a reused buffer: it runs for every orphan.
 func (r *orphanReaper) scanHeld() {
-	clear(r.held)
 	if r.fdDir < 0 {
 		return
 	}
@@ -338,6 +358,9 @@ func atoiName(b []byte) (int, bool) {
 
 // isHeld reports whether scanHeld found a pidfd to pid.
 func (r *orphanReaper) isHeld(pid int) bool {
+	if r.fdDir < 0 {
+		return true // no /proc: cannot tell
+	}
 	if r.pidfsDev == 0 {
 		return r.held[uint64(pid)]
 	}
